@@ -1,0 +1,233 @@
+package dev.strata.api.xml;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.function.Consumer;
+
+import javax.xml.stream.XMLInputFactory;
+import javax.xml.stream.XMLStreamConstants;
+import javax.xml.stream.XMLStreamException;
+
+import com.fasterxml.aalto.AsyncByteBufferFeeder;
+import com.fasterxml.aalto.AsyncXMLInputFactory;
+import com.fasterxml.aalto.AsyncXMLStreamReader;
+import com.fasterxml.aalto.stax.InputFactoryImpl;
+
+import dev.strata.api.xml.XmlException.Condition;
+
+/**
+ * A non-blocking reader for one XMPP stream. Feed it bytes as they arrive, split anywhere (even
+ * inside a UTF-8 sequence); it reports the stream root opening, each complete top-level element,
+ * and the root closing. It never blocks and never buffers more than {@link XmlLimits} allow.
+ *
+ * <p>As RFC 6120 §11.1 requires, comments, processing instructions, DTDs and entity references
+ * other than the five predefined ones are refused ({@code restricted-xml}); so no entity is ever
+ * expanded (no billion laughs, no external entities). After any {@link XmlException} the reader
+ * is unusable; the stream must be closed. Not thread-safe: one reader per connection, fed from
+ * its event loop. Call {@link #reset()} when the stream restarts (after STARTTLS or SASL).
+ */
+public final class XmlStreamReader {
+    private static final AsyncXMLInputFactory FACTORY = newFactory();
+    private static final byte[] DOCTYPE = "<!DOCTYPE".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final XmlLimits limits;
+    private final ArrayDeque<Element.Builder> open = new ArrayDeque<>();
+    private AsyncXMLStreamReader<AsyncByteBufferFeeder> parser;
+    private long fed;            // bytes fed since the last reset
+    private long bufferedFrom;   // offset from which bytes are held for the element or event in progress
+    private boolean rootOpen;
+    private int doctypeMatched;  // prefix of "<!DOCTYPE" seen at the end of the prolog so far
+    private boolean closed;
+    private boolean failed;
+
+    public XmlStreamReader(XmlLimits limits) {
+        this.limits = limits;
+        reset();
+    }
+
+    private static AsyncXMLInputFactory newFactory() {
+        AsyncXMLInputFactory f = new InputFactoryImpl();
+        f.setProperty(XMLInputFactory.IS_NAMESPACE_AWARE, true);
+        f.setProperty(XMLInputFactory.IS_COALESCING, false);
+        f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
+        f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
+        f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        return f;
+    }
+
+    /** Starts a new stream document, discarding anything buffered (stream restart). */
+    public void reset() {
+        parser = FACTORY.createAsyncForByteBuffer();
+        open.clear();
+        fed = 0;
+        bufferedFrom = 0;
+        rootOpen = false;
+        doctypeMatched = 0;
+        closed = false;
+        failed = false;
+    }
+
+    /** Feeds bytes from a byte array. */
+    public void feed(byte[] bytes, int offset, int length, Consumer<? super XmlEvent> sink) throws XmlException {
+        feed(ByteBuffer.wrap(bytes, offset, length), sink);
+    }
+
+    /**
+     * Feeds the remaining bytes of {@code buffer} and reports every event they complete to
+     * {@code sink}, in order. The buffer is fully consumed when this returns.
+     */
+    public void feed(ByteBuffer buffer, Consumer<? super XmlEvent> sink) throws XmlException {
+        if (failed) throw new XmlException(Condition.NOT_WELL_FORMED, "The stream already failed");
+        if (!buffer.hasRemaining()) return;
+        int length = buffer.remaining();
+        if (!rootOpen) refuseDoctype(buffer);
+        try {
+            parser.getInputFeeder().feedInput(buffer);
+        } catch (XMLStreamException e) {
+            throw notWellFormed(e);
+        }
+        fed += length;
+        while (true) {
+            int event;
+            try {
+                event = parser.next();
+            } catch (XMLStreamException | RuntimeException e) {
+                throw notWellFormed(e);
+            }
+            if (event == AsyncXMLStreamReader.EVENT_INCOMPLETE) break;
+            handle(event, sink);
+        }
+        if (fed - bufferedFrom > limits.maxElementBytes()) {
+            fail(Condition.POLICY_VIOLATION, (open.isEmpty() ? "Pending XML" : "The element <" + open.getLast().build().name() + ">")
+                    + " exceeds the limit of " + limits.maxElementBytes() + " bytes");
+        }
+    }
+
+    /**
+     * Aalto's async parser cannot read a DTD's internal subset and would call it malformed;
+     * RFC 6120 §11.1 wants restricted-xml, so the prolog is scanned for a DOCTYPE first.
+     */
+    private void refuseDoctype(ByteBuffer buffer) throws XmlException {
+        for (int i = buffer.position(); i < buffer.limit(); i++) {
+            byte b = buffer.get(i);
+            if (b == DOCTYPE[doctypeMatched]) {
+                if (++doctypeMatched == DOCTYPE.length) {
+                    fail(Condition.RESTRICTED_XML, "Document type declarations are not allowed in XMPP (RFC 6120 §11.1)");
+                }
+            } else {
+                doctypeMatched = b == '<' ? 1 : 0;
+            }
+        }
+    }
+
+    private void handle(int event, Consumer<? super XmlEvent> sink) throws XmlException {
+        switch (event) {
+            case XMLStreamConstants.START_DOCUMENT -> {
+                String enc = parser.getCharacterEncodingScheme();
+                if (enc != null && !enc.equalsIgnoreCase("UTF-8")) {
+                    fail(Condition.UNSUPPORTED_ENCODING, "XMPP streams are UTF-8, not " + enc + " (RFC 6120 §11.6)");
+                }
+                markConsumed();
+            }
+            case XMLStreamConstants.START_ELEMENT -> {
+                if (closed) fail(Condition.NOT_WELL_FORMED, "Data after the end of the stream");
+                startElement(sink);
+            }
+            case XMLStreamConstants.END_ELEMENT -> endElement(sink);
+            case XMLStreamConstants.CHARACTERS, XMLStreamConstants.SPACE, XMLStreamConstants.CDATA -> {
+                if (!open.isEmpty()) {
+                    open.getLast().text(parser.getText());
+                } else {
+                    if (!parser.isWhiteSpace()) fail(Condition.NOT_WELL_FORMED, "Text is not allowed between top-level elements");
+                    markConsumed();
+                }
+            }
+            case XMLStreamConstants.COMMENT -> fail(Condition.RESTRICTED_XML, "Comments are not allowed in XMPP (RFC 6120 §11.1)");
+            case XMLStreamConstants.PROCESSING_INSTRUCTION ->
+                    fail(Condition.RESTRICTED_XML, "Processing instructions are not allowed in XMPP (RFC 6120 §11.1)");
+            case XMLStreamConstants.DTD -> fail(Condition.RESTRICTED_XML, "Document type declarations are not allowed in XMPP (RFC 6120 §11.1)");
+            case XMLStreamConstants.ENTITY_REFERENCE, XMLStreamConstants.ENTITY_DECLARATION ->
+                    fail(Condition.RESTRICTED_XML, "Entity references other than the predefined ones are not allowed (RFC 6120 §11.1)");
+            case XMLStreamConstants.END_DOCUMENT -> closed = true;
+            default -> fail(Condition.RESTRICTED_XML, "Unexpected XML construct (event " + event + ")");
+        }
+    }
+
+    private void startElement(Consumer<? super XmlEvent> sink) throws XmlException {
+        int attributeCount = parser.getAttributeCount();
+        if (attributeCount > limits.maxAttributes()) {
+            fail(Condition.POLICY_VIOLATION, "<" + parser.getLocalName() + "> has " + attributeCount
+                    + " attributes; at most " + limits.maxAttributes() + " are allowed");
+        }
+        String ns = parser.getNamespaceURI();
+        Element.Builder b = Element.builder(parser.getLocalName(), ns == null ? "" : ns);
+        for (int i = 0; i < attributeCount; i++) {
+            String ans = parser.getAttributeNamespace(i);
+            b.attribute(ans == null ? "" : ans, parser.getAttributeLocalName(i), parser.getAttributeValue(i));
+        }
+        if (!rootOpen) {
+            rootOpen = true;
+            Map<String, String> namespaces = new HashMap<>();
+            for (int i = 0; i < parser.getNamespaceCount(); i++) {
+                String prefix = parser.getNamespacePrefix(i);
+                namespaces.put(prefix == null ? "" : prefix, parser.getNamespaceURI(i));
+            }
+            markConsumed();
+            sink.accept(new XmlEvent.StreamOpen(b.build(), namespaces));
+            return;
+        }
+        if (open.isEmpty()) {
+            bufferedFrom = offset(false);
+        }
+        if (open.size() >= limits.maxDepth()) {
+            fail(Condition.POLICY_VIOLATION, "Elements are nested deeper than " + limits.maxDepth() + " levels");
+        }
+        open.addLast(b);
+    }
+
+    private void endElement(Consumer<? super XmlEvent> sink) throws XmlException {
+        if (open.isEmpty()) {
+            closed = true;
+            markConsumed();
+            sink.accept(new XmlEvent.StreamClose());
+            return;
+        }
+        Element done = open.removeLast().build();
+        if (open.isEmpty()) {
+            markConsumed();
+            sink.accept(new XmlEvent.TopLevel(done));
+        } else {
+            open.getLast().child(done);
+        }
+    }
+
+    private void markConsumed() throws XmlException {
+        bufferedFrom = offset(true);
+    }
+
+    private long offset(boolean end) throws XmlException {
+        try {
+            return end ? parser.getLocationInfo().getEndingByteOffset() : parser.getLocationInfo().getStartingByteOffset();
+        } catch (XMLStreamException e) {
+            throw notWellFormed(e);
+        }
+    }
+
+    private void fail(Condition condition, String message) throws XmlException {
+        failed = true;
+        throw new XmlException(condition, message);
+    }
+
+    private XmlException notWellFormed(Exception e) {
+        failed = true;
+        return new XmlException(Condition.NOT_WELL_FORMED, "Not well-formed XML: " + firstLine(e.getMessage()), e);
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) return "";
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

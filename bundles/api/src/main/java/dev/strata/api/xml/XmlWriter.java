@@ -1,0 +1,136 @@
+package dev.strata.api.xml;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+
+/**
+ * Serializes elements as UTF-8 straight into a Netty buffer (no intermediate string), or into a
+ * string for logs and tests. Text and attribute values are escaped so that any element built
+ * through the API reads back equal; a child whose namespace differs from its parent's declares
+ * it with {@code xmlns}.
+ */
+public final class XmlWriter {
+    private XmlWriter() {
+    }
+
+    /**
+     * Writes {@code element} into {@code out}. {@code contextNamespace} is the default namespace in
+     * force where the element is written ({@code jabber:client} for a stanza on a client stream),
+     * so that it is not declared again.
+     */
+    public static void write(Element element, ByteBuf out, String contextNamespace) {
+        write(element, new BufSink(out), contextNamespace);
+    }
+
+    /** The serialized form as a string. */
+    public static String toString(Element element, String contextNamespace) {
+        StringBuilder sb = new StringBuilder(64);
+        write(element, new StringSink(sb), contextNamespace);
+        return sb.toString();
+    }
+
+    private interface Sink {
+        void ascii(String s);
+
+        void ascii(char c);
+
+        void text(String s, int from, int to);
+    }
+
+    private record BufSink(ByteBuf buf) implements Sink {
+        @Override
+        public void ascii(String s) {
+            ByteBufUtil.writeAscii(buf, s);
+        }
+
+        @Override
+        public void ascii(char c) {
+            buf.writeByte(c);
+        }
+
+        @Override
+        public void text(String s, int from, int to) {
+            ByteBufUtil.writeUtf8(buf, s, from, to);
+        }
+    }
+
+    private record StringSink(StringBuilder sb) implements Sink {
+        @Override
+        public void ascii(String s) {
+            sb.append(s);
+        }
+
+        @Override
+        public void ascii(char c) {
+            sb.append(c);
+        }
+
+        @Override
+        public void text(String s, int from, int to) {
+            sb.append(s, from, to);
+        }
+    }
+
+    private static void write(Element e, Sink out, String contextNs) {
+        out.ascii('<');
+        out.text(e.name(), 0, e.name().length());
+        if (!e.namespace().equals(contextNs)) {
+            out.ascii(" xmlns=\"");
+            escape(e.namespace(), out, true);
+            out.ascii('"');
+        }
+        int prefixes = 0;
+        for (Attribute a : e.attributes()) {
+            out.ascii(' ');
+            if (a.namespace().equals(Element.XML_NS)) {
+                out.ascii("xml:");
+            } else if (!a.namespace().isEmpty()) {
+                String prefix = "ns" + prefixes++;
+                out.ascii("xmlns:" + prefix + "=\"");
+                escape(a.namespace(), out, true);
+                out.ascii("\" " + prefix + ":");
+            }
+            out.text(a.name(), 0, a.name().length());
+            out.ascii("=\"");
+            escape(a.value(), out, true);
+            out.ascii('"');
+        }
+        if (e.children().isEmpty()) {
+            out.ascii("/>");
+            return;
+        }
+        out.ascii('>');
+        for (Node child : e.children()) {
+            switch (child) {
+                case Element c -> write(c, out, e.namespace());
+                case Text(String value) -> escape(value, out, false);
+            }
+        }
+        out.ascii("</");
+        out.text(e.name(), 0, e.name().length());
+        out.ascii('>');
+    }
+
+    /** Writes runs of safe characters in one call and escapes the rest. */
+    private static void escape(String s, Sink out, boolean attribute) {
+        int run = 0;
+        for (int i = 0; i < s.length(); i++) {
+            String rep = switch (s.charAt(i)) {
+                case '&' -> "&amp;";
+                case '<' -> "&lt;";
+                case '>' -> "&gt;";
+                case '"' -> attribute ? "&quot;" : null;
+                case '\r' -> "&#13;";
+                case '\t' -> attribute ? "&#9;" : null;
+                case '\n' -> attribute ? "&#10;" : null;
+                default -> null;
+            };
+            if (rep != null) {
+                if (i > run) out.text(s, run, i);
+                out.ascii(rep);
+                run = i + 1;
+            }
+        }
+        if (run < s.length()) out.text(s, run, s.length());
+    }
+}
