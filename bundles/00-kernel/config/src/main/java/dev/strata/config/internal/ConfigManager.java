@@ -1,0 +1,283 @@
+package dev.strata.config.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Dictionary;
+import java.util.Enumeration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
+
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.service.cm.Configuration;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.console.ConsoleCommand;
+import dev.strata.config.check.ConfigTree;
+import dev.strata.config.check.ConfigTree.Problem;
+import dev.strata.config.check.ConfigTree.Setting;
+import dev.strata.config.check.ConfigTree.Target;
+import dev.strata.config.check.Metatype;
+import dev.strata.config.check.Validator;
+
+/**
+ * Applies the config/ tree to ConfigAdmin and keeps it applied: the tree is polled every second
+ * and re-read on any change; a configuration whose settings fail validation is not applied (the
+ * component keeps its previous one) and each problem is logged once with file, line and key.
+ * Configurations this manager created and whose files are gone are deleted. Also the console
+ * commands {@code config:get} and {@code config:set}.
+ */
+@ConsoleCommand(scope = "config", function = {"get", "set"})
+@Component(service = ConfigManager.class, immediate = true)
+public final class ConfigManager implements BundleListener {
+    private static final Logger LOG = LoggerFactory.getLogger(ConfigManager.class);
+    static final String MANAGED = "strata.config.managed";
+
+    private final BundleContext context;
+    private final ConfigurationAdmin configAdmin;
+    private final Path root;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Thread watcher;
+    private final Set<String> reported = new HashSet<>();
+    private volatile Map<Path, Long> snapshot = Map.of();
+    private volatile ConfigTree tree;
+    private volatile Metatype metatype = new Metatype();
+
+    @Activate
+    public ConfigManager(BundleContext context, @Reference ConfigurationAdmin configAdmin) {
+        this.context = context;
+        this.configAdmin = configAdmin;
+        String dir = context.getProperty("strata.config");
+        this.root = Path.of(dir == null ? "config" : dir).toAbsolutePath().normalize();
+        context.addBundleListener(this);
+        apply();
+        this.watcher = Thread.ofPlatform().daemon().name("strata-config-watch").start(this::watch);
+        LOG.info("Configuration from {} (environment {}), watched for changes", root, tree == null ? "?" : tree.environment());
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeBundleListener(this);
+        watcher.interrupt();
+    }
+
+    private void watch() {
+        while (!Thread.currentThread().isInterrupted()) {
+            try {
+                Thread.sleep(1000);
+                if (!scan().equals(snapshot)) apply();
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                LOG.error("Applying the configuration failed", e);
+            }
+        }
+    }
+
+    /** File modification times and sizes of the whole tree. */
+    private Map<Path, Long> scan() {
+        Map<Path, Long> files = new HashMap<>();
+        if (!Files.isDirectory(root)) return files;
+        try (Stream<Path> s = Files.walk(root)) {
+            s.filter(Files::isRegularFile).forEach(p -> {
+                try {
+                    files.put(p, Files.getLastModifiedTime(p).toMillis() * 31 + Files.size(p));
+                } catch (IOException e) {
+                    files.put(p, -1L);
+                }
+            });
+        } catch (IOException | java.io.UncheckedIOException e) {
+            LOG.warn("Cannot scan {}: {}", root, e.getMessage());
+        }
+        return files;
+    }
+
+    @Override
+    public void bundleChanged(BundleEvent event) {
+        int type = event.getType();
+        if (type == BundleEvent.RESOLVED || type == BundleEvent.UNRESOLVED || type == BundleEvent.UPDATED) {
+            Thread.ofVirtual().start(this::apply);
+        }
+    }
+
+    /** Re-reads the tree and metatype, and pushes every valid configuration to ConfigAdmin. */
+    void apply() {
+        lock.lock();
+        try {
+            snapshot = scan();
+            ConfigTree t = ConfigTree.read(root, System::getenv);
+            Metatype m = readMetatype();
+            tree = t;
+            metatype = m;
+            Set<String> now = new HashSet<>();
+            for (Problem p : t.problems()) report(p.toString());
+            for (Map.Entry<Target, Map<String, Setting>> e : t.targets().entrySet()) {
+                Target target = e.getKey();
+                Metatype.Ocd ocd = m.find(target);
+                List<Problem> problems = Validator.validate(target, e.getValue(), ocd);
+                if (ocd == null) {
+                    String line = problems.getFirst() + " (applied anyway, for when it is loaded)";
+                    now.add(line);
+                    report(line);
+                } else if (!problems.isEmpty()) {
+                    for (Problem p : problems) {
+                        String line = p + "; keeping the previous configuration of " + target;
+                        now.add(line);
+                        report(line);
+                    }
+                    continue;
+                }
+                push(target, e.getValue(), ocd);
+            }
+            reported.retainAll(now);
+            removeStale(t.targets().keySet());
+        } catch (IOException e) {
+            LOG.error("Cannot read the configuration in {}: {}", root, e.getMessage());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void report(String problem) {
+        if (reported.add(problem)) LOG.error("config: {}", problem);
+    }
+
+    private void push(Target target, Map<String, Setting> settings, Metatype.Ocd ocd) throws IOException {
+        Dictionary<String, Object> dict = new Hashtable<>();
+        settings.forEach((k, s) -> dict.put(k, Validator.typed(ocd == null ? null : ocd.ads().get(k), s.value())));
+        dict.put(MANAGED, Boolean.TRUE);
+        Configuration c = target.isFactory()
+                ? configAdmin.getFactoryConfiguration(target.pid(), target.factoryName(), "?")
+                : configAdmin.getConfiguration(target.pid(), "?");
+        if (c.updateIfDifferent(dict)) {
+            LOG.info("config: {} applied ({})", target, String.join(", ", settings.keySet()));
+        }
+    }
+
+    private void removeStale(Set<Target> current) throws IOException {
+        Set<String> keep = new HashSet<>();
+        for (Target t : current) keep.add(t.isFactory() ? t.pid() + "~" + t.factoryName() : t.pid());
+        Configuration[] managed;
+        try {
+            managed = configAdmin.listConfigurations("(" + MANAGED + "=true)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (managed == null) return;
+        for (Configuration c : managed) {
+            if (!keep.contains(c.getPid())) {
+                LOG.info("config: {} removed (no longer in {})", c.getPid(), root);
+                c.delete();
+            }
+        }
+    }
+
+    private Metatype readMetatype() {
+        Metatype m = new Metatype();
+        for (Bundle b : context.getBundles()) {
+            if ((b.getState() & (Bundle.RESOLVED | Bundle.STARTING | Bundle.ACTIVE | Bundle.STOPPING)) == 0) continue;
+            Enumeration<URL> entries = b.findEntries("OSGI-INF/metatype", "*.xml", false);
+            if (entries == null) continue;
+            String layer = b.getHeaders().get("Strata-Layer");
+            while (entries.hasMoreElements()) {
+                URL url = entries.nextElement();
+                try (InputStream in = url.openStream()) {
+                    m.add(in, b.getSymbolicName(), layer);
+                } catch (IOException e) {
+                    LOG.warn("Unreadable metatype {} in {}: {}", url, b.getSymbolicName(), e.getMessage());
+                }
+            }
+        }
+        return m;
+    }
+
+    // --- console commands ------------------------------------------------------------------
+
+    /** config:get — every configuration with its effective settings and where each comes from. */
+    public String get() {
+        return get(null, null);
+    }
+
+    /** config:get PID — the settings of one configuration. */
+    public String get(String pid) {
+        return get(pid, null);
+    }
+
+    /** config:get PID KEY — one setting. */
+    public String get(String pid, String key) {
+        ConfigTree t = requireTree();
+        StringBuilder sb = new StringBuilder();
+        Map<Target, Map<String, Setting>> targets = new TreeMap<>(t.targets());
+        boolean found = false;
+        for (Map.Entry<Target, Map<String, Setting>> e : targets.entrySet()) {
+            if (pid != null && !e.getKey().toString().equals(pid)) continue;
+            for (Map.Entry<String, Setting> s : e.getValue().entrySet()) {
+                if (key != null && !s.getKey().equals(key)) continue;
+                found = true;
+                sb.append(e.getKey()).append(' ').append(s.getKey()).append(" = ").append(s.getValue().value())
+                        .append("    (").append(s.getValue().source()).append(")\n");
+            }
+        }
+        if (!found && pid != null) {
+            Metatype.Ocd ocd = metatype.find(target(pid));
+            if (ocd == null) throw new IllegalArgumentException("Unknown PID: " + pid);
+            if (key != null && !ocd.ads().containsKey(key)) throw new IllegalArgumentException("Unknown key for " + pid + ": " + key);
+            sb.append(pid).append(key == null ? "" : " " + key).append(": not set in ").append(root).append("; component defaults apply\n");
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    /** config:set PID KEY VALUE — validates, then writes the file the value comes from (atomically). */
+    public String set(String pid, String key, String value) throws IOException {
+        ConfigTree t = requireTree();
+        Target target = target(pid);
+        Metatype.Ocd ocd = metatype.find(target);
+        if (ocd == null) throw new IllegalArgumentException("Unknown PID: " + pid + " (no loaded component declares it)");
+        String reason = Validator.check(ocd, key, value);
+        if (reason != null) throw new IllegalArgumentException(pid + " " + key + ": " + reason);
+        Setting current = t.targets().getOrDefault(target, Map.of()).get(key);
+        Path file;
+        int line;
+        if (current != null) {
+            file = root.getParent().resolve(current.source().file());
+            line = current.source().line();
+        } else {
+            Path stack = root.resolve("stack");
+            file = (ocd.layer() == null ? stack : stack.resolve(ocd.layer())).resolve(pid + ".cfg");
+            line = 0;
+        }
+        ConfigFiles.set(file, line, key, value);
+        apply();
+        return pid + " " + key + " = " + value + "    (" + root.getParent().relativize(file) + ")";
+    }
+
+    private static Target target(String pid) {
+        int tilde = pid.indexOf('~');
+        return tilde < 0 ? new Target(pid, null) : new Target(pid.substring(0, tilde), pid.substring(tilde + 1));
+    }
+
+    private ConfigTree requireTree() {
+        ConfigTree t = tree;
+        if (t == null) throw new IllegalStateException("The configuration in " + root + " could not be read; see the log");
+        return t;
+    }
+}

@@ -1,0 +1,66 @@
+package dev.strata.modules.internal;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+import dev.strata.api.console.ConsoleCommand;
+
+/** {@code log:tail [N]}: the last N lines (default 50) of logs/strata.log. */
+@ConsoleCommand(scope = "log", function = "tail")
+@Component(service = LogCommands.class)
+public final class LogCommands {
+    private final Path file;
+
+    @Activate
+    public LogCommands(BundleContext context) {
+        String logs = context.getProperty("strata.logs");
+        this.file = Path.of(logs == null ? "logs" : logs, "strata.log");
+    }
+
+    public String tail() throws IOException {
+        return tail(50);
+    }
+
+    public String tail(int lines) throws IOException {
+        if (lines < 1) throw new IllegalArgumentException("log:tail needs a positive number of lines");
+        if (!Files.exists(file)) throw new IllegalStateException("No log file at " + file);
+        return String.join("\n", lastLines(file, lines));
+    }
+
+    /** Reads backwards in blocks, so a large log costs only what is shown. */
+    static Deque<String> lastLines(Path file, int count) throws IOException {
+        Deque<String> lines = new ArrayDeque<>();
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            long pos = raf.length();
+            byte[] carry = new byte[0];
+            while (pos > 0 && lines.size() <= count) {
+                int n = (int) Math.min(8192, pos);
+                pos -= n;
+                byte[] block = new byte[n + carry.length];
+                raf.seek(pos);
+                raf.readFully(block, 0, n);
+                System.arraycopy(carry, 0, block, n, carry.length);
+                int end = block.length;
+                for (int i = block.length - 1; i >= 0; i--) {
+                    if (block[i] == '\n') {
+                        if (i + 1 < end || end != block.length) lines.addFirst(new String(block, i + 1, end - i - 1, StandardCharsets.UTF_8));
+                        end = i;
+                    }
+                }
+                carry = java.util.Arrays.copyOfRange(block, 0, end);
+            }
+            if (pos == 0 && carry.length > 0) lines.addFirst(new String(carry, StandardCharsets.UTF_8));
+        }
+        while (lines.size() > count) lines.removeFirst();
+        return lines;
+    }
+}

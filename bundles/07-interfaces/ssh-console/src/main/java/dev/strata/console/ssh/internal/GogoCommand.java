@@ -1,0 +1,187 @@
+package dev.strata.console.ssh.internal;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.felix.service.command.CommandSession;
+import org.apache.felix.service.command.Converter;
+import org.apache.sshd.server.Environment;
+import org.apache.sshd.server.ExitCallback;
+import org.apache.sshd.server.channel.ChannelSession;
+import org.apache.sshd.server.command.Command;
+import org.jline.reader.EndOfFileException;
+import org.jline.reader.LineReader;
+import org.jline.reader.LineReaderBuilder;
+import org.jline.reader.UserInterruptException;
+import org.jline.reader.impl.completer.StringsCompleter;
+import org.jline.terminal.Attributes;
+import org.jline.terminal.Size;
+import org.jline.terminal.Terminal;
+import org.jline.terminal.TerminalBuilder;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One SSH channel bridged to a Gogo session: with a command ({@code ssh host module:list}) it
+ * runs it, prints the result and exits 0, or prints one error line and exits 1; without one it
+ * is an interactive console with line editing, history and tab completion of command names.
+ */
+final class GogoCommand implements Command {
+    private static final Logger LOG = LoggerFactory.getLogger(GogoCommand.class);
+
+    private final CommandProcessor processor;
+    private final String command;
+    private InputStream in;
+    private OutputStream out;
+    private OutputStream err;
+    private ExitCallback exit;
+    private Thread thread;
+
+    GogoCommand(CommandProcessor processor, String command) {
+        this.processor = processor;
+        this.command = command;
+    }
+
+    @Override
+    public void setInputStream(InputStream in) {
+        this.in = in;
+    }
+
+    @Override
+    public void setOutputStream(OutputStream out) {
+        this.out = out;
+    }
+
+    @Override
+    public void setErrorStream(OutputStream err) {
+        this.err = err;
+    }
+
+    @Override
+    public void setExitCallback(ExitCallback callback) {
+        this.exit = callback;
+    }
+
+    @Override
+    public void start(ChannelSession channel, Environment env) {
+        String user = channel.getSession().getUsername();
+        thread = Thread.ofVirtual().name("ssh-console-" + user).start(() -> {
+            int status;
+            try {
+                status = command != null ? exec(user) : interactive(user, env);
+            } catch (Exception e) {
+                LOG.warn("Console session of {} failed: {}", user, e.toString());
+                status = 1;
+            }
+            exit.onExit(status);
+        });
+    }
+
+    private int exec(String user) {
+        PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+        PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
+        CommandSession session = processor.createSession(in, o, e);
+        try {
+            LOG.info("Console command by {}: {}", user, command);
+            return run(session, command, o, e) ? 0 : 1;
+        } finally {
+            session.close();
+        }
+    }
+
+    /** Runs one command line; prints its result, or its error as one line. True when it succeeded. */
+    private static boolean run(CommandSession session, String line, PrintStream o, PrintStream e) {
+        try {
+            Object result = session.execute(line);
+            if (result != null) o.println(session.format(result, Converter.INSPECT));
+            o.flush();
+            return true;
+        } catch (Exception ex) {
+            Throwable t = ex;
+            while (t.getCause() != null && (t.getMessage() == null || t instanceof java.lang.reflect.InvocationTargetException)) {
+                t = t.getCause();
+            }
+            e.println("Error: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            e.flush();
+            return false;
+        }
+    }
+
+    private int interactive(String user, Environment env) throws IOException {
+        Terminal terminal;
+        ClassLoader previous = Thread.currentThread().getContextClassLoader();
+        Thread.currentThread().setContextClassLoader(Terminal.class.getClassLoader()); // JLine finds its providers through the TCCL
+        try {
+            terminal = TerminalBuilder.builder().system(false).streams(in, out).encoding(StandardCharsets.UTF_8)
+                    .type(env.getEnv().getOrDefault(Environment.ENV_TERM, "xterm"))
+                    .size(new Size(intEnv(env, Environment.ENV_COLUMNS, 120), intEnv(env, Environment.ENV_LINES, 40)))
+                    .build();
+        } finally {
+            Thread.currentThread().setContextClassLoader(previous);
+        }
+        Attributes attrs = terminal.getAttributes();
+        attrs.setOutputFlag(Attributes.OutputFlag.OPOST, true);
+        attrs.setOutputFlag(Attributes.OutputFlag.ONLCR, true);
+        terminal.setAttributes(attrs);
+        PrintStream o = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
+        CommandSession session = processor.createSession(terminal.input(), o, o);
+        LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("strata")
+                .completer(new StringsCompleter(commands(session))).build();
+        LOG.info("Console session opened by {}", user);
+        o.println("Strata admin console. module:list, feature:list, config:get, log:tail; 'help' lists all; 'exit' leaves.");
+        try {
+            while (true) {
+                String line;
+                try {
+                    line = reader.readLine("strata> ");
+                } catch (UserInterruptException e) {
+                    continue;
+                } catch (EndOfFileException e) {
+                    break;
+                }
+                line = line.strip();
+                if (line.isEmpty()) continue;
+                if (line.equals("exit") || line.equals("quit") || line.equals("logout")) break;
+                LOG.info("Console command by {}: {}", user, line);
+                run(session, line, o, o);
+            }
+        } finally {
+            session.close();
+            terminal.close();
+            LOG.info("Console session closed by {}", user);
+        }
+        return 0;
+    }
+
+    private static List<String> commands(CommandSession session) {
+        List<String> names = new ArrayList<>();
+        if (session.get(".commands") instanceof Collection<?> c) {
+            for (Object n : c) {
+                String s = n.toString();
+                names.add(s);
+                names.add(s.substring(s.indexOf(':') + 1));
+            }
+        }
+        return names;
+    }
+
+    private static int intEnv(Environment env, String name, int fallback) {
+        try {
+            return Integer.parseInt(env.getEnv().getOrDefault(name, Integer.toString(fallback)));
+        } catch (NumberFormatException e) {
+            return fallback;
+        }
+    }
+
+    @Override
+    public void destroy(ChannelSession channel) {
+        if (thread != null) thread.interrupt();
+    }
+}

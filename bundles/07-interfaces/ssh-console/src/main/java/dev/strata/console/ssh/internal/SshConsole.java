@@ -1,0 +1,151 @@
+package dev.strata.console.ssh.internal;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.GeneralSecurityException;
+import java.security.KeyPair;
+import java.security.KeyPairGenerator;
+import java.security.PublicKey;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+
+import org.apache.felix.service.command.CommandProcessor;
+import org.apache.sshd.common.config.keys.KeyUtils;
+import org.apache.sshd.common.config.keys.PublicKeyEntry;
+import org.apache.sshd.common.config.keys.writer.openssh.OpenSSHKeyPairResourceWriter;
+import org.apache.sshd.core.CoreModuleProperties;
+import org.apache.sshd.server.SshServer;
+import org.apache.sshd.server.config.keys.AuthorizedKeysAuthenticator;
+import org.apache.sshd.server.keyprovider.SimpleGeneratorHostKeyProvider;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The SSH admin console (DESIGN §9). Public-key login from {@code data/ssh/authorized_keys}
+ * (OpenSSH format: ed25519, ECDSA, RSA), plus the local operator's key generated at first start
+ * ({@code data/ssh/operator_key}, used by {@code strata shell}). The host key is kept in
+ * {@code data/ssh/host_key}. Waits for its configuration so it never binds a default port first.
+ */
+@Component(name = "strata.console.ssh", configurationPolicy = ConfigurationPolicy.REQUIRE, service = {}, immediate = true)
+@Designate(ocd = SshConsole.Config.class)
+public final class SshConsole {
+    private static final Logger LOG = LoggerFactory.getLogger(SshConsole.class);
+
+    @ObjectClassDefinition(id = "strata.console.ssh", name = "SSH admin console")
+    @interface Config {
+        @AttributeDefinition(min = "0", max = "65535", description = "TCP port (0: any free port, logged)")
+        int port() default 8101;
+
+        @AttributeDefinition(description = "Address to bind; loopback by default")
+        String bind() default "127.0.0.1";
+
+        @AttributeDefinition(min = "10", description = "Seconds before an idle session is closed")
+        int idle_timeout() default 1800;
+
+        @AttributeDefinition(min = "1", max = "20", description = "Authentication attempts allowed per connection")
+        int max_auth_attempts() default 3;
+    }
+
+    private final CommandProcessor processor;
+    private final Path dir;
+    private final PublicKey operator;
+    private final AuthorizedKeysAuthenticator authorized;
+    private Config config;
+    private SshServer server;
+
+    @Activate
+    public SshConsole(BundleContext context, Config config, @Reference CommandProcessor processor) throws IOException, GeneralSecurityException {
+        this.processor = processor;
+        String data = context.getProperty("strata.data");
+        this.dir = Path.of(data == null ? "data" : data, "ssh");
+        Files.createDirectories(dir);
+        this.operator = operatorKey(dir);
+        this.authorized = new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys"));
+        this.config = config;
+        this.server = start(config);
+    }
+
+    private SshServer start(Config c) throws IOException {
+        SshServer sshd = SshServer.setUpDefaultServer();
+        sshd.setHost(c.bind());
+        sshd.setPort(c.port());
+        SimpleGeneratorHostKeyProvider hostKey = new SimpleGeneratorHostKeyProvider(dir.resolve("host_key"));
+        hostKey.setAlgorithm(KeyUtils.EC_ALGORITHM);
+        hostKey.setKeySize(256);
+        sshd.setKeyPairProvider(hostKey);
+        sshd.setPublickeyAuthenticator((user, key, session) ->
+                KeyUtils.compareKeys(operator, key) || authorized.authenticate(user, key, session));
+        sshd.setPasswordAuthenticator(null);
+        sshd.setKeyboardInteractiveAuthenticator(null);
+        sshd.setShellFactory(channel -> new GogoCommand(processor, null));
+        sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, command));
+        applyLimits(sshd, c);
+        sshd.start();
+        LOG.info("SSH console listening on {}:{} (keys: {})", c.bind(), sshd.getPort(), dir.resolve("authorized_keys"));
+        return sshd;
+    }
+
+    private static void applyLimits(SshServer sshd, Config c) {
+        CoreModuleProperties.IDLE_TIMEOUT.set(sshd, Duration.ofSeconds(c.idle_timeout()));
+        CoreModuleProperties.MAX_AUTH_REQUESTS.set(sshd, c.max_auth_attempts());
+    }
+
+    /** Limits apply to new sessions at once; a new port or address rebinds the listener. */
+    @Modified
+    synchronized void modified(Config c) throws IOException {
+        Config old = config;
+        config = c;
+        if (c.port() != old.port() || !c.bind().equals(old.bind())) {
+            server.stop(true);
+            server = start(c);
+            return;
+        }
+        applyLimits(server, c);
+        LOG.info("SSH console settings changed: idle timeout {} s, {} authentication attempts", c.idle_timeout(), c.max_auth_attempts());
+    }
+
+    @Deactivate
+    synchronized void deactivate() throws IOException {
+        server.stop(true);
+        LOG.info("SSH console stopped");
+    }
+
+    /** The local operator's key pair: created once, private key readable by the owner only. */
+    private static PublicKey operatorKey(Path dir) throws IOException, GeneralSecurityException {
+        Path priv = dir.resolve("operator_key");
+        Path pub = dir.resolve("operator_key.pub");
+        if (Files.exists(pub) && Files.exists(priv)) {
+            List<String> lines = Files.readAllLines(pub);
+            return PublicKeyEntry.parsePublicKeyEntry(lines.getFirst()).resolvePublicKey(null, null, null);
+        }
+        KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
+        gen.initialize(256);
+        KeyPair pair = gen.generateKeyPair();
+        Files.deleteIfExists(priv);
+        Files.createFile(priv, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        OpenSSHKeyPairResourceWriter writer = new OpenSSHKeyPairResourceWriter();
+        try (OutputStream out = Files.newOutputStream(priv)) {
+            writer.writePrivateKey(pair, "strata-operator", null, out);
+        }
+        try (OutputStream out = Files.newOutputStream(pub)) {
+            writer.writePublicKey(pair, "strata-operator", out);
+        }
+        Files.setPosixFilePermissions(dir, Set.copyOf(PosixFilePermissions.fromString("rwx------")));
+        LOG.info("Created the local operator key {} (used by bin/strata shell)", priv);
+        return pair.getPublic();
+    }
+}
