@@ -69,6 +69,8 @@ public final class ConfigManager implements BundleListener {
         String dir = context.getProperty("strata.config");
         this.root = Path.of(dir == null ? "config" : dir).toAbsolutePath().normalize();
         context.addBundleListener(this);
+        // Resolve everything first, so the metatype of every installed bundle is known at the first apply.
+        context.getBundle(0).adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(null);
         apply();
         this.watcher = Thread.ofPlatform().daemon().name("strata-config-watch").start(this::watch);
         LOG.info("Configuration from {} (environment {}), watched for changes", root, tree == null ? "?" : tree.environment());

@@ -26,7 +26,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
  */
 final class Modules {
     static final String SYSTEM_LOCATION = "strata:system/";
-    private static final Pattern MISSING = Pattern.compile("missing requirement \\[[^]]*] (\\S+); (\\(.*?\\))(?=\\s*(\\[caused by|Unresolved|$))");
+    private static final Pattern MISSING = Pattern.compile("missing requirement \\[.*?] (\\S+); (\\(.*?\\))(?=\\s*(\\[caused by|Unresolved|$))");
 
     private final BundleContext context;
     final Path home;

@@ -1,0 +1,128 @@
+package dev.strata.config.check;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import dev.strata.config.check.ConfigTree.Problem;
+import dev.strata.config.check.ConfigTree.Target;
+
+/** DESIGN §7: layers, ${env:} values, and validation against metatype. */
+class ConfigTreeTest {
+    private static final String METATYPE = """
+            <?xml version="1.0" encoding="UTF-8"?>
+            <metatype:MetaData xmlns:metatype="http://www.osgi.org/xmlns/metatype/v1.4.0">
+              <OCD id="strata.demo" name="Demo">
+                <AD id="port" type="Integer" default="8101" min="0" max="65535"/>
+                <AD id="bind" type="String" default="127.0.0.1"/>
+                <AD id="mode" type="String" default="a"><Option label="a" value="a"/><Option label="b" value="b"/></AD>
+                <AD id="tags" type="String" cardinality="2147483647"/>
+                <AD id="on" type="Boolean" default="true"/>
+              </OCD>
+              <OCD id="strata" name="Server"><AD id="environment" type="String"/><AD id="domains" type="String" cardinality="10"/></OCD>
+              <Designate pid="strata.demo"><Object ocdref="strata.demo"/></Designate>
+              <Designate pid="strata"><Object ocdref="strata"/></Designate>
+            </metatype:MetaData>
+            """;
+
+    @TempDir
+    Path tmp;
+    Path root;
+    Metatype metatype;
+
+    @BeforeEach
+    void setUp() throws IOException {
+        root = tmp.resolve("config");
+        metatype = new Metatype();
+        metatype.add(new ByteArrayInputStream(METATYPE.getBytes(StandardCharsets.UTF_8)), "dev.strata.demo", "07-interfaces");
+        write("strata.cfg", "environment = ${env:STRATA_ENV:-development}\ndomains = ${env:STRATA_DOMAIN:-localhost}\n");
+        write("stack/07-interfaces/strata.demo.cfg", "# comment\nport = ${env:DEMO_PORT:-8101}\nbind = 127.0.0.1\nmode = a\n");
+        write("policies/security.cfg", "[strata.demo]\nbind = 10.0.0.1\nmode = b\n");
+        write("environments/development.cfg", "[strata.demo]\nbind = 127.0.0.2\n");
+        write("environments/production.cfg", "[strata.demo]\nbind = 0.0.0.0\n");
+    }
+
+    private void write(String file, String text) throws IOException {
+        Path p = root.resolve(file);
+        Files.createDirectories(p.getParent());
+        Files.writeString(p, text);
+    }
+
+    private ConfigTree read(Map<String, String> env) throws IOException {
+        return ConfigTree.read(root, env::get);
+    }
+
+    @Test
+    void laterLayersOverrideEarlierOnesAndRememberTheirSource() throws IOException {
+        ConfigTree tree = read(Map.of());
+        var demo = tree.targets().get(new Target("strata.demo", null));
+        assertThat(demo.get("port").value()).isEqualTo("8101");
+        assertThat(demo.get("mode").value()).isEqualTo("b");
+        assertThat(demo.get("bind").value()).isEqualTo("127.0.0.2");
+        assertThat(demo.get("bind").source().toString()).endsWith("environments/development.cfg:2");
+        assertThat(Validator.validate(tree, metatype)).isEmpty();
+    }
+
+    @Test
+    void environmentVariablesFillValuesAndSelectTheEnvironment() throws IOException {
+        ConfigTree tree = read(Map.of("STRATA_ENV", "production", "DEMO_PORT", "9999"));
+        assertThat(tree.environment()).isEqualTo("production");
+        var demo = tree.targets().get(new Target("strata.demo", null));
+        assertThat(demo.get("port").value()).isEqualTo("9999");
+        assertThat(demo.get("bind").value()).isEqualTo("0.0.0.0");
+    }
+
+    @Test
+    void anUnsetVariableWithoutDefaultIsAProblem() throws IOException {
+        write("stack/07-interfaces/strata.demo.cfg", "port = ${env:NOT_SET}\n");
+        assertThat(read(Map.of()).problems()).singleElement().asString()
+                .contains("strata.demo.cfg:1").contains("NOT_SET is not set and has no default");
+    }
+
+    @Test
+    void reportsUnknownKeysWrongTypesBoundsOptionsAndPids() throws IOException {
+        write("policies/security.cfg", "[strata.demo]\nmode = c\n");
+        write("stack/07-interfaces/strata.demo.cfg", "port = 70000\nbind = x\nmode = a\nnosuch = 1\non = maybe\ntags = a, b\n");
+        write("stack/strata.typo.cfg", "a = 1\n");
+        List<Problem> problems = Validator.validate(read(Map.of()), metatype);
+        assertThat(problems).extracting(Problem::toString).containsExactlyInAnyOrder(
+                "config/stack/07-interfaces/strata.demo.cfg:1: [strata.demo] port: 70000 is above the maximum 65535",
+                "config/stack/07-interfaces/strata.demo.cfg:4: [strata.demo] nosuch: unknown key; strata.demo accepts: port, bind, mode, tags, on",
+                "config/stack/07-interfaces/strata.demo.cfg:5: [strata.demo] on: expected true or false, got 'maybe'",
+                "config/policies/security.cfg:2: [strata.demo] mode: 'c' is not one of: a, b",
+                "config/stack/strata.typo.cfg:1: [strata.typo] unknown PID: no installed component declares a configuration 'strata.typo'")
+                .hasSize(5);
+    }
+
+    @Test
+    void syntaxErrorsAndKeysOutsideSectionsAreProblems() throws IOException {
+        write("policies/security.cfg", "bind = 1\n[strata.demo]\nthis line has no equals\n");
+        assertThat(read(Map.of()).problems()).extracting(Problem::toString).containsExactly(
+                "config/policies/security.cfg:1: bind: key outside a [pid] section",
+                "config/policies/security.cfg:3: expected 'key = value' or '[pid]', found: this line has no equals");
+    }
+
+    @Test
+    void typedValuesFollowTheAttributeDefinition() {
+        Metatype.Ocd ocd = metatype.pids().get("strata.demo");
+        assertThat(Validator.typed(ocd.ads().get("port"), "42")).isEqualTo(42);
+        assertThat(Validator.typed(ocd.ads().get("on"), "FALSE")).isEqualTo(false);
+        assertThat((String[]) Validator.typed(ocd.ads().get("tags"), "a, b ,c")).containsExactly("a", "b", "c");
+    }
+
+    @Test
+    void domainsAreFactoryConfigurations() throws IOException {
+        write("domains/example.com.cfg", "x = 1\n");
+        assertThat(read(Map.of()).targets()).containsKey(new Target(ConfigTree.DOMAIN_FACTORY_PID, "example.com"));
+    }
+}
