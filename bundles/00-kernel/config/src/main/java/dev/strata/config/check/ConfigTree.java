@@ -69,6 +69,7 @@ public final class ConfigTree {
 
     private final Path root;
     private final Map<Target, Map<String, Setting>> targets = new TreeMap<>();
+    private final Map<Target, List<Map<String, Setting>>> sections = new TreeMap<>();
     private final List<Problem> problems = new ArrayList<>();
     private final List<Path> files = new ArrayList<>();
     private final UnaryOperator<String> env;
@@ -121,7 +122,10 @@ public final class ConfigTree {
     }
 
     private void merge(Map<Target, Map<String, Setting>> layer) {
-        layer.forEach((t, settings) -> targets.computeIfAbsent(t, k -> new LinkedHashMap<>()).putAll(settings));
+        layer.forEach((t, settings) -> {
+            targets.computeIfAbsent(t, k -> new LinkedHashMap<>()).putAll(settings);
+            sections.computeIfAbsent(t, k -> new ArrayList<>()).add(settings);
+        });
     }
 
     private Map<Target, Map<String, Setting>> parse(Path file, Target initial) throws IOException {
@@ -183,6 +187,14 @@ public final class ConfigTree {
     /** The merged settings per target, in a stable order. */
     public Map<Target, Map<String, Setting>> targets() {
         return targets;
+    }
+
+    /**
+     * Every section that sets something for {@code target}, lowest layer first: each is validated,
+     * so a bad value is reported even where a higher layer overrides it.
+     */
+    public List<Map<String, Setting>> sections(Target target) {
+        return sections.getOrDefault(target, List.of());
     }
 
     public List<Problem> problems() {

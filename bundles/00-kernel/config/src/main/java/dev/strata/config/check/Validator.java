@@ -19,25 +19,27 @@ public final class Validator {
     /** Every problem of every target in the tree; PIDs nobody declares count as problems. */
     public static List<Problem> validate(ConfigTree tree, Metatype metatype) {
         List<Problem> problems = new ArrayList<>(tree.problems());
-        tree.targets().forEach((target, settings) -> problems.addAll(validate(target, settings, metatype.find(target))));
+        for (Target target : tree.targets().keySet()) problems.addAll(validate(tree, target, metatype.find(target)));
         return problems;
     }
 
-    /** The problems of one target's settings against its schema (null: nobody declares it). */
-    public static List<Problem> validate(Target target, Map<String, Setting> settings, Ocd ocd) {
+    /** The problems of every setting of one target, in every layer, against its schema (null: nobody declares it). */
+    public static List<Problem> validate(ConfigTree tree, Target target, Ocd ocd) {
         List<Problem> problems = new ArrayList<>();
         if (ocd == null) {
-            Setting any = settings.values().iterator().next();
+            Setting any = tree.targets().get(target).values().iterator().next();
             problems.add(new Problem(any.source().file(), any.source().line(), target.toString(), null,
                     "unknown PID: no installed component declares a configuration '" + target.pid() + "'"));
             return problems;
         }
-        settings.forEach((key, setting) -> {
-            String reason = check(ocd, key, setting.value());
-            if (reason != null) {
-                problems.add(new Problem(setting.source().file(), setting.source().line(), target.toString(), key, reason));
-            }
-        });
+        for (Map<String, Setting> section : tree.sections(target)) {
+            section.forEach((key, setting) -> {
+                String reason = check(ocd, key, setting.value());
+                if (reason != null) {
+                    problems.add(new Problem(setting.source().file(), setting.source().line(), target.toString(), key, reason));
+                }
+            });
+        }
         return problems;
     }
 

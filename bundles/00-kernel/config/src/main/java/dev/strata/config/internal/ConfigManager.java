@@ -135,7 +135,7 @@ public final class ConfigManager implements BundleListener {
             for (Map.Entry<Target, Map<String, Setting>> e : t.targets().entrySet()) {
                 Target target = e.getKey();
                 Metatype.Ocd ocd = m.find(target);
-                List<Problem> problems = Validator.validate(target, e.getValue(), ocd);
+                List<Problem> problems = Validator.validate(t, target, ocd);
                 if (ocd == null) {
                     String line = problems.getFirst() + " (applied anyway, for when it is loaded)";
                     now.add(line);

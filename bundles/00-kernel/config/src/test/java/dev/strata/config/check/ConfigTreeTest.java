@@ -105,6 +105,16 @@ class ConfigTreeTest {
     }
 
     @Test
+    void aBadValueIsReportedEvenWhereAHigherLayerOverridesIt() throws IOException {
+        write("stack/07-interfaces/strata.demo.cfg", "port = -1\n");
+        write("environments/development.cfg", "[strata.demo]\nport = 8101\n");
+        ConfigTree tree = read(Map.of());
+        assertThat(tree.targets().get(new Target("strata.demo", null)).get("port").value()).isEqualTo("8101");
+        assertThat(Validator.validate(tree, metatype)).extracting(Problem::toString)
+                .containsExactly("config/stack/07-interfaces/strata.demo.cfg:1: [strata.demo] port: -1 is below the minimum 0");
+    }
+
+    @Test
     void syntaxErrorsAndKeysOutsideSectionsAreProblems() throws IOException {
         write("policies/security.cfg", "bind = 1\n[strata.demo]\nthis line has no equals\n");
         assertThat(read(Map.of()).problems()).extracting(Problem::toString).containsExactly(

@@ -29,7 +29,7 @@ import dev.strata.api.console.ConsoleCommand;
 @Component(service = ModuleCommands.class)
 public final class ModuleCommands {
     /** Modules the console itself runs on: unloading them from the console would cut it off. */
-    static final Set<String> PROTECTED = Set.of("dev.strata.modules", "dev.strata.console.ssh", "dev.strata.config", "dev.strata.api");
+    static final Set<String> PROTECTED = Set.of("dev.strata.modules", "dev.strata.console.ssh", "dev.strata.api");
     private static final long WAIT_MS = 10_000;
 
     private final BundleContext context;
@@ -58,10 +58,10 @@ public final class ModuleCommands {
         for (Bundle b : bundles) {
             boolean plugin = modules.isPlugin(b);
             if (!all && !Modules.isStrata(b) && !plugin) continue;
+            String why = modules.whyNotResolved(b); // also resolves a stopped bundle not yet resolved since boot
+            if (why != null) failures.add(Modules.shortName(b) + ": " + why);
             rows.add(new String[] {Long.toString(b.getBundleId()), Modules.shortName(b), b.getVersion().toString(), Modules.state(b),
                     Modules.layer(b), modules.source(b)});
-            String why = modules.whyNotResolved(b);
-            if (why != null) failures.add(Modules.shortName(b) + ": " + why);
         }
         for (Path jar : Modules.jars(modules.plugins)) {
             if (Modules.symbolicName(jar) == null) {

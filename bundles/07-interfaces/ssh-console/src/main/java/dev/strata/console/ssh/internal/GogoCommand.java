@@ -24,7 +24,7 @@ import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
-import org.jline.terminal.TerminalBuilder;
+import org.jline.terminal.impl.ExternalTerminal;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -115,17 +115,9 @@ final class GogoCommand implements Command {
     }
 
     private int interactive(String user, Environment env) throws IOException {
-        Terminal terminal;
-        ClassLoader previous = Thread.currentThread().getContextClassLoader();
-        Thread.currentThread().setContextClassLoader(Terminal.class.getClassLoader()); // JLine finds its providers through the TCCL
-        try {
-            terminal = TerminalBuilder.builder().system(false).streams(in, out).encoding(StandardCharsets.UTF_8)
-                    .type(env.getEnv().getOrDefault(Environment.ENV_TERM, "xterm"))
-                    .size(new Size(intEnv(env, Environment.ENV_COLUMNS, 120), intEnv(env, Environment.ENV_LINES, 40)))
-                    .build();
-        } finally {
-            Thread.currentThread().setContextClassLoader(previous);
-        }
+        // A pure-Java line discipline over the channel streams: no native pty, no provider lookup.
+        Terminal terminal = new ExternalTerminal("strata-ssh", env.getEnv().getOrDefault(Environment.ENV_TERM, "xterm"), in, out, StandardCharsets.UTF_8);
+        terminal.setSize(new Size(intEnv(env, Environment.ENV_COLUMNS, 120), intEnv(env, Environment.ENV_LINES, 40)));
         Attributes attrs = terminal.getAttributes();
         attrs.setOutputFlag(Attributes.OutputFlag.OPOST, true);
         attrs.setOutputFlag(Attributes.OutputFlag.ONLCR, true);
@@ -174,7 +166,8 @@ final class GogoCommand implements Command {
 
     private static int intEnv(Environment env, String name, int fallback) {
         try {
-            return Integer.parseInt(env.getEnv().getOrDefault(name, Integer.toString(fallback)));
+            int v = Integer.parseInt(env.getEnv().getOrDefault(name, Integer.toString(fallback)));
+            return v > 0 ? v : fallback; // a client without a real terminal (ssh -tt < file) reports 0
         } catch (NumberFormatException e) {
             return fallback;
         }

@@ -1,0 +1,280 @@
+package dev.strata.itests;
+
+import static dev.strata.itests.StrataServer.await;
+import static dev.strata.itests.StrataServer.awaitValue;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.itests.StrataServer.Result;
+
+/**
+ * The distribution as an admin uses it: boot, SSH console, hot deploy through plugins/, live
+ * configuration, module and feature commands, and {@code strata check}. One server for the class;
+ * each test leaves plugins/ and the config tree as it found them.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RuntimeIT {
+    /** The deadline for hot-deploy effects; the issue asks for 2 s, measured times are printed. */
+    private static final Duration DEPLOY = Duration.ofSeconds(6);
+    private static final Path MOTD = Path.of(System.getProperty("strata.motd.jar", "../plugins/motd-example/target/motd-1.0.0.jar")).toAbsolutePath();
+
+    private StrataServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        server = StrataServer.startFresh("runtime-it");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    @AfterEach
+    void cleanUp() throws IOException {
+        try (var s = Files.list(server.home.resolve("plugins"))) {
+            for (Path p : s.toList()) Files.delete(p);
+        }
+        Files.deleteIfExists(server.home.resolve("config/stack/plugins/strata.motd.cfg"));
+        await(DEPLOY, "plugins to be uninstalled", () -> !moduleList().contains("motd") && !moduleList().contains("broken"));
+    }
+
+    private String moduleList() {
+        Result r = server.ssh("module:list");
+        assertThat(r.exit()).as("module:list: %s", r).isZero();
+        return r.out();
+    }
+
+    private static String row(String list, String module) {
+        return list.lines().filter(l -> l.matches("\\S+\\s+" + Pattern.quote(module) + "\\s.*")).findFirst().orElse("");
+    }
+
+    private Path deployMotd(String fileName) throws IOException {
+        Path target = server.home.resolve("plugins").resolve(fileName);
+        Path tmp = server.home.resolve(fileName + ".part");
+        Files.copy(MOTD, tmp, StandardCopyOption.REPLACE_EXISTING);
+        return Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Test
+    void bootsWithEveryBundleActiveAndLogsTheBootTime() {
+        Matcher m = Pattern.compile("Strata started in ([0-9.]+) s: (\\d+) bundles active(.*)").matcher(server.log());
+        assertThat(m.find()).as("boot line in strata.log").isTrue();
+        assertThat(m.group(3)).as("bundles not active").isEmpty();
+        System.out.printf("[figure] boot to all %s bundles ACTIVE: %s s%n", m.group(2), m.group(1));
+
+        Result all = server.ssh("module:list all");
+        assertThat(all.exit()).isZero();
+        List<String> rows = all.out().lines().skip(1).filter(l -> !l.startsWith(" ")).toList();
+        assertThat(rows).hasSizeGreaterThan(25).allSatisfy(l -> assertThat(l).containsAnyOf(" ACTIVE ", " FRAGMENT "));
+        assertThat(all.out()).contains("org.apache.felix.scr", "org.apache.felix.configadmin", "org.apache.felix.fileinstall",
+                "org.apache.felix.eventadmin", "org.apache.felix.gogo.runtime", "org.apache.sshd.osgi", "ch.qos.logback.classic");
+
+        String modules = moduleList();
+        assertThat(modules.lines().findFirst().orElseThrow()).contains("MODULE", "VERSION", "STATE", "LAYER");
+        for (String m2 : List.of("api", "config", "modules", "ssh-console")) assertThat(row(modules, m2)).contains("ACTIVE");
+        assertThat(row(modules, "ssh-console")).contains("07-interfaces");
+    }
+
+    @Test
+    void logsInWithEd25519EcdsaAndRsaKeysAndRefusesOthers() throws IOException {
+        Path authorized = server.data.resolve("ssh/authorized_keys");
+        for (String type : List.of("ed25519", "ecdsa", "rsa")) {
+            Path k = server.data.resolve("key_" + type);
+            Files.deleteIfExists(k);
+            Files.deleteIfExists(Path.of(k + ".pub"));
+            assertThat(StrataServer.run(List.of("ssh-keygen", "-q", "-t", type, "-N", "", "-f", k.toString()), Map.of(), Duration.ofSeconds(60)).exit()).isZero();
+            Result refused = server.ssh(k, "module:list");
+            assertThat(refused.exit()).as("%s key before it is authorized", type).isEqualTo(255);
+            Files.writeString(authorized, Files.readString(Path.of(k + ".pub")), java.nio.file.StandardOpenOption.APPEND);
+            Result ok = server.ssh(k, "module:list");
+            assertThat(ok.exit()).as("%s key: %s", type, ok).isZero();
+            assertThat(ok.out()).contains("ssh-console");
+        }
+    }
+
+    @Test
+    void hotDeploysInstallsUpdatesAndRemovesPlugins() throws IOException {
+        long t0 = System.nanoTime();
+        Path jar = deployMotd("motd.jar");
+        String list = awaitValue(DEPLOY, "motd ACTIVE", this::moduleList, l -> row(l, "motd").contains("ACTIVE"));
+        System.out.printf("[figure] plugin dropped -> ACTIVE in module:list: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(row(list, "motd")).contains("1.0.0", "plugins", "plugin");
+        assertThat(server.ssh("motd:show").out().strip()).isEqualTo("Welcome to Strata.");
+
+        t0 = System.nanoTime();
+        Jars.withManifest(MOTD, jar, a -> a.putValue("Bundle-Version", "1.0.1"));
+        awaitValue(DEPLOY, "motd updated to 1.0.1", this::moduleList, l -> row(l, "motd").contains("1.0.1") && row(l, "motd").contains("ACTIVE"));
+        System.out.printf("[figure] plugin replaced -> new version ACTIVE: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(moduleList().lines().filter(l -> l.contains(" motd ")).count()).as("updated in place, not installed twice").isEqualTo(1);
+
+        t0 = System.nanoTime();
+        Files.delete(jar);
+        awaitValue(DEPLOY, "motd gone", this::moduleList, l -> !l.contains("motd"));
+        System.out.printf("[figure] plugin deleted -> gone from module:list: %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+        assertThat(server.ssh("motd:show").exit()).isNotZero();
+    }
+
+    @Test
+    void brokenPluginsAreReportedOnceAndTheServerKeepsRunning() throws IOException {
+        Jars.unresolvable(server.home.resolve("plugins/broken.jar"));
+        Jars.notABundle(server.home.resolve("plugins/notabundle.jar"));
+        String list = awaitValue(DEPLOY, "both failures listed", this::moduleList,
+                l -> row(l, "org.example.broken").contains("FAILED") && row(l, "notabundle.jar").contains("FAILED"));
+        assertThat(list).contains("org.example.broken: missing package (&(osgi.wiring.package=com.nonexistent.api)")
+                .contains("notabundle.jar: not an OSGi bundle (no Bundle-SymbolicName in its manifest)");
+        await(DEPLOY, "the log lines", () -> server.log().contains("broken.jar") && server.log().contains("notabundle.jar is not an OSGi bundle"));
+        // let later poll cycles pass (a plugin deployed after them becomes ACTIVE) before counting reports
+        deployMotd("motd.jar");
+        awaitValue(DEPLOY, "motd ACTIVE", this::moduleList, l -> row(l, "motd").contains("ACTIVE"));
+        assertThat(count(server.log(), "cannot start: missing package (&(osgi.wiring.package=com.nonexistent.api)")).isEqualTo(1);
+        assertThat(count(server.log(), "notabundle.jar is not an OSGi bundle")).isEqualTo(1);
+        assertThat(server.isAlive()).isTrue();
+        assertThat(row(moduleList(), "ssh-console")).contains("ACTIVE");
+    }
+
+    private static long count(String text, String needle) {
+        return text.lines().filter(l -> l.contains(needle)).count();
+    }
+
+    @Test
+    void aConfigFileChangeReachesTheComponentThroughModified() throws IOException {
+        deployMotd("motd.jar");
+        awaitValue(DEPLOY, "motd ACTIVE", this::moduleList, l -> row(l, "motd").contains("ACTIVE"));
+        Path cfg = server.home.resolve("config/stack/plugins/strata.motd.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, "# written by the test\nmessage = Hello from the file\n");
+        awaitValue(DEPLOY, "the new message", () -> server.ssh("motd:show").out().strip(), "Hello from the file"::equals);
+
+        Result set = server.ssh("config:set strata.motd message Set_from_the_console");
+        assertThat(set.exit()).as("%s", set).isZero();
+        assertThat(set.out()).contains("config/stack/plugins/strata.motd.cfg");
+        assertThat(Files.readString(cfg)).contains("# written by the test", "message = Set_from_the_console");
+        awaitValue(DEPLOY, "the console's message", () -> server.ssh("motd:show").out().strip(), "Set_from_the_console"::equals);
+
+        Result ssh = server.ssh("config:set strata.console.ssh idle.timeout 1234");
+        assertThat(ssh.exit()).as("%s", ssh).isZero();
+        await(DEPLOY, "SshConsole @Modified", () -> server.log().contains("SSH console settings changed: idle timeout 1234 s"));
+        assertThat(server.ssh("config:get strata.console.ssh idle.timeout").out()).contains("idle.timeout = 1234", "environments/development.cfg");
+
+        Result bad = server.ssh("config:set strata.console.ssh idle.timeout soon");
+        assertThat(bad.exit()).isEqualTo(1);
+        assertThat(bad.err().strip()).isEqualTo("Error: strata.console.ssh idle.timeout: expected an integer, got 'soon'");
+        Result unknown = server.ssh("config:set strata.console.ssh nosuch 1");
+        assertThat(unknown.err()).contains("unknown key");
+    }
+
+    @Test
+    void anInvalidEditIsRefusedAndTheComponentKeepsItsConfiguration() throws IOException {
+        Path cfg = server.home.resolve("config/stack/07-interfaces/strata.console.ssh.cfg");
+        String original = Files.readString(cfg);
+        try {
+            Files.writeString(cfg, original + "idle.timeout = -5\n");
+            await(DEPLOY, "the refusal in the log", () -> server.log().contains("idle.timeout: -5 is below the minimum 10; keeping the previous configuration"));
+            assertThat(server.ssh("module:list").exit()).isZero();
+        } finally {
+            Files.writeString(cfg, original);
+        }
+    }
+
+    @Test
+    void moduleCommandsLoadUnloadAndReload() throws IOException {
+        Result load = server.ssh("module:load " + MOTD);
+        assertThat(load.exit()).as("%s", load).isZero();
+        assertThat(load.out()).contains("motd 1.0.0 ACTIVE");
+        assertThat(Files.exists(server.home.resolve("plugins").resolve(MOTD.getFileName()))).isTrue();
+
+        assertThat(server.ssh("module:unload motd").out()).contains("motd 1.0.0 STOPPED");
+        assertThat(row(moduleList(), "motd")).contains("STOPPED");
+        assertThat(server.ssh("motd:show").exit()).isNotZero();
+        assertThat(server.ssh("module:load motd").out()).contains("ACTIVE");
+        assertThat(server.ssh("module:reload motd").out()).contains("motd 1.0.0 ACTIVE");
+        assertThat(server.ssh("motd:show").out()).contains("Welcome");
+
+        Result unknown = server.ssh("module:unload nosuch");
+        assertThat(unknown.exit()).isEqualTo(1);
+        assertThat(unknown.err().lines().toList()).containsExactly("Error: Unknown module: nosuch (module:list shows the installed ones)");
+        Result console = server.ssh("module:unload ssh-console");
+        assertThat(console.exit()).isEqualTo(1);
+        assertThat(console.err()).contains("runs this console");
+        Result missing = server.ssh("module:load /nonexistent/x.jar");
+        assertThat(missing.exit()).isEqualTo(1);
+        assertThat(missing.err()).contains("No such file: /nonexistent/x.jar");
+        Result notFound = server.ssh("nosuch:command");
+        assertThat(notFound.exit()).isEqualTo(1);
+        assertThat(notFound.err()).contains("Command not found: nosuch:command");
+    }
+
+    @Test
+    void loadsAPluginFromMavenCoordinates() throws IOException {
+        Result r = server.ssh("module:load mvn:org.nowhere/none/1.0");
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("is not in the local Maven repository");
+    }
+
+    @Test
+    void featuresAndLogTail() {
+        Result features = server.ssh("feature:list");
+        assertThat(features.exit()).isZero();
+        assertThat(features.out()).containsPattern("core\\s+installed\\s+4");
+        Result uninstallCore = server.ssh("feature:uninstall core");
+        assertThat(uninstallCore.exit()).isEqualTo(1);
+        assertThat(server.ssh("feature:install nosuch").err()).contains("Unknown feature: nosuch");
+
+        Result tail = server.ssh("log:tail 3");
+        assertThat(tail.exit()).isZero();
+        assertThat(tail.out().lines().count()).isEqualTo(3);
+    }
+
+    @Test
+    void theLocalOperatorShellWorksWithoutAnyKeySetUp() {
+        Result status = server.strata(Map.of(), "status");
+        assertThat(status.exit()).isZero();
+        assertThat(status.out()).contains("running");
+        Result shell = server.strata(Map.of(), "shell", "module:list");
+        assertThat(shell.exit()).as("%s", shell).isZero();
+        assertThat(shell.out()).contains("ssh-console");
+    }
+
+    @Test
+    void anInteractiveSessionHasAPromptAndRunsCommands() {
+        List<String> cmd = new java.util.ArrayList<>(server.sshCommand(server.key, null));
+        cmd.add(1, "-tt");
+        Result r = StrataServer.run(cmd, Map.of(), Duration.ofSeconds(60), "module:list\nconfig:get strata environment\nexit\n");
+        assertThat(r.out()).contains("strata> ", "ssh-console", "strata environment = development");
+    }
+
+    @Test
+    void checkValidatesTheConfigTree() throws IOException {
+        Result ok = server.strata(Map.of(), "check");
+        assertThat(ok.exit()).as("%s", ok).isZero();
+        assertThat(ok.out()).contains("OK:");
+
+        Path copy = server.data.resolve("bad-config");
+        StrataServer.deleteTree(copy);
+        StrataServer.copyTreePlain(server.home.resolve("config"), copy);
+        Path ssh = copy.resolve("stack/07-interfaces/strata.console.ssh.cfg");
+        Files.writeString(ssh, Files.readString(ssh) + "prot = 22\n");
+        Files.writeString(copy.resolve("policies/security.cfg"), "[strata.console.ssh]\nmax.auth.attempts = many\n", java.nio.file.StandardOpenOption.APPEND);
+        Result bad = server.strata(Map.of("STRATA_CONFIG_PATH", copy.toString()), "check");
+        assertThat(bad.exit()).as("%s", bad).isEqualTo(1);
+        assertThat(bad.out()).contains("bad-config/stack/07-interfaces/strata.console.ssh.cfg:4: [strata.console.ssh] prot: unknown key")
+                .contains("[strata.console.ssh] max.auth.attempts: expected an integer, got 'many'")
+                .contains("2 problem(s)");
+    }
+}

@@ -1,0 +1,55 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import dev.strata.itests.StrataServer.Result;
+
+/** DESIGN §2: servers with their own STRATA_*_PORT and STRATA_DATA_PATH run side by side from one distribution. */
+class SideBySideIT {
+
+    @Test
+    void twoServersFromOneDistributionDoNotInterfere() throws Exception {
+        try (StrataServer a = StrataServer.startFresh("side-by-side")) {
+            Path dataB = a.home.resolve("data-b");
+            try (StrataServer b = StrataServer.start(a.home, dataB, Map.of())) {
+                assertThat(a.sshPort).isNotEqualTo(b.sshPort);
+                for (StrataServer s : new StrataServer[] {a, b}) {
+                    Result r = s.ssh("module:list");
+                    assertThat(r.exit()).as("%s", r).isZero();
+                    assertThat(r.out()).contains("ssh-console");
+                    assertThat(s.strata(Map.of(), "status").exit()).isZero();
+                }
+                assertThat(Files.readString(a.data.resolve("ssh/host_key"))).isNotEqualTo(Files.readString(dataB.resolve("ssh/host_key")));
+                assertThat(dataB.resolve("cache")).isDirectory();
+                assertThat(dataB.resolve("logs/strata.log")).exists();
+
+                // a module unloaded on one server stays loaded on the other (separate framework state)
+                assertThat(a.ssh("module:unload config").exit()).isZero();
+                assertThat(b.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+ACTIVE");
+                assertThat(a.ssh("module:load config").exit()).isZero();
+
+                a.stop();
+                assertThat(a.strata(Map.of(), "status").exit()).isEqualTo(3);
+                assertThat(b.ssh("module:list").exit()).isZero();
+            }
+        }
+    }
+
+    @Test
+    void anUnloadedModuleStaysUnloadedAcrossARestart() throws Exception {
+        try (StrataServer s = StrataServer.startFresh("restart")) {
+            assertThat(s.ssh("module:unload config").exit()).isZero();
+            s.stop();
+            s.start();
+            assertThat(s.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+STOPPED");
+            assertThat(s.ssh("module:load config").exit()).isZero();
+            assertThat(s.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+ACTIVE");
+        }
+    }
+}

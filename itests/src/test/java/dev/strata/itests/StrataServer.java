@@ -1,0 +1,293 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * One Strata server from the assembled distribution, started through {@code bin/strata run} on a
+ * free loopback port with its own data folder, and stopped (with its process tree) on close.
+ * Commands reach it through the OpenSSH client with a freshly generated ed25519 key.
+ */
+final class StrataServer implements AutoCloseable {
+    static final Path DIST = Path.of(System.getProperty("strata.dist", "../runtime/target/strata")).toAbsolutePath().normalize();
+    static final Path WORK = Path.of(System.getProperty("strata.work", "target/it-work")).toAbsolutePath().normalize();
+
+    final Path home;
+    final Path data;
+    final Path key;
+    final int sshPort;
+    final Map<String, String> env = new HashMap<>();
+    private final Path console;
+    private Process process;
+
+    /** A process result: exit status and both outputs. */
+    record Result(int exit, String out, String err) {
+        @Override
+        public String toString() {
+            return "exit " + exit + "\n--- stdout\n" + out + "--- stderr\n" + err;
+        }
+    }
+
+    private StrataServer(Path home, Path data, Map<String, String> extraEnv) throws IOException, InterruptedException {
+        this.home = home;
+        this.data = data;
+        this.sshPort = freePort();
+        this.console = data.resolve("console-out.log");
+        Files.createDirectories(data.resolve("ssh"));
+        this.key = data.resolve("test_ed25519");
+        Result gen = run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "itest", "-f", key.toString()), Map.of(), Duration.ofSeconds(30));
+        assertThat(gen.exit()).as("ssh-keygen: %s", gen).isZero();
+        Files.copy(Path.of(key + ".pub"), data.resolve("ssh/authorized_keys"), StandardCopyOption.REPLACE_EXISTING);
+        env.put("STRATA_SSH_PORT", Integer.toString(sshPort));
+        env.put("STRATA_DATA_PATH", data.toString());
+        env.putAll(extraEnv);
+    }
+
+    /** A fresh copy of the distribution under {@code name}, started on its own ports. */
+    static StrataServer startFresh(String name) throws IOException, InterruptedException {
+        Path home = WORK.resolve(name);
+        deleteTree(home);
+        copyTree(DIST, home);
+        return start(home, home.resolve("data"), Map.of());
+    }
+
+    /** Another server from an existing distribution folder, with its own data folder. */
+    static StrataServer start(Path home, Path data, Map<String, String> env) throws IOException, InterruptedException {
+        StrataServer s = new StrataServer(home, data, env);
+        s.start();
+        return s;
+    }
+
+    void start() throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/strata").toString(), "run");
+        pb.environment().putAll(env);
+        pb.redirectErrorStream(true);
+        pb.redirectOutput(ProcessBuilder.Redirect.appendTo(console.toFile()));
+        process = pb.start();
+        await(Duration.ofSeconds(90), "the server to report its boot and open the SSH port", () -> {
+            if (!process.isAlive()) throw new AssertionError("the server exited: " + consoleLog());
+            return consoleLog().contains("Strata started in") && listening(sshPort);
+        });
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    static boolean listening(int port) {
+        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    String consoleLog() {
+        try {
+            return Files.exists(console) ? Files.readString(console, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** The rotated log file logs/strata.log (in the data folder unless it is the default one). */
+    String log() {
+        Path file = (data.equals(home.resolve("data")) ? home.resolve("logs") : data.resolve("logs")).resolve("strata.log");
+        try {
+            return Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Runs one console command over SSH, as an admin would from a shell. */
+    Result ssh(String command) {
+        return ssh(key, command);
+    }
+
+    Result ssh(Path identity, String command) {
+        return run(sshCommand(identity, command), Map.of(), Duration.ofSeconds(60));
+    }
+
+    List<String> sshCommand(Path identity, String command) {
+        List<String> cmd = new ArrayList<>(List.of("ssh", "-p", Integer.toString(sshPort), "-i", identity.toString(),
+                "-o", "BatchMode=yes", "-o", "IdentitiesOnly=yes", "-o", "StrictHostKeyChecking=no",
+                "-o", "UserKnownHostsFile=/dev/null", "-o", "LogLevel=ERROR", "-o", "ConnectTimeout=20", "admin@127.0.0.1"));
+        if (command != null) cmd.add(command);
+        return cmd;
+    }
+
+    /** Runs {@code bin/strata ARGS} with this server's environment. */
+    Result strata(Map<String, String> extraEnv, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(home.resolve("bin/strata").toString());
+        cmd.addAll(List.of(args));
+        Map<String, String> e = new HashMap<>(env);
+        e.putAll(extraEnv);
+        return run(cmd, e, Duration.ofSeconds(60));
+    }
+
+    static Result run(List<String> command, Map<String, String> env, Duration timeout) {
+        return run(command, env, timeout, null);
+    }
+
+    static Result run(List<String> command, Map<String, String> env, Duration timeout, String input) {
+        try {
+            Path out = Files.createTempFile("strata-it", ".out");
+            Path err = Files.createTempFile("strata-it", ".err");
+            ProcessBuilder pb = new ProcessBuilder(command).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            if (input == null) pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+            Process p = pb.start();
+            var stdin = input == null ? null : p.outputWriter(StandardCharsets.UTF_8);
+            if (stdin != null) {
+                stdin.write(input); // kept open like a person's terminal: the program's own 'exit' ends it
+                stdin.flush();
+            }
+            boolean finished = p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (stdin != null) {
+                try {
+                    stdin.close();
+                } catch (IOException ignored) {
+                    // the process is gone already
+                }
+            }
+            if (!finished) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
+                p.destroyForcibly();
+                throw new AssertionError(command + " did not finish in " + timeout);
+            }
+            Result r = new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Waits for a condition, polling, until a deadline; fails with {@code what} when it passes. */
+    static void await(Duration timeout, String what, BooleanSupplier condition) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (condition.getAsBoolean()) return;
+            if (System.nanoTime() > deadline) throw new AssertionError("Timed out after " + timeout + " waiting for " + what);
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    /** Waits until {@code probe} returns a value that satisfies {@code ok}; returns the last value and the elapsed time. */
+    static <T> T awaitValue(Duration timeout, String what, Supplier<T> probe, java.util.function.Predicate<T> ok) {
+        Object[] last = new Object[1];
+        try {
+            await(timeout, what, () -> {
+                last[0] = probe.get();
+                return ok.test(cast(last[0]));
+            });
+        } catch (AssertionError e) {
+            throw new AssertionError(e.getMessage() + "; last value:\n" + last[0], e);
+        }
+        return cast(last[0]);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T cast(Object o) {
+        return (T) o;
+    }
+
+    boolean isAlive() {
+        return process != null && process.isAlive();
+    }
+
+    /** Stops the server: SIGTERM (the framework stops cleanly), then SIGKILL if it lingers. */
+    void stop() throws InterruptedException {
+        if (process == null) return;
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        process.destroy();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor();
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process = null;
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        stop();
+    }
+
+    static void copyTree(Path from, Path to) throws IOException {
+        Files.walkFileTree(from, new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult preVisitDirectory(Path dir, BasicFileAttributes attrs) throws IOException {
+                Path rel = from.relativize(dir);
+                if (rel.toString().equals("data") || rel.toString().equals("logs")) {
+                    Files.createDirectories(to.resolve(rel));
+                    return FileVisitResult.SKIP_SUBTREE;
+                }
+                Files.createDirectories(to.resolve(rel));
+                return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                Files.copy(file, to.resolve(from.relativize(file)), StandardCopyOption.COPY_ATTRIBUTES, LinkOption.NOFOLLOW_LINKS);
+                return FileVisitResult.CONTINUE;
+            }
+        });
+        Files.list(to.resolve("plugins")).forEach(p -> {
+            try {
+                Files.delete(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+    }
+
+    /** Copies a folder as it is. */
+    static void copyTreePlain(Path from, Path to) throws IOException {
+        try (var s = Files.walk(from)) {
+            for (Path p : s.toList()) {
+                Path t = to.resolve(from.relativize(p).toString());
+                if (Files.isDirectory(p)) Files.createDirectories(t);
+                else Files.copy(p, t, StandardCopyOption.REPLACE_EXISTING);
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (var s = Files.walk(dir)) {
+            for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
+    }
+}
