@@ -103,7 +103,7 @@ public final class ConfigTree {
         Path envFile = root.resolve("environments").resolve(environment + ".cfg");
         if (Files.isRegularFile(envFile)) {
             merge(parse(envFile, null));
-        } else {
+        } else if (Files.isDirectory(root)) {
             problems.add(new Problem(rel(server), 0, SERVER_PID, "environment",
                     "environment '" + environment + "' has no file environments/" + environment + ".cfg"));
         }

@@ -131,7 +131,10 @@ public final class ConfigManager implements BundleListener {
             tree = t;
             metatype = m;
             Set<String> now = new HashSet<>();
-            for (Problem p : t.problems()) report(p.toString());
+            for (Problem p : t.problems()) {
+                now.add(p.toString());
+                report(p.toString());
+            }
             for (Map.Entry<Target, Map<String, Setting>> e : t.targets().entrySet()) {
                 Target target = e.getKey();
                 Metatype.Ocd ocd = m.find(target);
