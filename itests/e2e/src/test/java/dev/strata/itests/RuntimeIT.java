@@ -109,6 +109,15 @@ class RuntimeIT {
     }
 
     @Test
+    void refusesPasswordLogins() {
+        List<String> cmd = new java.util.ArrayList<>(server.sshCommand(server.key, "module:list"));
+        cmd.addAll(1, List.of("-o", "PubkeyAuthentication=no", "-o", "PreferredAuthentications=password,keyboard-interactive"));
+        Result r = StrataServer.run(cmd, Map.of(), Duration.ofSeconds(60));
+        assertThat(r.exit()).isEqualTo(255);
+        assertThat(r.err()).contains("Permission denied");
+    }
+
+    @Test
     void hotDeploysInstallsUpdatesAndRemovesPlugins() throws IOException {
         long t0 = System.nanoTime();
         Path jar = deployMotd("motd.jar");

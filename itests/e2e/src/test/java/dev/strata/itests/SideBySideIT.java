@@ -42,6 +42,30 @@ class SideBySideIT {
     }
 
     @Test
+    void settingsComeFromTheDotEnvFile() throws Exception {
+        try (StrataServer s = StrataServer.startWithDotEnv("dotenv", "export STRATA_DOMAIN=\"example.org\"\n\nSTRATA_ENV = production\n")) {
+            Result domains = s.ssh("config:get strata");
+            assertThat(domains.exit()).as("%s", domains).isZero();
+            assertThat(domains.out()).contains("strata domains = example.org", "strata environment = production");
+            assertThat(s.ssh("config:get strata.console.ssh idle.timeout").out()).contains("idle.timeout = 900", "environments/production.cfg");
+            assertThat(s.data.resolve("ssh/host_key")).as("the data folder from .env").exists();
+        }
+    }
+
+    @Test
+    void aPortInUseIsReportedAndTheServerKeepsRunning() throws Exception {
+        try (StrataServer a = StrataServer.startFresh("port-in-use")) {
+            try (StrataServer b = StrataServer.start(a.home, a.home.resolve("data-b"), a.sshPort, Map.of())) {
+                StrataServer.await(java.time.Duration.ofSeconds(20), "the SSH console's failure in b's log",
+                        () -> b.log().contains("strata.console.ssh") && b.log().contains("Address already in use"));
+                assertThat(b.isAlive()).isTrue();
+                assertThat(b.strata(Map.of(), "status").exit()).isZero();
+                assertThat(a.ssh("module:list").exit()).isZero();
+            }
+        }
+    }
+
+    @Test
     void anUnloadedModuleStaysUnloadedAcrossARestart() throws Exception {
         try (StrataServer s = StrataServer.startFresh("restart")) {
             assertThat(s.ssh("module:unload config").exit()).isZero();

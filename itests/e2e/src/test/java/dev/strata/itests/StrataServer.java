@@ -49,19 +49,17 @@ final class StrataServer implements AutoCloseable {
         }
     }
 
-    private StrataServer(Path home, Path data, Map<String, String> extraEnv) throws IOException, InterruptedException {
+    private StrataServer(Path home, Path data, int sshPort, Map<String, String> env) throws IOException, InterruptedException {
         this.home = home;
         this.data = data;
-        this.sshPort = freePort();
+        this.sshPort = sshPort;
         this.console = data.resolve("console-out.log");
         Files.createDirectories(data.resolve("ssh"));
         this.key = data.resolve("test_ed25519");
         Result gen = run(List.of("ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", "itest", "-f", key.toString()), Map.of(), Duration.ofSeconds(30));
         assertThat(gen.exit()).as("ssh-keygen: %s", gen).isZero();
         Files.copy(Path.of(key + ".pub"), data.resolve("ssh/authorized_keys"), StandardCopyOption.REPLACE_EXISTING);
-        env.put("STRATA_SSH_PORT", Integer.toString(sshPort));
-        env.put("STRATA_DATA_PATH", data.toString());
-        env.putAll(extraEnv);
+        this.env.putAll(env);
     }
 
     /** A fresh copy of the distribution under {@code name}, started on its own ports. */
@@ -74,7 +72,27 @@ final class StrataServer implements AutoCloseable {
 
     /** Another server from an existing distribution folder, with its own data folder. */
     static StrataServer start(Path home, Path data, Map<String, String> env) throws IOException, InterruptedException {
-        StrataServer s = new StrataServer(home, data, env);
+        return start(home, data, freePort(), env);
+    }
+
+    /** A server whose SSH port and data folder are given as STRATA_* variables (which win over .env). */
+    static StrataServer start(Path home, Path data, int sshPort, Map<String, String> env) throws IOException, InterruptedException {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("STRATA_SSH_PORT", Integer.toString(sshPort));
+        all.put("STRATA_DATA_PATH", data.toString());
+        StrataServer s = new StrataServer(home, data, sshPort, all);
+        s.start();
+        return s;
+    }
+
+    /** A fresh distribution configured only through its .env file: {@code dotEnv} plus port and data folder. */
+    static StrataServer startWithDotEnv(String name, String dotEnv) throws IOException, InterruptedException {
+        Path home = WORK.resolve(name);
+        deleteTree(home);
+        copyTree(DIST, home);
+        int port = freePort();
+        Files.writeString(home.resolve(".env"), "# written by the test\nSTRATA_SSH_PORT=" + port + "\nSTRATA_DATA_PATH=./data-env\n" + dotEnv);
+        StrataServer s = new StrataServer(home, home.resolve("data-env"), port, Map.of());
         s.start();
         return s;
     }

@@ -73,6 +73,7 @@ public final class SshConsole {
         String data = context.getProperty("strata.data");
         this.dir = Path.of(data == null ? "data" : data, "ssh");
         Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, Set.copyOf(PosixFilePermissions.fromString("rwx------")));
         this.operator = operatorKey(dir);
         this.authorized = new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys"));
         this.config = config;
@@ -144,7 +145,6 @@ public final class SshConsole {
         try (OutputStream out = Files.newOutputStream(pub)) {
             writer.writePublicKey(pair, "strata-operator", out);
         }
-        Files.setPosixFilePermissions(dir, Set.copyOf(PosixFilePermissions.fromString("rwx------")));
         LOG.info("Created the local operator key {} (used by bin/strata shell)", priv);
         return pair.getPublic();
     }
