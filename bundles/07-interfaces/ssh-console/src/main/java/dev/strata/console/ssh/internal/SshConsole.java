@@ -95,7 +95,13 @@ public final class SshConsole {
         sshd.setShellFactory(channel -> new GogoCommand(processor, null));
         sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, command));
         applyLimits(sshd, c);
-        sshd.start();
+        try {
+            sshd.start();
+        } catch (IOException e) {
+            LOG.error("SSH console cannot listen on {}:{}: {} (set STRATA_SSH_PORT or the port in strata.console.ssh)",
+                    c.bind(), c.port(), e.getMessage());
+            throw e;
+        }
         LOG.info("SSH console listening on {}:{} (keys: {})", c.bind(), sshd.getPort(), dir.resolve("authorized_keys"));
         return sshd;
     }
