@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleEvent;
@@ -218,17 +219,20 @@ public final class ConfigManager implements BundleListener {
     // --- console commands ------------------------------------------------------------------
 
     /** config:get — every configuration with its effective settings and where each comes from. */
+    @Descriptor("Show every effective setting and the file and line it comes from")
     public String get() {
         return get(null, null);
     }
 
     /** config:get PID — the settings of one configuration. */
-    public String get(String pid) {
+    @Descriptor("Show the settings of one configuration")
+    public String get(@Descriptor("configuration PID") String pid) {
         return get(pid, null);
     }
 
     /** config:get PID KEY — one setting. */
-    public String get(String pid, String key) {
+    @Descriptor("Show one setting")
+    public String get(@Descriptor("configuration PID") String pid, @Descriptor("key") String key) {
         ConfigTree t = requireTree();
         StringBuilder sb = new StringBuilder();
         Map<Target, Map<String, Setting>> targets = new TreeMap<>(t.targets());
@@ -252,7 +256,8 @@ public final class ConfigManager implements BundleListener {
     }
 
     /** config:set PID KEY VALUE — validates, then writes the file the value comes from (atomically). */
-    public String set(String pid, String key, String value) throws IOException {
+    @Descriptor("Validate a setting, then write it into the file it comes from (or the component's stack file)")
+    public String set(@Descriptor("configuration PID") String pid, @Descriptor("key") String key, @Descriptor("value") String value) throws IOException {
         ConfigTree t = requireTree();
         Target target = target(pid);
         Metatype.Ocd ocd = metatype.find(target);

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.stream.Stream;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -77,6 +78,7 @@ public final class FeatureCommands {
     }
 
     /** feature:list */
+    @Descriptor("List the features (named sets of bundles) and whether they are installed")
     public String list() throws IOException {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"FEATURE", "STATE", "BUNDLES", "DESCRIPTION"});
@@ -93,7 +95,8 @@ public final class FeatureCommands {
     }
 
     /** feature:install NAME */
-    public String install(String name) throws IOException, BundleException {
+    @Descriptor("Install a feature: start its bundles")
+    public String install(@Descriptor("feature name") String name) throws IOException, BundleException {
         Feature f = feature(name);
         for (String bsn : f.bundles()) {
             Bundle b = bundle(bsn);
@@ -110,7 +113,8 @@ public final class FeatureCommands {
     }
 
     /** feature:uninstall NAME */
-    public String uninstall(String name) throws IOException, BundleException {
+    @Descriptor("Uninstall a feature: stop the bundles no other installed feature needs")
+    public String uninstall(@Descriptor("feature name") String name) throws IOException, BundleException {
         Feature f = feature(name);
         List<String> needed = new ArrayList<>();
         for (Feature other : features().values()) {

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.Deque;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -26,11 +27,13 @@ public final class LogCommands {
         this.file = Path.of(logs == null ? "logs" : logs, "strata.log");
     }
 
+    @Descriptor("Show the last 50 lines of logs/strata.log")
     public String tail() throws IOException {
         return tail(50);
     }
 
-    public String tail(int lines) throws IOException {
+    @Descriptor("Show the last lines of logs/strata.log")
+    public String tail(@Descriptor("number of lines") int lines) throws IOException {
         if (lines < 1) throw new IllegalArgumentException("log:tail needs a positive number of lines");
         if (!Files.exists(file)) throw new IllegalStateException("No log file at " + file);
         return String.join("\n", lastLines(file, lines));

@@ -10,6 +10,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 
+import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -42,12 +43,14 @@ public final class ModuleCommands {
     }
 
     /** module:list — Strata modules and plugins. */
+    @Descriptor("List Strata modules and plugins: short name, version, state, layer, source; failures are explained below")
     public String list() throws IOException {
         return list("modules");
     }
 
     /** module:list all — every bundle, framework infrastructure included. */
-    public String list(String which) throws IOException {
+    @Descriptor("List modules; 'all' adds the framework bundles")
+    public String list(@Descriptor("all, or modules") String which) throws IOException {
         boolean all = "all".equals(which);
         if (!all && !"modules".equals(which)) throw new IllegalArgumentException("module:list takes no argument, or 'all'");
         List<String[]> rows = new ArrayList<>();
@@ -88,7 +91,8 @@ public final class ModuleCommands {
     }
 
     /** module:load NAME|PATH|mvn:GROUP/ARTIFACT/VERSION */
-    public String load(String what) throws IOException, BundleException, InterruptedException {
+    @Descriptor("Start a module by name, or install a bundle from a path or mvn:group/artifact/version (copied into plugins/)")
+    public String load(@Descriptor("module name, jar path or mvn: coordinates") String what) throws IOException, BundleException, InterruptedException {
         if (what.startsWith("mvn:")) return loadJar(MavenLocal.resolve(what));
         Path path = Path.of(what);
         if (what.endsWith(".jar") || Files.isRegularFile(path)) {
@@ -139,7 +143,8 @@ public final class ModuleCommands {
     }
 
     /** module:reload NAME — update from its jar and refresh it and its dependents only. */
-    public String reload(String name) throws IOException, BundleException, InterruptedException {
+    @Descriptor("Update a module from its jar and refresh only it and what depends on it")
+    public String reload(@Descriptor("module name, symbolic name or id") String name) throws IOException, BundleException, InterruptedException {
         Bundle b = modules.find(name);
         if (b.getBundleId() == 0) throw new IllegalArgumentException("The framework itself cannot be reloaded; restart the server");
         if (b.getLocation().startsWith(Modules.SYSTEM_LOCATION)) {
@@ -165,7 +170,8 @@ public final class ModuleCommands {
     }
 
     /** module:unload NAME — stop it, and keep it stopped across restarts. */
-    public String unload(String name) throws BundleException {
+    @Descriptor("Stop a module; it stays stopped across restarts until loaded again")
+    public String unload(@Descriptor("module name, symbolic name or id") String name) throws BundleException {
         Bundle b = modules.find(name);
         if (b.getBundleId() == 0 || PROTECTED.contains(b.getSymbolicName())) {
             throw new IllegalArgumentException(Modules.shortName(b) + " runs this console and cannot be unloaded from it");
