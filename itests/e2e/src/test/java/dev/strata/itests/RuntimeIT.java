@@ -240,7 +240,7 @@ class RuntimeIT {
     void featuresAndLogTail() {
         Result features = server.ssh("feature:list");
         assertThat(features.exit()).isZero();
-        assertThat(features.out()).containsPattern("core\\s+installed\\s+4");
+        assertThat(features.out()).containsPattern("core\\s+installed\\s+6");
         Result uninstallCore = server.ssh("feature:uninstall core");
         assertThat(uninstallCore.exit()).isEqualTo(1);
         assertThat(server.ssh("feature:install nosuch").err()).contains("Unknown feature: nosuch");

@@ -64,10 +64,16 @@ final class StrataServer implements AutoCloseable {
 
     /** A fresh copy of the distribution under {@code name}, started on its own ports. */
     static StrataServer startFresh(String name) throws IOException, InterruptedException {
+        Path home = freshHome(name);
+        return start(home, home.resolve("data"), Map.of());
+    }
+
+    /** A fresh copy of the distribution, not started. */
+    static Path freshHome(String name) throws IOException {
         Path home = WORK.resolve(name);
         deleteTree(home);
         copyTree(DIST, home);
-        return start(home, home.resolve("data"), Map.of());
+        return home;
     }
 
     /** Another server from an existing distribution folder, with its own data folder. */

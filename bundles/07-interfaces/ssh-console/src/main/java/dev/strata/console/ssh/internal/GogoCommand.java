@@ -89,7 +89,7 @@ final class GogoCommand implements Command {
         PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8);
         CommandSession session = processor.createSession(in, o, e);
         try {
-            LOG.info("Console command by {}: {}", user, command);
+            LOG.info("Console command by {}: {}", user, redacted(command));
             return run(session, command, o, e) ? 0 : 1;
         } finally {
             session.close();
@@ -141,7 +141,7 @@ final class GogoCommand implements Command {
                 line = line.strip();
                 if (line.isEmpty()) continue;
                 if (line.equals("exit") || line.equals("quit") || line.equals("logout")) break;
-                LOG.info("Console command by {}: {}", user, line);
+                LOG.info("Console command by {}: {}", user, redacted(line));
                 run(session, line, o, o);
             }
         } finally {
@@ -150,6 +150,12 @@ final class GogoCommand implements Command {
             LOG.info("Console session closed by {}", user);
         }
         return 0;
+    }
+
+    /** The command name and how many arguments it had: arguments may be passwords, and logs must never hold one. */
+    static String redacted(String line) {
+        String[] words = line.strip().split("\\s+");
+        return words.length == 1 ? words[0] : words[0] + " (" + (words.length - 1) + (words.length == 2 ? " argument)" : " arguments)");
     }
 
     private static List<String> commands(CommandSession session) {

@@ -28,15 +28,23 @@ import org.osgi.service.component.annotations.ConfigurationPolicy;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.strata.api.InvalidJidException;
+import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountStore;
+import dev.strata.api.server.ServerInfo;
+
 /**
  * The SSH admin console (DESIGN §9). Public-key login from {@code data/ssh/authorized_keys}
- * (OpenSSH format: ed25519, ECDSA, RSA), plus the local operator's key generated at first start
+ * (OpenSSH format: ed25519, ECDSA, RSA), password login for administrators' XMPP accounts,
+ * plus the local operator's key generated at first start
  * ({@code data/ssh/operator_key}, used by {@code strata shell}). The host key is kept in
  * {@code data/ssh/host_key}. Waits for its configuration so it never binds a default port first.
  */
@@ -61,6 +69,12 @@ public final class SshConsole {
     }
 
     private final CommandProcessor processor;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile AccountStore accounts;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile ServerInfo serverInfo;
     private final Path dir;
     private final PublicKey operator;
     private final AuthorizedKeysAuthenticator authorized;
@@ -90,7 +104,7 @@ public final class SshConsole {
         sshd.setKeyPairProvider(hostKey);
         sshd.setPublickeyAuthenticator((user, key, session) ->
                 KeyUtils.compareKeys(operator, key) || authorized.authenticate(user, key, session));
-        sshd.setPasswordAuthenticator(null);
+        sshd.setPasswordAuthenticator((user, password, session) -> adminPassword(user, password));
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setShellFactory(channel -> new GogoCommand(processor, null));
         sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, command));
@@ -104,6 +118,33 @@ public final class SshConsole {
         }
         LOG.info("SSH console listening on {}:{} (keys: {})", c.bind(), sshd.getPort(), dir.resolve("authorized_keys"));
         return sshd;
+    }
+
+    /**
+     * An administrator (a JID in strata.cfg's {@code admins}) logs in with the XMPP password,
+     * checked against the stored SCRAM credential; the user name is the JID or its localpart on
+     * the default domain. The password is verified before the admin check, so both failures cost
+     * the same.
+     */
+    boolean adminPassword(String user, String password) {
+        AccountStore store = accounts;
+        ServerInfo info = serverInfo;
+        if (store == null || info == null || info.domains().isEmpty()) return false;
+        Jid jid;
+        try {
+            jid = user.contains("@") ? Jid.of(user).bare() : Jid.of(user, info.domains().getFirst(), null);
+            if (jid.local() == null) return false;
+        } catch (InvalidJidException e) {
+            return false;
+        }
+        boolean ok = store.verifyPassword(jid, password);
+        boolean admin = info.isAdmin(jid);
+        if (ok && admin) {
+            LOG.info("SSH console: {} logged in with a password", jid);
+            return true;
+        }
+        LOG.warn("SSH console: password login refused for {}", jid);
+        return false;
     }
 
     private static void applyLimits(SshServer sshd, Config c) {

@@ -1,0 +1,172 @@
+package dev.strata.storage.jdbc.internal;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+
+import javax.sql.DataSource;
+
+import dev.strata.api.Jid;
+import dev.strata.api.auth.Scram;
+import dev.strata.api.auth.ScramCredential;
+import dev.strata.api.auth.ScramHash;
+
+/**
+ * The SQL of accounts, shared by the running store and the offline {@code strata register}.
+ * A password becomes one SCRAM credential per hash; it is never written anywhere.
+ */
+public final class Accounts {
+    private final DataSource dataSource;
+    private final int iterations;
+
+    public Accounts(DataSource dataSource, int iterations) {
+        this.dataSource = dataSource;
+        this.iterations = iterations;
+    }
+
+    static Jid requireUser(Jid user) {
+        if (user.local() == null || !user.isBare()) throw new IllegalArgumentException("An account is a bare JID with a localpart, not " + user);
+        return user;
+    }
+
+    public void create(Jid user, String password) {
+        requireUser(user);
+        List<ScramCredential> credentials = derive(password);
+        inTransaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("INSERT INTO strata_accounts (domain, username, created_at) VALUES (?, ?, ?)")) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                p.setTimestamp(3, Timestamp.from(Instant.now()));
+                p.executeUpdate();
+            } catch (SQLException e) {
+                if (exists(c, user)) throw new IllegalStateException("The account " + user + " exists already");
+                throw e;
+            }
+            writeCredentials(c, user, credentials);
+            return null;
+        });
+    }
+
+    public void changePassword(Jid user, String password) {
+        requireUser(user);
+        List<ScramCredential> credentials = derive(password);
+        inTransaction(c -> {
+            if (!exists(c, user)) throw new IllegalStateException("There is no account " + user);
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_scram_credentials WHERE domain = ? AND username = ?")) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                p.executeUpdate();
+            }
+            writeCredentials(c, user, credentials);
+            return null;
+        });
+    }
+
+    public boolean delete(Jid user) {
+        requireUser(user);
+        return inTransaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_accounts WHERE domain = ? AND username = ?")) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                return p.executeUpdate() > 0;
+            }
+        });
+    }
+
+    public boolean exists(Jid user) {
+        requireUser(user);
+        return inTransaction(c -> exists(c, user));
+    }
+
+    public Optional<ScramCredential> credential(Jid user, ScramHash hash) {
+        requireUser(user);
+        return inTransaction(c -> {
+            try (PreparedStatement p = c.prepareStatement(
+                    "SELECT salt, iterations, stored_key, server_key FROM strata_scram_credentials WHERE domain = ? AND username = ? AND mechanism = ?")) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                p.setString(3, hash.mechanism());
+                try (ResultSet r = p.executeQuery()) {
+                    if (!r.next()) return Optional.empty();
+                    Base64.Decoder b64 = Base64.getDecoder();
+                    return Optional.of(new ScramCredential(hash, b64.decode(r.getString(1)), r.getInt(2), b64.decode(r.getString(3)), b64.decode(r.getString(4))));
+                }
+            }
+        });
+    }
+
+    public List<Jid> list(String domain) {
+        return inTransaction(c -> {
+            List<Jid> users = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT username FROM strata_accounts WHERE domain = ? ORDER BY username")) {
+                p.setString(1, domain);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) users.add(Jid.of(r.getString(1), domain, null));
+                }
+            }
+            return users;
+        });
+    }
+
+    private List<ScramCredential> derive(String password) {
+        List<ScramCredential> list = new ArrayList<>();
+        for (ScramHash h : ScramHash.values()) list.add(Scram.derive(h, password, iterations));
+        return list;
+    }
+
+    private static boolean exists(Connection c, Jid user) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement("SELECT 1 FROM strata_accounts WHERE domain = ? AND username = ?")) {
+            p.setString(1, user.domain());
+            p.setString(2, user.local());
+            try (ResultSet r = p.executeQuery()) {
+                return r.next();
+            }
+        }
+    }
+
+    private static void writeCredentials(Connection c, Jid user, List<ScramCredential> credentials) throws SQLException {
+        Base64.Encoder b64 = Base64.getEncoder();
+        try (PreparedStatement p = c.prepareStatement("INSERT INTO strata_scram_credentials "
+                + "(domain, username, mechanism, salt, iterations, stored_key, server_key) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            for (ScramCredential cr : credentials) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                p.setString(3, cr.hash().mechanism());
+                p.setString(4, b64.encodeToString(cr.salt()));
+                p.setInt(5, cr.iterations());
+                p.setString(6, b64.encodeToString(cr.storedKey()));
+                p.setString(7, b64.encodeToString(cr.serverKey()));
+                p.addBatch();
+            }
+            p.executeBatch();
+        }
+    }
+
+    @FunctionalInterface
+    interface Work<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(Work<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                c.commit();
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("Account storage failed: " + e.getMessage(), e);
+        }
+    }
+}

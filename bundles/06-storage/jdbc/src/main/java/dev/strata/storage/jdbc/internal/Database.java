@@ -1,0 +1,108 @@
+package dev.strata.storage.jdbc.internal;
+
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.SQLException;
+
+import javax.sql.DataSource;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.AttributeType;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+
+/**
+ * The database: embedded H2 in {@code data/db/} unless a JDBC URL is configured, behind a
+ * HikariCP pool, with the schema migrated on start. A changed configuration re-creates it.
+ */
+@Component(name = "strata.storage.jdbc", service = Database.class)
+@Designate(ocd = Database.Config.class)
+public final class Database {
+    private static final Logger LOG = LoggerFactory.getLogger(Database.class);
+
+    @ObjectClassDefinition(id = "strata.storage.jdbc", name = "JDBC storage")
+    public @interface Config {
+        @AttributeDefinition(required = false, description = "JDBC URL; empty: embedded H2 in $STRATA_DATA_PATH/db/strata. "
+                + "PostgreSQL: jdbc:postgresql://host/db (with the org.postgresql driver bundle loaded)")
+        String url() default "";
+
+        @AttributeDefinition(required = false, description = "Database user")
+        String user() default "strata";
+
+        @AttributeDefinition(required = false, type = AttributeType.PASSWORD, description = "Database password")
+        String password() default "";
+
+        @AttributeDefinition(min = "1", max = "200", description = "Connections in the pool")
+        int pool_size() default 8;
+
+        @AttributeDefinition(min = "4096", max = "1000000", description = "PBKDF2 iterations of new SCRAM credentials (RFC 7677 asks at least 4096)")
+        int scram_iterations() default 4096;
+    }
+
+    private final HikariDataSource pool;
+    private final String url;
+    private final int scramIterations;
+
+    @Activate
+    public Database(BundleContext context, Config config) throws SQLException {
+        String data = context.getProperty("strata.data");
+        this.url = config.url().isBlank() ? H2.defaultUrl(Path.of(data == null ? "data" : data)) : config.url();
+        this.scramIterations = config.scram_iterations();
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("strata");
+        hc.setMaximumPoolSize(config.pool_size());
+        hc.setMinimumIdle(1);
+        if (url.startsWith("jdbc:h2:")) {
+            hc.setDataSource(H2.dataSource(url, config.user(), config.password()));
+        } else {
+            hc.setJdbcUrl(url);
+            hc.setUsername(config.user());
+            hc.setPassword(config.password());
+            if (url.startsWith("jdbc:postgresql:")) hc.setDriverClassName("org.postgresql.Driver");
+        }
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            LOG.error("Cannot open the database {}: {}", url, rootMessage(e));
+            throw e;
+        }
+        try (Connection c = pool.getConnection()) {
+            int applied = Migrations.apply(c);
+            LOG.info("Database {} ready, schema version {}{}", url, Migrations.current(c), applied > 0 ? " (" + applied + " migrations applied)" : "");
+        } catch (SQLException | RuntimeException e) {
+            pool.close();
+            LOG.error("Cannot prepare the database {}: {}", url, rootMessage(e));
+            throw e;
+        }
+    }
+
+    static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null) t = t.getCause();
+        String m = t.getMessage();
+        return m == null ? t.toString() : m.lines().findFirst().orElse(m);
+    }
+
+    DataSource dataSource() {
+        return pool;
+    }
+
+    int scramIterations() {
+        return scramIterations;
+    }
+
+    @Deactivate
+    void close() {
+        pool.close();
+        LOG.info("Database {} closed", url);
+    }
+}

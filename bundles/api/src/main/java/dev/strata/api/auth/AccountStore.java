@@ -1,0 +1,39 @@
+package dev.strata.api.auth;
+
+import java.util.List;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import dev.strata.api.Jid;
+
+/**
+ * The accounts of the server's domains, each identified by its bare JID. Passwords are kept
+ * only as SCRAM credentials, one per {@link ScramHash}. Implementations post Event Admin events
+ * on the topics {@code strata/account/CREATED}, {@code DELETED} and {@code PASSWORD_CHANGED}
+ * with the property {@code jid}.
+ */
+@ProviderType
+public interface AccountStore {
+    /** Creates an account. @throws IllegalStateException when it exists already */
+    void create(Jid user, String password);
+
+    /** Replaces the password of an existing account. @throws IllegalStateException when there is no such account */
+    void changePassword(Jid user, String password);
+
+    /** Deletes an account and everything stored for it; false when it did not exist. */
+    boolean delete(Jid user);
+
+    boolean exists(Jid user);
+
+    /** The credentials for one hash, when the account exists. */
+    Optional<ScramCredential> credential(Jid user, ScramHash hash);
+
+    /** The accounts of a domain, sorted. */
+    List<Jid> list(String domain);
+
+    /** Checks a password against the stored SCRAM-SHA-256 credential (constant-time comparison). */
+    default boolean verifyPassword(Jid user, String password) {
+        return credential(user, ScramHash.SHA_256).map(c -> Scram.verify(c, password)).orElse(false);
+    }
+}
