@@ -1,0 +1,231 @@
+package dev.strata.transport.internal;
+
+import java.net.InetSocketAddress;
+import java.security.GeneralSecurityException;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.util.Optional;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SSLSession;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHandlerFactory;
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
+import dev.strata.api.xml.XmlException;
+import dev.strata.api.xml.XmlLimits;
+import dev.strata.api.xml.XmlStreamReader;
+import dev.strata.api.xml.XmlWriter;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+
+/**
+ * The last handler of a client pipeline: frames the byte stream into XML events with the
+ * non-blocking {@link XmlStreamReader} and hands them to the stream layer's handler; the
+ * {@link Connection} the stream layer writes to.
+ */
+final class NettyConnection extends ChannelInboundHandlerAdapter implements Connection {
+    private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
+
+    private final StreamHandlerFactory factory;
+    private final TlsManager tls;
+    private final XmlStreamReader reader;
+    private Channel channel;
+    private StreamHandler handler;
+    private volatile boolean secure;
+    private volatile String serverName;
+    private Runnable tlsDone;
+    private boolean broken;
+    private boolean gone;
+    private String reason = "closed by the client";
+
+    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits) {
+        this.factory = factory;
+        this.tls = tls;
+        this.reader = new XmlStreamReader(limits);
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        channel = ctx.channel();
+        handler = factory.create(this);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        ByteBuf buf = (ByteBuf) msg;
+        try {
+            if (broken) return;
+            reader.feed(buf.nioBuffer(), this::dispatch);
+        } catch (XmlException e) {
+            broken = true;
+            handler.failed(e);
+        } finally {
+            buf.release();
+        }
+    }
+
+    private void dispatch(XmlEvent event) {
+        switch (event) {
+            case XmlEvent.StreamOpen open -> handler.opened(open);
+            case XmlEvent.TopLevel(Element element) -> handler.element(element);
+            case XmlEvent.StreamClose close -> handler.closed();
+        }
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        switch (evt) {
+            case IdleStateEvent idle -> handler.idle();
+            case SniCompletionEvent sni -> serverName = sni.hostname();
+            case SslHandshakeCompletionEvent done when done.isSuccess() -> {
+                secure = true;
+                Runnable r = tlsDone;
+                tlsDone = null;
+                if (r != null) r.run();
+            }
+            case SslHandshakeCompletionEvent failed -> {
+                reason = "TLS handshake failed: " + failed.cause().getMessage();
+                ctx.close();
+            }
+            default -> super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (!gone && handler != null) {
+            gone = true;
+            handler.disconnected(reason);
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        reason = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        LOG.debug("Connection from {} failed: {}", channel == null ? "?" : channel.remoteAddress(), reason);
+        ctx.close();
+    }
+
+    // --- Connection ---------------------------------------------------------------------------
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return (InetSocketAddress) channel.remoteAddress();
+    }
+
+    @Override
+    public boolean isSecure() {
+        return secure;
+    }
+
+    private Optional<SSLSession> session() {
+        SslHandler ssl = channel.pipeline().get(SslHandler.class);
+        return secure && ssl != null ? Optional.of(ssl.engine().getSession()) : Optional.empty();
+    }
+
+    @Override
+    public Optional<String> tlsProtocol() {
+        return session().map(SSLSession::getProtocol);
+    }
+
+    @Override
+    public Optional<String> serverName() {
+        return Optional.ofNullable(serverName);
+    }
+
+    @Override
+    public void write(String text) {
+        channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), text));
+    }
+
+    @Override
+    public void write(Element element, String contextNamespace) {
+        ByteBuf buf = channel.alloc().buffer(256);
+        XmlWriter.write(element, buf, contextNamespace);
+        channel.writeAndFlush(buf);
+    }
+
+    @Override
+    public void startTls(Element proceed, Runnable done) {
+        ByteBuf buf = channel.alloc().buffer(64);
+        XmlWriter.write(proceed, buf, "");
+        channel.eventLoop().execute(() -> {
+            tlsDone = done;
+            channel.writeAndFlush(buf).addListener(f -> {
+                if (!f.isSuccess()) {
+                    channel.close();
+                    return;
+                }
+                // added after <proceed/> left in the clear, before the client's ClientHello is read
+                channel.pipeline().addFirst("sni", new SniHandler(tls));
+                reader.reset();
+            });
+        });
+    }
+
+    @Override
+    public void resetStream() {
+        channel.eventLoop().execute(reader::reset);
+    }
+
+    @Override
+    public Optional<byte[]> channelBinding(String type) {
+        return session().flatMap(s -> switch (type) {
+            case "tls-server-end-point" -> endPoint(s);
+            case "tls-exporter" -> exporter(s);
+            default -> Optional.empty();
+        });
+    }
+
+    private static Optional<byte[]> endPoint(SSLSession s) {
+        Certificate[] local = s.getLocalCertificates();
+        if (local == null || local.length == 0 || !(local[0] instanceof X509Certificate cert)) return Optional.empty();
+        try {
+            return Optional.of(Certificates.endPointHash(cert));
+        } catch (GeneralSecurityException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** RFC 9266: 32 bytes of the TLS exporter with label EXPORTER-Channel-Binding and no context; TLS 1.3 only. */
+    private static Optional<byte[]> exporter(SSLSession s) {
+        if (!"TLSv1.3".equals(s.getProtocol()) || !(s instanceof ExtendedSSLSession es)) return Optional.empty();
+        try {
+            return Optional.of(es.exportKeyingMaterialData("EXPORTER-Channel-Binding", null, 32));
+        } catch (Exception e) {
+            LOG.debug("tls-exporter unavailable: {}", e.toString());
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public void pauseReading() {
+        channel.config().setAutoRead(false);
+    }
+
+    @Override
+    public void resumeReading() {
+        channel.config().setAutoRead(true);
+    }
+
+    @Override
+    public void close() {
+        channel.eventLoop().execute(() -> channel.flush().close());
+    }
+}

@@ -1,0 +1,178 @@
+package dev.strata.transport.internal;
+
+import java.io.File;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import javax.net.ssl.SSLException;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.server.ServerInfo;
+import io.netty.handler.ssl.ApplicationProtocolConfig;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import io.netty.util.Mapping;
+
+/**
+ * TLS for every hosted domain: {@code <certs>/<domain>.crt} and {@code .key} (PEM), generated
+ * self-signed at first start when missing; the protocols and forward-secret suites of
+ * {@code config/policies/security.cfg}. A certificate replaced on disk is picked up by new
+ * connections within seconds, or at once with {@code cert:reload}.
+ */
+@Component(name = "strata.tls", service = TlsManager.class, immediate = true,
+        property = {"osgi.command.scope=cert", "osgi.command.function=list", "osgi.command.function=reload"})
+@Designate(ocd = TlsManager.Config.class)
+public final class TlsManager implements Mapping<String, SslContext> {
+    private static final Logger LOG = LoggerFactory.getLogger(TlsManager.class);
+
+    @ObjectClassDefinition(id = "strata.tls", name = "TLS")
+    public @interface Config {
+        @AttributeDefinition(description = "TLS protocol versions offered")
+        String[] protocols() default {"TLSv1.3", "TLSv1.2"};
+
+        @AttributeDefinition(description = "Cipher suites offered (TLS 1.3 suites and ECDHE suites for TLS 1.2: forward secrecy only)")
+        String[] ciphers() default {"TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256",
+                "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384",
+                "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256", "TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256"};
+
+        @AttributeDefinition(required = false, description = "Folder of <domain>.crt and <domain>.key PEM files; empty: $STRATA_DATA_PATH/certs")
+        String certificates() default "";
+    }
+
+    /** A domain's TLS context, with what it was built from. */
+    record Entry(String domain, SslContext context, X509Certificate certificate, byte[] endPointHash, long certModified, long keyModified) {
+    }
+
+    private final ServerInfo server;
+    private final Config config;
+    private final Path dir;
+    private volatile Map<String, Entry> entries = Map.of();
+
+    @Activate
+    public TlsManager(BundleContext context, Config config, @Reference ServerInfo server) throws IOException, GeneralSecurityException {
+        this.server = server;
+        this.config = config;
+        String data = context.getProperty("strata.data");
+        this.dir = config.certificates().isBlank() ? Path.of(data == null ? "data" : data, "certs") : Path.of(config.certificates());
+        load(true);
+    }
+
+    /** (Re)builds every domain's context whose files changed; generates missing certificates when asked. */
+    synchronized List<String> load(boolean generate) throws IOException, GeneralSecurityException {
+        List<String> changed = new ArrayList<>();
+        Map<String, Entry> next = new LinkedHashMap<>();
+        for (String domain : server.domains()) {
+            Path crt = Certificates.certFile(dir, domain);
+            Path key = Certificates.keyFile(dir, domain);
+            if (generate && (!Files.exists(crt) || !Files.exists(key))) {
+                Certificates.generateSelfSigned(dir, domain);
+                LOG.warn("No certificate for {}: generated a self-signed one in {} (replace it with a real one, e.g. from Let's Encrypt)", domain, crt);
+            }
+            if (!Files.exists(crt) || !Files.exists(key)) {
+                LOG.error("No certificate for {} ({}, {}): TLS connections for it use the default domain's", domain, crt, key);
+                continue;
+            }
+            long cm = Files.getLastModifiedTime(crt).toMillis();
+            long km = Files.getLastModifiedTime(key).toMillis();
+            Entry old = entries.get(domain);
+            if (old != null && old.certModified() == cm && old.keyModified() == km) {
+                next.put(domain, old);
+                continue;
+            }
+            next.put(domain, build(domain, crt.toFile(), key.toFile(), cm, km));
+            changed.add(domain);
+        }
+        entries = next;
+        return changed;
+    }
+
+    private Entry build(String domain, File crt, File key, long cm, long km) throws IOException, GeneralSecurityException {
+        X509Certificate cert;
+        try (InputStream in = Files.newInputStream(crt.toPath())) {
+            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
+        SslContext ctx;
+        try {
+            ctx = SslContextBuilder.forServer(crt, key).sslProvider(SslProvider.JDK).protocols(config.protocols())
+                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
+                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+        }
+        LOG.info("TLS for {}: {} (valid until {})", domain, cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant());
+        return new Entry(domain, ctx, cert, Certificates.endPointHash(cert), cm, km);
+    }
+
+    /** Picks up replaced files; called for each new connection at most every few seconds. */
+    private volatile long lastCheck;
+
+    private void refreshIfDue() {
+        long now = System.currentTimeMillis();
+        if (now - lastCheck < 5_000) return;
+        lastCheck = now;
+        try {
+            List<String> changed = load(true);
+            if (!changed.isEmpty()) LOG.info("Reloaded certificates for {}", changed);
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.error("Cannot reload certificates: {}", e.getMessage());
+        }
+    }
+
+    /** The entry for an SNI host name, falling back to the default (first) domain. */
+    Entry entry(String hostname) {
+        refreshIfDue();
+        Map<String, Entry> e = entries;
+        Entry hit = hostname == null ? null : e.get(hostname.toLowerCase(java.util.Locale.ROOT));
+        if (hit != null) return hit;
+        if (e.isEmpty()) throw new IllegalStateException("No certificate for any domain in " + dir);
+        return e.values().iterator().next();
+    }
+
+    @Override
+    public SslContext map(String hostname) {
+        return entry(hostname).context();
+    }
+
+    // --- console ------------------------------------------------------------------------------
+
+    @Descriptor("List the certificates in use, per domain")
+    public String list() {
+        StringBuilder sb = new StringBuilder();
+        for (Entry e : entries.values()) {
+            sb.append(e.domain()).append("  ").append(e.certificate().getSubjectX500Principal().getName()).append("  issuer ")
+                    .append(e.certificate().getIssuerX500Principal().getName()).append("  until ")
+                    .append(e.certificate().getNotAfter().toInstant()).append("  ").append(Certificates.certFile(dir, e.domain())).append('\n');
+        }
+        return sb.isEmpty() ? "No certificates" : sb.toString().stripTrailing();
+    }
+
+    @Descriptor("Re-read the certificate files now; new connections use them")
+    public String reload() throws IOException, GeneralSecurityException {
+        lastCheck = System.currentTimeMillis();
+        List<String> changed = load(true);
+        return changed.isEmpty() ? "No certificate changed" : "Reloaded: " + String.join(", ", changed);
+    }
+}

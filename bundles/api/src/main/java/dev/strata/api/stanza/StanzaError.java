@@ -1,0 +1,57 @@
+package dev.strata.api.stanza;
+
+import java.util.Locale;
+
+import dev.strata.api.xml.Element;
+
+/** The defined stanza error conditions of RFC 6120 §8.3.3, each with its default error type (§8.3.2). */
+public enum StanzaError {
+    BAD_REQUEST("modify"),
+    CONFLICT("cancel"),
+    FEATURE_NOT_IMPLEMENTED("cancel"),
+    FORBIDDEN("auth"),
+    GONE("cancel"),
+    INTERNAL_SERVER_ERROR("cancel"),
+    ITEM_NOT_FOUND("cancel"),
+    JID_MALFORMED("modify"),
+    NOT_ACCEPTABLE("modify"),
+    NOT_ALLOWED("cancel"),
+    NOT_AUTHORIZED("auth"),
+    POLICY_VIOLATION("modify"),
+    RECIPIENT_UNAVAILABLE("wait"),
+    REDIRECT("modify"),
+    REGISTRATION_REQUIRED("auth"),
+    REMOTE_SERVER_NOT_FOUND("cancel"),
+    REMOTE_SERVER_TIMEOUT("wait"),
+    RESOURCE_CONSTRAINT("wait"),
+    SERVICE_UNAVAILABLE("cancel"),
+    SUBSCRIPTION_REQUIRED("auth"),
+    UNDEFINED_CONDITION("cancel"),
+    UNEXPECTED_REQUEST("wait");
+
+    public static final String NS = "urn:ietf:params:xml:ns:xmpp-stanzas";
+
+    private final String type;
+
+    StanzaError(String type) {
+        this.type = type;
+    }
+
+    /** The element name, e.g. {@code service-unavailable}. */
+    public String condition() {
+        return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
+
+    public String type() {
+        return type;
+    }
+
+    /** The {@code <error/>} element, with an optional human-readable text. */
+    public Element toElement(String text) {
+        Element.Builder b = Element.builder("error", "jabber:client").attribute("type", type).child(Element.of(condition(), NS));
+        if (text != null && !text.isEmpty()) {
+            b.child(Element.builder("text", NS).attribute(Element.XML_NS, "lang", "en").text(text).build());
+        }
+        return b.build();
+    }
+}

@@ -1,0 +1,54 @@
+package dev.strata.api.transport;
+
+import java.net.InetSocketAddress;
+import java.util.Optional;
+
+import org.osgi.annotation.versioning.ProviderType;
+
+import dev.strata.api.xml.Element;
+
+/**
+ * One client socket as the stream layer sees it. Writes never block; they are thread-safe and
+ * keep their order. Reading is paused and resumed for back-pressure.
+ */
+@ProviderType
+public interface Connection {
+    InetSocketAddress remoteAddress();
+
+    /** Whether TLS is established (direct TLS, or after STARTTLS). */
+    boolean isSecure();
+
+    /** The TLS protocol in use (e.g. {@code TLSv1.3}), when secure. */
+    Optional<String> tlsProtocol();
+
+    /** The server name the client asked for with SNI, when it did. */
+    Optional<String> serverName();
+
+    /** Writes raw text (a stream header or footer) and flushes. */
+    void write(String text);
+
+    /** Writes an element in the given context namespace and flushes. */
+    void write(Element element, String contextNamespace);
+
+    /**
+     * RFC 6120 §5.4.3.3: writes {@code proceed} in the clear, then starts the TLS handshake;
+     * {@code done} runs when it succeeded (the stream layer then expects a new stream header).
+     */
+    void startTls(Element proceed, Runnable done);
+
+    /** Starts a new stream document on the parser (after STARTTLS or SASL success). */
+    void resetStream();
+
+    /**
+     * Channel binding data of RFC 5929 and RFC 9266 for {@code tls-server-end-point} and
+     * {@code tls-exporter}; empty when not secure or not available (tls-exporter needs TLS 1.3).
+     */
+    Optional<byte[]> channelBinding(String type);
+
+    void pauseReading();
+
+    void resumeReading();
+
+    /** Flushes what was written and closes the socket. */
+    void close();
+}
