@@ -1,0 +1,227 @@
+package dev.strata.stream.internal;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.osgi.service.event.Event;
+import org.osgi.service.event.EventAdmin;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
+import org.osgi.util.tracker.ServiceTracker;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountStore;
+import dev.strata.api.server.ServerInfo;
+import dev.strata.api.stanza.Router;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHandlerFactory;
+
+/**
+ * Client streams: creates one {@link C2sStream} per connection, keeps the registry of bound
+ * sessions, and offers {@code session:list|kick}. Storage, router and server settings are dynamic
+ * references, so reloading those modules does not close a single stream.
+ */
+@Component(name = "strata.stream.c2s", service = {StreamHandlerFactory.class, SessionRegistry.class, C2sStreams.class},
+        property = {StreamHandlerFactory.LISTENER + "=c2s", "osgi.command.scope=session", "osgi.command.function=list",
+                "osgi.command.function=kick"})
+@Designate(ocd = C2sStreams.Config.class)
+public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
+    private static final Logger LOG = LoggerFactory.getLogger(C2sStreams.class);
+
+    @ObjectClassDefinition(id = "strata.stream.c2s", name = "Client streams")
+    public @interface Config {
+        @AttributeDefinition(description = "Refuse authentication before STARTTLS (RFC 6120 §5)")
+        boolean tls_required() default true;
+
+        @AttributeDefinition(description = "Offer SASL PLAIN (only ever over TLS)")
+        boolean plain_allowed() default true;
+
+        @AttributeDefinition(description = "When a resource is bound twice: replace the old session (conflict stream error) or reject the new one",
+                options = {@Option(value = "replace", label = "replace"), @Option(value = "reject", label = "reject")})
+        String resource_conflict() default "replace";
+
+        @AttributeDefinition(min = "2", max = "5", description = "Failed attempts allowed on one stream before it is closed (RFC 6120 §6.4.5)")
+        int auth_retries() default 5;
+
+        @AttributeDefinition(min = "1", description = "Failed authentications from one address within the window before it is refused")
+        int auth_failures_per_address() default 20;
+
+        @AttributeDefinition(min = "1", description = "Failed authentications of one account within the window before it is refused")
+        int auth_failures_per_account() default 10;
+
+        @AttributeDefinition(min = "1", description = "Window of the authentication failure counts, in seconds")
+        int auth_window() default 300;
+
+        @AttributeDefinition(min = "0", max = "10000", description = "Milliseconds a failed authentication waits before its answer")
+        int auth_failure_delay_ms() default 1000;
+    }
+
+    private final ConcurrentHashMap<Jid, C2sStream> byFullJid = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<Jid, List<C2sStream>> byBareJid = new ConcurrentHashMap<>();
+    private volatile Config config;
+    private volatile AuthThrottle throttle;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile AccountStore accounts;
+
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ServerInfo server;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile EventAdmin events;
+
+    /**
+     * Looked up, not injected: the router injects this registry, so the tracker opens at the first
+     * stanza, after both components are active (opening it during activation is a DS cycle).
+     */
+    private final ServiceTracker<Router, Router> routers;
+    private volatile boolean routersOpen;
+
+    @Activate
+    public C2sStreams(BundleContext context, Config config) {
+        modified(config);
+        routers = new ServiceTracker<>(context, Router.class, null);
+    }
+
+    @Modified
+    void modified(Config c) {
+        config = c;
+        throttle = new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
+    }
+
+    @Deactivate
+    void deactivate() {
+        routers.close();
+        for (C2sStream s : byFullJid.values()) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
+    }
+
+    @Override
+    public StreamHandler create(Connection connection) {
+        return new C2sStream(this, connection);
+    }
+
+    Config config() {
+        return config;
+    }
+
+    AuthThrottle throttle() {
+        return throttle;
+    }
+
+    AccountStore accounts() {
+        return accounts;
+    }
+
+    Router router() {
+        if (!routersOpen) {
+            synchronized (routers) {
+                if (!routersOpen) {
+                    routers.open();
+                    routersOpen = true;
+                }
+            }
+        }
+        return routers.getService();
+    }
+
+    String defaultDomain() {
+        ServerInfo s = server;
+        return s == null || s.domains().isEmpty() ? "localhost" : s.domains().getFirst();
+    }
+
+    boolean hosts(String domain) {
+        ServerInfo s = server;
+        return s != null && s.hosts(domain);
+    }
+
+    void event(String topic, Map<String, String> properties) {
+        EventAdmin ea = events;
+        if (ea != null) ea.postEvent(new Event(topic, properties));
+    }
+
+    /** Binds {@code full} to {@code stream}; an existing session is replaced or the bind refused, by policy. */
+    boolean register(Jid full, C2sStream stream) {
+        C2sStream old = byFullJid.get(full);
+        if (old != null) {
+            if (!"replace".equals(config.resource_conflict())) return false;
+            old.close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
+            unregister(old);
+        }
+        byFullJid.put(full, stream);
+        byBareJid.compute(full.bare(), (k, v) -> {
+            List<C2sStream> list = v == null ? new ArrayList<>() : new ArrayList<>(v);
+            list.add(stream);
+            return List.copyOf(list);
+        });
+        return true;
+    }
+
+    void unregister(C2sStream stream) {
+        Jid full = stream.jid();
+        if (full == null) return;
+        byFullJid.remove(full, stream);
+        byBareJid.computeIfPresent(full.bare(), (k, v) -> {
+            List<C2sStream> list = new ArrayList<>(v);
+            list.remove(stream);
+            return list.isEmpty() ? null : List.copyOf(list);
+        });
+    }
+
+    @Override
+    public Optional<Session> find(Jid fullJid) {
+        return Optional.ofNullable(byFullJid.get(fullJid));
+    }
+
+    @Override
+    public List<Session> sessions(Jid bareJid) {
+        return List.copyOf(byBareJid.getOrDefault(bareJid.bare(), List.of()));
+    }
+
+    @Override
+    public Collection<Session> all() {
+        return List.copyOf(byFullJid.values());
+    }
+
+    @Descriptor("List the bound client sessions")
+    public String list() {
+        List<C2sStream> all = new ArrayList<>(byFullJid.values());
+        all.sort(Comparator.comparing(s -> s.jid().toString()));
+        StringBuilder sb = new StringBuilder(all.size() + " sessions");
+        for (C2sStream s : all) sb.append('\n').append(s.jid()).append("  ").append(s.remoteAddress()).append("  ").append(s.tlsInfo());
+        return sb.toString();
+    }
+
+    @Descriptor("Close the sessions of a full JID, or all sessions of a bare JID")
+    public String kick(@Descriptor("JID") String who) {
+        Jid jid = Jid.of(who);
+        List<Session> victims = jid.isBare() ? sessions(jid) : find(jid).map(List::of).orElse(List.of());
+        if (victims.isEmpty()) throw new IllegalArgumentException("No session for " + jid);
+        for (Session s : victims) s.close(StreamError.POLICY_VIOLATION, "Disconnected by an administrator");
+        LOG.info("Kicked {} session(s) of {}", victims.size(), jid);
+        return "Closed " + victims.size() + " session(s)";
+    }
+}

@@ -1,0 +1,85 @@
+package dev.strata.xep0030;
+
+import java.util.Set;
+import java.util.TreeSet;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceReference;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.IqRoute;
+import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0030 Service Discovery 2.5rc3, disco#info of the server: the identity server/im and every
+ * {@code strata.disco.feature} that a registered service carries right now, so loading or
+ * removing a module changes what the server advertises. Queries to the user's own bare JID get
+ * the account identity (§3.1 of XEP-0030 and RFC 6121 §1.3 on the server answering for accounts).
+ */
+@IqRoute(namespace = Disco.INFO, type = "get")
+@DiscoFeature(feature = {Disco.INFO})
+@Component(service = IqHandler.class)
+public final class Disco implements IqHandler {
+    static final String INFO = "http://jabber.org/protocol/disco#info";
+
+    private final BundleContext context;
+
+    @Activate
+    public Disco(BundleContext context) {
+        this.context = context;
+    }
+
+    @Override
+    public Element handle(Iq iq, Session from) throws StanzaException {
+        if (iq.payload().attribute("node") != null) {
+            throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + iq.payload().attribute("node"));
+        }
+        Element.Builder query = Element.builder("query", INFO);
+        if (iq.to().local() != null) {
+            query.child(identity("account", "registered", null));
+            query.child(feature(INFO));
+            return query.build();
+        }
+        query.child(identity("server", "im", "Strata"));
+        for (String f : features()) query.child(feature(f));
+        return query.build();
+    }
+
+    /** The features of every registered service, sorted and without duplicates. */
+    Set<String> features() {
+        Set<String> features = new TreeSet<>();
+        ServiceReference<?>[] refs;
+        try {
+            refs = context.getAllServiceReferences(null, "(strata.disco.feature=*)");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+        if (refs == null) return features;
+        for (ServiceReference<?> r : refs) {
+            switch (r.getProperty("strata.disco.feature")) {
+                case String s -> features.add(s);
+                case String[] a -> features.addAll(java.util.List.of(a));
+                default -> { }
+            }
+        }
+        return features;
+    }
+
+    private static Element identity(String category, String type, String name) {
+        Element.Builder b = Element.builder("identity", INFO).attribute("category", category).attribute("type", type);
+        if (name != null) b.attribute("name", name);
+        return b.build();
+    }
+
+    private static Element feature(String var) {
+        return Element.builder("feature", INFO).attribute("var", var).build();
+    }
+}
