@@ -37,6 +37,8 @@ final class StrataServer implements AutoCloseable {
     final Path data;
     final Path key;
     final int sshPort;
+    final int c2sPort;
+    final int c2sTlsPort;
     final Map<String, String> env = new HashMap<>();
     private final Path console;
     private Process process;
@@ -53,6 +55,8 @@ final class StrataServer implements AutoCloseable {
         this.home = home;
         this.data = data;
         this.sshPort = sshPort;
+        this.c2sPort = Integer.parseInt(env.get("STRATA_C2S_PORT"));
+        this.c2sTlsPort = Integer.parseInt(env.get("STRATA_C2S_TLS_PORT"));
         this.console = data.resolve("console-out.log");
         Files.createDirectories(data.resolve("ssh"));
         this.key = data.resolve("test_ed25519");
@@ -60,6 +64,12 @@ final class StrataServer implements AutoCloseable {
         assertThat(gen.exit()).as("ssh-keygen: %s", gen).isZero();
         Files.copy(Path.of(key + ".pub"), data.resolve("ssh/authorized_keys"), StandardCopyOption.REPLACE_EXISTING);
         this.env.putAll(env);
+    }
+
+    /** {@code bin/strata register} with this server's data folder (the server must be stopped). */
+    static Result register(Path home, Path data, String user, String domain, String password) {
+        return run(List.of(home.resolve("bin/strata").toString(), "register", user, domain, password),
+                Map.of("STRATA_DATA_PATH", data.toString()), Duration.ofSeconds(60));
     }
 
     /** A fresh copy of the distribution under {@code name}, started on its own ports. */
@@ -83,7 +93,8 @@ final class StrataServer implements AutoCloseable {
 
     /** A server whose SSH port and data folder are given as STRATA_* variables (which win over .env). */
     static StrataServer start(Path home, Path data, int sshPort, Map<String, String> env) throws IOException, InterruptedException {
-        Map<String, String> all = new HashMap<>(env);
+        Map<String, String> all = new HashMap<>(loopbackPorts());
+        all.putAll(env);
         all.put("STRATA_SSH_PORT", Integer.toString(sshPort));
         all.put("STRATA_DATA_PATH", data.toString());
         StrataServer s = new StrataServer(home, data, sshPort, all);
@@ -97,8 +108,11 @@ final class StrataServer implements AutoCloseable {
         deleteTree(home);
         copyTree(DIST, home);
         int port = freePort();
-        Files.writeString(home.resolve(".env"), "# written by the test\nSTRATA_SSH_PORT=" + port + "\nSTRATA_DATA_PATH=./data-env\n" + dotEnv);
-        StrataServer s = new StrataServer(home, home.resolve("data-env"), port, Map.of());
+        Map<String, String> ports = loopbackPorts();
+        StringBuilder env = new StringBuilder("# written by the test\nSTRATA_SSH_PORT=" + port + "\nSTRATA_DATA_PATH=./data-env\n");
+        ports.forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
+        Files.writeString(home.resolve(".env"), env + dotEnv);
+        StrataServer s = new StrataServer(home, home.resolve("data-env"), port, ports);
         s.start();
         return s;
     }
@@ -111,8 +125,14 @@ final class StrataServer implements AutoCloseable {
         process = pb.start();
         await(Duration.ofSeconds(90), "the server to report its boot and open the SSH port", () -> {
             if (!process.isAlive()) throw new AssertionError("the server exited: " + consoleLog());
-            return consoleLog().contains("Strata started in") && listening(sshPort);
+            return consoleLog().contains("Strata started in") && listening(sshPort) && listening(c2sPort) && listening(c2sTlsPort);
         });
+    }
+
+    /** Every test server listens on 127.0.0.1 only, on ports picked for it. */
+    static Map<String, String> loopbackPorts() throws IOException {
+        return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(freePort()),
+                "STRATA_C2S_TLS_PORT", Integer.toString(freePort()));
     }
 
     static int freePort() throws IOException {
@@ -248,6 +268,10 @@ final class StrataServer implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private static <T> T cast(Object o) {
         return (T) o;
+    }
+
+    long pid() {
+        return process.pid();
     }
 
     boolean isAlive() {

@@ -1,0 +1,332 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.ConnectionListener;
+import org.jivesoftware.smack.SmackConfiguration;
+import org.jivesoftware.smack.XMPPConnection;
+import org.jivesoftware.smack.XMPPException;
+import org.jivesoftware.smack.sasl.SASLErrorException;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.ping.packet.Ping;
+import org.jxmpp.jid.impl.JidCreate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.itests.StrataServer.Result;
+
+/**
+ * Client connections (RFC 6120 §4–7) with real clients over real sockets: slixmpp (Debian's
+ * python3-slixmpp) and Smack, each over STARTTLS and direct TLS (XEP-0368), authenticating with
+ * SCRAM, binding, pinging the server (XEP-0199) and reading its disco#info (XEP-0030); and the
+ * attacks a server must survive.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class XmppIT {
+    private static final Path PYTHON_CLIENT = Path.of("src/test/python/slix_client.py").toAbsolutePath();
+    private static final String STREAM_OPEN = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
+            + "xmlns:stream='http://etherx.jabber.org/streams'>";
+
+    private StrataServer server;
+    private SSLContext trust;
+    private X509TrustManager trustManager;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path home = StrataServer.freshHome("xmpp-it");
+        assertThat(StrataServer.register(home, home.resolve("data"), "alice", "localhost", "Alice-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, home.resolve("data"), "bob", "localhost", "Bob-pw-1").exit()).isZero();
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+        TrustManagerFactory tmf = trusting(server.data.resolve("certs/localhost.crt"));
+        trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
+        trust = SSLContext.getInstance("TLS");
+        trust.init(null, tmf.getTrustManagers(), null);
+        SmackConfiguration.setDefaultReplyTimeout(15_000);
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    /** Trusts exactly the server's (self-signed) certificate: Smack still checks it and its name. */
+    private static TrustManagerFactory trusting(Path cert) throws Exception {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        try (InputStream in = Files.newInputStream(cert)) {
+            ks.setCertificateEntry("strata", (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        return tmf;
+    }
+
+    private XMPPTCPConnection smack(String user, String password, String resource, boolean directTls) throws Exception {
+        XMPPTCPConnectionConfiguration.Builder b = XMPPTCPConnectionConfiguration.builder()
+                .setXmppDomain("localhost").setHostAddress(InetAddress.getLoopbackAddress())
+                .setUsernameAndPassword(user, password).setResource(resource).setCustomX509TrustManager(trustManager);
+        if (directTls) {
+            b.setPort(server.c2sTlsPort).setSocketFactory(trust.getSocketFactory()).setSecurityMode(SecurityMode.disabled);
+        } else {
+            b.setPort(server.c2sPort).setSecurityMode(SecurityMode.required);
+        }
+        XMPPTCPConnection c = new XMPPTCPConnection(b.build());
+        c.connect().login();
+        return c;
+    }
+
+    private Result slixmpp(String jid, String password, boolean directTls) {
+        return StrataServer.run(List.of("/usr/bin/python3", PYTHON_CLIENT.toString(), jid, password,
+                Integer.toString(directTls ? server.c2sTlsPort : server.c2sPort), directTls ? "direct" : "starttls", "SCRAM-SHA-256", "--no-cb"),
+                Map.of(), Duration.ofSeconds(60));
+    }
+
+    @Test
+    void slixmppLogsInPingsAndReadsDiscoOverStartTlsAndDirectTls() {
+        for (boolean direct : new boolean[] {false, true}) {
+            Result r = slixmpp("alice@localhost/slix" + direct, "Alice-pw-1", direct);
+            assertThat(r.out()).as("%s", r).contains("BOUND alice@localhost/slix" + direct, "TLS TLSv1.3", "PING ", "DONE")
+                    .containsPattern("FEATURES .*http://jabber.org/protocol/disco#info.*urn:xmpp:ping");
+        }
+        assertThat(server.log()).contains("authenticated as alice@localhost with SCRAM-SHA-256 (TLSv1.3)");
+    }
+
+    @Test
+    void smackLogsInPingsAndReadsDiscoOverStartTlsAndDirectTls() throws Exception {
+        for (boolean direct : new boolean[] {false, true}) {
+            XMPPTCPConnection c = smack("bob", "Bob-pw-1", "smack" + direct, direct);
+            try {
+                assertThat(c.isSecureConnection() || direct).isTrue();
+                assertThat(c.getUser().toString()).isEqualTo("bob@localhost/smack" + direct);
+                assertThat((Object) c.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")))).isNotNull();
+                var info = ServiceDiscoveryManager.getInstanceFor(c).discoverInfo(JidCreate.domainBareFrom("localhost"));
+                assertThat(info.containsFeature("urn:xmpp:ping")).isTrue();
+                assertThat(info.getIdentities()).anySatisfy(i -> assertThat(i.getCategory() + "/" + i.getType()).isEqualTo("server/im"));
+                System.out.printf("[figure] Smack (%s) authenticated with %s%n", direct ? "direct TLS" : "STARTTLS", c.getUsedSaslMechansism());
+            } finally {
+                c.disconnect();
+            }
+        }
+    }
+
+    @Test
+    void aWrongPasswordIsNotAuthorized() {
+        assertThatThrownBy(() -> smack("alice", "wrong", "x", false)).isInstanceOfSatisfying(SASLErrorException.class,
+                e -> assertThat(e.getSASLFailure().getSASLErrorString()).isEqualTo("not-authorized"));
+        assertThatThrownBy(() -> smack("nobody", "whatever", "x", false)).isInstanceOfSatisfying(SASLErrorException.class,
+                e -> assertThat(e.getSASLFailure().getSASLErrorString()).isEqualTo("not-authorized"));
+        Result r = slixmpp("alice@localhost/x", "wrong", false);
+        assertThat(r.out()).contains("AUTH FAILED");
+    }
+
+    /** A raw plaintext client: what the server says, read until the end of the stream or a timeout. */
+    private static final class Raw implements AutoCloseable {
+        final Socket socket;
+        final StringBuilder received = new StringBuilder();
+
+        Raw(int port) throws IOException {
+            socket = new Socket(InetAddress.getLoopbackAddress(), port);
+            socket.setSoTimeout(15_000);
+        }
+
+        void send(String s) throws IOException {
+            OutputStream out = socket.getOutputStream();
+            out.write(s.getBytes(StandardCharsets.UTF_8));
+            out.flush();
+        }
+
+        /** Reads until {@code marker} arrived (true) or the server closed the socket (false). */
+        boolean readUntil(String marker) throws IOException {
+            byte[] buf = new byte[8192];
+            while (!received.toString().contains(marker)) {
+                int n = socket.getInputStream().read(buf);
+                if (n < 0) return false;
+                received.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+            return true;
+        }
+
+        boolean closedByServer() throws IOException {
+            byte[] buf = new byte[8192];
+            int n;
+            while ((n = socket.getInputStream().read(buf)) >= 0) received.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            return true;
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    @Test
+    void authenticationBeforeTlsIsRefused() throws IOException {
+        try (Raw raw = new Raw(server.c2sPort)) {
+            raw.send(STREAM_OPEN);
+            assertThat(raw.readUntil("</stream:features>")).isTrue();
+            assertThat(raw.received.toString()).contains("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'><required/></starttls>")
+                    .doesNotContain("<mechanisms");
+            String plain = Base64.getEncoder().encodeToString("\0alice\0Alice-pw-1".getBytes(StandardCharsets.UTF_8));
+            raw.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" + plain + "</auth>");
+            assertThat(raw.readUntil("</failure>")).isTrue();
+            assertThat(raw.received.toString()).contains("<encryption-required/>").doesNotContain("<success");
+        }
+    }
+
+    @Test
+    void streamHeaderErrorsAreAnsweredWithTheRightStreamError() throws IOException {
+        Map<String, String> cases = Map.of(
+                "<?xml version='1.0'?><stream:stream to='example.com' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "host-unknown",
+                "<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "unsupported-version",
+                "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>", "invalid-namespace",
+                "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='urn:wrong'>", "invalid-namespace",
+                STREAM_OPEN + "<message to='bob@localhost'><body>hi</body></message>", "not-authorized",
+                STREAM_OPEN + "<foo xmlns='urn:example'/>", "unsupported-stanza-type");
+        for (var c : cases.entrySet()) {
+            try (Raw raw = new Raw(server.c2sPort)) {
+                raw.send(c.getKey());
+                raw.closedByServer();
+                assertThat(raw.received.toString()).as(c.getKey()).contains("<stream:stream", "<stream:error><" + c.getValue() + " ", "</stream:stream>");
+            }
+        }
+    }
+
+    @Test
+    void garbageGetsNotWellFormedWhileOtherSessionsCarryOn() throws Exception {
+        XMPPTCPConnection bystander = smack("bob", "Bob-pw-1", "bystander", false);
+        try (Raw raw = new Raw(server.c2sPort)) {
+            raw.send(STREAM_OPEN);
+            raw.readUntil("</stream:features>");
+            raw.send("<message><<<this is not XML>>>");
+            raw.closedByServer();
+            assertThat(raw.received.toString()).contains("<not-well-formed xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>").endsWith("</stream:stream>");
+            assertThat((Object) bystander.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")))).isNotNull();
+            assertThat(bystander.isAuthenticated()).isTrue();
+        } finally {
+            bystander.disconnect();
+        }
+    }
+
+    private long rssKiB() throws IOException {
+        long pid = server.pid();
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
+        }
+        throw new IllegalStateException("no VmRSS");
+    }
+
+    @Test
+    void billionLaughsAndDoctypesAreRefusedWithoutMemoryGrowth() throws IOException {
+        StringBuilder lol = new StringBuilder("<?xml version='1.0'?><!DOCTYPE lolz [<!ENTITY lol 'lol'>");
+        for (int i = 1; i <= 9; i++) {
+            lol.append("<!ENTITY lol").append(i).append(" '").append(("&lol" + (i == 1 ? "" : i - 1) + ";").repeat(10)).append("'>");
+        }
+        lol.append("]><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+                + "<message>&lol9;</message>");
+        long before = rssKiB();
+        for (int i = 0; i < 200; i++) {
+            try (Raw raw = new Raw(server.c2sPort)) {
+                raw.send(lol.toString());
+                raw.closedByServer();
+                assertThat(raw.received.toString()).contains("<restricted-xml xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>");
+            }
+        }
+        try (Raw raw = new Raw(server.c2sPort)) {
+            raw.send(STREAM_OPEN);
+            raw.readUntil("</stream:features>");
+            raw.send("<message><!-- comment --></message>");
+            raw.closedByServer();
+            assertThat(raw.received.toString()).contains("<restricted-xml ");
+        }
+        long after = rssKiB();
+        System.out.printf("[figure] RSS before/after 200 billion-laughs streams: %d / %d KiB%n", before, after);
+        assertThat(after - before).as("RSS growth in KiB").isLessThan(64 * 1024);
+    }
+
+    @Test
+    void unloadingPingWith50ClientsConnectedDisconnectsNobody() throws Exception {
+        List<XMPPTCPConnection> clients = new ArrayList<>();
+        AtomicInteger dropped = new AtomicInteger();
+        try {
+            for (int i = 0; i < 50; i++) {
+                XMPPTCPConnection c = smack("alice", "Alice-pw-1", "load" + i, false);
+                c.addConnectionListener(new ConnectionListener() {
+                    @Override
+                    public void connectionClosed() {
+                        dropped.incrementAndGet();
+                    }
+
+                    @Override
+                    public void connectionClosedOnError(Exception e) {
+                        dropped.incrementAndGet();
+                    }
+                });
+                clients.add(c);
+            }
+            XMPPTCPConnection probe = clients.getFirst();
+            var domain = JidCreate.domainBareFrom("localhost");
+            assertThat(server.ssh("module:unload xep-0199-ping").exit()).isZero();
+            assertThatThrownBy(() -> probe.sendIqRequestAndWaitForResponse(new Ping(domain)))
+                    .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class,
+                            e -> assertThat(e.getStanzaError().getCondition().toString()).isEqualTo("service-unavailable"));
+            assertThat(ServiceDiscoveryManager.getInstanceFor(probe).discoverInfo(domain).containsFeature("urn:xmpp:ping")).isFalse();
+
+            assertThat(server.ssh("module:load xep-0199-ping").exit()).isZero();
+            for (XMPPTCPConnection c : clients) assertThat((Object) c.sendIqRequestAndWaitForResponse(new Ping(domain))).isNotNull();
+            assertThat(ServiceDiscoveryManager.getInstanceFor(probe).discoverInfo(domain).containsFeature("urn:xmpp:ping")).isTrue();
+            assertThat(dropped.get()).as("connections closed").isZero();
+            assertThat(clients).allMatch(XMPPConnection::isAuthenticated);
+            assertThat(server.ssh("session:list").out()).contains("51 sessions".replace("51", Integer.toString(clients.size())));
+        } finally {
+            for (XMPPTCPConnection c : clients) c.disconnect();
+        }
+    }
+
+    @Test
+    void theSameResourceTwiceReplacesTheOldSession() throws Exception {
+        XMPPTCPConnection first = smack("bob", "Bob-pw-1", "twice", false);
+        AtomicInteger closedOnError = new AtomicInteger();
+        first.addConnectionListener(new ConnectionListener() {
+            @Override
+            public void connectionClosedOnError(Exception e) {
+                closedOnError.incrementAndGet();
+            }
+        });
+        XMPPTCPConnection second = smack("bob", "Bob-pw-1", "twice", false);
+        try {
+            StrataServer.await(Duration.ofSeconds(15), "the first session to get a conflict", () -> closedOnError.get() == 1);
+            assertThat(second.isAuthenticated()).isTrue();
+        } finally {
+            first.disconnect();
+            second.disconnect();
+        }
+    }
+}
