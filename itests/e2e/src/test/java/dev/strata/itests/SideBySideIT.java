@@ -30,9 +30,9 @@ class SideBySideIT {
                 assertThat(dataB.resolve("logs/strata.log")).exists();
 
                 // a module unloaded on one server stays loaded on the other (separate framework state)
-                assertThat(a.ssh("module:unload config").exit()).isZero();
-                assertThat(b.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+ACTIVE");
-                assertThat(a.ssh("module:load config").exit()).isZero();
+                assertThat(a.ssh("module:unload xep-0199-ping").exit()).isZero();
+                assertThat(b.ssh("module:list").out()).containsPattern("xep-0199-ping\\s+\\S+\\s+ACTIVE");
+                assertThat(a.ssh("module:load ping").exit()).isZero();
 
                 a.stop();
                 assertThat(a.strata(Map.of(), "status").exit()).isEqualTo(3);
@@ -68,12 +68,12 @@ class SideBySideIT {
     @Test
     void anUnloadedModuleStaysUnloadedAcrossARestart() throws Exception {
         try (StrataServer s = StrataServer.startFresh("restart")) {
-            assertThat(s.ssh("module:unload config").exit()).isZero();
+            assertThat(s.ssh("module:unload xep-0199-ping").exit()).isZero();
             s.stop();
             s.start();
-            assertThat(s.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+STOPPED");
-            assertThat(s.ssh("module:load config").exit()).isZero();
-            assertThat(s.ssh("module:list").out()).containsPattern("config\\s+\\S+\\s+ACTIVE");
+            assertThat(s.ssh("module:list").out()).containsPattern("xep-0199-ping\\s+\\S+\\s+STOPPED");
+            assertThat(s.ssh("module:load xep-0199-ping").exit()).isZero();
+            assertThat(s.ssh("module:list").out()).containsPattern("xep-0199-ping\\s+\\S+\\s+ACTIVE");
         }
     }
 }

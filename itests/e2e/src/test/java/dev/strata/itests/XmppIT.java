@@ -65,7 +65,9 @@ class XmppIT {
         assertThat(StrataServer.register(home, home.resolve("data"), "alice", "localhost", "Alice-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "bob", "localhost", "Bob-pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of());
-        TrustManagerFactory tmf = trusting(server.data.resolve("certs/localhost.crt"));
+        Path cert = server.data.resolve("certs/localhost.crt");
+        StrataServer.await(Duration.ofSeconds(30), "the generated certificate", () -> Files.exists(cert));
+        TrustManagerFactory tmf = trusting(cert);
         trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
         trust = SSLContext.getInstance("TLS");
         trust.init(null, tmf.getTrustManagers(), null);
@@ -307,6 +309,38 @@ class XmppIT {
             assertThat(server.ssh("session:list").out()).contains("51 sessions".replace("51", Integer.toString(clients.size())));
         } finally {
             for (XMPPTCPConnection c : clients) c.disconnect();
+        }
+    }
+
+    @Test
+    void reloadingEveryModuleAboveTheStreamLayerDisconnectsNobody() throws Exception {
+        XMPPTCPConnection c = smack("bob", "Bob-pw-1", "reloads", false);
+        AtomicInteger dropped = new AtomicInteger();
+        c.addConnectionListener(new ConnectionListener() {
+            @Override
+            public void connectionClosedOnError(Exception e) {
+                dropped.incrementAndGet();
+            }
+        });
+        try {
+            var domain = JidCreate.domainBareFrom("localhost");
+            for (String module : List.of("config", "storage-jdbc", "accounts", "router", "xep-0030-disco", "xep-0199-ping")) {
+                Result r = server.ssh("module:reload " + module);
+                assertThat(r.exit()).as("module:reload %s: %s", module, r).isZero();
+                StrataServer.await(Duration.ofSeconds(20), "ping to answer after reloading " + module, () -> {
+                    try {
+                        return c.sendIqRequestAndWaitForResponse(new Ping(domain)) != null;
+                    } catch (Exception e) {
+                        return false;
+                    }
+                });
+            }
+            assertThat(dropped.get()).isZero();
+            assertThat(c.isAuthenticated()).isTrue();
+            // and a new login still works: storage, accounts and config are back
+            smack("alice", "Alice-pw-1", "after-reloads", false).disconnect();
+        } finally {
+            c.disconnect();
         }
     }
 

@@ -21,6 +21,9 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -66,25 +69,45 @@ public final class TlsManager implements Mapping<String, SslContext> {
     record Entry(String domain, SslContext context, X509Certificate certificate, byte[] endPointHash, long certModified, long keyModified) {
     }
 
-    private final ServerInfo server;
+    private volatile ServerInfo server;
+    private volatile List<String> domains = List.of();
     private final Config config;
     private final Path dir;
     private volatile Map<String, Entry> entries = Map.of();
 
     @Activate
-    public TlsManager(BundleContext context, Config config, @Reference ServerInfo server) throws IOException, GeneralSecurityException {
-        this.server = server;
+    public TlsManager(BundleContext context, Config config) throws IOException, GeneralSecurityException {
         this.config = config;
         String data = context.getProperty("strata.data");
         this.dir = config.certificates().isBlank() ? Path.of(data == null ? "data" : data, "certs") : Path.of(config.certificates());
         load(true);
     }
 
+    /**
+     * Dynamic: unloading the config module must not take the listeners (and every connection)
+     * down; when it comes back, its domains are loaded (certificates generated) at once.
+     */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindServer(ServerInfo info) {
+        server = info;
+        try {
+            load(true);
+        } catch (IOException | GeneralSecurityException e) {
+            LOG.error("Cannot load the certificates: {}", e.getMessage());
+        }
+    }
+
+    void unbindServer(ServerInfo info) {
+        if (server == info) server = null;
+    }
+
     /** (Re)builds every domain's context whose files changed; generates missing certificates when asked. */
     synchronized List<String> load(boolean generate) throws IOException, GeneralSecurityException {
         List<String> changed = new ArrayList<>();
         Map<String, Entry> next = new LinkedHashMap<>();
-        for (String domain : server.domains()) {
+        ServerInfo s = server;
+        if (s != null) domains = s.domains(); // else: the domains last known
+        for (String domain : domains) {
             Path crt = Certificates.certFile(dir, domain);
             Path key = Certificates.keyFile(dir, domain);
             if (generate && (!Files.exists(crt) || !Files.exists(key))) {
