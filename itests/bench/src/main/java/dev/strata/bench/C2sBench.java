@@ -51,7 +51,12 @@ public final class C2sBench {
             opt.put(kv[0], Integer.parseInt(kv[1]));
         }
         Path home = Files.createTempDirectory("strata-bench");
-        new ProcessBuilder("cp", "-r", dist + "/.", home.toString()).inheritIO().start().waitFor();
+        for (String dir : List.of("bin", "lib", "system", "config", "features")) {
+            new ProcessBuilder("cp", "-r", dist.resolve(dir).toString(), home.toString()).inheritIO().start().waitFor();
+        }
+        // one driver address opens thousands of sessions: lift the per-address limit for this run
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "max.connections.per.ip = 1000000\n",
+                java.nio.file.StandardOpenOption.APPEND);
         int c2s = freePort();
         Map<String, String> env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(c2s),
                 "STRATA_C2S_TLS_PORT", Integer.toString(freePort()), "STRATA_SSH_PORT", Integer.toString(freePort()),
@@ -134,7 +139,7 @@ public final class C2sBench {
         String clientFirstBare = "n=bench,r=" + cnonce;
         send(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>"
                 + Base64.getEncoder().encodeToString(("n,," + clientFirstBare).getBytes(UTF_8)) + "</auth>");
-        String challenge = between(read(in, "</challenge>"), ">", "</challenge>");
+        String challenge = upTo(read(in, "</challenge>"), "</challenge>");
         String serverFirst = new String(Base64.getDecoder().decode(challenge.substring(challenge.lastIndexOf('>') + 1)), UTF_8);
         Map<String, String> a = new HashMap<>();
         for (String p : serverFirst.split(",")) a.put(p.substring(0, 1), p.substring(2));
@@ -162,9 +167,8 @@ public final class C2sBench {
         return b;
     }
 
-    private static String between(String s, String from, String to) {
-        int end = s.indexOf(to);
-        return s.substring(0, end);
+    private static String upTo(String s, String end) {
+        return s.substring(0, s.indexOf(end));
     }
 
     private static void send(OutputStream out, String s) throws IOException {
