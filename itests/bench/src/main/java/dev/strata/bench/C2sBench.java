@@ -1,35 +1,21 @@
 package dev.strata.bench;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.util.ArrayList;
-import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
-
-import dev.strata.api.auth.Scram;
 import dev.strata.api.auth.ScramHash;
 
 /**
@@ -39,9 +25,6 @@ import dev.strata.api.auth.ScramHash;
  * PBKDF2 runs once, not per login; its own CPU is printed too.
  */
 public final class C2sBench {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Map<String, byte[]> SALTED = new ConcurrentHashMap<>();
-    private static final SSLContext TRUST_ALL = trustAll();
 
     public static void main(String[] args) throws Exception {
         Path dist = Path.of(args[0]).toAbsolutePath();
@@ -121,71 +104,9 @@ public final class C2sBench {
 
     /** One client: STARTTLS, SCRAM-SHA-256, bind; returns the open TLS socket. */
     static Socket login(int port) throws Exception {
-        Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
-        plain.setSoTimeout(30_000);
-        String header = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
-                + "xmlns:stream='http://etherx.jabber.org/streams'>";
-        send(plain.getOutputStream(), header);
-        read(plain.getInputStream(), "</stream:features>");
-        send(plain.getOutputStream(), "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
-        read(plain.getInputStream(), "<proceed");
-        SSLSocket tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(plain, "localhost", port, true);
-        tls.startHandshake();
-        InputStream in = tls.getInputStream();
-        OutputStream out = tls.getOutputStream();
-        send(out, header);
-        read(in, "</stream:features>");
-        String cnonce = Base64.getEncoder().encodeToString(nonce());
-        String clientFirstBare = "n=bench,r=" + cnonce;
-        send(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-256'>"
-                + Base64.getEncoder().encodeToString(("n,," + clientFirstBare).getBytes(UTF_8)) + "</auth>");
-        String challenge = upTo(read(in, "</challenge>"), "</challenge>");
-        String serverFirst = new String(Base64.getDecoder().decode(challenge.substring(challenge.lastIndexOf('>') + 1)), UTF_8);
-        Map<String, String> a = new HashMap<>();
-        for (String p : serverFirst.split(",")) a.put(p.substring(0, 1), p.substring(2));
-        byte[] salted = SALTED.computeIfAbsent(a.get("s") + a.get("i"), k -> Scram.saltedPassword(ScramHash.SHA_256,
-                Scram.preparePassword("bench-password"), Base64.getDecoder().decode(a.get("s")), Integer.parseInt(a.get("i"))));
-        String withoutProof = "c=biws,r=" + a.get("r");
-        byte[] authMessage = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(UTF_8);
-        byte[] clientKey = Scram.hmac(ScramHash.SHA_256, salted, "Client Key".getBytes(UTF_8));
-        byte[] signature = Scram.hmac(ScramHash.SHA_256, Scram.digest(ScramHash.SHA_256, clientKey), authMessage);
-        for (int i = 0; i < clientKey.length; i++) clientKey[i] ^= signature[i];
-        send(out, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + Base64.getEncoder().encodeToString(
-                (withoutProof + ",p=" + Base64.getEncoder().encodeToString(clientKey)).getBytes(UTF_8)) + "</response>");
-        String outcome = read(in, "</success>");
-        if (!outcome.contains("<success")) throw new IllegalStateException("login failed: " + outcome);
-        send(out, header);
-        read(in, "</stream:features>");
-        send(out, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
-        read(in, "</iq>");
-        return tls;
-    }
-
-    private static byte[] nonce() {
-        byte[] b = new byte[18];
-        RANDOM.nextBytes(b);
-        return b;
-    }
-
-    private static String upTo(String s, String end) {
-        return s.substring(0, s.indexOf(end));
-    }
-
-    private static void send(OutputStream out, String s) throws IOException {
-        out.write(s.getBytes(UTF_8));
-        out.flush();
-    }
-
-    /** Reads until {@code marker} (or a SASL failure) arrives; returns what was read. */
-    private static String read(InputStream in, String marker) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        byte[] buf = new byte[4096];
-        while (!sb.toString().contains(marker) && !sb.toString().contains("</failure>") && !sb.toString().contains("</stream:stream>")) {
-            int n = in.read(buf);
-            if (n < 0) throw new IOException("closed: " + sb);
-            sb.append(new String(buf, 0, n, UTF_8));
-        }
-        return sb.toString();
+        RawXmppClient.Login l = RawXmppClient.login(port, false, "bench", "bench-password", ScramHash.SHA_256, null);
+        if (!l.success()) throw new IllegalStateException("login failed: " + l.transcript());
+        return l.socket();
     }
 
     private static long cpuMillis(long pid) throws IOException {
@@ -225,28 +146,5 @@ public final class C2sBench {
         ProcessBuilder pb = new ProcessBuilder(c).inheritIO();
         pb.environment().putAll(env);
         if (pb.start().waitFor() != 0) throw new IllegalStateException("failed: " + c);
-    }
-
-    private static SSLContext trustAll() {
-        try {
-            SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
-            return ctx;
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
     }
 }

@@ -41,6 +41,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
 import dev.strata.itests.StrataServer.Result;
 
 /**
@@ -137,6 +139,26 @@ class XmppIT {
                 c.disconnect();
             }
         }
+    }
+
+    /** RFC 9266 and RFC 5929 through XEP-0440: channel binding data computed by the client on its own TLS session. */
+    @Test
+    void scramPlusBindsToTheTlsChannelWithBothTypes() throws Exception {
+        for (boolean direct : new boolean[] {false, true}) {
+            for (String type : List.of("tls-exporter", "tls-server-end-point")) {
+                for (ScramHash hash : ScramHash.values()) {
+                    try (RawXmppClient.Login l = RawXmppClient.login(direct ? server.c2sTlsPort : server.c2sPort, direct, "alice", "Alice-pw-1", hash, type)) {
+                        assertThat(l.success()).as("%s-PLUS with %s, %s: %s", hash, type, direct ? "direct TLS" : "STARTTLS", l.transcript()).isTrue();
+                        assertThat(l.transcript()).contains("<jid>alice@localhost/");
+                    }
+                }
+            }
+        }
+        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "Alice-pw-1", ScramHash.SHA_256, "tls-unique")) {
+            assertThat(l.success()).isFalse();
+            assertThat(l.transcript()).contains("<malformed-request/>", "tls-unique is not supported here");
+        }
+        assertThat(server.log()).contains("authenticated as alice@localhost with SCRAM-SHA-512-PLUS (TLSv1.3)");
     }
 
     @Test

@@ -1,0 +1,174 @@
+package dev.strata.bench;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.MessageDigest;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import javax.net.ssl.ExtendedSSLSession;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509TrustManager;
+
+import dev.strata.api.auth.Scram;
+import dev.strata.api.auth.ScramHash;
+
+/**
+ * A minimal XMPP client over raw TLS sockets for load and for channel-binding checks: STARTTLS
+ * or direct TLS, SCRAM (optionally -PLUS with tls-exporter or tls-server-end-point computed on the
+ * client's own TLS session), resource binding. The salted password is cached per salt, so PBKDF2
+ * runs once, not per login.
+ */
+public final class RawXmppClient {
+    private static final SecureRandom RANDOM = new SecureRandom();
+    private static final Map<String, byte[]> SALTED = new ConcurrentHashMap<>();
+    private static final SSLContext TRUST_ALL = trustAll();
+    private static final String HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
+            + "xmlns:stream='http://etherx.jabber.org/streams'>";
+
+    /** The outcome of a login: the open socket, what the server last said, and whether it succeeded. */
+    public record Login(SSLSocket socket, boolean success, String transcript) implements AutoCloseable {
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
+    }
+
+    private RawXmppClient() {
+    }
+
+    /**
+     * Logs in as {@code user@localhost}.
+     *
+     * @param cbType null for no channel binding (gs2 flag n), else the -PLUS binding type
+     */
+    public static Login login(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
+        SSLSocket tls;
+        if (directTls) {
+            tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
+        } else {
+            Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
+            plain.setSoTimeout(30_000);
+            send(plain.getOutputStream(), HEADER);
+            read(plain.getInputStream(), "</stream:features>");
+            send(plain.getOutputStream(), "<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+            read(plain.getInputStream(), "<proceed");
+            tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(plain, "localhost", port, true);
+        }
+        tls.setSoTimeout(30_000);
+        tls.startHandshake();
+        InputStream in = tls.getInputStream();
+        OutputStream out = tls.getOutputStream();
+        send(out, HEADER);
+        String features = read(in, "</stream:features>");
+        String gs2 = cbType == null ? "n,," : "p=" + cbType + ",,";
+        String mechanism = hash.mechanism() + (cbType == null ? "" : "-PLUS");
+        if (!features.contains(">" + mechanism + "<")) return new Login(tls, false, features);
+        String clientFirstBare = "n=" + user + ",r=" + Base64.getEncoder().encodeToString(nonce());
+        send(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + mechanism + "'>"
+                + Base64.getEncoder().encodeToString((gs2 + clientFirstBare).getBytes(UTF_8)) + "</auth>");
+        String challenge = read(in, "</challenge>");
+        if (!challenge.contains("<challenge")) return new Login(tls, false, challenge);
+        String b64 = challenge.substring(challenge.indexOf('>', challenge.indexOf("<challenge")) + 1, challenge.indexOf("</challenge>"));
+        String serverFirst = new String(Base64.getDecoder().decode(b64), UTF_8);
+        Map<String, String> a = new HashMap<>();
+        for (String p : serverFirst.split(",")) a.put(p.substring(0, 1), p.substring(2));
+        byte[] salted = SALTED.computeIfAbsent(hash + a.get("s") + a.get("i") + password, k -> Scram.saltedPassword(hash,
+                Scram.preparePassword(password), Base64.getDecoder().decode(a.get("s")), Integer.parseInt(a.get("i"))));
+        byte[] cbind = gs2.getBytes(UTF_8);
+        if (cbType != null) cbind = concat(cbind, channelBinding(tls, cbType));
+        String withoutProof = "c=" + Base64.getEncoder().encodeToString(cbind) + ",r=" + a.get("r");
+        byte[] authMessage = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(UTF_8);
+        byte[] clientKey = Scram.hmac(hash, salted, "Client Key".getBytes(UTF_8));
+        byte[] signature = Scram.hmac(hash, Scram.digest(hash, clientKey), authMessage);
+        for (int i = 0; i < clientKey.length; i++) clientKey[i] ^= signature[i];
+        send(out, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + Base64.getEncoder().encodeToString(
+                (withoutProof + ",p=" + Base64.getEncoder().encodeToString(clientKey)).getBytes(UTF_8)) + "</response>");
+        String outcome = read(in, "</success>");
+        if (!outcome.contains("<success")) return new Login(tls, false, outcome);
+        String v = new String(Base64.getDecoder().decode(outcome.substring(outcome.indexOf('>', outcome.indexOf("<success")) + 1,
+                outcome.indexOf("</success>"))), UTF_8);
+        byte[] serverKey = Scram.hmac(hash, salted, "Server Key".getBytes(UTF_8));
+        if (!v.equals("v=" + Base64.getEncoder().encodeToString(Scram.hmac(hash, serverKey, authMessage)))) {
+            throw new IllegalStateException("the server's signature is wrong: " + v);
+        }
+        send(out, HEADER);
+        read(in, "</stream:features>");
+        send(out, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+        return new Login(tls, true, read(in, "</iq>"));
+    }
+
+    /** The channel binding data as the client computes it from its own TLS session (RFC 9266, RFC 5929). */
+    static byte[] channelBinding(SSLSocket tls, String type) throws GeneralSecurityException, IOException {
+        return switch (type) {
+            case "tls-exporter" -> ((ExtendedSSLSession) tls.getSession()).exportKeyingMaterialData("EXPORTER-Channel-Binding", null, 32);
+            case "tls-server-end-point" -> MessageDigest.getInstance("SHA-256").digest(tls.getSession().getPeerCertificates()[0].getEncoded());
+            default -> "unknown".getBytes(UTF_8);
+        };
+    }
+
+    private static byte[] concat(byte[] a, byte[] b) {
+        byte[] c = new byte[a.length + b.length];
+        System.arraycopy(a, 0, c, 0, a.length);
+        System.arraycopy(b, 0, c, a.length, b.length);
+        return c;
+    }
+
+    private static byte[] nonce() {
+        byte[] b = new byte[18];
+        RANDOM.nextBytes(b);
+        return b;
+    }
+
+    private static void send(OutputStream out, String s) throws IOException {
+        out.write(s.getBytes(UTF_8));
+        out.flush();
+    }
+
+    /** Reads until {@code marker}, a SASL failure or the end of the stream arrives; returns what was read. */
+    private static String read(InputStream in, String marker) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[4096];
+        while (!sb.toString().contains(marker) && !sb.toString().contains("</failure>") && !sb.toString().contains("</stream:stream>")) {
+            int n = in.read(buf);
+            if (n < 0) return sb.toString();
+            sb.append(new String(buf, 0, n, UTF_8));
+        }
+        return sb.toString();
+    }
+
+    private static SSLContext trustAll() {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, new TrustManager[] {new X509TrustManager() {
+                @Override
+                public void checkClientTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public void checkServerTrusted(X509Certificate[] chain, String authType) {
+                }
+
+                @Override
+                public X509Certificate[] getAcceptedIssuers() {
+                    return new X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}
