@@ -161,6 +161,41 @@ class XmppIT {
         assertThat(server.log()).contains("authenticated as alice@localhost with SCRAM-SHA-512-PLUS (TLSv1.3)");
     }
 
+    /** A replaced certificate is served to new connections without a restart; open ones carry on. */
+    @Test
+    void certificatesAreReplacedLive() throws Exception {
+        XMPPTCPConnection open = smack("bob", "Bob-pw-1", "cert", false);
+        Path crt = server.data.resolve("certs/localhost.crt");
+        Path key = server.data.resolve("certs/localhost.key");
+        byte[] originalCrt = Files.readAllBytes(crt);
+        byte[] originalKey = Files.readAllBytes(key);
+        try {
+            byte[] before;
+            try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "Alice-pw-1", ScramHash.SHA_256, null)) {
+                before = l.socket().getSession().getPeerCertificates()[0].getEncoded();
+            }
+            Result list = server.ssh("cert:list");
+            assertThat(list.out()).contains("localhost", "CN=localhost", "certs/localhost.crt");
+            // replace the files (here: remove them, and the server makes a new self-signed pair)
+            Files.delete(crt);
+            Files.delete(key);
+            Result reload = server.ssh("cert:reload");
+            assertThat(reload.exit()).as("%s", reload).isZero();
+            assertThat(reload.out()).contains("Reloaded: localhost");
+            try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "Alice-pw-1", ScramHash.SHA_256, null)) {
+                byte[] after = l.socket().getSession().getPeerCertificates()[0].getEncoded();
+                assertThat(after).isNotEqualTo(before);
+                assertThat(l.success()).isTrue();
+            }
+            assertThat((Object) open.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")))).isNotNull();
+        } finally {
+            open.disconnect();
+            Files.write(crt, originalCrt); // the other tests trust the original certificate
+            Files.write(key, originalKey);
+            assertThat(server.ssh("cert:reload").out()).contains("Reloaded: localhost");
+        }
+    }
+
     @Test
     void aWrongPasswordIsNotAuthorized() {
         assertThatThrownBy(() -> smack("alice", "wrong", "x", false)).isInstanceOfSatisfying(SASLErrorException.class,
