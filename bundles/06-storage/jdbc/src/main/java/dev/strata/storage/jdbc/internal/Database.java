@@ -49,25 +49,26 @@ public final class Database {
     }
 
     private final HikariDataSource pool;
+    /** For logs: the URL without any password parameter. */
     private final String url;
     private final int scramIterations;
 
     @Activate
     public Database(BundleContext context, Config config) throws SQLException {
         String data = context.getProperty("strata.data");
-        this.url = config.url().isBlank() ? H2.defaultUrl(Path.of(data == null ? "data" : data)) : config.url();
+        String jdbcUrl = config.url().isBlank() ? H2.defaultUrl(Path.of(data == null ? "data" : data)) : config.url();
+        this.url = jdbcUrl.replaceAll("(?i)(password=)[^&;]*", "$1***");
         this.scramIterations = config.scram_iterations();
         HikariConfig hc = new HikariConfig();
         hc.setPoolName("strata");
         hc.setMaximumPoolSize(config.pool_size());
         hc.setMinimumIdle(1);
-        if (url.startsWith("jdbc:h2:")) {
-            hc.setDataSource(H2.dataSource(url, config.user(), config.password()));
+        if (jdbcUrl.startsWith("jdbc:h2:")) {
+            hc.setDataSource(H2.dataSource(jdbcUrl, config.user(), config.password()));
+        } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            hc.setDataSource(Postgres.dataSource(jdbcUrl, config.user(), config.password()));
         } else {
-            hc.setJdbcUrl(url);
-            hc.setUsername(config.user());
-            hc.setPassword(config.password());
-            if (url.startsWith("jdbc:postgresql:")) hc.setDriverClassName("org.postgresql.Driver");
+            throw new IllegalArgumentException("Unsupported JDBC URL " + url + ": use jdbc:h2: or jdbc:postgresql:");
         }
         try {
             pool = new HikariDataSource(hc);

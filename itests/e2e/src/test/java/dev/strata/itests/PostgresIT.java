@@ -1,0 +1,54 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+import dev.strata.itests.StrataServer.Result;
+
+/**
+ * Storage on PostgreSQL, selected by configuration alone. .ci/run provides the database
+ * (Debian's postgresql on 127.0.0.1:5432) and STRATA_TEST_PG_URL; without it this test is skipped.
+ */
+@EnabledIfEnvironmentVariable(named = "STRATA_TEST_PG_URL", matches = ".+")
+class PostgresIT {
+
+    @Test
+    void accountsLiveInPostgresqlAcrossRestarts() throws Exception {
+        Path home = StrataServer.freshHome("postgres-it");
+        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, """
+                # storage on PostgreSQL, from the environment
+                url = ${env:STRATA_TEST_PG_URL}
+                user = ${env:STRATA_TEST_PG_USER}
+                password = ${env:STRATA_TEST_PG_PASSWORD}
+                """);
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            assertThat(s.strata(Map.of(), "check").exit()).isZero();
+            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
+                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            s.ssh("user:delete carol@localhost"); // a previous run's account, if any
+            Result add = s.ssh("user:add carol@localhost Carol-pg-1");
+            assertThat(add.exit()).as("%s", add).isZero();
+            try (var login = RawXmppClient.login(s.c2sPort, false, "carol", "Carol-pg-1", ScramHash.SHA_256, "tls-exporter")) {
+                assertThat(login.success()).as(login.transcript()).isTrue();
+            }
+            s.stop();
+            s.start();
+            try (var login = RawXmppClient.login(s.c2sPort, false, "carol", "Carol-pg-1", ScramHash.SHA_512, null)) {
+                assertThat(login.success()).as("after a restart: %s", login.transcript()).isTrue();
+            }
+            assertThat(s.ssh("user:list").out()).contains("carol@localhost");
+            assertThat(s.ssh("user:delete carol@localhost").exit()).isZero();
+            assertThat(Files.exists(home.resolve("data/db/strata.mv.db"))).as("no H2 file when PostgreSQL is configured").isFalse();
+        }
+    }
+}
