@@ -94,7 +94,11 @@ class XmppIT {
     }
 
     private XMPPTCPConnection smack(String user, String password, String resource, boolean directTls) throws Exception {
-        XMPPTCPConnectionConfiguration.Builder b = XMPPTCPConnectionConfiguration.builder()
+        return smack(user, password, resource, directTls, false);
+    }
+
+    private XMPPTCPConnection smack(String user, String password, String resource, boolean directTls, boolean compression) throws Exception {
+        XMPPTCPConnectionConfiguration.Builder b = XMPPTCPConnectionConfiguration.builder().setCompressionEnabled(compression)
                 .setXmppDomain("localhost").setHostAddress(InetAddress.getLoopbackAddress())
                 .setUsernameAndPassword(user, password).setResource(resource).setCustomX509TrustManager(trustManager);
         if (directTls) {
@@ -193,6 +197,37 @@ class XmppIT {
             Files.write(crt, originalCrt); // the other tests trust the original certificate
             Files.write(key, originalKey);
             assertThat(server.ssh("cert:reload").out()).contains("Reloaded: localhost");
+        }
+    }
+
+    /** XEP-0138: zlib compression where the policy allows it (development here), none where it does not. */
+    @Test
+    void streamCompressionFollowsThePolicy() throws Exception {
+        XMPPTCPConnection c = smack("bob", "Bob-pw-1", "zlib", false, true);
+        try {
+            assertThat(c.isUsingCompression()).isTrue();
+            assertThat((Object) c.sendIqRequestAndWaitForResponse(new Ping(JidCreate.domainBareFrom("localhost")))).isNotNull();
+            var info = ServiceDiscoveryManager.getInstanceFor(c).discoverInfo(JidCreate.domainBareFrom("localhost"));
+            assertThat(info.containsFeature("urn:xmpp:ping")).isTrue();
+            assertThat(server.ssh("session:list").out()).contains("bob@localhost/zlib").contains("zlib");
+        } finally {
+            c.disconnect();
+        }
+        Result off = server.ssh("config:set strata.xep0138 enabled false");
+        assertThat(off.exit()).as("%s", off).isZero();
+        try {
+            StrataServer.await(Duration.ofSeconds(10), "compression to be no longer offered", () -> {
+                try {
+                    XMPPTCPConnection plain = smack("bob", "Bob-pw-1", "nozlib", false, true);
+                    boolean compressed = plain.isUsingCompression();
+                    plain.disconnect();
+                    return !compressed;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+        } finally {
+            assertThat(server.ssh("config:set strata.xep0138 enabled true").exit()).isZero();
         }
     }
 

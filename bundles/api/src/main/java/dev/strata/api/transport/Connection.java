@@ -36,6 +36,15 @@ public interface Connection {
      */
     void startTls(Element proceed, Runnable done);
 
+    /**
+     * XEP-0138: writes {@code compressed}, then compresses both directions with zlib; {@code done}
+     * runs once the codecs are in place (the client then sends a new stream header).
+     */
+    void startCompression(Element compressed, Runnable done);
+
+    /** Whether stream compression is on. */
+    boolean isCompressed();
+
     /** Starts a new stream document on the parser (after STARTTLS or SASL success). */
     void resetStream();
 

@@ -26,6 +26,8 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.compression.ZlibCodecFactory;
+import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.handler.ssl.SniCompletionEvent;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslHandler;
@@ -39,6 +41,7 @@ import io.netty.handler.timeout.IdleStateEvent;
  */
 final class NettyConnection extends ChannelInboundHandlerAdapter implements Connection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
+    private static final int MAX_INFLATED_CHUNK = 1 << 20;
 
     private final StreamHandlerFactory factory;
     private final TlsManager tls;
@@ -46,6 +49,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private Channel channel;
     private StreamHandler handler;
     private volatile boolean secure;
+    private volatile boolean compressed;
     private volatile String serverName;
     private Runnable tlsDone;
     private boolean broken;
@@ -177,6 +181,29 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
                 reader.reset();
             });
         });
+    }
+
+    @Override
+    public void startCompression(Element compressedElement, Runnable done) {
+        ByteBuf buf = channel.alloc().buffer(64);
+        XmlWriter.write(compressedElement, buf, "");
+        channel.eventLoop().execute(() -> channel.writeAndFlush(buf).addListener(f -> {
+            if (!f.isSuccess()) {
+                channel.close();
+                return;
+            }
+            // after TLS (if any), before the XML framing; a decompressed chunk is bounded so a zip bomb cannot balloon
+            channel.pipeline().addBefore("xmpp", "inflate", ZlibCodecFactory.newZlibDecoder(ZlibWrapper.ZLIB, MAX_INFLATED_CHUNK));
+            channel.pipeline().addBefore("xmpp", "deflate", ZlibCodecFactory.newZlibEncoder(ZlibWrapper.ZLIB));
+            reader.reset();
+            compressed = true;
+            done.run();
+        }));
+    }
+
+    @Override
+    public boolean isCompressed() {
+        return compressed;
     }
 
     @Override

@@ -22,6 +22,8 @@ import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Negotiation;
+import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.xml.Element;
@@ -34,7 +36,7 @@ import dev.strata.api.xml.XmlWriter;
  * (§6), resource binding (§7); then a {@link Session} whose stanzas go to the router. Events arrive
  * on the I/O thread and are handled in order on the session's own worker, which may block.
  */
-final class C2sStream implements StreamHandler, Session {
+final class C2sStream implements StreamHandler, Session, Negotiation {
     static final String STREAMS_NS = "http://etherx.jabber.org/streams";
     static final String CLIENT_NS = "jabber:client";
     static final String TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls";
@@ -232,12 +234,26 @@ final class C2sStream implements StreamHandler, Session {
                     for (String type : cb.keySet()) b.child(Element.builder("channel-binding", SASL_CB_NS).attribute("type", type).build());
                     f.append(XmlWriter.toString(b.build(), ""));
                 }
+                if (conn.isSecure()) offer(f, StreamFeature.Stage.BEFORE_AUTH);
             }
         } else if (jid == null) {
             f.append("<bind xmlns='").append(BIND_NS).append("'/>");
             f.append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
+            offer(f, StreamFeature.Stage.AFTER_AUTH);
         }
         conn.write(f.append("</stream:features>").toString());
+    }
+
+    /** The features modules contribute at this stage. */
+    private void offer(StringBuilder features, StreamFeature.Stage stage) {
+        for (StreamFeature feature : owner.features().values()) {
+            try {
+                Element offer = feature.offer(stage, this);
+                if (offer != null) features.append(XmlWriter.toString(offer, ""));
+            } catch (RuntimeException e) {
+                LOG.error("Stream feature {} failed to offer itself", feature.getClass().getName(), e);
+            }
+        }
     }
 
     private void onElement(Element e) {
@@ -246,7 +262,14 @@ final class C2sStream implements StreamHandler, Session {
             case TLS_NS -> onTls(e);
             case SASL_NS -> onSasl(e);
             case CLIENT_NS -> onStanza(e);
-            default -> streamError(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + " xmlns='" + e.namespace() + "'> is not supported here");
+            default -> {
+                StreamFeature feature = owner.features().get(e.namespace());
+                if (feature == null) {
+                    streamError(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + " xmlns='" + e.namespace() + "'> is not supported here");
+                } else {
+                    feature.negotiate(e, this);
+                }
+            }
         }
     }
 
@@ -494,8 +517,25 @@ final class C2sStream implements StreamHandler, Session {
         return open;
     }
 
+    // --- Negotiation ---------------------------------------------------------------------------
+
+    @Override
+    public Connection connection() {
+        return conn;
+    }
+
+    @Override
+    public Jid user() {
+        return user;
+    }
+
+    @Override
+    public void fail(StreamError error, String text) {
+        streamError(error, text);
+    }
+
     String tlsInfo() {
-        return conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism);
+        return conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
     }
 
     @Override

@@ -35,6 +35,7 @@ import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHandlerFactory;
@@ -93,6 +94,26 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    /** Stream features contributed by modules, by the namespace of their negotiation elements. */
+    private final Map<String, StreamFeature> features = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addFeature(StreamFeature feature, Map<String, Object> props) {
+        if (props.get(StreamFeature.NAMESPACE) instanceof String ns) {
+            features.put(ns, feature);
+        } else {
+            LOG.warn("Stream feature {} has no {} property; ignored", feature.getClass().getName(), StreamFeature.NAMESPACE);
+        }
+    }
+
+    void removeFeature(StreamFeature feature, Map<String, Object> props) {
+        features.values().remove(feature);
+    }
+
+    Map<String, StreamFeature> features() {
+        return features;
+    }
 
     /**
      * Looked up, not injected: the router injects this registry, so the tracker opens at the first

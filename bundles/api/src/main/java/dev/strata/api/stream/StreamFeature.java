@@ -1,0 +1,28 @@
+package dev.strata.api.stream;
+
+import org.osgi.annotation.versioning.ConsumerType;
+
+import dev.strata.api.xml.Element;
+
+/**
+ * A stream feature a module contributes to client stream negotiation, registered with the service
+ * property {@value #NAMESPACE} naming the namespace of the negotiation elements it handles.
+ */
+@ConsumerType
+public interface StreamFeature {
+    String NAMESPACE = "strata.stream.feature.namespace";
+
+    /** Where in the negotiation features are being offered. */
+    enum Stage {
+        /** After TLS, before SASL. */
+        BEFORE_AUTH,
+        /** After SASL, before resource binding. */
+        AFTER_AUTH
+    }
+
+    /** The element to add to {@code <stream:features/>} at this stage, or null to offer nothing. */
+    Element offer(Stage stage, Negotiation negotiation);
+
+    /** A top-level element in this feature's namespace, sent by the client. */
+    void negotiate(Element element, Negotiation negotiation);
+}
