@@ -97,12 +97,10 @@ public final class XmlStreamReader {
                 throw notWellFormed(e);
             }
             if (event == AsyncXMLStreamReader.EVENT_INCOMPLETE) break;
+            if (!open.isEmpty() && offset(true) - bufferedFrom > limits.maxElementBytes()) tooLarge();
             handle(event, sink);
         }
-        if (fed - bufferedFrom > limits.maxElementBytes()) {
-            fail(Condition.POLICY_VIOLATION, (open.isEmpty() ? "Pending XML" : "The element <" + open.getLast().build().name() + ">")
-                    + " exceeds the limit of " + limits.maxElementBytes() + " bytes");
-        }
+        if (fed - bufferedFrom > limits.maxElementBytes()) tooLarge();
     }
 
     /**
@@ -120,6 +118,12 @@ public final class XmlStreamReader {
                 doctypeMatched = b == '<' ? 1 : 0;
             }
         }
+    }
+
+    /** Checked within a chunk (an element complete in one chunk) and across chunks (one still arriving). */
+    private void tooLarge() throws XmlException {
+        fail(Condition.POLICY_VIOLATION, (open.isEmpty() ? "Pending XML" : "The element <" + open.getFirst().build().name() + ">")
+                + " exceeds the limit of " + limits.maxElementBytes() + " bytes");
     }
 
     private void handle(int event, Consumer<? super XmlEvent> sink) throws XmlException {

@@ -181,6 +181,16 @@ class XmlStreamReaderTest {
     }
 
     @Test
+    void boundsTheSizeOfAnElementThatArrivesWholeInOneChunk() {
+        byte[] all = (OPEN + "<message><body>" + "a".repeat(10_000) + "</body></message>").getBytes(UTF_8);
+        assertThatThrownBy(() -> new XmlStreamReader(new XmlLimits(4096, 32, 64)).feed(all, 0, all.length, e -> { }))
+                .isInstanceOfSatisfying(XmlException.class, e -> {
+                    assertThat(e.condition()).isEqualTo(Condition.POLICY_VIOLATION);
+                    assertThat(e.getMessage()).contains("<message>", "4096 bytes");
+                });
+    }
+
+    @Test
     void sizeLimitAppliesPerElementNotPerStream() throws XmlException {
         XmlStreamReader reader = new XmlStreamReader(new XmlLimits(4096, 32, 64));
         byte[] open = OPEN.getBytes(UTF_8);

@@ -61,6 +61,9 @@ public final class C2sListeners {
         @AttributeDefinition(min = "1", description = "Connections at most from one IP address")
         int max_connections_per_ip() default 100;
 
+        @AttributeDefinition(min = "1", max = "300", description = "Seconds a client has to complete the TLS handshake (from its first byte on 5223, or after <proceed/>)")
+        int tls_handshake_timeout() default 10;
+
         @AttributeDefinition(min = "0", description = "Seconds of silence before a stream is closed with connection-timeout; 0: never")
         int idle_timeout() default 900;
 
@@ -112,11 +115,12 @@ public final class C2sListeners {
                         }
                         channels.add(ch);
                         ch.closeFuture().addListener(f -> release(ip));
-                        if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls));
+                        long handshakeMillis = config.tls_handshake_timeout() * 1000L;
+                        if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, handshakeMillis));
                         if (config.idle_timeout() > 0) {
                             ch.pipeline().addLast("idle", new IdleStateHandler(config.idle_timeout(), 0, 0, TimeUnit.SECONDS));
                         }
-                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits));
+                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis));
                     }
                 });
         try {

@@ -56,8 +56,11 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private boolean gone;
     private String reason = "closed by the client";
 
-    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits) {
+    private final long handshakeMillis;
+
+    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis) {
         this.factory = factory;
+        this.handshakeMillis = handshakeMillis;
         this.tls = tls;
         this.reader = new XmlStreamReader(limits);
     }
@@ -177,7 +180,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
                     return;
                 }
                 // added after <proceed/> left in the clear, before the client's ClientHello is read
-                channel.pipeline().addFirst("sni", new SniHandler(tls));
+                channel.pipeline().addFirst("sni", new SniHandler(tls, handshakeMillis));
                 reader.reset();
             });
         });

@@ -1,0 +1,116 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+/** The transport's limits under attack, each answered with its stream error (RFC 6120 §4.9.3). */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class LimitsIT {
+    private static final String OPEN = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
+            + "xmlns:stream='http://etherx.jabber.org/streams'>";
+    private StrataServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path home = StrataServer.freshHome("limits-it");
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"),
+                "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\n", StandardOpenOption.APPEND);
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    private Socket connect(int port) throws IOException {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+        s.setSoTimeout(20_000);
+        return s;
+    }
+
+    private static String readToEnd(Socket s) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        InputStream in = s.getInputStream();
+        byte[] buf = new byte[4096];
+        int n;
+        while ((n = in.read(buf)) >= 0) sb.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+        return sb.toString();
+    }
+
+    @Test
+    void connectionsPerAddressAreLimited() throws IOException {
+        List<Socket> held = new ArrayList<>();
+        try {
+            for (int i = 0; i < 3; i++) {
+                Socket s = connect(server.c2sPort);
+                s.getOutputStream().write(OPEN.getBytes(StandardCharsets.UTF_8));
+                byte[] buf = new byte[4096];
+                assertThat(s.getInputStream().read(buf)).as("admitted: the server answers").isPositive();
+                held.add(s);
+            }
+            try (Socket fourth = connect(server.c2sPort)) {
+                String answer = readToEnd(fourth);
+                assertThat(answer).contains("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", "Too many connections from your address",
+                        "</stream:stream>");
+            }
+            held.removeFirst().close();
+            StrataServer.await(java.time.Duration.ofSeconds(10), "a connection slot to free up", () -> {
+                try (Socket again = connect(server.c2sPort)) {
+                    again.getOutputStream().write(OPEN.getBytes(StandardCharsets.UTF_8));
+                    byte[] buf = new byte[4096];
+                    int n = again.getInputStream().read(buf);
+                    return n > 0 && new String(buf, 0, n, StandardCharsets.UTF_8).contains("<stream:features>") ;
+                } catch (IOException e) {
+                    return false;
+                }
+            });
+        } finally {
+            for (Socket s : held) s.close();
+        }
+    }
+
+    @Test
+    void aSilentStreamTimesOut() throws IOException {
+        try (Socket s = connect(server.c2sPort)) {
+            s.getOutputStream().write(OPEN.getBytes(StandardCharsets.UTF_8));
+            long t0 = System.nanoTime();
+            String answer = readToEnd(s);
+            assertThat(answer).contains("<connection-timeout xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>");
+            System.out.printf("[figure] idle stream closed after %d ms (idle.timeout = 2 s)%n", (System.nanoTime() - t0) / 1_000_000);
+        }
+    }
+
+    @Test
+    void aTlsHandshakeThatNeverComesIsCutOff() throws IOException {
+        try (Socket s = connect(server.c2sTlsPort)) {
+            long t0 = System.nanoTime();
+            assertThat(s.getInputStream().read()).as("closed by the server").isEqualTo(-1);
+            assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until closed").isLessThan(15_000);
+        }
+    }
+
+    @Test
+    void anOversizedStanzaIsAPolicyViolation() throws IOException {
+        try (Socket s = connect(server.c2sPort)) {
+            s.getOutputStream().write((OPEN + "<message><body>" + "x".repeat(10_000) + "</body></message>").getBytes(StandardCharsets.UTF_8));
+            assertThat(readToEnd(s)).contains("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", "4096 bytes");
+        }
+    }
+}
