@@ -19,6 +19,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+
 /** The transport's limits under attack, each answered with its stream error (RFC 6120 §4.9.3). */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LimitsIT {
@@ -31,6 +34,10 @@ class LimitsIT {
         Path home = StrataServer.freshHome("limits-it");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"),
                 "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\n", StandardOpenOption.APPEND);
+        // policies/security.cfg sets these; the environment layer overrides policies
+        Files.writeString(home.resolve("config/environments/development.cfg"),
+                "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\n", StandardOpenOption.APPEND);
+        assertThat(StrataServer.register(home, home.resolve("data"), "dave", "localhost", "Dave-pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 
@@ -104,6 +111,23 @@ class LimitsIT {
             assertThat(s.getInputStream().read()).as("closed by the server").isEqualTo(-1);
             assertThat((System.nanoTime() - t0) / 1_000_000).as("ms until closed").isLessThan(15_000);
         }
+    }
+
+    /** Password guessing: after 3 failures on one account, even the right password is refused for a while. */
+    @Test
+    void failedLoginsAreThrottledPerAccount() throws Exception {
+        for (int i = 0; i < 3; i++) {
+            try (var l = RawXmppClient.login(server.c2sPort, false, "dave", "guess-" + i, ScramHash.SHA_256, null)) {
+                assertThat(l.success()).isFalse();
+                assertThat(l.transcript()).contains("<not-authorized/>").doesNotContain("<text");
+            }
+        }
+        try (var l = RawXmppClient.login(server.c2sPort, false, "dave", "Dave-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.success()).isFalse();
+            assertThat(l.transcript()).contains("<temporary-auth-failure/>", "Too many failed attempts");
+        }
+        assertThat(server.log()).contains("Authentication failed from 127.0.0.1 as dave@localhost with SCRAM-SHA-256: wrong password")
+                .doesNotContain("guess-0");
     }
 
     @Test
