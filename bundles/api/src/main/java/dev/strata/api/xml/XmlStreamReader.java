@@ -57,6 +57,21 @@ public final class XmlStreamReader {
         return f;
     }
 
+    /**
+     * Parses one element from a string (a stored document, a test fixture), with the same
+     * refusals and {@link XmlLimits#DEFAULT} bounds as a stream.
+     */
+    public static Element parse(String xml) throws XmlException {
+        XmlStreamReader reader = new XmlStreamReader(XmlLimits.DEFAULT);
+        Element[] found = new Element[1];
+        byte[] bytes = ("<document>" + xml + "</document>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        reader.feed(bytes, 0, bytes.length, e -> {
+            if (e instanceof XmlEvent.TopLevel(Element el) && found[0] == null) found[0] = el;
+        });
+        if (found[0] == null) throw new XmlException(Condition.NOT_WELL_FORMED, "No element in the document");
+        return found[0];
+    }
+
     /** Starts a new stream document, discarding anything buffered (stream restart). */
     public void reset() {
         parser = FACTORY.createAsyncForByteBuffer();

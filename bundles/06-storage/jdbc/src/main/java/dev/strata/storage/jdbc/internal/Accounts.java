@@ -72,6 +72,11 @@ public final class Accounts {
     public boolean delete(Jid user) {
         requireUser(user);
         return inTransaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ?")) {
+                p.setString(1, user.domain());
+                p.setString(2, user.local());
+                p.executeUpdate();
+            }
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_accounts WHERE domain = ? AND username = ?")) {
                 p.setString(1, user.domain());
                 p.setString(2, user.local());
@@ -149,24 +154,7 @@ public final class Accounts {
         }
     }
 
-    @FunctionalInterface
-    interface Work<T> {
-        T run(Connection c) throws SQLException;
-    }
-
-    private <T> T inTransaction(Work<T> work) {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                T result = work.run(c);
-                c.commit();
-                return result;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
-            }
-        } catch (SQLException e) {
-            throw new IllegalStateException("Account storage failed: " + e.getMessage(), e);
-        }
+    private <T> T inTransaction(Transactions.Work<T> work) {
+        return Transactions.run(dataSource, "Account storage", work);
     }
 }

@@ -20,7 +20,7 @@ import java.util.List;
  */
 public final class Migrations {
     /** The migrations this code knows, in order. Append; never edit a released one. */
-    static final List<String> SCRIPTS = List.of("V1__accounts.sql");
+    static final List<String> SCRIPTS = List.of("V1__accounts.sql", "V2__keyvalue.sql");
 
     private Migrations() {
     }

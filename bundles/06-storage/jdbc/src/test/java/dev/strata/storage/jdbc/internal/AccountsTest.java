@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Test;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.Scram;
 import dev.strata.api.auth.ScramHash;
+import dev.strata.api.xml.Element;
 
 class AccountsTest {
     private DataSource ds;
@@ -60,6 +61,28 @@ class AccountsTest {
         assertThatThrownBy(() -> accounts.changePassword(bob, "x")).hasMessage("There is no account bob@example.org");
         assertThatThrownBy(() -> accounts.create(Jid.of("example.org"), "x")).hasMessageContaining("bare JID with a localpart");
         assertThatThrownBy(() -> accounts.create(Jid.of("a@example.org/r"), "x")).hasMessageContaining("bare JID with a localpart");
+    }
+
+    @Test
+    void keepsXmlDocumentsPerAccountAndStore() throws Exception {
+        Jid alice = Jid.of("alice@example.org");
+        accounts.create(alice, "pw");
+        KeyValues kv = new KeyValues(ds);
+        Element vcard = dev.strata.api.xml.XmlStreamReader.parse(
+                "<vCard xmlns='vcard-temp'><FN>Alice &amp; Co</FN><x xmlns='urn:other' a='1'/></vCard>");
+        kv.put(alice.withResource("phone"), "vcard", "current", vcard);
+        assertThat(kv.get(alice, "vcard", "current")).contains(vcard);
+        kv.put(alice, "vcard", "current", Element.of("vCard", "vcard-temp"));
+        assertThat(kv.get(alice, "vcard", "current").orElseThrow().children()).isEmpty();
+        kv.put(alice, "private", "b", Element.of("b", "urn:b"));
+        kv.put(alice, "private", "a", Element.of("a", "urn:a"));
+        assertThat(kv.keys(alice, "private")).containsExactly("a", "b");
+        assertThat(kv.getAll(alice, "private")).containsKeys("a", "b");
+        assertThat(kv.delete(alice, "private", "a")).isTrue();
+        assertThat(kv.delete(alice, "private", "a")).isFalse();
+        assertThat(kv.get(alice, "private", "a")).isEmpty();
+        accounts.delete(alice);
+        assertThat(kv.getAll(alice, "vcard")).as("deleted with the account").isEmpty();
     }
 
     @Test
