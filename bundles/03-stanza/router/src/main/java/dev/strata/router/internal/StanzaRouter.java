@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
@@ -49,6 +50,9 @@ public final class StanzaRouter implements Router {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile ServerInfo server;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile AccountStore accounts;
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addHandler(IqHandler handler, Map<String, Object> props) {
@@ -98,10 +102,20 @@ public final class StanzaRouter implements Router {
         }
     }
 
+    /**
+     * Whether the server answers the IQ itself: no 'to', a hosted domain, or the bare JID of a
+     * local account, which the server handles on the account's behalf (RFC 6121 §8.5.1, §8.5.2).
+     */
     private boolean toServer(Session from, Jid to) {
-        if (to == null) return true;
+        if (to == null || to.equals(from.jid().bare())) return true;
         ServerInfo s = server;
-        return to.isDomain() && s != null && s.hosts(to.domain()) || to.equals(from.jid().bare());
+        return to.isBare() && s != null && s.hosts(to.domain());
+    }
+
+    /** RFC 6121 §8.5.1: an IQ to an account that does not exist is answered service-unavailable. */
+    private boolean accountMissing(Jid to) {
+        AccountStore a = accounts;
+        return to != null && to.local() != null && a != null && !a.exists(to);
     }
 
     private void routeIq(Element stanza, Session from, Jid to) {
@@ -119,7 +133,7 @@ public final class StanzaRouter implements Router {
             return;
         }
         Route route = find(iq.namespace(), type);
-        if (route == null) {
+        if (route == null || accountMissing(to)) {
             from.send(iq.error(StanzaError.SERVICE_UNAVAILABLE, null));
             return;
         }

@@ -1,0 +1,59 @@
+package dev.strata.xep0049;
+
+import java.util.List;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.IqRoute;
+import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0049 Private XML Storage 1.2: a user stores XML fragments keyed by their namespace and gets
+ * them back; nobody else can. Reserved namespaces (jabber:*, http://jabber.org/*, vcard-temp) are
+ * refused with not-acceptable, as the XEP allows.
+ */
+@IqRoute(namespace = PrivateStorage.NS)
+@DiscoFeature(feature = PrivateStorage.NS)
+@Component(service = IqHandler.class)
+public final class PrivateStorage implements IqHandler {
+    static final String NS = "jabber:iq:private";
+    private static final String STORE = "private";
+
+    private final KeyValueStore store;
+
+    @Activate
+    public PrivateStorage(@Reference KeyValueStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public Element handle(Iq iq, Session from) throws StanzaException {
+        if (!iq.to().equals(from.jid().bare()) && !iq.to().isDomain()) {
+            throw new StanzaException(StanzaError.FORBIDDEN, "Private data belongs to its owner only (XEP-0049 §2)");
+        }
+        List<Element> children = iq.payload().elements().toList();
+        if (children.isEmpty()) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Name the fragment's element and namespace");
+        String ns = children.getFirst().namespace();
+        if (ns.isEmpty() || ns.startsWith("jabber:") || ns.startsWith("http://jabber.org/") || ns.equals("vcard-temp")) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "The namespace '" + ns + "' is reserved");
+        }
+        if (children.stream().anyMatch(c -> !c.namespace().equals(ns))) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "One namespace per request (XEP-0049 §2.3)");
+        }
+        if (iq.type() == Iq.Type.SET) {
+            store.put(from.jid(), STORE, ns, Element.builder("query", NS).children(children).build());
+            return null;
+        }
+        if (children.size() != 1) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "A get names exactly one element");
+        return store.get(from.jid(), STORE, ns).orElseGet(() -> Element.builder("query", NS).child(children.getFirst()).build());
+    }
+}

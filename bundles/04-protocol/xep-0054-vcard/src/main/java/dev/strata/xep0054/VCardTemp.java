@@ -1,0 +1,48 @@
+package dev.strata.xep0054;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+import dev.strata.api.Jid;
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.IqRoute;
+import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0054 vcard-temp 1.2: a user sets their own vCard and anyone reads it; the server answers
+ * for the account (an empty vCard when none was stored, XEP-0054 §3.1). The server itself has no vCard.
+ */
+@IqRoute(namespace = VCardTemp.NS)
+@DiscoFeature(feature = VCardTemp.NS)
+@Component(service = IqHandler.class)
+public final class VCardTemp implements IqHandler {
+    static final String NS = "vcard-temp";
+    private static final String STORE = "vcard";
+
+    private final KeyValueStore store;
+
+    @Activate
+    public VCardTemp(@Reference KeyValueStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public Element handle(Iq iq, Session from) throws StanzaException {
+        if (!iq.payload().is("vCard", NS)) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <vCard xmlns='vcard-temp'/>");
+        Jid owner = iq.to().local() == null ? (iq.element().attribute("to") == null ? from.jid().bare() : null) : iq.to().bare();
+        if (owner == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The server has no vCard");
+        if (iq.type() == Iq.Type.SET) {
+            if (!owner.equals(from.jid().bare())) throw new StanzaException(StanzaError.FORBIDDEN, "Only the owner sets a vCard (XEP-0054 §3.2)");
+            store.put(owner, STORE, "current", iq.payload());
+            return null;
+        }
+        return store.get(owner, STORE, "current").orElseGet(() -> Element.of("vCard", NS));
+    }
+}

@@ -1,0 +1,166 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.XMPPException;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.iqprivate.PrivateDataManager;
+import org.jivesoftware.smackx.iqprivate.packet.DefaultPrivateData;
+import org.jivesoftware.smackx.iqversion.VersionManager;
+import org.jivesoftware.smackx.time.EntityTimeManager;
+import org.jivesoftware.smackx.vcardtemp.VCardManager;
+import org.jivesoftware.smackx.vcardtemp.packet.VCard;
+import org.jxmpp.jid.impl.JidCreate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+
+/** The everyday server XEPs with Smack: XEP-0092 version, XEP-0202 time, XEP-0049 private storage, XEP-0054 vCard. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EverydayXepsIT {
+    private StrataServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path home = StrataServer.freshHome("everyday-it");
+        assertThat(StrataServer.register(home, home.resolve("data"), "romeo", "localhost", "Romeo-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, home.resolve("data"), "juliet", "localhost", "Juliet-pw-1").exit()).isZero();
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    private XMPPTCPConnection login(String user, String password) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
+                .setHostAddress(java.net.InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setUsernameAndPassword(user, password)
+                .setSecurityMode(SecurityMode.required).setCustomX509TrustManager(TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
+        c.connect().login();
+        return c;
+    }
+
+    @Test
+    void versionTimeAndDiscoFeatures() throws Exception {
+        XMPPTCPConnection c = login("romeo", "Romeo-pw-1");
+        try {
+            var domain = JidCreate.domainBareFrom("localhost");
+            var version = VersionManager.getInstanceFor(c).getVersion(domain);
+            assertThat(version.getName()).isEqualTo("Strata");
+            assertThat(version.getVersion()).startsWith("0.1.0");
+            assertThat(version.getOs()).as("hidden by default").isNull();
+            var time = EntityTimeManager.getInstanceFor(c).getTime(domain);
+            assertThat(Duration.between(time.getTime().toInstant(), Instant.now()).abs()).isLessThan(Duration.ofMinutes(1));
+            var info = ServiceDiscoveryManager.getInstanceFor(c).discoverInfo(domain);
+            for (String f : new String[] {"jabber:iq:version", "urn:xmpp:time", "jabber:iq:private", "vcard-temp"}) {
+                assertThat(info.containsFeature(f)).as(f).isTrue();
+            }
+        } finally {
+            c.disconnect();
+        }
+    }
+
+    @Test
+    void privateStorageRoundTripsAndStaysPrivate() throws Exception {
+        XMPPTCPConnection c = login("romeo", "Romeo-pw-1");
+        try {
+            PrivateDataManager pdm = PrivateDataManager.getInstanceFor(c);
+            DefaultPrivateData prefs = new DefaultPrivateData("prefs", "urn:example:prefs");
+            prefs.setValue("theme", "dark"); // Smack does not escape DefaultPrivateData values
+            pdm.setPrivateData(prefs);
+        } finally {
+            c.disconnect();
+        }
+        XMPPTCPConnection again = login("romeo", "Romeo-pw-1");
+        try {
+            var read = (DefaultPrivateData) PrivateDataManager.getInstanceFor(again).getPrivateData("prefs", "urn:example:prefs");
+            assertThat(read.getValue("theme")).isEqualTo("dark");
+            var absent = (DefaultPrivateData) PrivateDataManager.getInstanceFor(again).getPrivateData("none", "urn:example:none");
+            assertThat(absent.getNames()).isEmpty();
+        } finally {
+            again.disconnect();
+        }
+    }
+
+    @Test
+    void vcardsAreSetByTheirOwnerAndReadByAnyone() throws Exception {
+        XMPPTCPConnection romeo = login("romeo", "Romeo-pw-1");
+        XMPPTCPConnection juliet = login("juliet", "Juliet-pw-1");
+        try {
+            VCard card = new VCard();
+            card.setNickName("Romeo");
+            card.setEmailHome("romeo@example.com");
+            VCardManager.getInstanceFor(romeo).saveVCard(card);
+            assertThat(VCardManager.getInstanceFor(romeo).loadVCard().getNickName()).isEqualTo("Romeo");
+            VCard seen = VCardManager.getInstanceFor(juliet).loadVCard(JidCreate.entityBareFrom("romeo@localhost"));
+            assertThat(seen.getNickName()).isEqualTo("Romeo");
+            assertThat(seen.getEmailHome()).isEqualTo("romeo@example.com");
+            assertThatThrownBy(() -> VCardManager.getInstanceFor(juliet).loadVCard(JidCreate.entityBareFrom("nobody@localhost")))
+                    .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class,
+                            e -> assertThat(e.getStanzaError().getCondition().toString()).isEqualTo("service-unavailable"));
+        } finally {
+            romeo.disconnect();
+            juliet.disconnect();
+        }
+    }
+
+    /** Reading or writing another user's private data or vCard is refused. */
+    @Test
+    void anotherUsersDataIsForbidden() throws Exception {
+        try (var l = RawXmppClient.login(server.c2sPort, false, "juliet", "Juliet-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.success()).isTrue();
+            String privateGet = exchange(l, "<iq type='get' to='romeo@localhost' id='p1'><query xmlns='jabber:iq:private'>"
+                    + "<prefs xmlns='urn:example:prefs'/></query></iq>");
+            assertThat(privateGet).contains("type=\"error\"", "<forbidden xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>").doesNotContain("dark");
+            String vcardSet = exchange(l, "<iq type='set' to='romeo@localhost' id='v1'><vCard xmlns='vcard-temp'><NICKNAME>Mallory</NICKNAME></vCard></iq>");
+            assertThat(vcardSet).contains("type=\"error\"", "<forbidden xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>");
+            String reserved = exchange(l, "<iq type='set' id='r1'><query xmlns='jabber:iq:private'><vCard xmlns='vcard-temp'/></query></iq>");
+            assertThat(reserved).contains("<not-acceptable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>");
+        }
+    }
+
+    private static String exchange(RawXmppClient.Login l, String iq) throws java.io.IOException {
+        l.socket().getOutputStream().write(iq.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        l.socket().getOutputStream().flush();
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[8192];
+        while (!sb.toString().contains("</iq>")) {
+            int n = l.socket().getInputStream().read(buf);
+            if (n < 0) break;
+            sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    /** The server's certificate is self-signed; these tests are about the XEPs, not TLS trust (XmppIT checks that). */
+    enum TrustAll implements javax.net.ssl.X509TrustManager {
+        INSTANCE;
+
+        @Override
+        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+            return new java.security.cert.X509Certificate[0];
+        }
+    }
+}
