@@ -13,6 +13,8 @@ import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.iqlast.LastActivityManager;
+import org.jivesoftware.smackx.xdata.packet.DataForm;
 import org.jivesoftware.smackx.iqprivate.PrivateDataManager;
 import org.jivesoftware.smackx.iqprivate.packet.DefaultPrivateData;
 import org.jivesoftware.smackx.iqversion.VersionManager;
@@ -66,9 +68,16 @@ class EverydayXepsIT {
             var time = EntityTimeManager.getInstanceFor(c).getTime(domain);
             assertThat(Duration.between(time.getTime().toInstant(), Instant.now()).abs()).isLessThan(Duration.ofMinutes(1));
             var info = ServiceDiscoveryManager.getInstanceFor(c).discoverInfo(domain);
-            for (String f : new String[] {"jabber:iq:version", "urn:xmpp:time", "jabber:iq:private", "vcard-temp"}) {
+            for (String f : new String[] {"jabber:iq:version", "urn:xmpp:time", "jabber:iq:private", "vcard-temp", "jabber:iq:last"}) {
                 assertThat(info.containsFeature(f)).as(f).isTrue();
             }
+            // XEP-0157: the serverinfo form, admin addresses defaulting to the configured admins
+            DataForm form = DataForm.from(info, "http://jabber.org/network/serverinfo");
+            assertThat(form).isNotNull();
+            assertThat(form.getField("admin-addresses").getValuesAsString()).containsExactly("xmpp:admin@localhost");
+            // XEP-0012 §5: the server's uptime
+            long uptime = LastActivityManager.getInstanceFor(c).getLastActivity(domain).getIdleTime();
+            assertThat(uptime).isBetween(0L, 3600L);
         } finally {
             c.disconnect();
         }

@@ -1,6 +1,8 @@
 package dev.strata.xep0030;
 
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.TreeSet;
 
 import org.osgi.framework.BundleContext;
@@ -8,7 +10,12 @@ import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import dev.strata.api.module.DiscoExtension;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
@@ -32,6 +39,10 @@ public final class Disco implements IqHandler {
 
     private final BundleContext context;
 
+    /** XEP-0128 forms contributed by modules (XEP-0157 contact addresses, ...). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<DiscoExtension> extensions = new CopyOnWriteArrayList<>();
+
     @Activate
     public Disco(BundleContext context) {
         this.context = context;
@@ -50,6 +61,7 @@ public final class Disco implements IqHandler {
         }
         query.child(identity("server", "im", "Strata"));
         for (String f : features()) query.child(feature(f));
+        for (DiscoExtension extension : extensions) query.child(extension.form());
         return query.build();
     }
 
@@ -66,7 +78,7 @@ public final class Disco implements IqHandler {
         for (ServiceReference<?> r : refs) {
             switch (r.getProperty("strata.disco.feature")) {
                 case String s -> features.add(s);
-                case String[] a -> features.addAll(java.util.List.of(a));
+                case String[] a -> features.addAll(List.of(a));
                 default -> { }
             }
         }
