@@ -57,12 +57,22 @@ public record Iq(Element element, String id, Type type, Jid from, Jid to, Elemen
         return b.build();
     }
 
-    /** An error reply (RFC 6120 §8.3.1: the original payload may be included). */
+    /** An error reply that includes the original payload (RFC 6120 §8.3.1 allows it). */
     public Element error(StanzaError error, String text) {
+        return error(error, text, true);
+    }
+
+    /** The error reply for a handler's exception, with the payload unless it asked otherwise. */
+    public Element error(StanzaException e) {
+        return error(e.error(), e.getMessage(), e.echoPayload());
+    }
+
+    /** An error reply, with or without the original payload. */
+    public Element error(StanzaError error, String text, boolean echoPayload) {
         Element.Builder b = Element.builder("iq", CLIENT_NS).attribute("type", "error").attribute("id", id);
         if (to != null) b.attribute("from", to.toString());
         if (from != null) b.attribute("to", from.toString());
-        if (payload != null) b.child(payload);
+        if (payload != null && echoPayload) b.child(payload);
         return b.child(error.toElement(text)).build();
     }
 }

@@ -12,6 +12,9 @@ import dev.strata.api.xml.Element;
 public interface Negotiation {
     Connection connection();
 
+    /** The domain the client opened the stream to. */
+    String domain();
+
     /** The authenticated account, or null before SASL. */
     Jid user();
 

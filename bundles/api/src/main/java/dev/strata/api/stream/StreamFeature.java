@@ -12,6 +12,12 @@ import dev.strata.api.xml.Element;
 public interface StreamFeature {
     String NAMESPACE = "strata.stream.feature.namespace";
 
+    /**
+     * Service property: the payload namespace of IQs this feature answers before authentication
+     * (in-band registration); such IQs go to {@link #negotiate} instead of being refused.
+     */
+    String PRE_AUTH_IQ = "strata.stream.feature.iq";
+
     /** Where in the negotiation features are being offered. */
     enum Stage {
         /** After TLS, before SASL. */

@@ -413,6 +413,12 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             return;
         }
         if (user == null) {
+            StreamFeature preAuth = e.name().equals("iq") && conn.isSecure()
+                    ? e.firstChild().map(c -> owner.preAuthIq(c.namespace())).orElse(null) : null;
+            if (preAuth != null) {
+                preAuth.negotiate(e, this);
+                return;
+            }
             streamError(StreamError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
             return;
         }
@@ -522,6 +528,11 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     @Override
     public Connection connection() {
         return conn;
+    }
+
+    @Override
+    public String domain() {
+        return domain;
     }
 
     @Override

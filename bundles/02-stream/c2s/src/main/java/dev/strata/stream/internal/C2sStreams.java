@@ -105,10 +105,19 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
         } else {
             LOG.warn("Stream feature {} has no {} property; ignored", feature.getClass().getName(), StreamFeature.NAMESPACE);
         }
+        if (props.get(StreamFeature.PRE_AUTH_IQ) instanceof String iqNs) preAuthIqs.put(iqNs, feature);
     }
 
     void removeFeature(StreamFeature feature, Map<String, Object> props) {
         features.values().remove(feature);
+        preAuthIqs.values().remove(feature);
+    }
+
+    /** Features that answer IQs of these payload namespaces before authentication. */
+    private final Map<String, StreamFeature> preAuthIqs = new ConcurrentHashMap<>();
+
+    StreamFeature preAuthIq(String namespace) {
+        return preAuthIqs.get(namespace);
     }
 
     Map<String, StreamFeature> features() {

@@ -140,7 +140,7 @@ public final class StanzaRouter implements Router {
         try {
             from.send(iq.result(route.handler().handle(iq, from)));
         } catch (StanzaException e) {
-            from.send(iq.error(e.error(), e.getMessage()));
+            from.send(iq.error(e));
         } catch (RuntimeException e) {
             LOG.error("{} failed on IQ {} ({}) from {}", route.handler().getClass().getName(), iq.id(), iq.namespace(), from.jid(), e);
             from.send(iq.error(StanzaError.INTERNAL_SERVER_ERROR, null));

@@ -1,0 +1,200 @@
+package dev.strata.xep0077;
+
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.InvalidJidException;
+import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountStore;
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.IqRoute;
+import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Negotiation;
+import dev.strata.api.stream.StreamFeature;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0077 In-Band Registration 2.4: before authentication (over TLS) a client registers an
+ * account, when policy allows (strata.xep0077 allow.registration: on in development, off in
+ * production); once authenticated it changes its password or cancels its account (all its
+ * sessions then end with not-authorized). Registrations per client address are rate-limited;
+ * error replies never echo a request that carries a password.
+ */
+@IqRoute(namespace = Registration.NS)
+@DiscoFeature(feature = Registration.NS)
+@Component(name = "strata.xep0077", service = {IqHandler.class, StreamFeature.class},
+        property = {StreamFeature.NAMESPACE + "=" + Registration.FEATURE, StreamFeature.PRE_AUTH_IQ + "=" + Registration.NS})
+@Designate(ocd = Registration.Config.class)
+public final class Registration implements IqHandler, StreamFeature {
+    static final String NS = "jabber:iq:register";
+    static final String FEATURE = "http://jabber.org/features/iq-register";
+    private static final Logger LOG = LoggerFactory.getLogger(Registration.class);
+
+    @ObjectClassDefinition(id = "strata.xep0077", name = "XEP-0077 In-Band Registration")
+    @interface Config {
+        @AttributeDefinition(description = "Let anyone create an account in band (spam risk: off in production)")
+        boolean allow_registration() default false;
+
+        @AttributeDefinition(min = "1", description = "Accounts one client address may register per hour")
+        int registrations_per_address_per_hour() default 5;
+
+        @AttributeDefinition(description = "Let users change their password in band")
+        boolean allow_password_change() default true;
+
+        @AttributeDefinition(description = "Let users delete their account in band")
+        boolean allow_cancel() default true;
+    }
+
+    private final AccountStore accounts;
+    private final ConcurrentHashMap<String, Deque<Long>> recent = new ConcurrentHashMap<>();
+    private volatile Config config;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SessionRegistry sessions;
+
+    @Activate
+    public Registration(Config config, @Reference AccountStore accounts) {
+        this.accounts = accounts;
+        this.config = config;
+    }
+
+    @Modified
+    void modified(Config c) {
+        config = c;
+    }
+
+    // --- before authentication: the stream feature ---------------------------------------------
+
+    @Override
+    public Element offer(Stage stage, Negotiation negotiation) {
+        return stage == Stage.BEFORE_AUTH && config.allow_registration() ? Element.of("register", FEATURE) : null;
+    }
+
+    @Override
+    public void negotiate(Element stanza, Negotiation negotiation) {
+        Iq iq;
+        try {
+            iq = Iq.of(stanza, null, null);
+        } catch (StanzaException e) {
+            negotiation.send(errorReply(stanza, e.error(), e.getMessage()));
+            return;
+        }
+        try {
+            negotiation.send(iq.result(register(iq, negotiation)));
+        } catch (StanzaException e) {
+            negotiation.send(iq.error(e));
+        }
+    }
+
+    private Element register(Iq iq, Negotiation negotiation) throws StanzaException {
+        if (!config.allow_registration()) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "In-band registration is disabled", false);
+        if (iq.type() == Iq.Type.GET) {
+            return Element.builder("query", NS)
+                    .child(Element.builder("instructions", NS).text("Choose a username and password to register with this server.").build())
+                    .child(Element.of("username", NS)).child(Element.of("password", NS)).build();
+        }
+        if (iq.type() != Iq.Type.SET) throw new StanzaException(StanzaError.BAD_REQUEST, null);
+        String username = text(iq, "username");
+        String password = text(iq, "password");
+        if (username.isEmpty() || password.isEmpty()) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Both a username and a password are required", false);
+        }
+        Jid user;
+        try {
+            user = Jid.of(username, negotiation.domain(), null);
+        } catch (InvalidJidException e) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "The username is not valid: " + e.getMessage(), false);
+        }
+        String address = negotiation.connection().remoteAddress().getAddress().getHostAddress();
+        if (!withinRate(address)) {
+            LOG.warn("Registration refused for {}: too many from {}", user, address);
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Too many registrations from your address; try again later", false);
+        }
+        try {
+            accounts.create(user, password);
+        } catch (IllegalStateException e) {
+            throw new StanzaException(StanzaError.CONFLICT, "The username is taken", false);
+        } catch (IllegalArgumentException e) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, e.getMessage(), false);
+        }
+        LOG.info("Registered {} in band from {}", user, address);
+        return null;
+    }
+
+    private boolean withinRate(String address) {
+        Deque<Long> times = recent.computeIfAbsent(address, k -> new ArrayDeque<>());
+        synchronized (times) {
+            long hourAgo = System.currentTimeMillis() - 3_600_000L;
+            while (!times.isEmpty() && times.peekFirst() < hourAgo) times.removeFirst();
+            if (times.size() >= config.registrations_per_address_per_hour()) return false;
+            times.addLast(System.currentTimeMillis());
+            return true;
+        }
+    }
+
+    // --- after authentication: password change and cancellation ---------------------------------
+
+    @Override
+    public Element handle(Iq iq, Session from) throws StanzaException {
+        Jid account = from.jid().bare();
+        if (!iq.to().isDomain() && !iq.to().equals(account)) throw new StanzaException(StanzaError.FORBIDDEN, null);
+        if (iq.type() == Iq.Type.GET) {
+            return Element.builder("query", NS).child(Element.of("registered", NS))
+                    .child(Element.builder("username", NS).text(account.local()).build()).child(Element.of("password", NS)).build();
+        }
+        List<Element> children = iq.payload().elements().toList();
+        if (children.stream().anyMatch(c -> c.is("remove", NS))) {
+            if (children.size() != 1) throw new StanzaException(StanzaError.BAD_REQUEST, "<remove/> must be alone (XEP-0077 §3.2)");
+            if (!config.allow_cancel()) throw new StanzaException(StanzaError.NOT_ALLOWED, "Accounts are not deleted in band here");
+            accounts.delete(account);
+            LOG.info("{} cancelled its registration", account);
+            // queued on each session's worker: this session's close runs after the result is sent
+            SessionRegistry registry = sessions;
+            List<Session> all = registry == null ? List.of(from) : registry.sessions(account);
+            for (Session s : all) s.close(StreamError.NOT_AUTHORIZED, "The account was deleted");
+            return null;
+        }
+        if (!config.allow_password_change()) throw new StanzaException(StanzaError.NOT_ALLOWED, "Passwords are not changed in band here", false);
+        String username = text(iq, "username");
+        String password = text(iq, "password");
+        if (password.isEmpty() || !username.isEmpty() && !Jid.tryParse(username + "@" + account.domain()).map(account::equals).orElse(false)) {
+            throw new StanzaException(StanzaError.BAD_REQUEST, "Send your own username and a new, non-empty password", false);
+        }
+        try {
+            accounts.changePassword(account, password);
+        } catch (IllegalArgumentException e) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, e.getMessage(), false);
+        }
+        return null;
+    }
+
+    private static String text(Iq iq, String name) {
+        return iq.payload().child(name, NS).map(Element::text).map(String::strip).orElse("");
+    }
+
+    private static Element errorReply(Element stanza, StanzaError error, String text) {
+        Element.Builder b = Element.builder("iq", Iq.CLIENT_NS).attribute("type", "error");
+        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
+        return b.child(error.toElement(text)).build();
+    }
+}
