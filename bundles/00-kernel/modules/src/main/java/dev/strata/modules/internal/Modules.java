@@ -57,9 +57,17 @@ final class Modules {
         return b.getHeaders("").get("Strata-Module") != null;
     }
 
+    /** Whether FileInstall installed the bundle from plugins/ (its location is the jar's file: URI). */
     boolean isPlugin(Bundle b) {
-        return b.getLocation().contains(plugins.getFileName().toString() + "/") && b.getLocation().startsWith("file:")
-                || b.getLocation().startsWith(plugins.toUri().toString());
+        String location = b.getLocation();
+        if (!location.startsWith("file:")) return false;
+        Path file;
+        try {
+            file = Path.of(java.net.URI.create(location));
+        } catch (IllegalArgumentException e) {
+            file = Path.of(location.substring("file:".length())); // FileInstall does not encode spaces
+        }
+        return file.toAbsolutePath().normalize().startsWith(plugins.toAbsolutePath().normalize());
     }
 
     String source(Bundle b) {
