@@ -25,4 +25,13 @@ public interface Session {
     void close(StreamError error, String text);
 
     boolean isOpen();
+
+    /**
+     * Per-session state that outlives module reloads (DESIGN §6): a module keeps what it knows
+     * about a session here, under keys it owns, as values of API or JDK types.
+     */
+    Object attribute(String key);
+
+    /** Sets a session attribute; null removes it. */
+    void attribute(String key, Object value);
 }

@@ -62,6 +62,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     private int authFailures;
     private Jid user;
     private volatile Jid jid;
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>(2);
 
     C2sStream(C2sStreams owner, Connection conn) {
         this.owner = owner;
@@ -521,6 +522,17 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     @Override
     public boolean isOpen() {
         return open;
+    }
+
+    @Override
+    public Object attribute(String key) {
+        return attributes.get(key);
+    }
+
+    @Override
+    public void attribute(String key, Object value) {
+        if (value == null) attributes.remove(key);
+        else attributes.put(key, value);
     }
 
     // --- Negotiation ---------------------------------------------------------------------------

@@ -1,0 +1,115 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.RosterEntry;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jxmpp.jid.BareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+
+/** RFC 6121 §2 roster management with Smack (two resources, pushes) and its error cases with a raw client. */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class RosterIT {
+    private StrataServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Path home = StrataServer.freshHome("roster-it");
+        for (String u : new String[] {"romeo", "juliet"}) {
+            assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-pw-1").exit()).isZero();
+        }
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    private XMPPTCPConnection login(String user, String resource) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
+                .setHostAddress(java.net.InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
+                .setUsernameAndPassword(user, user + "-pw-1").setResource(resource)
+                .setCustomX509TrustManager(EverydayXepsIT.TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
+        c.connect().login();
+        Roster.getInstanceFor(c).reloadAndWait();
+        return c;
+    }
+
+    @Test
+    void itemsAreAddedUpdatedAndRemovedWithPushesToEveryInterestedResource() throws Exception {
+        XMPPTCPConnection phone = login("romeo", "phone");
+        XMPPTCPConnection laptop = login("romeo", "laptop");
+        BareJid juliet = JidCreate.bareFrom("juliet@localhost");
+        try {
+            Roster.getInstanceFor(phone).createItem(juliet, "Juliet", new String[] {"Capulets"});
+            StrataServer.await(Duration.ofSeconds(10), "the push to the laptop", () -> {
+                RosterEntry e = Roster.getInstanceFor(laptop).getEntry(juliet);
+                return e != null && "Juliet".equals(e.getName()) && e.getGroups().stream().anyMatch(g -> g.getName().equals("Capulets"));
+            });
+            Roster.getInstanceFor(phone).getEntry(juliet).setName("My love");
+            StrataServer.await(Duration.ofSeconds(10), "the rename pushed", () -> "My love".equals(Roster.getInstanceFor(laptop).getEntry(juliet).getName()));
+
+            XMPPTCPConnection later = login("romeo", "tablet");
+            assertThat(Roster.getInstanceFor(later).getEntry(juliet).getName()).as("stored").isEqualTo("My love");
+            later.disconnect();
+
+            Roster.getInstanceFor(phone).removeEntry(Roster.getInstanceFor(phone).getEntry(juliet));
+            StrataServer.await(Duration.ofSeconds(10), "the removal pushed", () -> Roster.getInstanceFor(laptop).getEntry(juliet) == null);
+        } finally {
+            phone.disconnect();
+            laptop.disconnect();
+        }
+    }
+
+    private static String exchange(RawXmppClient.Login l, String iq) throws java.io.IOException {
+        l.socket().getOutputStream().write(iq.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        l.socket().getOutputStream().flush();
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[8192];
+        while (!sb.toString().contains("</iq>") && !sb.toString().matches("(?s).*<iq [^>]*/>.*")) {
+            int n = l.socket().getInputStream().read(buf);
+            if (n < 0) break;
+            sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    @Test
+    void versioningAndErrorCases() throws Exception {
+        try (var l = RawXmppClient.login(server.c2sPort, false, "juliet", "juliet-pw-1", ScramHash.SHA_256, null)) {
+            String full = exchange(l, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster' ver=''/></iq>");
+            Matcher m = Pattern.compile("ver=\"(\\d+)\"").matcher(full);
+            assertThat(m.find()).as(full).isTrue();
+            String unchanged = exchange(l, "<iq type='get' id='r2'><query xmlns='jabber:iq:roster' ver='" + m.group(1) + "'/></iq>");
+            assertThat(unchanged).as("RFC 6121 §2.6.3: an empty result").contains("id=\"r2\"").doesNotContain("<query");
+
+            assertThat(exchange(l, "<iq type='set' id='e1'><query xmlns='jabber:iq:roster'><item jid='a@localhost'/><item jid='b@localhost'/></query></iq>"))
+                    .contains("<bad-request ");
+            assertThat(exchange(l, "<iq type='set' id='e2'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group>x</group><group>x</group></item></query></iq>"))
+                    .contains("<bad-request ");
+            assertThat(exchange(l, "<iq type='set' id='e3'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group></group></item></query></iq>"))
+                    .contains("<not-acceptable ");
+            assertThat(exchange(l, "<iq type='set' id='e4'><query xmlns='jabber:iq:roster'><item jid='nobody@localhost' subscription='remove'/></query></iq>"))
+                    .contains("<item-not-found ");
+            assertThat(exchange(l, "<iq type='get' id='e5' to='romeo@localhost'><query xmlns='jabber:iq:roster'/></iq>"))
+                    .contains("<forbidden ");
+        }
+    }
+}
