@@ -8,10 +8,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 
-import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.iqlast.LastActivityManager;
 import org.jivesoftware.smackx.xdata.packet.DataForm;
@@ -49,11 +47,7 @@ class EverydayXepsIT {
     }
 
     private XMPPTCPConnection login(String user, String password) throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
-                .setHostAddress(java.net.InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setUsernameAndPassword(user, password)
-                .setSecurityMode(SecurityMode.required).setCustomX509TrustManager(TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
-        c.connect().login();
-        return c;
+        return Clients.smack(server, user, password, "everyday");
     }
 
     @Test
@@ -132,44 +126,13 @@ class EverydayXepsIT {
     void anotherUsersDataIsForbidden() throws Exception {
         try (var l = RawXmppClient.login(server.c2sPort, false, "juliet", "Juliet-pw-1", ScramHash.SHA_256, null)) {
             assertThat(l.success()).isTrue();
-            String privateGet = exchange(l, "<iq type='get' to='romeo@localhost' id='p1'><query xmlns='jabber:iq:private'>"
+            String privateGet = Clients.exchange(l, "<iq type='get' to='romeo@localhost' id='p1'><query xmlns='jabber:iq:private'>"
                     + "<prefs xmlns='urn:example:prefs'/></query></iq>");
             assertThat(privateGet).contains("type=\"error\"", "<forbidden xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>").doesNotContain("dark");
-            String vcardSet = exchange(l, "<iq type='set' to='romeo@localhost' id='v1'><vCard xmlns='vcard-temp'><NICKNAME>Mallory</NICKNAME></vCard></iq>");
+            String vcardSet = Clients.exchange(l, "<iq type='set' to='romeo@localhost' id='v1'><vCard xmlns='vcard-temp'><NICKNAME>Mallory</NICKNAME></vCard></iq>");
             assertThat(vcardSet).contains("type=\"error\"", "<forbidden xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>");
-            String reserved = exchange(l, "<iq type='set' id='r1'><query xmlns='jabber:iq:private'><vCard xmlns='vcard-temp'/></query></iq>");
+            String reserved = Clients.exchange(l, "<iq type='set' id='r1'><query xmlns='jabber:iq:private'><vCard xmlns='vcard-temp'/></query></iq>");
             assertThat(reserved).contains("<not-acceptable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>");
-        }
-    }
-
-    private static String exchange(RawXmppClient.Login l, String iq) throws java.io.IOException {
-        l.socket().getOutputStream().write(iq.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        l.socket().getOutputStream().flush();
-        StringBuilder sb = new StringBuilder();
-        byte[] buf = new byte[8192];
-        while (!sb.toString().contains("</iq>")) {
-            int n = l.socket().getInputStream().read(buf);
-            if (n < 0) break;
-            sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return sb.toString();
-    }
-
-    /** The server's certificate is self-signed; these tests are about the XEPs, not TLS trust (XmppIT checks that). */
-    enum TrustAll implements javax.net.ssl.X509TrustManager {
-        INSTANCE;
-
-        @Override
-        public void checkClientTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(java.security.cert.X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-            return new java.security.cert.X509Certificate[0];
         }
     }
 }

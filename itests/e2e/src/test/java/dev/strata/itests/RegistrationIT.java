@@ -7,11 +7,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 
-import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.iqregister.AccountManager;
 import org.jxmpp.jid.parts.Localpart;
 import org.junit.jupiter.api.AfterAll;
@@ -38,11 +36,7 @@ class RegistrationIT {
     }
 
     private XMPPTCPConnection connection() throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
-                .setHostAddress(java.net.InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
-                .setCustomX509TrustManager(EverydayXepsIT.TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
-        c.connect();
-        return c;
+        return Clients.smack(server);
     }
 
     @Test

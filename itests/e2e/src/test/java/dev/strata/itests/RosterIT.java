@@ -8,11 +8,9 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jxmpp.jid.BareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.junit.jupiter.api.AfterAll;
@@ -43,11 +41,7 @@ class RosterIT {
     }
 
     private XMPPTCPConnection login(String user, String resource) throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
-                .setHostAddress(java.net.InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
-                .setUsernameAndPassword(user, user + "-pw-1").setResource(resource)
-                .setCustomX509TrustManager(EverydayXepsIT.TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
-        c.connect().login();
+        XMPPTCPConnection c = Clients.smack(server, user, user + "-pw-1", resource);
         Roster.getInstanceFor(c).reloadAndWait();
         return c;
     }
@@ -78,37 +72,24 @@ class RosterIT {
         }
     }
 
-    private static String exchange(RawXmppClient.Login l, String iq) throws java.io.IOException {
-        l.socket().getOutputStream().write(iq.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-        l.socket().getOutputStream().flush();
-        StringBuilder sb = new StringBuilder();
-        byte[] buf = new byte[8192];
-        while (!sb.toString().contains("</iq>") && !sb.toString().matches("(?s).*<iq [^>]*/>.*")) {
-            int n = l.socket().getInputStream().read(buf);
-            if (n < 0) break;
-            sb.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
-        }
-        return sb.toString();
-    }
-
     @Test
     void versioningAndErrorCases() throws Exception {
         try (var l = RawXmppClient.login(server.c2sPort, false, "juliet", "juliet-pw-1", ScramHash.SHA_256, null)) {
-            String full = exchange(l, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster' ver=''/></iq>");
+            String full = Clients.exchange(l, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster' ver=''/></iq>");
             Matcher m = Pattern.compile("ver=\"(\\d+)\"").matcher(full);
             assertThat(m.find()).as(full).isTrue();
-            String unchanged = exchange(l, "<iq type='get' id='r2'><query xmlns='jabber:iq:roster' ver='" + m.group(1) + "'/></iq>");
+            String unchanged = Clients.exchange(l, "<iq type='get' id='r2'><query xmlns='jabber:iq:roster' ver='" + m.group(1) + "'/></iq>");
             assertThat(unchanged).as("RFC 6121 §2.6.3: an empty result").contains("id=\"r2\"").doesNotContain("<query");
 
-            assertThat(exchange(l, "<iq type='set' id='e1'><query xmlns='jabber:iq:roster'><item jid='a@localhost'/><item jid='b@localhost'/></query></iq>"))
+            assertThat(Clients.exchange(l, "<iq type='set' id='e1'><query xmlns='jabber:iq:roster'><item jid='a@localhost'/><item jid='b@localhost'/></query></iq>"))
                     .contains("<bad-request ");
-            assertThat(exchange(l, "<iq type='set' id='e2'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group>x</group><group>x</group></item></query></iq>"))
+            assertThat(Clients.exchange(l, "<iq type='set' id='e2'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group>x</group><group>x</group></item></query></iq>"))
                     .contains("<bad-request ");
-            assertThat(exchange(l, "<iq type='set' id='e3'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group></group></item></query></iq>"))
+            assertThat(Clients.exchange(l, "<iq type='set' id='e3'><query xmlns='jabber:iq:roster'><item jid='a@localhost'><group></group></item></query></iq>"))
                     .contains("<not-acceptable ");
-            assertThat(exchange(l, "<iq type='set' id='e4'><query xmlns='jabber:iq:roster'><item jid='nobody@localhost' subscription='remove'/></query></iq>"))
+            assertThat(Clients.exchange(l, "<iq type='set' id='e4'><query xmlns='jabber:iq:roster'><item jid='nobody@localhost' subscription='remove'/></query></iq>"))
                     .contains("<item-not-found ");
-            assertThat(exchange(l, "<iq type='get' id='e5' to='romeo@localhost'><query xmlns='jabber:iq:roster'/></iq>"))
+            assertThat(Clients.exchange(l, "<iq type='get' id='e5' to='romeo@localhost'><query xmlns='jabber:iq:roster'/></iq>"))
                     .contains("<forbidden ");
         }
     }

@@ -1,0 +1,68 @@
+package dev.strata.itests;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+
+import javax.net.ssl.X509TrustManager;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+
+import dev.strata.bench.RawXmppClient;
+
+/** Client helpers shared by the protocol tests (XmppIT checks certificate trust; these tests are about the protocols). */
+final class Clients {
+    private Clients() {
+    }
+
+    /** A Smack connection over STARTTLS, not logged in yet. */
+    static XMPPTCPConnection smack(StrataServer server) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
+                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
+                .setCustomX509TrustManager(TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
+        c.connect();
+        return c;
+    }
+
+    /** A Smack connection over STARTTLS, logged in. */
+    static XMPPTCPConnection smack(StrataServer server, String user, String password, String resource) throws Exception {
+        XMPPTCPConnection c = smack(server);
+        c.login(user, password, org.jxmpp.jid.parts.Resourcepart.from(resource));
+        return c;
+    }
+
+    /** Sends one IQ on a raw session and reads until its answer (a closing or self-closed iq) arrives. */
+    static String exchange(RawXmppClient.Login l, String iq) throws IOException {
+        l.socket().getOutputStream().write(iq.getBytes(StandardCharsets.UTF_8));
+        l.socket().getOutputStream().flush();
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[8192];
+        while (!sb.toString().contains("</iq>") && !sb.toString().matches("(?s).*<iq [^>]*/>.*")) {
+            int n = l.socket().getInputStream().read(buf);
+            if (n < 0) break;
+            sb.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+        }
+        return sb.toString();
+    }
+
+    /** The server's certificate is self-signed. */
+    enum TrustAll implements X509TrustManager {
+        INSTANCE;
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    }
+}
