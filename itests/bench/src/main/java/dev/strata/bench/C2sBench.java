@@ -1,8 +1,6 @@
 package dev.strata.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,9 +38,9 @@ public final class C2sBench {
         // one driver address opens thousands of sessions: lift the per-address limit for this run
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "max.connections.per.ip = 1000000\n",
                 java.nio.file.StandardOpenOption.APPEND);
-        int c2s = freePort();
+        int c2s = Loopback.freePort();
         Map<String, String> env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(c2s),
-                "STRATA_C2S_TLS_PORT", Integer.toString(freePort()), "STRATA_SSH_PORT", Integer.toString(freePort()),
+                "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
                 "STRATA_DATA_PATH", home.resolve("data").toString());
         run(home, env, "bin/strata", "register", "bench", "localhost", "bench-password");
         ProcessBuilder pb = new ProcessBuilder(home.resolve("bin/strata").toString(), "run").redirectErrorStream(true)
@@ -51,7 +49,7 @@ public final class C2sBench {
         Process server = pb.start();
         try {
             long deadline = System.currentTimeMillis() + 120_000;
-            while (!listening(c2s)) {
+            while (!Loopback.listening(c2s)) {
                 if (System.currentTimeMillis() > deadline || !server.isAlive()) throw new IllegalStateException("server did not start");
                 Thread.sleep(100);
             }
@@ -124,20 +122,6 @@ public final class C2sBench {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("\\D", ""));
         }
         throw new IllegalStateException("no VmRSS for " + pid);
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static boolean listening(int port) {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
     }
 
     private static void run(Path home, Map<String, String> env, String... cmd) throws Exception {

@@ -34,6 +34,21 @@ import dev.strata.api.auth.ScramHash;
 public final class RawXmppClient {
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final Map<String, byte[]> SALTED = new ConcurrentHashMap<>();
+    /** Accepts any server certificate: benchmarks and protocol tests, never a client people use. */
+    public static final X509TrustManager TRUST_ALL_CERTIFICATES = new X509TrustManager() {
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) {
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            return new X509Certificate[0];
+        }
+    };
     private static final SSLContext TRUST_ALL = trustAll();
     private static final String HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
             + "xmlns:stream='http://etherx.jabber.org/streams'>";
@@ -152,20 +167,7 @@ public final class RawXmppClient {
     private static SSLContext trustAll() {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, new TrustManager[] {new X509TrustManager() {
-                @Override
-                public void checkClientTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                }
-
-                @Override
-                public X509Certificate[] getAcceptedIssuers() {
-                    return new X509Certificate[0];
-                }
-            }}, null);
+            ctx.init(null, new TrustManager[] {TRUST_ALL_CERTIFICATES}, null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException(e);

@@ -3,9 +3,6 @@ package dev.strata.itests;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
-import java.security.cert.X509Certificate;
-
-import javax.net.ssl.X509TrustManager;
 
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
@@ -22,7 +19,7 @@ final class Clients {
     static XMPPTCPConnection smack(StrataServer server) throws Exception {
         XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
                 .setHostAddress(InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
-                .setCustomX509TrustManager(TrustAll.INSTANCE).setHostnameVerifier((h, s) -> true).build());
+                .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, s) -> true).build());
         c.connect();
         return c;
     }
@@ -46,23 +43,5 @@ final class Clients {
             sb.append(new String(buf, 0, n, StandardCharsets.UTF_8));
         }
         return sb.toString();
-    }
-
-    /** The server's certificate is self-signed. */
-    enum TrustAll implements X509TrustManager {
-        INSTANCE;
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
     }
 }

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
@@ -23,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
+
+import dev.strata.bench.Loopback;
 
 /**
  * One Strata server from the assembled distribution, started through {@code bin/strata run} on a
@@ -88,7 +87,7 @@ final class StrataServer implements AutoCloseable {
 
     /** Another server from an existing distribution folder, with its own data folder. */
     static StrataServer start(Path home, Path data, Map<String, String> env) throws IOException, InterruptedException {
-        return start(home, data, freePort(), env);
+        return start(home, data, Loopback.freePort(), env);
     }
 
     /** A server whose SSH port and data folder are given as STRATA_* variables (which win over .env). */
@@ -107,7 +106,7 @@ final class StrataServer implements AutoCloseable {
         Path home = WORK.resolve(name);
         deleteTree(home);
         copyTree(DIST, home);
-        int port = freePort();
+        int port = Loopback.freePort();
         Map<String, String> ports = loopbackPorts();
         StringBuilder env = new StringBuilder("# written by the test\nSTRATA_SSH_PORT=" + port + "\nSTRATA_DATA_PATH=./data-env\n");
         ports.forEach((k, v) -> env.append(k).append('=').append(v).append('\n'));
@@ -125,28 +124,14 @@ final class StrataServer implements AutoCloseable {
         process = pb.start();
         await(Duration.ofSeconds(90), "the server to report its boot and open the SSH port", () -> {
             if (!process.isAlive()) throw new AssertionError("the server exited: " + consoleLog());
-            return consoleLog().contains("Strata started in") && listening(sshPort) && listening(c2sPort) && listening(c2sTlsPort);
+            return consoleLog().contains("Strata started in") && Loopback.listening(sshPort) && Loopback.listening(c2sPort) && Loopback.listening(c2sTlsPort);
         });
     }
 
     /** Every test server listens on 127.0.0.1 only, on ports picked for it. */
     static Map<String, String> loopbackPorts() throws IOException {
-        return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(freePort()),
-                "STRATA_C2S_TLS_PORT", Integer.toString(freePort()));
-    }
-
-    static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
-    static boolean listening(int port) {
-        try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
+        return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(Loopback.freePort()),
+                "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()));
     }
 
     String consoleLog() {

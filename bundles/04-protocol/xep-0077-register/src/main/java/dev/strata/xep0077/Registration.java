@@ -96,7 +96,7 @@ public final class Registration implements IqHandler, StreamFeature {
         try {
             iq = Iq.of(stanza, null, null);
         } catch (StanzaException e) {
-            negotiation.send(errorReply(stanza, e.error(), e.getMessage()));
+            negotiation.send(e.error().replyTo(stanza, e.getMessage(), false));
             return;
         }
         try {
@@ -190,11 +190,5 @@ public final class Registration implements IqHandler, StreamFeature {
 
     private static String text(Iq iq, String name) {
         return iq.payload().child(name, NS).map(Element::text).map(String::strip).orElse("");
-    }
-
-    private static Element errorReply(Element stanza, StanzaError error, String text) {
-        Element.Builder b = Element.builder("iq", Iq.CLIENT_NS).attribute("type", "error");
-        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
-        return b.child(error.toElement(text)).build();
     }
 }

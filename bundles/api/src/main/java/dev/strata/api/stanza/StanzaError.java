@@ -46,6 +46,20 @@ public enum StanzaError {
         return type;
     }
 
+    /**
+     * The error reply to {@code stanza} (RFC 6120 §8.3.1): same name and id, 'from' and 'to'
+     * swapped, the original child elements when {@code echo} (never for a request that carries a
+     * password), then the error.
+     */
+    public Element replyTo(Element stanza, String text, boolean echo) {
+        Element.Builder b = Element.builder(stanza.name(), "jabber:client").attribute("type", "error");
+        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
+        if (stanza.attribute("to") != null) b.attribute("from", stanza.attribute("to"));
+        if (stanza.attribute("from") != null) b.attribute("to", stanza.attribute("from"));
+        if (echo) b.children(stanza.elements().toList());
+        return b.child(toElement(text)).build();
+    }
+
     /** The {@code <error/>} element, with an optional human-readable text. */
     public Element toElement(String text) {
         Element.Builder b = Element.builder("error", "jabber:client").attribute("type", type).child(Element.of(condition(), NS));

@@ -60,6 +60,8 @@ public final class ConfigManager implements BundleListener {
     private final Thread watcher;
     private final Set<String> reported = new HashSet<>();
     private volatile Map<Path, Long> snapshot = Map.of();
+    /** A bundle came, went or changed, so the metatype may have: validate and apply again. */
+    private volatile boolean bundlesChanged;
     private volatile ConfigTree tree;
     private volatile Metatype metatype = new Metatype();
 
@@ -87,7 +89,7 @@ public final class ConfigManager implements BundleListener {
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 Thread.sleep(1000);
-                if (!scan().equals(snapshot)) apply();
+                if (bundlesChanged || !scan().equals(snapshot)) apply();
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
@@ -118,7 +120,7 @@ public final class ConfigManager implements BundleListener {
     public void bundleChanged(BundleEvent event) {
         int type = event.getType();
         if (type == BundleEvent.RESOLVED || type == BundleEvent.UNRESOLVED || type == BundleEvent.UPDATED) {
-            Thread.ofVirtual().start(this::apply);
+            bundlesChanged = true; // the watcher re-applies once on its next tick, however many bundles changed
         }
     }
 
@@ -126,6 +128,7 @@ public final class ConfigManager implements BundleListener {
     void apply() {
         lock.lock();
         try {
+            bundlesChanged = false;
             snapshot = scan();
             ConfigTree t = ConfigTree.read(root, System::getenv);
             Metatype m = readMetatype();

@@ -170,37 +170,38 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void startTls(Element proceed, Runnable done) {
-        ByteBuf buf = channel.alloc().buffer(64);
-        XmlWriter.write(proceed, buf, "");
-        channel.eventLoop().execute(() -> {
+        // the handler goes in after <proceed/> left in the clear, before the client's ClientHello is read
+        writeThenReframe(proceed, () -> {
             tlsDone = done;
-            channel.writeAndFlush(buf).addListener(f -> {
-                if (!f.isSuccess()) {
-                    channel.close();
-                    return;
-                }
-                // added after <proceed/> left in the clear, before the client's ClientHello is read
-                channel.pipeline().addFirst("sni", new SniHandler(tls, handshakeMillis));
-                reader.reset();
-            });
+            channel.pipeline().addFirst("sni", new SniHandler(tls, handshakeMillis));
         });
     }
 
     @Override
     public void startCompression(Element compressedElement, Runnable done) {
+        // after TLS (if any), before the XML framing; a decompressed chunk is bounded so a zip bomb cannot balloon
+        writeThenReframe(compressedElement, () -> {
+            channel.pipeline().addBefore("xmpp", "inflate", ZlibCodecFactory.newZlibDecoder(ZlibWrapper.ZLIB, MAX_INFLATED_CHUNK));
+            channel.pipeline().addBefore("xmpp", "deflate", ZlibCodecFactory.newZlibEncoder(ZlibWrapper.ZLIB));
+            compressed = true;
+            done.run();
+        });
+    }
+
+    /**
+     * Writes {@code element}; once it left, changes the pipeline with {@code reframe} and starts a
+     * new stream document on the parser (the client's next bytes open a new stream).
+     */
+    private void writeThenReframe(Element element, Runnable reframe) {
         ByteBuf buf = channel.alloc().buffer(64);
-        XmlWriter.write(compressedElement, buf, "");
+        XmlWriter.write(element, buf, "");
         channel.eventLoop().execute(() -> channel.writeAndFlush(buf).addListener(f -> {
             if (!f.isSuccess()) {
                 channel.close();
                 return;
             }
-            // after TLS (if any), before the XML framing; a decompressed chunk is bounded so a zip bomb cannot balloon
-            channel.pipeline().addBefore("xmpp", "inflate", ZlibCodecFactory.newZlibDecoder(ZlibWrapper.ZLIB, MAX_INFLATED_CHUNK));
-            channel.pipeline().addBefore("xmpp", "deflate", ZlibCodecFactory.newZlibEncoder(ZlibWrapper.ZLIB));
+            reframe.run();
             reader.reset();
-            compressed = true;
-            done.run();
         }));
     }
 

@@ -80,7 +80,7 @@ public final class TlsManager implements Mapping<String, SslContext> {
         this.config = config;
         String data = context.getProperty("strata.data");
         this.dir = config.certificates().isBlank() ? Path.of(data == null ? "data" : data, "certs") : Path.of(config.certificates());
-        load(true);
+        // certificates load when ServerInfo is bound (bindServer), which DS does right after this constructor
     }
 
     /**

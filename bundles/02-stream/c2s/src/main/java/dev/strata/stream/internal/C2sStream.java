@@ -58,6 +58,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     private boolean headerSent;
     private String domain;
     private Sasl sasl;
+    private Map<String, byte[]> bindings;
     private String mechanism;
     private int authFailures;
     private Jid user;
@@ -204,7 +205,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
 
     private List<String> mechanisms() {
         List<String> list = new ArrayList<>();
-        if (!conn.channelBinding("tls-server-end-point").isEmpty() || !conn.channelBinding("tls-exporter").isEmpty()) {
+        if (!channelBindings().isEmpty()) {
             for (ScramHash h : List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1)) list.add(h.mechanism() + "-PLUS");
         }
         for (ScramHash h : List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1)) list.add(h.mechanism());
@@ -212,11 +213,15 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         return list;
     }
 
+    /** The binding data of this TLS session, computed once it is secure (features and SCRAM both need it). */
     private Map<String, byte[]> channelBindings() {
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
-        conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
-        return m;
+        if (bindings == null && conn.isSecure()) {
+            Map<String, byte[]> m = new LinkedHashMap<>();
+            conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
+            conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
+            bindings = java.util.Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
+        }
+        return bindings == null ? Map.of() : bindings;
     }
 
     private void sendFeatures() {
@@ -449,7 +454,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         Router router = owner.router();
         if (router == null) {
             if (e.name().equals("iq") && ("get".equals(e.attribute("type")) || "set".equals(e.attribute("type")))) {
-                send(errorReply(stamped, StanzaError.SERVICE_UNAVAILABLE, "Routing is not available"));
+                send(StanzaError.SERVICE_UNAVAILABLE.replyTo(stamped, "Routing is not available", true));
             }
             return;
         }
@@ -462,16 +467,9 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         return b.build();
     }
 
-    private static Element errorReply(Element stanza, StanzaError error, String text) {
-        Element.Builder b = Element.builder(stanza.name(), CLIENT_NS).attribute("type", "error").attribute("id", stanza.attribute("id"));
-        if (stanza.attribute("to") != null) b.attribute("from", stanza.attribute("to"));
-        if (stanza.attribute("from") != null) b.attribute("to", stanza.attribute("from"));
-        return b.children(stanza.children()).child(error.toElement(text)).build();
-    }
-
     private void bind(Element iq) {
         if (jid != null) {
-            conn.write(errorReply(iq, StanzaError.NOT_ALLOWED, "A resource is bound already"), CLIENT_NS);
+            conn.write(StanzaError.NOT_ALLOWED.replyTo(iq, "A resource is bound already", true), CLIENT_NS);
             return;
         }
         String requested = iq.child("bind", BIND_NS).flatMap(b -> b.child("resource", BIND_NS)).map(Element::text).map(String::strip).orElse("");
@@ -479,11 +477,11 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         try {
             full = user.withResource(requested.isEmpty() ? "strata-" + newId().substring(0, 8) : requested);
         } catch (InvalidJidException e) {
-            conn.write(errorReply(iq, StanzaError.BAD_REQUEST, "The resource is not valid: " + e.getMessage()), CLIENT_NS);
+            conn.write(StanzaError.BAD_REQUEST.replyTo(iq, "The resource is not valid: " + e.getMessage(), true), CLIENT_NS);
             return;
         }
         if (!owner.register(full, this)) {
-            conn.write(errorReply(iq, StanzaError.CONFLICT, "The resource is in use"), CLIENT_NS);
+            conn.write(StanzaError.CONFLICT.replyTo(iq, "The resource is in use", true), CLIENT_NS);
             return;
         }
         jid = full;

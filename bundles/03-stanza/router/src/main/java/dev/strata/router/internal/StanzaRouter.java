@@ -1,6 +1,5 @@
 package dev.strata.router.internal;
 
-import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -171,11 +170,6 @@ public final class StanzaRouter implements Router {
         String type = stanza.attribute("type");
         if ("error".equals(type) || "result".equals(type)) return;
         if (stanza.name().equals("presence")) return;
-        Element.Builder b = Element.builder(stanza.name(), "jabber:client").attribute("type", "error");
-        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
-        if (stanza.attribute("to") != null) b.attribute("from", stanza.attribute("to"));
-        b.attribute("to", from.jid().toString());
-        List<Element> children = new ArrayList<>(stanza.elements().toList());
-        from.send(b.children(children).child(error.toElement(text)).build());
+        from.send(error.replyTo(stanza, text, true)); // the stanza's 'from' is the sender's stamped full JID
     }
 }
