@@ -4,9 +4,11 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -22,7 +24,11 @@ import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
+import dev.strata.api.roster.RosterItem;
+import dev.strata.api.roster.RosterItem.Subscription;
+import dev.strata.api.roster.Rosters;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
@@ -35,12 +41,13 @@ import dev.strata.api.xml.Element;
 /**
  * RFC 6121 §2 roster management: get (with roster versioning, §2.6), set and remove, each
  * change pushed to every interested resource (those that asked for the roster). Items keep the
- * subscription state that presence handling sets; a client cannot set it (§2.1.2.5).
+ * subscription state that the presence module sets through {@link Rosters}; a client cannot set
+ * it (§2.1.2.5). Removing a contact cancels the subscriptions both ways (§2.5.2).
  */
 @IqRoute(namespace = Roster.NS)
-@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class}, property = StreamFeature.NAMESPACE + "=" + Roster.VER)
+@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class}, property = StreamFeature.NAMESPACE + "=" + Roster.VER)
 @Designate(ocd = Roster.Config.class)
-public final class Roster implements IqHandler, StreamFeature {
+public final class Roster implements IqHandler, StreamFeature, Rosters {
     static final String NS = "jabber:iq:roster";
     static final String VER = "urn:xmpp:features:rosterver";
     static final String INTERESTED = "strata.roster.interested";
@@ -64,6 +71,9 @@ public final class Roster implements IqHandler, StreamFeature {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile SessionRegistry sessions;
 
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Router router;
+
     @Activate
     public Roster(Config config, @Reference KeyValueStore store) {
         this.config = config;
@@ -85,15 +95,66 @@ public final class Roster implements IqHandler, StreamFeature {
         negotiation.send(Element.of("failure", VER)); // roster versioning has nothing to negotiate
     }
 
+    // --- Rosters -----------------------------------------------------------------------------
+
+    @Override
+    public Optional<RosterItem> item(Jid user, Jid contact) {
+        return store.get(user.bare(), ITEMS, contact.bare().toString()).map(Roster::toItem);
+    }
+
+    @Override
+    public List<RosterItem> items(Jid user) {
+        return store.getAll(user.bare(), ITEMS).values().stream().map(Roster::toItem).toList();
+    }
+
+    @Override
+    public Optional<RosterItem> update(Jid user, Jid contact, UnaryOperator<RosterItem> change) {
+        Jid u = user.bare();
+        synchronized (lock(u)) {
+            RosterItem before = item(u, contact).orElse(null);
+            RosterItem after = change.apply(before);
+            if (after == null || after.equals(before)) return Optional.ofNullable(before);
+            Element e = toElement(after);
+            store.put(u, ITEMS, after.jid().toString(), e);
+            push(u, e, bump(u));
+            return Optional.of(after);
+        }
+    }
+
+    private Object lock(Jid user) {
+        return locks.computeIfAbsent(user, k -> new Object());
+    }
+
+    static RosterItem toItem(Element e) {
+        List<String> groups = e.elements().filter(g -> g.name().equals("group")).map(Element::text).toList();
+        return new RosterItem(Jid.of(e.attribute("jid")), e.attribute("name"), Subscription.of(e.attribute("subscription")),
+                "subscribe".equals(e.attribute("ask")), "true".equals(e.attribute("approved")), groups);
+    }
+
+    static Element toElement(RosterItem item) {
+        Element.Builder b = Element.builder("item", NS).attribute("jid", item.jid().toString()).attribute("subscription", item.subscription().value());
+        if (item.name() != null) b.attribute("name", item.name());
+        if (item.ask()) b.attribute("ask", "subscribe");
+        if (item.approved()) b.attribute("approved", "true");
+        for (String g : item.groups()) b.child(Element.builder("group", NS).text(g).build());
+        return b.build();
+    }
+
+    // --- the roster IQ ------------------------------------------------------------------------
+
     @Override
     public Element handle(Iq iq, Session from) throws StanzaException {
         Jid user = from.jid().bare();
         if (!iq.to().equals(user) && !iq.to().isDomain()) {
             throw new StanzaException(StanzaError.FORBIDDEN, "A roster belongs to its own account (RFC 6121 §2.1.5)");
         }
-        synchronized (locks.computeIfAbsent(user, k -> new Object())) {
-            return iq.type() == Iq.Type.GET ? get(iq, from, user) : set(iq, user);
+        if (iq.type() == Iq.Type.GET) return get(iq, from, user);
+        RosterItem removed;
+        synchronized (lock(user)) {
+            removed = set(iq, user);
         }
+        if (removed != null) cancelSubscriptions(user, removed, from);
+        return null;
     }
 
     private String version(Jid user) {
@@ -111,8 +172,8 @@ public final class Roster implements IqHandler, StreamFeature {
         return q.build();
     }
 
-    /** §2.3 and §2.5: one item added, updated or removed, then pushed. */
-    private Element set(Iq iq, Jid user) throws StanzaException {
+    /** §2.3 and §2.5: one item added, updated or removed, then pushed. Returns the removed item. */
+    private RosterItem set(Iq iq, Jid user) throws StanzaException {
         List<Element> items = iq.payload().elements().filter(e -> e.is("item", NS)).toList();
         if (items.size() != 1) throw new StanzaException(StanzaError.BAD_REQUEST, "A roster set carries exactly one item (RFC 6121 §2.3.3)");
         Element item = items.getFirst();
@@ -125,15 +186,30 @@ public final class Roster implements IqHandler, StreamFeature {
             throw new StanzaException(StanzaError.JID_MALFORMED, e.getMessage());
         }
         String key = contact.toString();
-        Element pushed;
         if ("remove".equals(item.attribute("subscription"))) {
-            if (!store.delete(user, ITEMS, key)) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such contact in the roster (RFC 6121 §2.5.3)");
-            pushed = Element.builder("item", NS).attribute("jid", key).attribute("subscription", "remove").build();
-        } else {
-            pushed = update(user, contact, item);
+            Optional<Element> existing = store.get(user, ITEMS, key);
+            if (existing.isEmpty() || !store.delete(user, ITEMS, key)) {
+                throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such contact in the roster (RFC 6121 §2.5.3)");
+            }
+            push(user, Element.builder("item", NS).attribute("jid", key).attribute("subscription", "remove").build(), bump(user));
+            return toItem(existing.get());
         }
+        Element pushed = update(user, contact, item);
         push(user, pushed, bump(user));
         return null;
+    }
+
+    /** §2.5.2: removing a contact unsubscribes from its presence and cancels its subscription. */
+    private void cancelSubscriptions(Jid user, RosterItem removed, Session from) {
+        Router r = router;
+        if (r == null) return;
+        boolean pendingIn = store.get(user, PENDING_STORE, removed.jid().toString()).isPresent();
+        if (removed.subscription().to() || removed.ask()) r.route(presence(from, removed.jid(), "unsubscribe"), from);
+        if (removed.subscription().from() || pendingIn) r.route(presence(from, removed.jid(), "unsubscribed"), from);
+    }
+
+    private static Element presence(Session from, Jid to, String type) {
+        return Element.builder("presence", Iq.CLIENT_NS).attribute("from", from.jid().toString()).attribute("to", to.toString()).attribute("type", type).build();
     }
 
     private Element update(Jid user, Jid contact, Element item) throws StanzaException {
@@ -141,23 +217,20 @@ public final class Roster implements IqHandler, StreamFeature {
         String name = item.attribute("name");
         if (name != null && name.length() > c.max_name_length()) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "The name is too long");
         Set<String> groups = new HashSet<>();
-        List<Element> groupElements = new ArrayList<>();
+        List<String> groupNames = new ArrayList<>();
         for (Element g : item.elements().filter(e -> e.is("group", NS)).toList()) {
             String group = g.text();
             if (group.isEmpty()) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "A group name must not be empty (RFC 6121 §2.3.3)");
             if (group.length() > c.max_name_length()) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "A group name is too long");
             if (!groups.add(group)) throw new StanzaException(StanzaError.BAD_REQUEST, "The group '" + group + "' is listed twice (RFC 6121 §2.3.3)");
-            groupElements.add(Element.builder("group", NS).text(group).build());
+            groupNames.add(group);
         }
-        var existing = store.get(user, ITEMS, contact.toString());
+        Optional<RosterItem> existing = item(user, contact);
         if (existing.isEmpty() && store.keys(user, ITEMS).size() >= c.max_items()) {
             throw new StanzaException(StanzaError.NOT_ALLOWED, "The roster is full (" + c.max_items() + " contacts)");
         }
-        Element.Builder stored = Element.builder("item", NS).attribute("jid", contact.toString())
-                .attribute("subscription", existing.map(e -> e.attribute("subscription")).orElse("none"));
-        existing.map(e -> e.attribute("ask")).ifPresent(ask -> stored.attribute("ask", ask));
-        if (name != null) stored.attribute("name", name);
-        Element result = stored.children(groupElements).build();
+        RosterItem state = existing.orElse(RosterItem.of(contact));
+        Element result = toElement(new RosterItem(contact, name, state.subscription(), state.ask(), state.approved(), groupNames));
         store.put(user, ITEMS, contact.toString(), result);
         return result;
     }

@@ -1,33 +1,86 @@
 package dev.strata.xep0012;
 
 import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.time.Instant;
 
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 
+import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
+import dev.strata.api.module.StanzaHook;
+import dev.strata.api.roster.Rosters;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
 
 /**
- * XEP-0012 Last Activity 2.0, §5: asked of the server, the seconds since it started. Asked of an
- * account, it needs presence subscriptions (§4) and arrives with the IM core; until then such a
- * query is answered service-unavailable.
+ * XEP-0012 Last Activity 2.0. Asked of the server (§5): the seconds since it started. Asked of an
+ * account's bare JID (§4), by the account itself or a contact subscribed to its presence (others
+ * get {@code forbidden}): 0 while it has an available resource, else the seconds since its last
+ * resource went unavailable, with that presence's status; {@code item-not-found} when it never
+ * logged out since this module was loaded. The logout time is recorded through the
+ * {@code presence/last-unavailable} hook.
  */
 @IqRoute(namespace = LastActivity.NS, type = "get")
 @DiscoFeature(feature = LastActivity.NS)
-@Component(service = IqHandler.class)
-public final class LastActivity implements IqHandler {
+@Component(service = {IqHandler.class, StanzaHook.class}, property = StanzaHook.POINT + "=" + StanzaHook.PRESENCE_LAST_UNAVAILABLE)
+public final class LastActivity implements IqHandler, StanzaHook {
     static final String NS = "jabber:iq:last";
+    private static final String STORE = "last";
+
+    private final KeyValueStore store;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SessionRegistry sessions;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Rosters rosters;
+
+    @Activate
+    public LastActivity(@Reference KeyValueStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public boolean handle(Element unavailable, Session session) {
+        Element.Builder b = Element.builder("last", NS).attribute("at", Instant.now().toString());
+        unavailable.child("status", unavailable.namespace()).ifPresent(s -> b.text(s.text()));
+        store.put(session.jid().bare(), STORE, "logout", b.build());
+        return false;
+    }
 
     @Override
     public Element handle(Iq iq, Session from) throws StanzaException {
-        if (iq.to().local() != null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, null);
-        long seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
-        return Element.builder("query", NS).attribute("seconds", Long.toString(seconds)).build();
+        Jid account = iq.to().local() == null ? null : iq.to().bare();
+        if (account == null) {
+            long seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;
+            return Element.builder("query", NS).attribute("seconds", Long.toString(seconds)).build();
+        }
+        Rosters r = rosters;
+        boolean allowed = account.equals(from.jid().bare())
+                || (r != null && r.item(account, from.jid()).map(i -> i.subscription().from()).orElse(false));
+        if (!allowed) throw new StanzaException(StanzaError.FORBIDDEN, "Only contacts subscribed to this account's presence may ask (XEP-0012 §4)");
+        SessionRegistry reg = sessions;
+        if (reg != null && reg.sessions(account).stream().anyMatch(Presence::isAvailable)) {
+            return Element.builder("query", NS).attribute("seconds", "0").build();
+        }
+        Element last = store.get(account, STORE, "logout")
+                .orElseThrow(() -> new StanzaException(StanzaError.ITEM_NOT_FOUND, "No logout recorded for this account"));
+        long seconds = Math.max(0, Duration.between(Instant.parse(last.attribute("at")), Instant.now()).toSeconds());
+        Element.Builder q = Element.builder("query", NS).attribute("seconds", Long.toString(seconds));
+        if (!last.text().isEmpty()) q.text(last.text());
+        return q.build();
     }
 }

@@ -18,6 +18,7 @@ import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramHash;
+import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaError;
@@ -131,10 +132,22 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             Jid bound = jid;
             if (bound != null) {
                 owner.unregister(this);
+                goneUnavailable(bound);
                 owner.event("strata/session/ENDED", Map.of("jid", bound.toString(), "reason", reason));
                 LOG.info("Session ended: {} ({})", bound, reason);
             }
         });
+    }
+
+    /** RFC 6121 §4.6: the server sends unavailable presence for a client that went away without it. */
+    private void goneUnavailable(Jid bound) {
+        Router router = owner.router();
+        if (router == null || attribute(Presence.ATTRIBUTE) == null) return;
+        try {
+            router.route(Element.builder("presence", CLIENT_NS).attribute("type", "unavailable").attribute("from", bound.toString()).build(), this);
+        } catch (RuntimeException e) {
+            LOG.error("Unavailable presence for {} failed", bound, e);
+        }
     }
 
     // --- negotiation, on the worker --------------------------------------------------------------

@@ -1,5 +1,6 @@
 package dev.strata.router.internal;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
@@ -18,8 +19,10 @@ import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.StanzaHook;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -28,12 +31,13 @@ import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
 /**
- * Routes client stanzas (RFC 6120 §10). IQs addressed to the server (no 'to', a hosted domain, or
- * the sender's own bare JID) go to the {@link IqHandler} registered for their namespace and type,
- * highest {@code service.ranking} first, or get {@code service-unavailable}; a handler's
- * {@link StanzaException} becomes its error reply, anything else {@code internal-server-error},
- * logged once with the stanza id. Stanzas to a bound full JID are delivered to that session.
- * Messages to bare JIDs, presence and offline storage belong to the IM core (issue 4).
+ * Routes client stanzas by RFC 6120 §10 and RFC 6121 §8.5. IQs addressed to the server (no 'to',
+ * a hosted domain, or a local bare JID) go to the {@link IqHandler} registered for their namespace
+ * and type, highest {@code service.ranking} first, or get {@code service-unavailable}. Messages
+ * and presence to local accounts are delivered by the §8.5 rules (see {@link #deliver}); messages
+ * for an account with no available resource go to the {@code message/offline} hooks. Client
+ * presence goes to the {@code presence} hooks (the presence module). There is no federation yet:
+ * other domains get {@code remote-server-not-found}.
  */
 @Component(service = Router.class)
 public final class StanzaRouter implements Router {
@@ -42,7 +46,11 @@ public final class StanzaRouter implements Router {
     private record Route(IqHandler handler, List<String> types, int ranking, long id) {
     }
 
+    private record Hook(StanzaHook hook, int ranking, long id) {
+    }
+
     private final Map<String, List<Route>> routes = new ConcurrentHashMap<>();
+    private final Map<String, List<Hook>> hooks = new ConcurrentHashMap<>();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SessionRegistry sessions;
@@ -53,6 +61,16 @@ public final class StanzaRouter implements Router {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile AccountStore accounts;
 
+    public StanzaRouter() {
+    }
+
+    /** For tests: a router over given services. */
+    StanzaRouter(SessionRegistry sessions, ServerInfo server, AccountStore accounts) {
+        this.sessions = sessions;
+        this.server = server;
+        this.accounts = accounts;
+    }
+
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addHandler(IqHandler handler, Map<String, Object> props) {
         String ns = (String) props.get("strata.iq.namespace");
@@ -60,9 +78,10 @@ public final class StanzaRouter implements Router {
             LOG.warn("IqHandler {} has no strata.iq.namespace property; ignored", handler.getClass().getName());
             return;
         }
-        Route r = new Route(handler, strings(props.get("strata.iq.type")), ranking(props), (Long) props.get("service.id"));
-        routes.computeIfAbsent(ns, k -> new CopyOnWriteArrayList<>()).add(r);
-        routes.get(ns).sort(Comparator.comparingInt(Route::ranking).reversed().thenComparingLong(Route::id));
+        Route r = new Route(handler, strings(props.get("strata.iq.type")), ranking(props), id(props));
+        List<Route> list = routes.computeIfAbsent(ns, k -> new CopyOnWriteArrayList<>());
+        list.add(r);
+        list.sort(Comparator.comparingInt(Route::ranking).reversed().thenComparingLong(Route::id));
         LOG.debug("IQ route {} {} -> {}", ns, r.types(), handler.getClass().getName());
     }
 
@@ -70,6 +89,23 @@ public final class StanzaRouter implements Router {
         String ns = (String) props.get("strata.iq.namespace");
         List<Route> list = ns == null ? null : routes.get(ns);
         if (list != null) list.removeIf(r -> r.handler() == handler);
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addHook(StanzaHook hook, Map<String, Object> props) {
+        for (String point : strings(props.get(StanzaHook.POINT))) {
+            List<Hook> list = hooks.computeIfAbsent(point, k -> new CopyOnWriteArrayList<>());
+            list.add(new Hook(hook, ranking(props), id(props)));
+            list.sort(Comparator.comparingInt(Hook::ranking).reversed().thenComparingLong(Hook::id));
+            LOG.debug("Hook {} -> {}", point, hook.getClass().getName());
+        }
+    }
+
+    void removeHook(StanzaHook hook, Map<String, Object> props) {
+        for (String point : strings(props.get(StanzaHook.POINT))) {
+            List<Hook> list = hooks.get(point);
+            if (list != null) list.removeIf(h -> h.hook() == hook);
+        }
     }
 
     private static List<String> strings(Object o) {
@@ -85,6 +121,24 @@ public final class StanzaRouter implements Router {
         return props.get("service.ranking") instanceof Integer i ? i : 0;
     }
 
+    private static long id(Map<String, Object> props) {
+        return props.get("service.id") instanceof Long l ? l : 0L;
+    }
+
+    @Override
+    public boolean hook(String point, Element stanza, Session session) {
+        List<Hook> list = hooks.get(point);
+        if (list == null) return false;
+        for (Hook h : list) {
+            try {
+                if (h.hook().handle(stanza, session)) return true;
+            } catch (RuntimeException e) {
+                LOG.error("Hook {} of {} failed on a {} from {}", point, h.hook().getClass().getName(), stanza.name(), session.jid(), e);
+            }
+        }
+        return false;
+    }
+
     @Override
     public void route(Element stanza, Session from) {
         Jid to;
@@ -94,11 +148,17 @@ public final class StanzaRouter implements Router {
             bounce(stanza, from, StanzaError.JID_MALFORMED, "The 'to' address is not a valid JID: " + e.getMessage());
             return;
         }
+        if (hook(StanzaHook.OUTBOUND, stanza, from)) return;
         switch (stanza.name()) {
             case "iq" -> routeIq(stanza, from, to);
-            case "message" -> deliverToFullJid(stanza, from, to);
-            default -> LOG.debug("Presence from {} not routed yet (IM core)", from.jid());
+            case "message" -> routeMessage(stanza, from, to);
+            default -> routePresence(stanza, from, to);
         }
+    }
+
+    private boolean hosted(Jid jid) {
+        ServerInfo s = server;
+        return s != null && s.hosts(jid.domain());
     }
 
     /**
@@ -107,20 +167,19 @@ public final class StanzaRouter implements Router {
      */
     private boolean toServer(Session from, Jid to) {
         if (to == null || to.equals(from.jid().bare())) return true;
-        ServerInfo s = server;
-        return to.isBare() && s != null && s.hosts(to.domain());
+        return to.isBare() && hosted(to);
     }
 
-    /** RFC 6121 §8.5.1: an IQ to an account that does not exist is answered service-unavailable. */
+    /** RFC 6121 §8.5.1: no account of that name on this server. */
     private boolean accountMissing(Jid to) {
         AccountStore a = accounts;
-        return to != null && to.local() != null && a != null && !a.exists(to);
+        return to != null && to.local() != null && a != null && !a.exists(to.bare());
     }
 
     private void routeIq(Element stanza, Session from, Jid to) {
         String type = stanza.attribute("type");
         if (!toServer(from, to)) {
-            deliverToFullJid(stanza, from, to);
+            toAddress(stanza, from, to);
             return;
         }
         if ("result".equals(type) || "error".equals(type)) return; // answers to the server's own requests
@@ -131,8 +190,16 @@ public final class StanzaRouter implements Router {
             bounce(stanza, from, e.error(), e.getMessage());
             return;
         }
+        if (accountMissing(to)) {
+            from.send(iq.error(StanzaError.SERVICE_UNAVAILABLE, "No such account"));
+            return;
+        }
+        if (to != null && to.local() != null && !to.equals(from.jid().bare())
+                && hook(StanzaHook.INBOUND, stanza.toBuilder().attribute("to", to.toString()).build(), from)) {
+            return;
+        }
         Route route = find(iq.namespace(), type);
-        if (route == null || accountMissing(to)) {
+        if (route == null) {
             from.send(iq.error(StanzaError.SERVICE_UNAVAILABLE, null));
             return;
         }
@@ -153,23 +220,93 @@ public final class StanzaRouter implements Router {
         return null;
     }
 
-    private void deliverToFullJid(Element stanza, Session from, Jid to) {
+    /** RFC 6120 §10.3.1: a message without 'to' is for the sender's own bare JID. */
+    private void routeMessage(Element stanza, Session from, Jid to) {
+        if (to == null) {
+            to = from.jid().bare();
+            stanza = stanza.toBuilder().attribute("to", to.toString()).build();
+        }
+        toAddress(stanza, from, to);
+    }
+
+    /** Presence is the presence module's (a hook); without it, directed presence is still delivered. */
+    private void routePresence(Element stanza, Session from, Jid to) {
+        if (hook(StanzaHook.PRESENCE, stanza, from)) return;
+        if (to != null) toAddress(stanza, from, to);
+    }
+
+    /** A stanza to an address other than the server itself: a local account, the domain, or elsewhere. */
+    private void toAddress(Element stanza, Session from, Jid to) {
+        if (!hosted(to)) {
+            bounce(stanza, from, StanzaError.REMOTE_SERVER_NOT_FOUND, "This server does not federate (yet) with " + to.domain());
+            return;
+        }
+        if (to.local() == null) {
+            // RFC 6120 §10.3: the server itself; nothing here handles messages or presence to it
+            if (!stanza.name().equals("presence")) bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, null);
+            return;
+        }
+        deliver(stanza, from);
+    }
+
+    @Override
+    public void deliver(Element stanza, Session from) {
+        Jid to = Jid.of(stanza.attribute("to"));
+        String type = stanza.attribute("type");
+        if (accountMissing(to)) { // §8.5.1
+            if (!stanza.name().equals("presence")) bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "No such account");
+            return;
+        }
+        if (hook(StanzaHook.INBOUND, stanza, from)) return;
         SessionRegistry registry = sessions;
-        if (to != null && !to.isBare() && registry != null) {
-            var target = registry.find(to);
-            if (target.isPresent()) {
-                target.get().send(stanza);
+        if (!to.isBare()) { // §8.5.3
+            Session target = registry == null ? null : registry.find(to).filter(Session::isOpen).orElse(null);
+            if (target != null) {
+                target.send(stanza); // §8.5.3.1
                 return;
             }
+            switch (stanza.name()) { // §8.5.3.2
+                case "message" -> {
+                    if ("chat".equals(type)) toBareJid(stanza, from, to.bare(), registry);
+                    else bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "The resource is not online");
+                }
+                case "iq" -> bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "The resource is not online");
+                default -> { } // §8.5.3.2.2: presence to a resource that is gone is dropped
+            }
+            return;
         }
-        bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, null);
+        toBareJid(stanza, from, to, registry);
+    }
+
+    /** §8.5.2: a message or presence to the bare JID of a local account. */
+    private void toBareJid(Element stanza, Session from, Jid to, SessionRegistry registry) {
+        List<Session> available = new ArrayList<>();
+        if (registry != null) for (Session s : registry.sessions(to)) if (Presence.isAvailable(s)) available.add(s);
+        if (stanza.name().equals("presence")) { // §8.5.2.1.2: to every available resource
+            available.forEach(s -> s.send(stanza));
+            return;
+        }
+        String type = stanza.attribute("type") == null ? "normal" : stanza.attribute("type");
+        switch (type) {
+            case "error" -> { } // silently ignored (§8.5.2.1.1, §8.5.2.2.1)
+            case "groupchat" -> bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "A groupchat message to a user's bare JID is not delivered (RFC 6121 §8.5.2.1.1)");
+            case "headline" -> available.stream().filter(s -> Presence.priority(s) >= 0).forEach(s -> s.send(stanza));
+            default -> { // normal, chat, and an unknown type treated as normal (RFC 6121 §5.2.2)
+                int best = available.stream().mapToInt(Presence::priority).filter(p -> p >= 0).max().orElse(-1);
+                if (best >= 0) {
+                    available.stream().filter(s -> Presence.priority(s) == best).forEach(s -> s.send(stanza));
+                } else if (!hook(StanzaHook.MESSAGE_OFFLINE, stanza, from)) {
+                    bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "The recipient is offline");
+                }
+            }
+        }
     }
 
     /** RFC 6120 §8.3.1: an error reply to the sender, never to an error or a result. */
     private static void bounce(Element stanza, Session from, StanzaError error, String text) {
         String type = stanza.attribute("type");
         if ("error".equals(type) || "result".equals(type)) return;
-        if (stanza.name().equals("presence")) return;
+        if (stanza.name().equals("presence") && type != null && !type.equals("unavailable")) return; // no errors for subscription traffic
         from.send(error.replyTo(stanza, text, true)); // the stanza's 'from' is the sender's stamped full JID
     }
 }

@@ -1,0 +1,110 @@
+package dev.strata.xep0160;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.StanzaHook;
+import dev.strata.api.stanza.Presence;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0160 1.0.1 offline messages: a normal or chat message for an account with no available
+ * resource (RFC 6121 §8.5.2.2.1) is stored with a XEP-0203 delay stamp, up to a per-user limit
+ * (beyond it the sender gets {@code service-unavailable} saying so), and delivered, oldest first,
+ * when the account next sends available presence with a non-negative priority. Messages that are
+ * only chat states or carry a XEP-0334 {@code <no-store/>} hint are not kept.
+ */
+@DiscoFeature(feature = OfflineMessages.FEATURE)
+@Component(name = "strata.xep0160", service = StanzaHook.class,
+        property = {StanzaHook.POINT + "=" + StanzaHook.MESSAGE_OFFLINE, StanzaHook.POINT + "=" + StanzaHook.PRESENCE_INITIAL})
+@Designate(ocd = OfflineMessages.Config.class)
+public final class OfflineMessages implements StanzaHook {
+    private static final Logger LOG = LoggerFactory.getLogger(OfflineMessages.class);
+    static final String FEATURE = "msgoffline";
+    static final String DELAY = "urn:xmpp:delay";
+    static final String HINTS = "urn:xmpp:hints";
+    static final String CHAT_STATES = "http://jabber.org/protocol/chatstates";
+    private static final String STORE = "offline";
+
+    @ObjectClassDefinition(id = "strata.xep0160", name = "XEP-0160 offline messages")
+    @interface Config {
+        @AttributeDefinition(min = "0", description = "Most messages kept for one account; beyond it senders get service-unavailable")
+        int max_messages() default 500;
+    }
+
+    private final KeyValueStore store;
+    private final AtomicLong sequence = new AtomicLong();
+    private volatile Config config;
+
+    @Activate
+    public OfflineMessages(Config config, @Reference KeyValueStore store) {
+        this.config = config;
+        this.store = store;
+    }
+
+    @Modified
+    void modified(Config c) {
+        config = c;
+    }
+
+    @Override
+    public boolean handle(Element stanza, Session session) {
+        return stanza.name().equals("presence") ? deliver(session) : store(stanza, session);
+    }
+
+    static boolean worthKeeping(Element message) {
+        if (message.child("no-store", HINTS).isPresent() || message.child("no-permanent-store", HINTS).isPresent()) return false;
+        if (message.child("store", HINTS).isPresent()) return true;
+        return message.elements().anyMatch(e -> !e.namespace().equals(CHAT_STATES) && !e.namespace().equals(HINTS));
+    }
+
+    private boolean store(Element message, Session sender) {
+        if (!worthKeeping(message)) return true; // dropped quietly: nothing a later reader needs
+        Jid to = Jid.of(message.attribute("to")).bare();
+        int max = config.max_messages();
+        if (store.keys(to, STORE).size() >= max) {
+            LOG.info("Offline storage of {} is full ({} messages); message from {} refused", to, max, sender.jid());
+            sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", true));
+            return true;
+        }
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Element stamped = message.toBuilder()
+                .child(Element.builder("delay", DELAY).attribute("from", to.domain()).attribute("stamp", now.toString()).text("Offline Storage").build())
+                .build();
+        // keys sort in arrival order: milliseconds, then a sequence for messages of the same millisecond
+        String key = String.format("%015d-%09d", now.toEpochMilli(), sequence.incrementAndGet() % 1_000_000_000L);
+        store.put(to, STORE, key, stamped);
+        return true;
+    }
+
+    /** At initial presence with a non-negative priority: every stored message, oldest first, then forgotten. */
+    private boolean deliver(Session session) {
+        if (Presence.priority(session) < 0) return false;
+        Jid user = session.jid().bare();
+        Map<String, Element> messages = store.getAll(user, STORE);
+        for (Map.Entry<String, Element> m : messages.entrySet()) {
+            if (!session.isOpen()) return false; // kept for the next login
+            session.send(m.getValue());
+            store.delete(user, STORE, m.getKey());
+        }
+        if (!messages.isEmpty()) LOG.debug("Delivered {} offline messages to {}", messages.size(), session.jid());
+        return false; // other hooks of the point still run
+    }
+}

@@ -1,0 +1,220 @@
+package dev.strata.xep0191;
+
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+
+import dev.strata.api.InvalidJidException;
+import dev.strata.api.Jid;
+import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.IqHandler;
+import dev.strata.api.module.IqRoute;
+import dev.strata.api.module.StanzaHook;
+import dev.strata.api.roster.Rosters;
+import dev.strata.api.server.ServerInfo;
+import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Presence;
+import dev.strata.api.stanza.Router;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.xml.Element;
+
+/**
+ * XEP-0191 1.3 blocking command: the blocklist (get, block, unblock one or all) stored per
+ * account and pushed to every resource that asked for it. A blocked address (full JID, bare JID,
+ * domain or domain/resource, matched as XEP-0016 does) cannot reach the user: its presence is
+ * dropped, its messages and IQ requests answered {@code service-unavailable}; the user's own
+ * stanzas to it are refused with {@code not-acceptable} and {@code <blocked/>}, and the user's
+ * presence no longer reaches it (unavailable is sent at blocking, current presence at unblocking).
+ */
+@IqRoute(namespace = Blocking.NS)
+@DiscoFeature(feature = Blocking.NS)
+@Component(service = {IqHandler.class, StanzaHook.class}, property = StanzaHook.POINT + "=" + StanzaHook.INBOUND)
+public final class Blocking implements IqHandler, StanzaHook {
+    static final String NS = "urn:xmpp:blocking";
+    static final String ERRORS = "urn:xmpp:blocking:errors";
+    static final String INTERESTED = "strata.blocking.interested";
+    private static final String STORE = "blocklist";
+    private static final int CACHE_LIMIT = 100_000;
+
+    private final KeyValueStore store;
+    private final ServerInfo server;
+    private final Map<Jid, List<Jid>> cache = new ConcurrentHashMap<>();
+    private final AtomicLong pushIds = new AtomicLong();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Router router;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SessionRegistry sessions;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile Rosters rosters;
+
+    @Activate
+    public Blocking(@Reference KeyValueStore store, @Reference ServerInfo server) {
+        this.store = store;
+        this.server = server;
+    }
+
+    // --- the blocklist IQs ----------------------------------------------------------------------
+
+    @Override
+    public Element handle(Iq iq, Session from) throws StanzaException {
+        Jid user = from.jid().bare();
+        if (iq.element().attribute("to") != null && !iq.to().equals(user)) {
+            throw new StanzaException(StanzaError.FORBIDDEN, "A blocklist belongs to its own account");
+        }
+        Element p = iq.payload();
+        if (iq.type() == Iq.Type.GET) {
+            if (!p.name().equals("blocklist")) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <blocklist xmlns='" + NS + "'/>");
+            from.attribute(INTERESTED, Boolean.TRUE);
+            Element.Builder list = Element.builder("blocklist", NS);
+            for (Jid j : blocklist(user)) list.child(item(j));
+            return list.build();
+        }
+        List<Jid> jids = new ArrayList<>();
+        for (Element item : p.elements().filter(e -> e.is("item", NS)).toList()) {
+            try {
+                jids.add(Jid.of(item.attribute("jid") == null ? "" : item.attribute("jid")));
+            } catch (InvalidJidException e) {
+                throw new StanzaException(StanzaError.JID_MALFORMED, "Not a valid JID: '" + item.attribute("jid") + "'");
+            }
+        }
+        switch (p.name()) {
+            case "block" -> {
+                if (jids.isEmpty()) throw new StanzaException(StanzaError.BAD_REQUEST, "<block/> needs at least one <item/> (XEP-0191 §3.3)");
+                block(user, jids);
+            }
+            case "unblock" -> unblock(user, jids);
+            default -> throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <block/> or <unblock/> in " + NS);
+        }
+        return null;
+    }
+
+    private static Element item(Jid j) {
+        return Element.builder("item", NS).attribute("jid", j.toString()).build();
+    }
+
+    List<Jid> blocklist(Jid user) {
+        List<Jid> cached = cache.get(user);
+        if (cached != null) return cached;
+        List<Jid> list = store.keys(user, STORE).stream().map(Jid::tryParse).flatMap(java.util.Optional::stream).toList();
+        if (cache.size() >= CACHE_LIMIT) cache.clear();
+        cache.put(user, list);
+        return list;
+    }
+
+    private void block(Jid user, List<Jid> jids) {
+        Set<Jid> added = new LinkedHashSet<>(jids);
+        added.removeAll(blocklist(user));
+        for (Jid j : added) { // §3.3: the contact stops seeing the user
+            for (Session s : sessions(user)) {
+                if (Presence.isAvailable(s)) deliver(Element.builder("presence", Iq.CLIENT_NS).attribute("type", "unavailable")
+                        .attribute("from", s.jid().toString()).attribute("to", j.toString()).build(), s);
+            }
+        }
+        for (Jid j : added) store.put(user, STORE, j.toString(), item(j));
+        cache.remove(user);
+        push(user, Element.builder("block", NS).children(jids.stream().map(Blocking::item).toList()).build());
+    }
+
+    private void unblock(Jid user, List<Jid> jids) {
+        List<Jid> removed = new ArrayList<>();
+        for (Jid j : jids.isEmpty() ? blocklist(user) : jids) if (store.delete(user, STORE, j.toString())) removed.add(j);
+        cache.remove(user);
+        push(user, Element.builder("unblock", NS).children(jids.stream().map(Blocking::item).toList()).build());
+        Rosters r = rosters;
+        for (Jid j : removed) { // §3.4: subscribed contacts see the user again
+            boolean subscribed = r != null && j.local() != null && r.item(user, j).map(i -> i.subscription().from()).orElse(false);
+            if (!subscribed) continue;
+            for (Session s : sessions(user)) {
+                Presence.of(s).ifPresent(p -> deliver(p.toBuilder().attribute("from", s.jid().toString()).attribute("to", j.toString()).build(), s));
+            }
+        }
+    }
+
+    private void deliver(Element stanza, Session from) {
+        Router r = router;
+        Jid to = Jid.of(stanza.attribute("to"));
+        if (r != null && to.local() != null && server.hosts(to.domain())) r.deliver(stanza, from);
+    }
+
+    /** §3.3, §3.4: a push of the change to every resource that retrieved the blocklist. */
+    private List<Session> sessions(Jid user) {
+        SessionRegistry r = sessions;
+        return r == null ? List.of() : r.sessions(user);
+    }
+
+    private void push(Jid user, Element change) {
+        for (Session s : sessions(user)) {
+            if (s.attribute(INTERESTED) == null) continue;
+            s.send(Element.builder("iq", Iq.CLIENT_NS).attribute("type", "set").attribute("id", "block" + pushIds.incrementAndGet())
+                    .attribute("to", s.jid().toString()).child(change).build());
+        }
+    }
+
+    // --- enforcement ----------------------------------------------------------------------------
+
+    /** XEP-0016 §2.1 matching: full JID, bare JID, domain/resource, or the whole domain. */
+    static boolean matches(Jid item, Jid address) {
+        if (item.local() != null) return item.isBare() ? address.bare().equals(item) : address.equals(item);
+        if (!item.domain().equals(address.domain())) return false;
+        return item.resource() == null || (address.local() == null && item.resource().equals(address.resource()));
+    }
+
+    boolean blocks(Jid user, Jid address) {
+        for (Jid item : blocklist(user)) if (matches(item, address)) return true;
+        return false;
+    }
+
+    /**
+     * The inbound hook: every stanza between local accounts passes it on delivery, whether the
+     * client sent it or the server generated it on a client's behalf (presence broadcasts, probe
+     * answers). With federation, stanzas to other servers will need the outbound point too.
+     */
+    @Override
+    public boolean handle(Element stanza, Session session) {
+        Jid from = Jid.tryParse(stanza.attribute("from")).orElse(null);
+        Jid to = stanza.attribute("to") == null ? null : Jid.tryParse(stanza.attribute("to")).orElse(null);
+        if (from == null || to == null || to.bare().equals(from.bare())) return false;
+        String type = stanza.attribute("type");
+        boolean request = !"error".equals(type) && !"result".equals(type);
+        boolean presence = stanza.name().equals("presence");
+        if (local(from) && blocks(from.bare(), to)) { // §3.5: the sender blocked the recipient
+            if (request && !presence) session.send(blockedError(stanza));
+            return true;
+        }
+        if (local(to) && blocks(to.bare(), from)) { // §3.4: the recipient blocked the sender
+            if (request && !presence) session.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(stanza, null, false));
+            return true;
+        }
+        return false;
+    }
+
+    private boolean local(Jid jid) {
+        return jid.local() != null && server.hosts(jid.domain());
+    }
+
+    private static Element blockedError(Element stanza) {
+        Element error = StanzaError.NOT_ACCEPTABLE.toElement("You have blocked this address (XEP-0191)").toBuilder()
+                .child(Element.of("blocked", ERRORS)).build();
+        Element.Builder b = Element.builder(stanza.name(), Iq.CLIENT_NS).attribute("type", "error");
+        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
+        b.attribute("from", stanza.attribute("to")).attribute("to", stanza.attribute("from"));
+        return b.child(error).build();
+    }
+}

@@ -1,0 +1,274 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+import org.jivesoftware.smack.StanzaCollector;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.Stanza;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.RosterEntry;
+import org.jivesoftware.smack.roster.packet.RosterPacket.ItemType;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.blocking.BlockingCommandManager;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
+import org.jivesoftware.smackx.iqregister.AccountManager;
+import org.jxmpp.jid.BareJid;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.Jid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Localpart;
+import org.jxmpp.jid.parts.Resourcepart;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.TestMethodOrder;
+
+/**
+ * The IM core with Smack, as two people use it: register in band, subscribe to each other, see each
+ * other's presence, messages to the bare JID (highest priority wins) and to a full JID, a message
+ * to someone offline arriving with its delay stamp, blocking. The tests run in order on one server.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class ImIT {
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private StrataServer server;
+    private EntityBareJid alice;
+    private EntityBareJid bob;
+
+    @BeforeAll
+    void start() throws Exception {
+        Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
+        Path home = StrataServer.freshHome("im-it");
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+        alice = JidCreate.entityBareFrom("alice@localhost");
+        bob = JidCreate.entityBareFrom("bob@localhost");
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    private XMPPTCPConnection login(String user, String resource) throws Exception {
+        return Clients.smack(server, user, user + "-Pw-1", resource);
+    }
+
+    private static Message chat(Jid to, String body) {
+        return StanzaBuilder.buildMessage().to(to).ofType(Message.Type.chat).setBody(body).build();
+    }
+
+    private static StanzaCollector bodies(XMPPTCPConnection c) {
+        return c.createStanzaCollector(new AndFilter(StanzaTypeFilter.MESSAGE, MessageWithBodiesFilter.INSTANCE));
+    }
+
+    @Test
+    @Order(1)
+    void twoUsersRegisterInBandSubscribeAndSeeEachOthersPresence() throws Exception {
+        for (String user : List.of("alice", "bob")) {
+            XMPPTCPConnection c = Clients.smack(server);
+            AccountManager.getInstance(c).createAccount(Localpart.from(user), user + "-Pw-1");
+            c.disconnect();
+        }
+        XMPPTCPConnection a = login("alice", "home");
+        XMPPTCPConnection b = login("bob", "phone");
+        try {
+            Roster ra = Roster.getInstanceFor(a);
+            Roster rb = Roster.getInstanceFor(b);
+            ra.reloadAndWait();
+            rb.reloadAndWait();
+            ra.createItemAndRequestSubscription(bob, "Bob", null); // bob's Smack accepts (accept_all)
+            StrataServer.await(WAIT, "alice subscribed to bob", () -> type(ra, bob) == ItemType.to);
+            StrataServer.await(WAIT, "bob's roster shows alice as 'from'", () -> type(rb, alice) == ItemType.from);
+            rb.createItemAndRequestSubscription(alice, "Alice", null);
+            StrataServer.await(WAIT, "both ways for alice", () -> type(ra, bob) == ItemType.both);
+            StrataServer.await(WAIT, "both ways for bob", () -> type(rb, alice) == ItemType.both);
+            StrataServer.await(WAIT, "alice sees bob available", () -> ra.getPresence(bob).isAvailable());
+            StrataServer.await(WAIT, "bob sees alice available", () -> rb.getPresence(alice).isAvailable());
+
+            b.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setMode(Presence.Mode.away).setStatus("at lunch").build());
+            StrataServer.await(WAIT, "alice sees bob's new status", () -> "at lunch".equals(ra.getPresence(bob).getStatus()));
+
+            // a later login gets its contacts' presence at once (probes)
+            XMPPTCPConnection a2 = login("alice", "tablet");
+            try {
+                Roster r2 = Roster.getInstanceFor(a2);
+                StrataServer.await(WAIT, "the new resource learns bob's presence", () -> r2.getPresence(bob).isAvailable());
+                StrataServer.await(WAIT, "bob sees alice's second resource", () -> rb.getAvailablePresences(alice).size() == 2);
+            } finally {
+                a2.disconnect();
+            }
+            StrataServer.await(WAIT, "bob sees alice's second resource go", () -> rb.getAvailablePresences(alice).size() == 1);
+        } finally {
+            a.disconnect();
+            b.disconnect();
+        }
+    }
+
+    private int priority(XMPPTCPConnection watcher, String bobsResource) {
+        try {
+            Presence p = Roster.getInstanceFor(watcher).getPresenceResource(JidCreate.fullFrom(bob, Resourcepart.from(bobsResource)));
+            return p.isAvailable() ? p.getPriority() : Integer.MIN_VALUE;
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static ItemType type(Roster r, BareJid jid) {
+        RosterEntry e = r.getEntry(jid);
+        return e == null ? null : e.getType();
+    }
+
+    @Test
+    @Order(2)
+    void bareJidMessagesGoToTheHighestPriorityAndFullJidMessagesExactlyThere() throws Exception {
+        XMPPTCPConnection a = login("alice", "home");
+        XMPPTCPConnection phone = login("bob", "phone");
+        XMPPTCPConnection laptop = login("bob", "laptop");
+        try {
+            laptop.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setPriority(10).build());
+            phone.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setPriority(1).build());
+            StrataServer.await(WAIT, "alice sees bob's laptop at priority 10", () -> priority(a, "laptop") == 10);
+            StrataServer.await(WAIT, "alice sees bob's phone at priority 1", () -> priority(a, "phone") == 1);
+            try (StanzaCollector onPhone = bodies(phone); StanzaCollector onLaptop = bodies(laptop)) {
+                a.sendStanza(chat(bob, "to the bare JID"));
+                Message got = onLaptop.nextResult(WAIT.toMillis());
+                assertThat((Object) got).as("the laptop (priority 10) gets it").isNotNull();
+                assertThat(got.getBody()).isEqualTo("to the bare JID");
+                a.sendStanza(chat(JidCreate.fullFrom(bob, Resourcepart.from("phone")), "to the phone"));
+                Message direct = onPhone.nextResult(WAIT.toMillis());
+                assertThat((Object) direct).isNotNull();
+                assertThat(direct.getBody()).isEqualTo("to the phone");
+                assertThat((Object) onPhone.pollResult()).as("the phone got only its own").isNull();
+                assertThat((Object) onLaptop.pollResult()).as("the laptop did not get the phone's").isNull();
+            }
+            // equal priority: both get it
+            phone.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setPriority(10).build());
+            StrataServer.await(WAIT, "phone at 10", () -> priority(a, "phone") == 10);
+            try (StanzaCollector onPhone = bodies(phone); StanzaCollector onLaptop = bodies(laptop)) {
+                a.sendStanza(chat(bob, "to both"));
+                assertThat((Object) onPhone.nextResult(WAIT.toMillis())).isNotNull();
+                assertThat((Object) onLaptop.nextResult(WAIT.toMillis())).isNotNull();
+            }
+        } finally {
+            a.disconnect();
+            phone.disconnect();
+            laptop.disconnect();
+        }
+    }
+
+    @Test
+    @Order(3)
+    void aMessageToSomeoneOfflineArrivesWithADelayStampAtTheNextLogin() throws Exception {
+        XMPPTCPConnection a = login("alice", "home");
+        Instant sent;
+        try {
+            StrataServer.await(WAIT, "bob is offline for alice", () -> !Roster.getInstanceFor(a).getPresence(bob).isAvailable());
+            sent = Instant.now();
+            try (StanzaCollector errors = a.createStanzaCollector(StanzaTypeFilter.MESSAGE)) {
+                a.sendStanza(chat(bob, "while you were away"));
+                Stanza error = errors.nextResult(1000);
+                assertThat((Object) error).as("no bounce: it is stored").isNull();
+            }
+        } finally {
+            a.disconnect();
+        }
+        XMPPTCPConnection b = Clients.smack(server);
+        try (StanzaCollector inbox = bodies(b)) {
+            b.login("bob", "bob-Pw-1", Resourcepart.from("phone"));
+            Message m = inbox.nextResult(WAIT.toMillis());
+            assertThat((Object) m).as("the offline message").isNotNull();
+            assertThat(m.getBody()).isEqualTo("while you were away");
+            assertThat(m.getFrom().asBareJid().toString()).isEqualTo("alice@localhost");
+            DelayInformation delay = DelayInformation.from(m);
+            assertThat(delay).as("XEP-0203 delay").isNotNull();
+            assertThat(delay.getStamp().toInstant()).isBetween(sent.minusSeconds(2), Instant.now());
+            assertThat(delay.getFrom()).isEqualTo("localhost");
+        } finally {
+            b.disconnect();
+        }
+        XMPPTCPConnection again = Clients.smack(server);
+        try (StanzaCollector inbox = bodies(again)) {
+            again.login("bob", "bob-Pw-1", Resourcepart.from("phone"));
+            assertThat((Object) inbox.nextResult(1500)).as("delivered once, then forgotten").isNull();
+        } finally {
+            again.disconnect();
+        }
+    }
+
+    @Test
+    @Order(4)
+    void blockingOneUserStopsHisMessagesAndPresence() throws Exception {
+        XMPPTCPConnection a = login("alice", "home");
+        XMPPTCPConnection b = login("bob", "phone");
+        try {
+            Roster ra = Roster.getInstanceFor(a);
+            StrataServer.await(WAIT, "alice sees bob", () -> ra.getPresence(bob).isAvailable());
+            BlockingCommandManager.getInstanceFor(b).blockContacts(List.of(alice));
+            assertThat(BlockingCommandManager.getInstanceFor(b).getBlockList()).containsExactly(alice);
+            StrataServer.await(WAIT, "alice no longer sees bob", () -> !ra.getPresence(bob).isAvailable());
+            try (StanzaCollector inbox = bodies(b); StanzaCollector back = a.createStanzaCollector(StanzaTypeFilter.MESSAGE);
+                    StanzaCollector bobsErrors = b.createStanzaCollector(StanzaTypeFilter.MESSAGE)) {
+                a.sendStanza(chat(bob, "can you hear me?"));
+                Message bounce = back.nextResult(WAIT.toMillis());
+                assertThat((Object) bounce).as("alice is told").isNotNull();
+                assertThat(bounce.getError().getCondition()).isEqualTo(StanzaError.Condition.service_unavailable);
+                assertThat((Object) inbox.nextResult(1000)).as("bob gets nothing").isNull();
+                b.sendStanza(chat(alice, "and you?"));
+                Message refused = bobsErrors.nextResult(WAIT.toMillis());
+                assertThat((Object) refused).as("XEP-0191 §3.5: bob cannot write to whom he blocked").isNotNull();
+                assertThat(refused.getError().getCondition()).isEqualTo(StanzaError.Condition.not_acceptable);
+                assertThat((Object) refused.getError().getExtension("blocked", "urn:xmpp:blocking:errors")).isNotNull();
+            }
+            // bob's presence changes do not reach alice
+            b.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setStatus("hidden").build());
+            Thread.sleep(500);
+            assertThat(ra.getPresence(bob).isAvailable()).isFalse();
+
+            BlockingCommandManager.getInstanceFor(b).unblockAll();
+            StrataServer.await(WAIT, "alice sees bob again", () -> ra.getPresence(bob).isAvailable());
+            try (StanzaCollector inbox = bodies(b)) {
+                a.sendStanza(chat(bob, "better now?"));
+                Message m = inbox.nextResult(WAIT.toMillis());
+                assertThat((Object) m).isNotNull();
+                assertThat(m.getBody()).isEqualTo("better now?");
+            }
+        } finally {
+            a.disconnect();
+            b.disconnect();
+        }
+    }
+
+    @Test
+    @Order(5)
+    void unsubscribingEndsThePresenceFlow() throws Exception {
+        XMPPTCPConnection a = login("alice", "home");
+        XMPPTCPConnection b = login("bob", "phone");
+        try {
+            Roster ra = Roster.getInstanceFor(a);
+            Roster rb = Roster.getInstanceFor(b);
+            StrataServer.await(WAIT, "alice sees bob", () -> ra.getPresence(bob).isAvailable());
+            ra.removeEntry(ra.getEntry(bob)); // RFC 6121 §2.5.2: unsubscribe and unsubscribed on alice's behalf
+            StrataServer.await(WAIT, "bob's item for alice loses both directions", () -> type(rb, alice) == ItemType.none);
+            StrataServer.await(WAIT, "bob no longer sees alice", () -> !rb.getPresence(alice).isAvailable());
+        } finally {
+            a.disconnect();
+            b.disconnect();
+        }
+    }
+}
