@@ -1,6 +1,7 @@
 package dev.strata.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 
 import org.jivesoftware.smack.StanzaCollector;
+import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.filter.AndFilter;
 import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
@@ -22,6 +24,9 @@ import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.roster.packet.RosterPacket.ItemType;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.blocking.BlockingCommandManager;
+import org.jivesoftware.smackx.commands.AdHocCommandManager;
+import org.jivesoftware.smackx.commands.RemoteCommand;
+import org.jivesoftware.smackx.xdata.form.FillableForm;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.iqregister.AccountManager;
 import org.jxmpp.jid.BareJid;
@@ -55,7 +60,8 @@ class ImIT {
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         Path home = StrataServer.freshHome("im-it");
-        server = StrataServer.start(home, home.resolve("data"), Map.of());
+        assertThat(StrataServer.register(home, home.resolve("data"), "admin", "localhost", "admin-Pw-1").exit()).isZero();
+        server = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_ADMIN_JID", "admin@localhost"));
         alice = JidCreate.entityBareFrom("alice@localhost");
         bob = JidCreate.entityBareFrom("bob@localhost");
     }
@@ -269,6 +275,69 @@ class ImIT {
         } finally {
             a.disconnect();
             b.disconnect();
+        }
+    }
+
+    @Test
+    @Order(6)
+    void serviceAdministrationAddsUsersThatCanLogInAndOnlyForAdmins() throws Exception {
+        XMPPTCPConnection admin = login("admin", "console");
+        try {
+            var domain = JidCreate.domainBareFrom("localhost");
+            AdHocCommandManager commands = AdHocCommandManager.getAddHocCommandsManager(admin);
+            assertThat(commands.discoverCommands(domain).getItems()).extracting(i -> i.getNode()).contains(
+                    "http://jabber.org/protocol/admin#add-user", "http://jabber.org/protocol/admin#delete-user",
+                    "http://jabber.org/protocol/admin#change-user-password", "http://jabber.org/protocol/admin#get-online-users-list",
+                    "http://jabber.org/protocol/admin#announce");
+
+            RemoteCommand add = commands.getRemoteCommand(domain, "http://jabber.org/protocol/admin#add-user");
+            add.execute();
+            FillableForm form = add.getForm() == null ? null : new FillableForm(add.getForm());
+            assertThat((Object) form).isNotNull();
+            form.setAnswer("accountjid", "carol@localhost");
+            form.setAnswer("password", "carol-Pw-1");
+            form.setAnswer("password-verify", "carol-Pw-1");
+            add.complete(form);
+            assertThat(add.isCompleted()).isTrue();
+            XMPPTCPConnection carol = login("carol", "fresh");
+            assertThat(carol.isAuthenticated()).as("the new account logs in").isTrue();
+
+            try (StanzaCollector inbox = carol.createStanzaCollector(StanzaTypeFilter.MESSAGE)) {
+                RemoteCommand online = commands.getRemoteCommand(domain, "http://jabber.org/protocol/admin#get-online-users-list");
+                online.execute();
+                FillableForm f = new FillableForm(online.getForm());
+                f.setAnswer("max_items", "none");
+                online.complete(f);
+                assertThat(online.getForm().getField("onlineuserjids").getValues()).extracting(Object::toString)
+                        .contains("admin@localhost", "carol@localhost");
+
+                RemoteCommand announce = commands.getRemoteCommand(domain, "http://jabber.org/protocol/admin#announce");
+                announce.execute();
+                FillableForm a = new FillableForm(announce.getForm());
+                a.setAnswer("subject", "Maintenance");
+                a.setAnswer("announcement", "Back in five minutes");
+                announce.complete(a);
+                Message m = inbox.nextResult(WAIT.toMillis());
+                assertThat((Object) m).isNotNull();
+                assertThat(m.getBody()).isEqualTo("Back in five minutes");
+            } finally {
+                carol.disconnect();
+            }
+
+            // a user who is not an admin sees no commands and may not run one
+            XMPPTCPConnection alice = login("alice", "home");
+            try {
+                AdHocCommandManager mine = AdHocCommandManager.getAddHocCommandsManager(alice);
+                assertThat(mine.discoverCommands(domain).getItems()).isEmpty();
+                RemoteCommand forbidden = mine.getRemoteCommand(domain, "http://jabber.org/protocol/admin#add-user");
+                assertThatThrownBy(forbidden::execute).isInstanceOf(XMPPException.XMPPErrorException.class)
+                        .satisfies(e -> assertThat(((XMPPException.XMPPErrorException) e).getStanzaError().getCondition())
+                                .isEqualTo(StanzaError.Condition.forbidden));
+            } finally {
+                alice.disconnect();
+            }
+        } finally {
+            admin.disconnect();
         }
     }
 }

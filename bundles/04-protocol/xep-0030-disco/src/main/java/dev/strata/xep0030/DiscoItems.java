@@ -1,8 +1,18 @@
 package dev.strata.xep0030;
 
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.DiscoItemsProvider;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
@@ -11,18 +21,43 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
-/** XEP-0030 disco#items of the server: no items yet (components and MUC services will list themselves). */
+/**
+ * XEP-0030 disco#items of the server: what the registered {@link DiscoItemsProvider}s list, at the
+ * top level or under their node (XEP-0050 commands); {@code item-not-found} for a node nobody lists.
+ */
 @IqRoute(namespace = DiscoItems.ITEMS, type = "get")
 @DiscoFeature(feature = DiscoItems.ITEMS)
 @Component(service = IqHandler.class)
 public final class DiscoItems implements IqHandler {
     static final String ITEMS = "http://jabber.org/protocol/disco#items";
 
+    private record Provider(DiscoItemsProvider provider, String node) {
+    }
+
+    private final List<Provider> providers = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addProvider(DiscoItemsProvider p, Map<String, Object> props) {
+        providers.add(new Provider(p, (String) props.get(DiscoItemsProvider.NODE)));
+    }
+
+    void removeProvider(DiscoItemsProvider p) {
+        providers.removeIf(x -> x.provider() == p);
+    }
+
     @Override
     public Element handle(Iq iq, Session from) throws StanzaException {
-        if (iq.payload().attribute("node") != null) {
-            throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + iq.payload().attribute("node"));
+        String node = iq.payload().attribute("node");
+        Element.Builder query = Element.builder("query", ITEMS);
+        if (node != null) query.attribute("node", node);
+        if (iq.to().local() != null) return query.build(); // an account lists no items here (PEP comes later)
+        boolean known = node == null;
+        for (Provider p : providers) {
+            if (!Objects.equals(p.node(), node)) continue;
+            known = true;
+            query.children(p.provider().items(from));
         }
-        return Element.of("query", ITEMS);
+        if (!known) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+        return query.build();
     }
 }

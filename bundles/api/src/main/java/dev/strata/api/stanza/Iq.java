@@ -64,7 +64,14 @@ public record Iq(Element element, String id, Type type, Jid from, Jid to, Elemen
 
     /** The error reply for a handler's exception, with the payload unless it asked otherwise. */
     public Element error(StanzaException e) {
-        return error(e.error(), e.getMessage(), e.echoPayload());
+        Element reply = error(e.error(), e.getMessage(), e.echoPayload());
+        if (e.specific() == null) return reply;
+        Element.Builder b = Element.builder("iq", CLIENT_NS);
+        reply.attributes().forEach(a -> b.attribute(a.namespace(), a.name(), a.value()));
+        for (Element child : reply.elements().toList()) {
+            b.child(child.is("error", CLIENT_NS) ? child.toBuilder().child(e.specific()).build() : child);
+        }
+        return b.build();
     }
 
     /** An error reply, with or without the original payload. */

@@ -4,7 +4,7 @@
  * that turns bytes, fed in any chunks, into stream events and top-level elements.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.strata.api.xml;
 
 import org.osgi.annotation.bundle.Export;
