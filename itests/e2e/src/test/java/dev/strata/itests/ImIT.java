@@ -8,7 +8,9 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 
+import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.StanzaCollector;
 import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.filter.AndFilter;
@@ -42,6 +44,9 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
 
 /**
  * The IM core with Smack, as two people use it: register in band, subscribe to each other, see each
@@ -338,6 +343,85 @@ class ImIT {
             }
         } finally {
             admin.disconnect();
+        }
+    }
+
+    @Test
+    @Order(7)
+    void slixmppUsersSubscribeChatGoOfflineBlockAndStoreTheirData() {
+        for (String user : List.of("anna", "bert")) {
+            assertThat(server.ssh("user:add " + user + "@localhost " + user + "-Pw-1").exit()).isZero();
+        }
+        StrataServer.Result r = StrataServer.run(List.of("/usr/bin/python3", Path.of("src/test/python/slix_im.py").toAbsolutePath().toString(),
+                Integer.toString(server.c2sPort), "-Pw-1", "anna", "bert"), Map.of(), Duration.ofSeconds(120));
+        assertThat(r.out()).as("%s", r).contains(
+                "SUBSCRIBED both", "PRESENCE seen both ways",
+                "BARE-ON-LAPTOP to the bare JID", "FULL-ON phone to the phone", "LAPTOP-EXTRA 0",
+                "OFFLINE while you were away delay 20", "from localhost",
+                "BLOCKLIST anna@localhost", "BLOCKED-ERROR service-unavailable", "BOB-INBOX 0", "UNBLOCKED",
+                "VCARD Alice Liddell", "PRIVATE dark mode", "DONE");
+    }
+
+    /** Each IM module unloaded while clients are connected: its namespace answers service-unavailable, nobody is dropped, and it comes back. */
+    @Test
+    @Order(8)
+    void unloadingAnyImModuleDisconnectsNobodyAndItsNamespaceAnswersServiceUnavailable() throws Exception {
+        XMPPTCPConnection a = login("alice", "home");
+        XMPPTCPConnection b = login("bob", "phone");
+        AtomicInteger dropped = new AtomicInteger();
+        for (XMPPTCPConnection c : List.of(a, b)) {
+            c.addConnectionListener(new ConnectionListener() {
+                @Override
+                public void connectionClosedOnError(Exception e) {
+                    dropped.incrementAndGet();
+                }
+            });
+        }
+        Map<String, String> probes = new java.util.LinkedHashMap<>();
+        probes.put("rfc-6121-roster", "<iq type='get' id='p'><query xmlns='jabber:iq:roster'/></iq>");
+        probes.put("xep-0191-blocking", "<iq type='get' id='p'><blocklist xmlns='urn:xmpp:blocking'/></iq>");
+        probes.put("xep-0054-vcard", "<iq type='get' id='p' to='alice@localhost'><vCard xmlns='vcard-temp'/></iq>");
+        probes.put("xep-0049-private", "<iq type='get' id='p'><query xmlns='jabber:iq:private'><x xmlns='urn:example'/></query></iq>");
+        probes.put("xep-0012-last", "<iq type='get' id='p' to='localhost'><query xmlns='jabber:iq:last'/></iq>");
+        probes.put("xep-0092-version", "<iq type='get' id='p' to='localhost'><query xmlns='jabber:iq:version'/></iq>");
+        probes.put("xep-0202-time", "<iq type='get' id='p' to='localhost'><time xmlns='urn:xmpp:time'/></iq>");
+        probes.put("xep-0050-commands", "<iq type='set' id='p' to='localhost'><command xmlns='http://jabber.org/protocol/commands' node='x' action='execute'/></iq>");
+        probes.put("xep-0077-register", "<iq type='get' id='p'><query xmlns='jabber:iq:register'/></iq>");
+        probes.put("xep-0030-disco", "<iq type='get' id='p' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
+        try (var raw = RawXmppClient.login(server.c2sPort, false, "alice", "alice-Pw-1", ScramHash.SHA_256, null)) {
+            for (var probe : probes.entrySet()) {
+                String module = probe.getKey();
+                assertThat(Clients.exchange(raw, probe.getValue())).as("%s loaded", module).doesNotContain("service-unavailable");
+                assertThat(server.ssh("module:unload " + module).exit()).as("unload %s", module).isZero();
+                assertThat(Clients.exchange(raw, probe.getValue())).as("%s unloaded", module).contains("<service-unavailable ");
+                assertThat(server.ssh("module:load " + module).exit()).as("load %s", module).isZero();
+                String again = StrataServer.awaitValue(WAIT, module + " answering again", () -> {
+                    try {
+                        return Clients.exchange(raw, probe.getValue());
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                }, x -> !x.contains("service-unavailable"));
+                assertThat(again).isNotEmpty();
+            }
+            // modules without a namespace of their own: presence, offline storage, administration
+            for (String module : List.of("rfc-6121-presence", "xep-0160-offline", "xep-0133-admin")) {
+                assertThat(server.ssh("module:unload " + module).exit()).as("unload %s", module).isZero();
+                try (StanzaCollector inbox = bodies(b)) {
+                    a.sendStanza(chat(JidCreate.fullFrom(bob, Resourcepart.from("phone")), "still here without " + module));
+                    assertThat((Object) inbox.nextResult(WAIT.toMillis())).as("messages flow without %s", module).isNotNull();
+                }
+                assertThat(server.ssh("module:load " + module).exit()).as("load %s", module).isZero();
+            }
+        }
+        assertThat(dropped.get()).as("connections dropped").isZero();
+        assertThat(a.isAuthenticated() && b.isAuthenticated()).isTrue();
+        try (StanzaCollector inbox = bodies(b)) {
+            a.sendStanza(chat(bob, "after all that"));
+            assertThat((Object) inbox.nextResult(WAIT.toMillis())).isNotNull();
+        } finally {
+            a.disconnect();
+            b.disconnect();
         }
     }
 }
