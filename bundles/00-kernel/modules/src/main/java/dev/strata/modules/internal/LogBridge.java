@@ -31,12 +31,30 @@ public final class LogBridge implements LogListener {
         reader.removeLogListener(this);
     }
 
+    /**
+     * At startup SCR meets service cycles among whiteboard services (the router binds hooks, a hook
+     * refers to the router) and breaks them by binding the dynamic reference a moment later; it
+     * still logs each one as a warning and a framework error. Those are noise. A cycle through a
+     * static reference (the component then fails to activate) is still reported.
+     */
+    static boolean benignCycle(LogEntry entry) {
+        String m = entry.getMessage() == null ? "" : entry.getMessage();
+        if (m.contains("Could not get service from ref")) return true;
+        Throwable t = entry.getException();
+        String cause = t == null || t.getMessage() == null ? "" : t.getMessage();
+        return m.startsWith("FrameworkEvent ERROR") && (cause.contains("resulted in a cycle") || cause.contains("Service factory returned null"));
+    }
+
     @Override
     public void logged(LogEntry entry) {
         String name = entry.getLoggerName() == null || entry.getLoggerName().isEmpty() || entry.getLoggerName().equals("LogService")
                 ? entry.getBundle().getSymbolicName() : entry.getLoggerName();
         Logger log = LoggerFactory.getLogger(name);
         String message = entry.getBundle().getSymbolicName() + ": " + entry.getMessage();
+        if (benignCycle(entry)) {
+            log.debug(message, entry.getException());
+            return;
+        }
         switch (entry.getLogLevel()) {
             case AUDIT, ERROR -> log.error(message, entry.getException());
             case WARN -> log.warn(message, entry.getException());
