@@ -135,4 +135,23 @@ class EverydayXepsIT {
             assertThat(reserved).contains("<not-acceptable xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/>");
         }
     }
+
+    /** XEP-0115 §6.3: the server's capabilities in its stream features, verifiable against its disco#info for node#ver. */
+    @Test
+    void serverCapabilitiesAreAdvertisedAndVerifiable() throws Exception {
+        XMPPTCPConnection c = login("romeo", "Romeo-pw-1");
+        try {
+            org.jivesoftware.smackx.caps.packet.CapsExtension caps = c.getFeature(
+                    new javax.xml.namespace.QName("http://jabber.org/protocol/caps", "c"));
+            assertThat((Object) caps).as("<c/> in the stream features").isNotNull();
+            assertThat(caps.getHash()).isEqualTo("sha-1");
+            var domain = JidCreate.domainBareFrom("localhost");
+            var info = ServiceDiscoveryManager.getInstanceFor(c).discoverInfo(domain, caps.getNode() + "#" + caps.getVer());
+            assertThat(info.containsFeature("urn:xmpp:ping")).isTrue();
+            assertThat(org.jivesoftware.smackx.caps.EntityCapsManager.verifyDiscoverInfoVersion(caps.getVer(), caps.getHash(), info))
+                    .as("Smack computes the same ver").isTrue();
+        } finally {
+            c.disconnect();
+        }
+    }
 }

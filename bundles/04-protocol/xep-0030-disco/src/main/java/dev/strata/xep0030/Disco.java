@@ -15,7 +15,9 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import dev.strata.api.module.Caps;
 import dev.strata.api.module.DiscoExtension;
+import dev.strata.api.module.ServerDisco;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
@@ -33,8 +35,8 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Disco.INFO, type = "get")
 @DiscoFeature(feature = {Disco.INFO})
-@Component(service = IqHandler.class)
-public final class Disco implements IqHandler {
+@Component(service = {IqHandler.class, ServerDisco.class})
+public final class Disco implements IqHandler, ServerDisco {
     static final String INFO = "http://jabber.org/protocol/disco#info";
 
     private final BundleContext context;
@@ -50,15 +52,24 @@ public final class Disco implements IqHandler {
 
     @Override
     public Element handle(Iq iq, Session from) throws StanzaException {
-        if (iq.payload().attribute("node") != null) {
-            throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + iq.payload().attribute("node"));
-        }
-        Element.Builder query = Element.builder("query", INFO);
+        String node = iq.payload().attribute("node");
         if (iq.to().local() != null) {
+            if (node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+            Element.Builder query = Element.builder("query", INFO);
             query.child(identity("account", "registered", null));
             query.child(feature(INFO));
             return query.build();
         }
+        Element info = info();
+        if (node == null) return info;
+        // XEP-0115 §6.2: the node#ver the server advertises in its stream features
+        if (node.equals(Caps.NODE + "#" + Caps.ver(info))) return info.toBuilder().attribute("node", node).build();
+        throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+    }
+
+    @Override
+    public Element info() {
+        Element.Builder query = Element.builder("query", INFO);
         query.child(identity("server", "im", "Strata"));
         for (String f : features()) query.child(feature(f));
         for (DiscoExtension extension : extensions) query.child(extension.form());
