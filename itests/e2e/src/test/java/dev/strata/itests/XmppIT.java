@@ -33,6 +33,7 @@ import org.jivesoftware.smack.XMPPException;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.caps.EntityCapsManager;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.ping.packet.Ping;
 import org.jxmpp.jid.impl.JidCreate;
@@ -388,13 +389,19 @@ class XmppIT {
             XMPPTCPConnection probe = clients.getFirst();
             var domain = JidCreate.domainBareFrom("localhost");
             assertThat(server.ssh("module:unload xep-0199-ping").exit()).isZero();
-            assertThatThrownBy(() -> probe.sendIqRequestAndWaitForResponse(new Ping(domain)))
-                    .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class,
-                            e -> assertThat(e.getStanzaError().getCondition().toString()).isEqualTo("service-unavailable"));
-            assertThat(ServiceDiscoveryManager.getInstanceFor(probe).discoverInfo(domain).containsFeature("urn:xmpp:ping")).isFalse();
-
-            assertThat(server.ssh("module:load xep-0199-ping").exit()).isZero();
+            try {
+                assertThatThrownBy(() -> probe.sendIqRequestAndWaitForResponse(new Ping(domain)))
+                        .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class,
+                                e -> assertThat(e.getStanzaError().getCondition().toString()).isEqualTo("service-unavailable"));
+                // Smack keeps the server's disco#info under the XEP-0115 caps of its stream features for the
+                // whole stream; a client sees the new set at its next login, or, as here, with a fresh query
+                EntityCapsManager.clearMemoryCache();
+                assertThat(ServiceDiscoveryManager.getInstanceFor(probe).discoverInfo(domain).containsFeature("urn:xmpp:ping")).isFalse();
+            } finally {
+                assertThat(server.ssh("module:load xep-0199-ping").exit()).isZero();
+            }
             for (XMPPTCPConnection c : clients) assertThat((Object) c.sendIqRequestAndWaitForResponse(new Ping(domain))).isNotNull();
+            EntityCapsManager.clearMemoryCache();
             assertThat(ServiceDiscoveryManager.getInstanceFor(probe).discoverInfo(domain).containsFeature("urn:xmpp:ping")).isTrue();
             assertThat(dropped.get()).as("connections closed").isZero();
             assertThat(clients).allMatch(XMPPConnection::isAuthenticated);
