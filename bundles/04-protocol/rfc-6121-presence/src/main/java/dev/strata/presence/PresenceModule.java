@@ -1,5 +1,6 @@
 package dev.strata.presence;
 
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -8,8 +9,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
@@ -39,7 +38,6 @@ import dev.strata.api.xml.Element;
 @Component(service = {StanzaHook.class, StreamFeature.class},
         property = {StanzaHook.POINT + "=" + StanzaHook.PRESENCE, StreamFeature.NAMESPACE + "=" + PresenceModule.PRE_APPROVAL})
 public final class PresenceModule implements StanzaHook, StreamFeature {
-    private static final Logger LOG = LoggerFactory.getLogger(PresenceModule.class);
     static final String PRE_APPROVAL = "urn:xmpp:features:pre-approval";
     static final String CLIENT = "jabber:client";
     /** Session attribute: the full JIDs this session sent directed available presence to (§4.6.2). */
@@ -96,7 +94,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                 if (to != null) probe(from, to.bare(), from.jid());
             }
             case "error" -> {
-                if (to != null) send(p, from);
+                if (to != null) router.deliver(p, from);
             }
             default -> error(p, from, StanzaError.BAD_REQUEST, "Unknown presence type '" + type + "' (RFC 6121 §4.7.1)");
         }
@@ -115,13 +113,6 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
 
     private static Element addressed(Element p, Jid to) {
         return p.toBuilder().attribute("to", to.toString()).build();
-    }
-
-    /** Hands a stanza to a local account; stanzas to other servers are dropped (no federation yet). */
-    private void send(Element stanza, Session from) {
-        Jid to = Jid.of(stanza.attribute("to"));
-        if (to.local() != null && server.hosts(to.domain())) router.deliver(stanza, from);
-        else LOG.debug("Presence from {} to {} not sent: no federation", from.jid(), to);
     }
 
     private boolean local(Jid contact) {
@@ -147,8 +138,9 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
             return;
         }
         from.attribute(Presence.ATTRIBUTE, available ? stamped : null);
-        for (RosterItem item : rosters.items(user)) {
-            if (item.subscription().from()) send(addressed(stamped, item.jid()), from);
+        List<RosterItem> roster = rosters.items(user);
+        for (RosterItem item : roster) {
+            if (item.subscription().from()) router.deliver(addressed(stamped, item.jid()), from);
         }
         for (Session own : sessions.sessions(user)) { // §4.2.2, §4.4.2: the account's own resources, this one included
             if (own == from ? from.isOpen() : Presence.isAvailable(own)) own.send(addressed(stamped, own.jid()));
@@ -160,29 +152,32 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
             }
             return;
         }
-        if (!wasAvailable) initial(stamped, from, user);
+        if (!wasAvailable) initial(stamped, from, user, roster);
     }
 
     /** §4.2: a session's first presence: what it should know now, then the hooks (offline messages). */
-    private void initial(Element stamped, Session from, Jid user) {
+    private void initial(Element stamped, Session from, Jid user, List<RosterItem> roster) {
         for (Session own : sessions.sessions(user)) { // the other resources' presence to the new one
             if (own != from) Presence.of(own).ifPresent(p -> from.send(addressed(p, from.jid())));
         }
-        for (RosterItem item : rosters.items(user)) { // §4.3: probes, answered at once for local contacts
+        for (RosterItem item : roster) { // §4.3: probes, answered at once for local contacts
             if (item.subscription().to()) probe(from, item.jid(), from.jid());
         }
         store.getAll(user, Rosters.PENDING_STORE).values().forEach(from::send); // §3.1.3: pending requests
         router.hook(StanzaHook.PRESENCE_INITIAL, stamped, from);
     }
 
-    /** §4.3.2: a probe of a local contact is answered with its available resources' presence, if subscribed. */
+    /**
+     * §4.3.2: a probe of a local contact is answered with its available resources' presence, if
+     * subscribed. A contact with nobody available has nothing to answer with: no storage is read.
+     */
     private void probe(Session from, Jid contact, Jid replyTo) {
-        if (!local(contact)) return;
-        boolean allowed = rosters.item(contact, from.jid()).map(i -> i.subscription().from()).orElse(false) || contact.equals(from.jid().bare());
+        if (contact.local() == null || !server.hosts(contact.domain())) return;
+        List<Session> available = sessions.sessions(contact).stream().filter(Presence::isAvailable).toList();
+        if (available.isEmpty()) return;
+        boolean allowed = contact.equals(from.jid().bare()) || rosters.item(contact, from.jid()).map(i -> i.subscription().from()).orElse(false);
         if (!allowed) return;
-        for (Session s : sessions.sessions(contact)) {
-            Presence.of(s).ifPresent(p -> router.deliver(p.toBuilder().attribute("from", s.jid().toString()).attribute("to", replyTo.toString()).build(), s));
-        }
+        for (Session s : available) Presence.of(s).ifPresent(p -> router.deliver(addressed(p, replyTo), s)); // 'from' is s's full JID
     }
 
     // --- directed presence (§4.6) ----------------------------------------------------------------
@@ -204,12 +199,12 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         } else if (!available && from.attribute(DIRECTED) != null) {
             directedSet(from).remove(to.toString());
         }
-        send(p, from);
+        router.deliver(p, from);
     }
 
     private void directedUnavailable(Element unavailable, Session from) {
         if (!(from.attribute(DIRECTED) instanceof Set<?> targets)) return;
-        for (Object t : targets) send(addressed(unavailable, Jid.of((String) t)), from);
+        for (Object t : targets) router.deliver(addressed(unavailable, Jid.of((String) t)), from);
         from.attribute(DIRECTED, null);
     }
 
@@ -281,7 +276,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
             return;
         }
         store.put(contact, Rosters.PENDING_STORE, user.toString(), stanza);
-        send(stanza, from);
+        router.deliver(stanza, from);
     }
 
     /** §3.1.6: {@code user} now receives {@code approver}'s presence, if it asked for it. */
@@ -289,7 +284,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         RosterItem item = rosters.item(user, approver).orElse(null);
         if (item == null || !item.ask()) return; // not requested: ignored
         rosters.update(user, approver, it -> it.withState(Subscription.of(true, it.subscription().from()), false, it.approved()));
-        send(stanza, from);
+        router.deliver(stanza, from);
     }
 
     /** §3.3.3: {@code user} no longer wants {@code contact}'s presence. */
@@ -299,7 +294,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         boolean changed = item != null && item.subscription().from();
         if (changed) rosters.update(contact, user, it -> it.withState(Subscription.of(it.subscription().to(), false), it.ask(), it.approved()));
         if (changed || pending) {
-            send(stanza, from);
+            router.deliver(stanza, from);
             if (changed) unavailableTo(contact, user);
         }
     }
@@ -309,19 +304,17 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         RosterItem item = rosters.item(user, canceller).orElse(null);
         if (item == null || !(item.subscription().to() || item.ask())) return;
         rosters.update(user, canceller, it -> it.withState(Subscription.of(false, it.subscription().from()), false, it.approved()));
-        send(stanza, from);
+        router.deliver(stanza, from);
     }
 
     /** The current presence of each available resource of {@code user}, to {@code contact}. */
     private void currentPresence(Jid user, Jid contact) {
-        for (Session s : sessions.sessions(user)) {
-            Presence.of(s).ifPresent(p -> send(p.toBuilder().attribute("from", s.jid().toString()).attribute("to", contact.toString()).build(), s));
-        }
+        for (Session s : sessions.sessions(user)) Presence.of(s).ifPresent(p -> router.deliver(addressed(p, contact), s));
     }
 
     private void unavailableTo(Jid user, Jid contact) {
         for (Session s : sessions.sessions(user)) {
-            if (Presence.isAvailable(s)) send(presence(s.jid(), contact, "unavailable"), s);
+            if (Presence.isAvailable(s)) router.deliver(presence(s.jid(), contact, "unavailable"), s);
         }
     }
 }

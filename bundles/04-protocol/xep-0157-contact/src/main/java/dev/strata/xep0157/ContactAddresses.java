@@ -14,6 +14,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoExtension;
 import dev.strata.api.server.ServerInfo;
+import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /**
@@ -24,7 +25,6 @@ import dev.strata.api.xml.Element;
 @Designate(ocd = ContactAddresses.Config.class)
 public final class ContactAddresses implements DiscoExtension {
     static final String FORM_TYPE = "http://jabber.org/network/serverinfo";
-    private static final String DATA = "jabber:x:data";
 
     @ObjectClassDefinition(id = "strata.xep0157", name = "XEP-0157 Contact Addresses")
     @interface Config {
@@ -66,9 +66,7 @@ public final class ContactAddresses implements DiscoExtension {
         Config c = config;
         List<String> admins = new ArrayList<>(List.of(c.admin()));
         if (admins.isEmpty()) for (Jid j : server.admins()) admins.add("xmpp:" + j);
-        Element.Builder x = Element.builder("x", DATA).attribute("type", "result")
-                .child(Element.builder("field", DATA).attribute("var", "FORM_TYPE").attribute("type", "hidden")
-                        .child(value(FORM_TYPE)).build());
+        Element.Builder x = DataForm.form("result", FORM_TYPE, null);
         field(x, "abuse-addresses", List.of(c.abuse()));
         field(x, "admin-addresses", admins);
         field(x, "feedback-addresses", List.of(c.feedback()));
@@ -79,13 +77,6 @@ public final class ContactAddresses implements DiscoExtension {
     }
 
     private static void field(Element.Builder x, String var, List<String> values) {
-        if (values.isEmpty()) return;
-        Element.Builder f = Element.builder("field", DATA).attribute("var", var).attribute("type", "list-multi");
-        for (String v : values) f.child(value(v.strip()));
-        x.child(f.build());
-    }
-
-    private static Element value(String v) {
-        return Element.builder("value", DATA).text(v).build();
+        if (!values.isEmpty()) x.child(DataForm.field(var, "list-multi", null, false, values.stream().map(String::strip).toList()));
     }
 }

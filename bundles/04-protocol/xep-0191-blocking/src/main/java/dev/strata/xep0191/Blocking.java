@@ -142,15 +142,14 @@ public final class Blocking implements IqHandler, StanzaHook {
             boolean subscribed = r != null && j.local() != null && r.item(user, j).map(i -> i.subscription().from()).orElse(false);
             if (!subscribed) continue;
             for (Session s : sessions(user)) {
-                Presence.of(s).ifPresent(p -> deliver(p.toBuilder().attribute("from", s.jid().toString()).attribute("to", j.toString()).build(), s));
+                Presence.of(s).ifPresent(p -> deliver(p.toBuilder().attribute("to", j.toString()).build(), s)); // 'from' is s's full JID
             }
         }
     }
 
     private void deliver(Element stanza, Session from) {
         Router r = router;
-        Jid to = Jid.of(stanza.attribute("to"));
-        if (r != null && to.local() != null && server.hosts(to.domain())) r.deliver(stanza, from);
+        if (r != null) r.deliver(stanza, from);
     }
 
     /** §3.3, §3.4: a push of the change to every resource that retrieved the blocklist. */
@@ -210,11 +209,6 @@ public final class Blocking implements IqHandler, StanzaHook {
     }
 
     private static Element blockedError(Element stanza) {
-        Element error = StanzaError.NOT_ACCEPTABLE.toElement("You have blocked this address (XEP-0191)").toBuilder()
-                .child(Element.of("blocked", ERRORS)).build();
-        Element.Builder b = Element.builder(stanza.name(), Iq.CLIENT_NS).attribute("type", "error");
-        if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
-        b.attribute("from", stanza.attribute("to")).attribute("to", stanza.attribute("from"));
-        return b.child(error).build();
+        return StanzaError.NOT_ACCEPTABLE.replyTo(stanza, "You have blocked this address (XEP-0191)", false, Element.of("blocked", ERRORS));
     }
 }

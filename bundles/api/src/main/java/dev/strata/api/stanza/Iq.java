@@ -64,22 +64,19 @@ public record Iq(Element element, String id, Type type, Jid from, Jid to, Elemen
 
     /** The error reply for a handler's exception, with the payload unless it asked otherwise. */
     public Element error(StanzaException e) {
-        Element reply = error(e.error(), e.getMessage(), e.echoPayload());
-        if (e.specific() == null) return reply;
-        Element.Builder b = Element.builder("iq", CLIENT_NS);
-        reply.attributes().forEach(a -> b.attribute(a.namespace(), a.name(), a.value()));
-        for (Element child : reply.elements().toList()) {
-            b.child(child.is("error", CLIENT_NS) ? child.toBuilder().child(e.specific()).build() : child);
-        }
-        return b.build();
+        return reply(e.error().toElement(e.getMessage(), e.specific()), e.echoPayload());
     }
 
     /** An error reply, with or without the original payload. */
     public Element error(StanzaError error, String text, boolean echoPayload) {
+        return reply(error.toElement(text), echoPayload);
+    }
+
+    private Element reply(Element error, boolean echoPayload) {
         Element.Builder b = Element.builder("iq", CLIENT_NS).attribute("type", "error").attribute("id", id);
         if (to != null) b.attribute("from", to.toString());
         if (from != null) b.attribute("to", from.toString());
         if (payload != null && echoPayload) b.child(payload);
-        return b.child(error.toElement(text)).build();
+        return b.child(error).build();
     }
 }

@@ -22,6 +22,7 @@ public interface Router {
      * Delivers a stanza with a 'to' and a 'from' to a local account by RFC 6121 §8.5, after the
      * {@code inbound} hooks, without the outbound and presence processing of {@link #route}: for
      * stanzas the server generates on a client's behalf. {@code from} receives any error reply.
+     * A stanza for another server is dropped (no federation yet).
      */
     void deliver(Element stanza, Session from);
 

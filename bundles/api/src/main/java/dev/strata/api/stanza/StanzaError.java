@@ -52,20 +52,31 @@ public enum StanzaError {
      * password), then the error.
      */
     public Element replyTo(Element stanza, String text, boolean echo) {
+        return replyTo(stanza, text, echo, null);
+    }
+
+    /** The error reply with an application-specific condition (RFC 6120 §8.3.4), e.g. XEP-0191's {@code <blocked/>}. */
+    public Element replyTo(Element stanza, String text, boolean echo, Element specific) {
         Element.Builder b = Element.builder(stanza.name(), "jabber:client").attribute("type", "error");
         if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
         if (stanza.attribute("to") != null) b.attribute("from", stanza.attribute("to"));
         if (stanza.attribute("from") != null) b.attribute("to", stanza.attribute("from"));
         if (echo) b.children(stanza.elements().toList());
-        return b.child(toElement(text)).build();
+        return b.child(toElement(text, specific)).build();
     }
 
     /** The {@code <error/>} element, with an optional human-readable text. */
     public Element toElement(String text) {
+        return toElement(text, null);
+    }
+
+    /** The {@code <error/>} element with an optional text and application-specific condition (RFC 6120 §8.3.4). */
+    public Element toElement(String text, Element specific) {
         Element.Builder b = Element.builder("error", "jabber:client").attribute("type", type).child(Element.of(condition(), NS));
         if (text != null && !text.isEmpty()) {
             b.child(Element.builder("text", NS).attribute(Element.XML_NS, "lang", "en").text(text).build());
         }
+        if (specific != null) b.child(specific);
         return b.build();
     }
 }

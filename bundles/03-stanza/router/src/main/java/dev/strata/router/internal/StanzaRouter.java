@@ -93,6 +93,10 @@ public final class StanzaRouter implements Router {
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addHook(StanzaHook hook, Map<String, Object> props) {
+        if (props.get(StanzaHook.POINT) == null) {
+            LOG.warn("StanzaHook {} has no {} property; ignored", hook.getClass().getName(), StanzaHook.POINT);
+            return;
+        }
         for (String point : strings(props.get(StanzaHook.POINT))) {
             List<Hook> list = hooks.computeIfAbsent(point, k -> new CopyOnWriteArrayList<>());
             list.add(new Hook(hook, ranking(props), id(props)));
@@ -194,8 +198,7 @@ public final class StanzaRouter implements Router {
             from.send(iq.error(StanzaError.SERVICE_UNAVAILABLE, "No such account"));
             return;
         }
-        if (to != null && to.local() != null && !to.equals(from.jid().bare())
-                && hook(StanzaHook.INBOUND, stanza.toBuilder().attribute("to", to.toString()).build(), from)) {
+        if (to != null && to.local() != null && !to.equals(from.jid().bare()) && hook(StanzaHook.INBOUND, stanza, from)) {
             return;
         }
         Route route = find(iq.namespace(), type);
@@ -253,8 +256,13 @@ public final class StanzaRouter implements Router {
     public void deliver(Element stanza, Session from) {
         Jid to = Jid.of(stanza.attribute("to"));
         String type = stanza.attribute("type");
-        if (accountMissing(to)) { // §8.5.1
-            if (!stanza.name().equals("presence")) bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "No such account");
+        if (to.local() == null || !hosted(to)) { // what the server sends on a client's behalf to other servers
+            LOG.debug("{} from {} to {} dropped: no federation yet", stanza.name(), from.jid(), to);
+            return;
+        }
+        // §8.5.1; presence skips the lookup: to a missing account it is dropped like to one with nobody available
+        if (!stanza.name().equals("presence") && accountMissing(to)) {
+            bounce(stanza, from, StanzaError.SERVICE_UNAVAILABLE, "No such account");
             return;
         }
         if (hook(StanzaHook.INBOUND, stanza, from)) return;
