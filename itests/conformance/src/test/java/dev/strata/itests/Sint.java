@@ -31,9 +31,6 @@ import org.igniterealtime.smack.inttest.XmppConnectionDescriptor;
 import org.igniterealtime.smack.inttest.XmppConnectionManager;
 import org.igniterealtime.smack.inttest.annotations.SmackIntegrationTest;
 import org.igniterealtime.smack.inttest.annotations.SpecificationReference;
-import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnection;
-import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnectionConfiguration;
-import org.jivesoftware.smack.compression.CompressionModuleDescriptor;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.reflections.Reflections;
@@ -86,7 +83,7 @@ final class Sint {
     }
 
     /**
-     * Points SINT's plain TCP connection kinds at 127.0.0.1:{@code port}, trusting the server's
+     * Points SINT's XMPPTCPConnection kind ({@code tcp}) at 127.0.0.1:{@code port}, trusting the server's
      * certificate through {@code trust}. (SINT's own {@code serviceTlsPin} has no effect in
      * 4.5.0-beta5: Smack initialises the pinned SSLContext again with the default trust managers.)
      */
@@ -97,18 +94,6 @@ final class Sint {
                     .buildWith(XMPPTCPConnection.class, XMPPTCPConnectionConfiguration.class, XMPPTCPConnectionConfiguration.Builder.class)
                     .withNickname("tcp")
                     .applyExtraConfiguration(b -> b.setHostAddress(loopback).setPort(port).setCustomX509TrustManager(trust))
-                    .build());
-            XmppConnectionManager.addConnectionDescriptor(XmppConnectionDescriptor
-                    .buildWith(ModularXmppClientToServerConnection.class, ModularXmppClientToServerConnectionConfiguration.class,
-                            ModularXmppClientToServerConnectionConfiguration.Builder.class)
-                    .withNickname("modular")
-                    .applyExtraConfiguration(b -> b.setHostAddress(loopback).setPort(port).setCustomX509TrustManager(trust))
-                    .build());
-            XmppConnectionManager.addConnectionDescriptor(XmppConnectionDescriptor
-                    .buildWith(ModularXmppClientToServerConnection.class, ModularXmppClientToServerConnectionConfiguration.class,
-                            ModularXmppClientToServerConnectionConfiguration.Builder.class)
-                    .withNickname("modular-nocompress")
-                    .applyExtraConfiguration(b -> b.setHostAddress(loopback).setPort(port).setCustomX509TrustManager(trust).removeModule(CompressionModuleDescriptor.class))
                     .build());
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);

@@ -60,4 +60,13 @@ public interface Connection {
 
     /** Flushes what was written and closes the socket. */
     void close();
+
+    /**
+     * After our closing stream tag: flushes, reads nothing more, and leaves the TCP close to the
+     * peer (RFC 6120 §4.4: once both closing tags are exchanged the peer terminates the
+     * connection), closing it ourselves if the peer has not within a few seconds. Closing at once
+     * would put the TLS close_notify in the same read as our last bytes (some clients drop those)
+     * and, with unread input, reset the connection.
+     */
+    void closeGracefully();
 }

@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLSession;
@@ -42,6 +43,8 @@ import io.netty.handler.timeout.IdleStateEvent;
 final class NettyConnection extends ChannelInboundHandlerAdapter implements Connection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
     private static final int MAX_INFLATED_CHUNK = 1 << 20;
+    /** How long a closed stream waits for the peer to terminate the TCP connection. */
+    private static final long LINGER_MILLIS = 3_000;
 
     private final StreamHandlerFactory factory;
     private final TlsManager tls;
@@ -258,5 +261,14 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void close() {
         channel.eventLoop().execute(() -> channel.flush().close());
+    }
+
+    @Override
+    public void closeGracefully() {
+        channel.eventLoop().execute(() -> {
+            broken = true;
+            channel.flush();
+            channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        });
     }
 }

@@ -111,7 +111,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             LOG.debug("{} closed its stream", this);
             if (!headerSent) sendHeader();
             conn.write("</stream:stream>");
-            conn.close();
+            conn.closeGracefully();
         });
     }
 
@@ -172,7 +172,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
                 + (text == null ? "" : "<text xmlns='" + StreamError.NS + "' xml:lang='en'>" + escape(text) + "</text>")
                 + "</stream:error></stream:stream>");
         open = false;
-        conn.close();
+        conn.closeGracefully();
     }
 
     private void onOpen(XmlEvent.StreamOpen open) {
