@@ -9,12 +9,7 @@ import java.net.InetAddress;
 import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
-import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLContext;
@@ -22,18 +17,14 @@ import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
-import dev.strata.api.auth.Scram;
 import dev.strata.api.auth.ScramHash;
 
 /**
  * A minimal XMPP client over raw TLS sockets for load and for channel-binding checks: STARTTLS
  * or direct TLS, SCRAM (optionally -PLUS with tls-exporter or tls-server-end-point computed on the
- * client's own TLS session), resource binding. The salted password is cached per salt, so PBKDF2
- * runs once, not per login.
+ * client's own TLS session), resource binding; SCRAM through {@link ScramClient}.
  */
 public final class RawXmppClient {
-    private static final SecureRandom RANDOM = new SecureRandom();
-    private static final Map<String, byte[]> SALTED = new ConcurrentHashMap<>();
     /** Accepts any server certificate: benchmarks and protocol tests, never a client people use. */
     public static final X509TrustManager TRUST_ALL_CERTIFICATES = new X509TrustManager() {
         @Override
@@ -49,7 +40,7 @@ public final class RawXmppClient {
             return new X509Certificate[0];
         }
     };
-    private static final SSLContext TRUST_ALL = trustAll();
+    static final SSLContext TRUST_ALL = trustAll();
     private static final String HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
             + "xmlns:stream='http://etherx.jabber.org/streams'>";
 
@@ -91,34 +82,17 @@ public final class RawXmppClient {
         String gs2 = cbType == null ? "n,," : "p=" + cbType + ",,";
         String mechanism = hash.mechanism() + (cbType == null ? "" : "-PLUS");
         if (!features.contains(">" + mechanism + "<")) return new Login(tls, false, features);
-        String clientFirstBare = "n=" + user + ",r=" + Base64.getEncoder().encodeToString(nonce());
-        send(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + mechanism + "'>"
-                + Base64.getEncoder().encodeToString((gs2 + clientFirstBare).getBytes(UTF_8)) + "</auth>");
+        ScramClient scram = new ScramClient(hash, user, password, gs2);
+        send(out, "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + mechanism + "'>" + scram.first() + "</auth>");
         String challenge = read(in, "</challenge>");
         if (!challenge.contains("<challenge")) return new Login(tls, false, challenge);
         String b64 = challenge.substring(challenge.indexOf('>', challenge.indexOf("<challenge")) + 1, challenge.indexOf("</challenge>"));
-        String serverFirst = new String(Base64.getDecoder().decode(b64), UTF_8);
-        Map<String, String> a = new HashMap<>();
-        for (String p : serverFirst.split(",")) a.put(p.substring(0, 1), p.substring(2));
-        byte[] salted = SALTED.computeIfAbsent(hash + a.get("s") + a.get("i") + password, k -> Scram.saltedPassword(hash,
-                Scram.preparePassword(password), Base64.getDecoder().decode(a.get("s")), Integer.parseInt(a.get("i"))));
-        byte[] cbind = gs2.getBytes(UTF_8);
-        if (cbType != null) cbind = concat(cbind, channelBinding(tls, cbType));
-        String withoutProof = "c=" + Base64.getEncoder().encodeToString(cbind) + ",r=" + a.get("r");
-        byte[] authMessage = (clientFirstBare + "," + serverFirst + "," + withoutProof).getBytes(UTF_8);
-        byte[] clientKey = Scram.hmac(hash, salted, "Client Key".getBytes(UTF_8));
-        byte[] signature = Scram.hmac(hash, Scram.digest(hash, clientKey), authMessage);
-        for (int i = 0; i < clientKey.length; i++) clientKey[i] ^= signature[i];
-        send(out, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + Base64.getEncoder().encodeToString(
-                (withoutProof + ",p=" + Base64.getEncoder().encodeToString(clientKey)).getBytes(UTF_8)) + "</response>");
+        byte[] cbind = cbType == null ? new byte[0] : channelBinding(tls, cbType);
+        send(out, "<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(b64, cbind) + "</response>");
         String outcome = read(in, "</success>");
         if (!outcome.contains("<success")) return new Login(tls, false, outcome);
-        String v = new String(Base64.getDecoder().decode(outcome.substring(outcome.indexOf('>', outcome.indexOf("<success")) + 1,
-                outcome.indexOf("</success>"))), UTF_8);
-        byte[] serverKey = Scram.hmac(hash, salted, "Server Key".getBytes(UTF_8));
-        if (!v.equals("v=" + Base64.getEncoder().encodeToString(Scram.hmac(hash, serverKey, authMessage)))) {
-            throw new IllegalStateException("the server's signature is wrong: " + v);
-        }
+        String v = outcome.substring(outcome.indexOf('>', outcome.indexOf("<success")) + 1, outcome.indexOf("</success>"));
+        if (!scram.verify(v)) throw new IllegalStateException("the server's signature is wrong: " + v);
         send(out, HEADER);
         read(in, "</stream:features>");
         send(out, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
@@ -132,19 +106,6 @@ public final class RawXmppClient {
             case "tls-server-end-point" -> MessageDigest.getInstance("SHA-256").digest(tls.getSession().getPeerCertificates()[0].getEncoded());
             default -> "unknown".getBytes(UTF_8);
         };
-    }
-
-    private static byte[] concat(byte[] a, byte[] b) {
-        byte[] c = new byte[a.length + b.length];
-        System.arraycopy(a, 0, c, 0, a.length);
-        System.arraycopy(b, 0, c, a.length, b.length);
-        return c;
-    }
-
-    private static byte[] nonce() {
-        byte[] b = new byte[18];
-        RANDOM.nextBytes(b);
-        return b;
     }
 
     private static void send(OutputStream out, String s) throws IOException {

@@ -1,0 +1,402 @@
+package dev.strata.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.strata.api.auth.ScramHash;
+
+/**
+ * Strata, Prosody and ejabberd side by side, in turn, on this machine, with the same load driver:
+ * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
+ * memory per idle session, W4 startup. Server CPU per operation is read from /proc over the whole
+ * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
+ * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
+ *
+ * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10] [idle=1000,10000]</pre>
+ */
+public final class Compare {
+    private static final String PASSWORD = "bench-Pass-1";
+    private static final long TICK_MS = 10; // /proc/<pid>/stat counts CPU in 100 Hz clock ticks on Linux
+
+    private final Map<String, String> opt;
+    private final int users;
+
+    private Compare(Map<String, String> opt) {
+        this.opt = opt;
+        this.users = Math.max(2 * integer("pairs"), 200);
+    }
+
+    private int integer(String key) {
+        return Integer.parseInt(opt.get(key));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
+                "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md"));
+        Path dist = Path.of(args[0]).toAbsolutePath();
+        for (int i = 1; i < args.length; i++) {
+            String[] kv = args[i].split("=", 2);
+            if (!opt.containsKey(kv[0])) throw new IllegalArgumentException("unknown option " + kv[0] + "; known: " + opt.keySet());
+            opt.put(kv[0], kv[1]);
+        }
+        new Compare(opt).run(dist);
+    }
+
+    /** One server's figures, by row name, as printed. */
+    private final Map<String, Map<String, String>> table = new LinkedHashMap<>();
+    private final Map<String, Map<String, Double>> numbers = new LinkedHashMap<>();
+
+    private void put(String server, String row, String text, double number) {
+        table.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(server, text);
+        numbers.computeIfAbsent(row, r -> new LinkedHashMap<>()).put(server, number);
+        System.out.printf(Locale.ROOT, "  %-55s %s%n", row, text);
+    }
+
+    private void run(Path dist) throws Exception {
+        Path root = Files.createTempDirectory("strata-compare");
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        List<String> servers = List.of(opt.get("servers").split(","));
+        String machine = machine();
+        System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
+        for (String s : servers) {
+            try (Servers.Target t = switch (s) {
+                case "strata" -> new Servers.Strata(root, dist);
+                case "prosody" -> new Servers.Prosody(root);
+                case "ejabberd" -> new Servers.Ejabberd(root);
+                default -> throw new IllegalArgumentException("unknown server " + s);
+            }) {
+                measure(t);
+            } catch (Exception e) {
+                System.out.println(s + " failed: " + e);
+                e.printStackTrace(System.out);
+            }
+        }
+        String report = render(servers, machine);
+        System.out.println(report);
+        Path out = Path.of(opt.get("out"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        Files.writeString(out, report);
+        new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
+    }
+
+    private void measure(Servers.Target t) throws Exception {
+        System.out.println("== " + t.name);
+        t.start();
+        put(t.name, "W4 start to port open, s", fmt(t.portOpenSeconds, 2), t.portOpenSeconds);
+        put(t.name, "W4 start to fully started, s", fmt(t.readySeconds, 2), t.readySeconds);
+        long c0 = System.nanoTime();
+        t.createUsers(users, PASSWORD);
+        System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
+        logins(t, true, ScramHash.SHA_1, 300, null); // warm-up (the JIT, caches), not counted
+        int n = integer("logins");
+        logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");
+        if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, n, "W1 STARTTLS + SCRAM-SHA-256");
+        logins(t, false, ScramHash.SHA_1, n, "W1 plain TCP + SCRAM-SHA-1");
+        messaging(t);
+        idle(t);
+    }
+
+    // --- W1 ---------------------------------------------------------------------------------------
+
+    private void logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
+        int concurrency = integer("concurrency");
+        Semaphore gate = new Semaphore(concurrency);
+        AtomicInteger failures = new AtomicInteger();
+        AtomicInteger seq = new AtomicInteger();
+        long[] latency = new long[n];
+        Arrays.fill(latency, Long.MAX_VALUE);
+        List<Long> pids = t.pids();
+        long cpu0 = cpuMillis(pids);
+        long self0 = selfCpuMillis();
+        long t0 = System.nanoTime();
+        String lastError = null;
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < n; i++) {
+                gate.acquire();
+                int k = i;
+                ex.submit(() -> {
+                    long s = System.nanoTime();
+                    try (LoadClient c = LoadClient.login(t.port, "localhost", tls, hash, "bench" + (k % users), PASSWORD,
+                            "w1-" + seq.incrementAndGet())) {
+                        latency[k] = System.nanoTime() - s;
+                    } catch (Exception e) {
+                        if (failures.incrementAndGet() <= 3) System.out.println("  login failed: " + e);
+                    } finally {
+                        gate.release();
+                    }
+                });
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        long cpu = cpuMillis(pids) - cpu0;
+        long self = selfCpuMillis() - self0;
+        if (row == null) return;
+        Arrays.sort(latency);
+        int ok = n - failures.get();
+        put(t.name, row + ": sessions/s", fmt(ok / secs, 0), ok / secs);
+        put(t.name, row + ": server CPU ms/login", fmt((double) cpu / n, 2), (double) cpu / n);
+        put(t.name, row + ": p50 / p99 ms to a bound session", fmt(pct(latency, ok, 0.5) / 1e6, 1) + " / " + fmt(pct(latency, ok, 0.99) / 1e6, 1),
+                pct(latency, ok, 0.5) / 1e6);
+        put(t.name, row + ": failures (driver CPU ms/login)", failures.get() + " (" + fmt((double) self / n, 2) + ")", failures.get());
+    }
+
+    private static double pct(long[] sorted, int count, double q) {
+        if (count == 0) return Double.NaN;
+        return sorted[Math.min(count - 1, (int) Math.floor(q * count))];
+    }
+
+    // --- W2 ---------------------------------------------------------------------------------------
+
+    /** One online user of a pair: its session, its partner, what it sent and what reached it. */
+    private static final class Peer {
+        final LoadClient client;
+        Peer partner;
+        final AtomicLong sent = new AtomicLong();
+        final AtomicLong received = new AtomicLong();
+        final Semaphore window = new Semaphore(WINDOW);
+
+        Peer(LoadClient client) {
+            this.client = client;
+        }
+    }
+
+    private static final int WINDOW = 64;
+
+    /** Latencies of the messages received while recording, in nanoseconds. */
+    private static final class Recorder {
+        final long[] values = new long[8_000_000];
+        final AtomicInteger count = new AtomicInteger();
+        volatile boolean recording;
+
+        void add(long ns) {
+            if (!recording) return;
+            int i = count.getAndIncrement();
+            if (i < values.length) values[i] = ns;
+        }
+    }
+
+    private void messaging(Servers.Target t) throws Exception {
+        int pairs = integer("pairs");
+        int seconds = integer("seconds");
+        List<Peer> peers = new ArrayList<>();
+        Recorder recorder = new Recorder();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = 0; i < 2 * pairs; i++) {
+                peers.add(new Peer(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, "w2")));
+            }
+            for (int i = 0; i < peers.size(); i += 2) {
+                peers.get(i).partner = peers.get(i + 1);
+                peers.get(i + 1).partner = peers.get(i);
+            }
+            for (Peer p : peers) {
+                ex.submit(() -> p.client.readMessages(ns -> {
+                    p.received.incrementAndGet();
+                    p.partner.window.release();
+                    recorder.add(ns);
+                }));
+            }
+            Thread.sleep(1000); // presence and roster traffic settles
+
+            // saturation: every user sends to its partner as fast as a window of unanswered messages allows
+            List<Long> pids = t.pids();
+            long received0 = total(peers, true);
+            long cpu0 = cpuMillis(pids);
+            long self0 = selfCpuMillis();
+            long t0 = System.nanoTime();
+            long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+            List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+            for (Peer p : peers) {
+                senders.add(ex.submit(() -> {
+                    String to = p.partner.client.jid;
+                    while (System.nanoTime() < end) {
+                        if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
+                        p.client.message(to, p.sent.incrementAndGet());
+                    }
+                    return null;
+                }));
+            }
+            for (var f : senders) f.get();
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long delivered = total(peers, true) - received0;
+            long cpu = cpuMillis(pids) - cpu0;
+            long self = selfCpuMillis() - self0;
+            double rate = delivered / secs;
+            put(t.name, "W2 saturation: delivered msgs/s (" + pairs + " pairs)", fmt(rate, 0), rate);
+            put(t.name, "W2 saturation: server CPU µs/msg", fmt(cpu * 1000.0 / delivered, 1), cpu * 1000.0 / delivered);
+            put(t.name, "W2 saturation: driver CPU µs/msg", fmt(self * 1000.0 / delivered, 1), self * 1000.0 / delivered);
+            long lostSat = drain(peers);
+            put(t.name, "W2 saturation: messages lost", Long.toString(lostSat), lostSat);
+
+            // latency at half of saturation, open loop: each message's latency counts from its scheduled send time
+            double target = rate / 2;
+            double perPeer = target / peers.size();
+            long interval = (long) (1e9 / perPeer);
+            long sentBefore = total(peers, false);
+            recorder.recording = true;
+            long s0 = System.nanoTime();
+            long sEnd = s0 + TimeUnit.SECONDS.toNanos(seconds);
+            senders.clear();
+            for (Peer p : peers) {
+                long offset = (long) (Math.random() * interval);
+                senders.add(ex.submit(() -> {
+                    String to = p.partner.client.jid;
+                    for (long next = s0 + offset; next < sEnd; next += interval) {
+                        long wait = next - System.nanoTime();
+                        if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                        p.sent.incrementAndGet();
+                        p.client.send("<message to='" + to + "' type='chat'><body>" + p.sent.get() + " " + next + "</body></message>");
+                    }
+                    return null;
+                }));
+            }
+            for (var f : senders) f.get();
+            long lost = drain(peers);
+            recorder.recording = false;
+            long sentAtHalf = total(peers, false) - sentBefore;
+            int n = Math.min(recorder.count.get(), recorder.values.length);
+            long[] lat = Arrays.copyOf(recorder.values, n);
+            Arrays.sort(lat);
+            put(t.name, "W2 at half of saturation: offered msgs/s", fmt(sentAtHalf / ((sEnd - s0) / 1e9), 0), target);
+            put(t.name, "W2 at half: p50 / p99 / p999 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2)
+                    + " / " + fmt(pct(lat, n, 0.999) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
+            put(t.name, "W2 at half: messages lost (of " + sentAtHalf + ")", Long.toString(lost), lost);
+            for (Peer p : peers) p.client.close();
+        }
+    }
+
+    private static long total(List<Peer> peers, boolean received) {
+        long sum = 0;
+        for (Peer p : peers) sum += received ? p.received.get() : p.sent.get();
+        return sum;
+    }
+
+    /** Waits up to 15 s for every sent message to arrive; returns how many did not. */
+    private static long drain(List<Peer> peers) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 15_000;
+        while (System.currentTimeMillis() < deadline && total(peers, false) > total(peers, true)) Thread.sleep(50);
+        return total(peers, false) - total(peers, true);
+    }
+
+    // --- W3 ---------------------------------------------------------------------------------------
+
+    private void idle(Servers.Target t) throws Exception {
+        List<LoadClient> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread.sleep(3000);
+        long base = rssKiB(t.pids());
+        put(t.name, "W3 resident memory with 0 sessions, MiB", fmt(base / 1024.0, 1), base / 1024.0);
+        AtomicInteger failures = new AtomicInteger();
+        try {
+            for (String level : opt.get("idle").split(",")) {
+                int target = Integer.parseInt(level);
+                Semaphore gate = new Semaphore(integer("concurrency"));
+                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = open.size(); i < target; i++) {
+                        gate.acquire();
+                        int k = i;
+                        ex.submit(() -> {
+                            try {
+                                open.add(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (k % users), PASSWORD, "idle" + k));
+                            } catch (Exception e) {
+                                if (failures.incrementAndGet() <= 3) System.out.println("  idle login failed: " + e);
+                            } finally {
+                                gate.release();
+                            }
+                        });
+                    }
+                }
+                Thread.sleep(5000);
+                long rss = rssKiB(t.pids());
+                double per = (double) (rss - base) / open.size();
+                put(t.name, "W3 " + target + " idle sessions: MiB, KiB/session", fmt(rss / 1024.0, 1) + ", " + fmt(per, 1), per);
+            }
+            put(t.name, "W3 idle logins failed", Integer.toString(failures.get()), failures.get());
+        } finally {
+            for (LoadClient c : open) c.close();
+        }
+    }
+
+    // --- /proc ------------------------------------------------------------------------------------
+
+    static long cpuMillis(List<Long> pids) throws IOException {
+        long sum = 0;
+        for (long pid : pids) {
+            try {
+                String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+                String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                sum += (Long.parseLong(f[11]) + Long.parseLong(f[12])) * TICK_MS;
+            } catch (java.nio.file.NoSuchFileException e) {
+                // exited
+            }
+        }
+        return sum;
+    }
+
+    static long selfCpuMillis() throws IOException {
+        return cpuMillis(List.of(ProcessHandle.current().pid()));
+    }
+
+    static long rssKiB(List<Long> pids) throws IOException {
+        long sum = 0;
+        for (long pid : pids) {
+            try {
+                for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+                    if (line.startsWith("VmRSS:")) sum += Long.parseLong(line.replaceAll("\\D", ""));
+                }
+            } catch (java.nio.file.NoSuchFileException e) {
+                // exited
+            }
+        }
+        return sum;
+    }
+
+    private static String machine() throws IOException {
+        String cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream().filter(l -> l.startsWith("model name")).findFirst()
+                .map(l -> l.substring(l.indexOf(':') + 2)).orElse("?");
+        return Runtime.getRuntime().availableProcessors() + " cores (" + cpu + "), Java " + Runtime.version();
+    }
+
+    private static String fmt(double v, int decimals) {
+        return Double.isNaN(v) ? "n/a" : String.format(Locale.ROOT, "%,." + decimals + "f", v);
+    }
+
+    // --- the table --------------------------------------------------------------------------------
+
+    private String render(List<String> servers, String machine) {
+        StringBuilder sb = new StringBuilder();
+        sb.append("Side by side on ").append(machine).append(", driver on the same machine; options ").append(opt).append("\n\n");
+        sb.append("| workload |");
+        servers.forEach(s -> sb.append(' ').append(s).append(" |"));
+        for (String s : servers) if (!s.equals("strata") && servers.contains("strata")) sb.append(" strata/").append(s).append(" |");
+        sb.append("\n|---|");
+        servers.forEach(s -> sb.append("---|"));
+        for (String s : servers) if (!s.equals("strata") && servers.contains("strata")) sb.append("---|");
+        sb.append('\n');
+        table.forEach((row, byServer) -> {
+            sb.append("| ").append(row).append(" |");
+            servers.forEach(s -> sb.append(' ').append(byServer.getOrDefault(s, "n/a")).append(" |"));
+            Map<String, Double> n = numbers.get(row);
+            for (String s : servers) {
+                if (s.equals("strata") || !servers.contains("strata")) continue;
+                Double a = n.get("strata");
+                Double b = n.get(s);
+                sb.append(' ').append(a == null || b == null || b == 0 || row.contains("failures") || row.contains("lost")
+                        ? "" : fmt(a / b, 2)).append(" |");
+            }
+            sb.append('\n');
+        });
+        return sb.toString();
+    }
+}

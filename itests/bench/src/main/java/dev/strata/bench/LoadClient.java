@@ -1,0 +1,157 @@
+package dev.strata.bench;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
+import java.util.function.LongConsumer;
+
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
+
+import dev.strata.api.auth.ScramHash;
+
+/**
+ * One XMPP client session for the load driver: plain TCP or STARTTLS, SCRAM-SHA-1 or -256, bind,
+ * initial presence; then messages to a partner and a reader that counts the messages it receives
+ * and their latency. Blocking sockets, meant for virtual threads (the JDK parks them on its NIO
+ * poller), so thousands of sessions cost a few kilobytes each in the driver.
+ */
+final class LoadClient implements AutoCloseable {
+    private static final SSLContext TLS = RawXmppClient.TRUST_ALL;
+
+    private final Socket socket;
+    private final InputStream in;
+    private final OutputStream out;
+    private final StringBuilder pending = new StringBuilder();
+    private final byte[] buf = new byte[16 * 1024];
+    final String jid;
+
+    private LoadClient(Socket socket, String jid) throws IOException {
+        this.socket = socket;
+        this.in = socket.getInputStream();
+        this.out = socket.getOutputStream();
+        this.jid = jid;
+    }
+
+    /** Logs in as {@code user@domain/resource} and sends initial presence; throws when any step fails. */
+    static LoadClient login(int port, String domain, boolean startTls, ScramHash hash, String user, String password, String resource)
+            throws Exception {
+        String header = "<?xml version='1.0'?><stream:stream to='" + domain + "' version='1.0' xmlns='jabber:client' "
+                + "xmlns:stream='http://etherx.jabber.org/streams'>";
+        Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
+        plain.setTcpNoDelay(true);
+        plain.setSoTimeout(60_000);
+        LoadClient c = new LoadClient(plain, user + "@" + domain + "/" + resource);
+        try {
+            c.send(header);
+            String features = c.readUntil("</stream:features>");
+            if (startTls) {
+                c.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+                c.readUntil("<proceed");
+                c.readUntil(">");
+                SSLSocket tls = (SSLSocket) TLS.getSocketFactory().createSocket(plain, domain, port, true);
+                tls.startHandshake();
+                c = new LoadClient(tls, c.jid);
+                c.send(header);
+                features = c.readUntil("</stream:features>");
+            }
+            if (!features.contains(">" + hash.mechanism() + "<")) throw new IOException(hash.mechanism() + " not offered: " + features);
+            ScramClient scram = new ScramClient(hash, user, password, "n,,");
+            c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + hash.mechanism() + "'>" + scram.first() + "</auth>");
+            String challenge = c.readUntil("</challenge>");
+            c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(text(challenge, "challenge"), new byte[0]) + "</response>");
+            String success = c.readUntil("</success>");
+            if (!scram.verify(text(success, "success"))) throw new IOException("wrong server signature");
+            c.send(header);
+            c.readUntil("</stream:features>");
+            c.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
+            String bound = c.readUntil("</iq>");
+            if (!bound.contains("type='result'") && !bound.contains("type=\"result\"")) throw new IOException("bind failed: " + bound);
+            c.send("<presence/>");
+            return c;
+        } catch (Exception e) {
+            c.socket.close();
+            plain.close();
+            throw e;
+        }
+    }
+
+    private static String text(String stanza, String name) {
+        int open = stanza.indexOf("<" + name);
+        return stanza.substring(stanza.indexOf('>', open) + 1, stanza.indexOf("</" + name + ">"));
+    }
+
+    void send(String s) throws IOException {
+        out.write(s.getBytes(UTF_8));
+        out.flush();
+    }
+
+    /** Sends a chat message whose body carries a sequence number and the send time (driver's nanoTime). */
+    void message(String to, long seq) throws IOException {
+        send("<message to='" + to + "' type='chat'><body>" + seq + " " + System.nanoTime() + "</body></message>");
+    }
+
+    /** Reads until {@code marker}; returns what came up to and including it. A stream error or a SASL failure throws. */
+    String readUntil(String marker) throws IOException {
+        int from = 0;
+        while (true) {
+            int i = pending.indexOf(marker, from);
+            if (i >= 0) {
+                String got = pending.substring(0, i + marker.length());
+                pending.delete(0, i + marker.length());
+                return got;
+            }
+            if (pending.indexOf("</failure>") >= 0 || pending.indexOf("</stream:error>") >= 0 || pending.indexOf("</stream:stream>") >= 0) {
+                throw new IOException("refused: " + pending);
+            }
+            from = Math.max(0, pending.length() - marker.length());
+            int n = in.read(buf);
+            if (n < 0) throw new IOException("closed by the server after: " + pending);
+            pending.append(new String(buf, 0, n, UTF_8));
+        }
+    }
+
+    /**
+     * Reads until the socket closes, handing each received chat message's latency in nanoseconds
+     * to {@code latency}; other stanzas are skipped.
+     */
+    void readMessages(LongConsumer latency) {
+        try {
+            while (true) {
+                int end;
+                while ((end = pending.indexOf("</message>")) >= 0) {
+                    int body = pending.lastIndexOf("<body>", end);
+                    if (body >= 0) {
+                        String b = pending.substring(body + 6, pending.indexOf("</body>", body));
+                        latency.accept(System.nanoTime() - Long.parseLong(b.substring(b.indexOf(' ') + 1)));
+                    }
+                    pending.delete(0, end + "</message>".length());
+                }
+                int n = in.read(buf);
+                if (n < 0) return;
+                pending.append(new String(buf, 0, n, UTF_8));
+            }
+        } catch (IOException e) {
+            // the session was closed
+        }
+    }
+
+    /** Closes the stream politely (the server's closing tag is not awaited) and the socket. */
+    @Override
+    public void close() {
+        try {
+            send("</stream:stream>");
+        } catch (IOException e) {
+            // already gone
+        }
+        try {
+            socket.close();
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+}
