@@ -69,6 +69,7 @@ public final class Compare {
         Path root = Files.createTempDirectory("strata-compare");
         Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         List<String> servers = List.of(opt.get("servers").split(","));
+        boolean failed = false;
         String machine = machine();
         System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
         for (String s : servers) {
@@ -80,6 +81,7 @@ public final class Compare {
             }) {
                 measure(t);
             } catch (Exception e) {
+                failed = true;
                 System.out.println(s + " failed: " + e);
                 e.printStackTrace(System.out);
             }
@@ -89,7 +91,8 @@ public final class Compare {
         Path out = Path.of(opt.get("out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
-        new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
+        if (failed) System.out.println("kept for a look: " + root);
+        else new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
     }
 
     private void measure(Servers.Target t) throws Exception {

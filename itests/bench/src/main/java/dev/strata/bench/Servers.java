@@ -117,9 +117,12 @@ final class Servers {
         runAll(List.of(command), 1, Map.of());
     }
 
-    /** A self-signed certificate and key for {@code localhost}, as PEM files in {@code dir}. */
+    /**
+     * A self-signed certificate and key for {@code localhost}, as PEM files in {@code dir}: ECDSA
+     * P-256, the kind Strata generates for itself, so every server signs its handshakes alike.
+     */
     static void selfSigned(Path dir) throws Exception {
-        run(List.of("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30", "-subj", "/CN=localhost",
+        run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30", "-subj", "/CN=localhost",
                 "-addext", "subjectAltName=DNS:localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
     }
 
@@ -181,6 +184,11 @@ final class Servers {
             super("prosody", root);
         }
 
+        @Override
+        boolean scramSha256() {
+            return false; // 0.12 offers SCRAM-SHA-1 only (SCRAM-SHA-256 arrives in 13.0)
+        }
+
         private Path config() {
             return dir.resolve("prosody.cfg.lua");
         }
@@ -195,6 +203,7 @@ final class Servers {
                     data_path = "%1$s/data"
                     daemonize = false
                     network_backend = "epoll"
+                    tcp_backlog = 1024
                     interfaces = { "127.0.0.1" }
                     c2s_ports = { %2$d }
                     c2s_direct_tls_ports = { }
@@ -243,7 +252,8 @@ final class Servers {
         }
 
         private List<String> ctl(String... args) {
-            List<String> c = new ArrayList<>(List.of("ejabberdctl", "--config", dir.resolve("ejabberd.yml").toString(), "--spool",
+            List<String> c = new ArrayList<>(List.of("ejabberdctl", "--ctl-config", dir.resolve("ejabberdctl.cfg").toString(),
+                    "--config", dir.resolve("ejabberd.yml").toString(), "--spool",
                     dir.resolve("db").toString(), "--logs", dir.resolve("logs").toString(), "--node", node));
             c.addAll(List.of(args));
             return c;
@@ -254,6 +264,9 @@ final class Servers {
             selfSigned(dir);
             Files.writeString(dir.resolve("all.pem"), Files.readString(dir.resolve("cert.pem")) + Files.readString(dir.resolve("key.pem")));
             Files.createDirectories(dir.resolve("db"));
+            // Debian's ejabberdctl.cfg names /etc/ejabberd/ejabberd.yml; this one keeps the package's settings but the paths
+            Files.writeString(dir.resolve("ejabberdctl.cfg"), "ERL_OPTIONS=\"-env ERL_CRASH_DUMP_BYTES 0\"\nEJABBERD_PID_PATH=" + dir.resolve("ejabberd.pid")
+                    + "\nCONTRIB_MODULES_CONF_DIR=/etc/ejabberd/modules.d\n");
             Files.createDirectories(dir.resolve("logs"));
             // the modules of Debian's default configuration that a chat server runs, archiving off, no shaper
             Files.writeString(dir.resolve("ejabberd.yml"), """
@@ -275,6 +288,7 @@ final class Servers {
                         ip: "127.0.0.1"
                         module: ejabberd_c2s
                         max_stanza_size: 262144
+                        backlog: 1024
                         shaper: none
                         access: c2s
                         starttls: true
@@ -300,7 +314,7 @@ final class Servers {
                       mod_adhoc: {}
                       mod_blocking: {}
                       mod_caps: {}
-                      mod_carbons: {}
+                      mod_carboncopy: {}
                       mod_disco: {}
                       mod_last: {}
                       mod_offline:
