@@ -45,7 +45,8 @@ public final class Compare {
 
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
-                "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md"));
+                "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
+                "profile", "false"));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -103,13 +104,31 @@ public final class Compare {
         long c0 = System.nanoTime();
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
+        idle(t); // first, on the freshly started server: a JVM's heap, once grown under load, hides what sessions cost
         logins(t, true, ScramHash.SHA_1, 300, null); // warm-up (the JIT, caches), not counted
         int n = integer("logins");
+        jfr(t, "start", "w1-tls");
         logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");
+        jfr(t, "stop", "w1-tls");
         if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, n, "W1 STARTTLS + SCRAM-SHA-256");
+        jfr(t, "start", "w1-plain");
         logins(t, false, ScramHash.SHA_1, n, "W1 plain TCP + SCRAM-SHA-1");
+        jfr(t, "stop", "w1-plain");
         messaging(t);
-        idle(t);
+    }
+
+    /**
+     * With {@code profile=true}, records the Strata JVM with JFR (settings=profile) around a
+     * workload into {@code itests/bench/target/NAME.jfr}; read it with {@code jfr view hot-methods}.
+     */
+    private void jfr(Servers.Target t, String action, String name) throws Exception {
+        if (!Boolean.parseBoolean(opt.get("profile")) || !t.name.equals("strata")) return;
+        String jcmd = ProcessHandle.current().info().command().map(c -> Path.of(c).resolveSibling("jcmd").toString()).orElse("jcmd");
+        Path file = Path.of("itests/bench/target", name + ".jfr").toAbsolutePath();
+        List<String> cmd = action.equals("start")
+                ? List.of(jcmd, Long.toString(t.process.pid()), "JFR.start", "name=" + name, "settings=profile")
+                : List.of(jcmd, Long.toString(t.process.pid()), "JFR.stop", "name=" + name, "filename=" + file);
+        Servers.run(cmd);
     }
 
     // --- W1 ---------------------------------------------------------------------------------------
@@ -214,6 +233,7 @@ public final class Compare {
             Thread.sleep(1000); // presence and roster traffic settles
 
             // saturation: every user sends to its partner as fast as a window of unanswered messages allows
+            jfr(t, "start", "w2-saturation");
             List<Long> pids = t.pids();
             long received0 = total(peers, true);
             long cpu0 = cpuMillis(pids);
@@ -236,6 +256,7 @@ public final class Compare {
             long delivered = total(peers, true) - received0;
             long cpu = cpuMillis(pids) - cpu0;
             long self = selfCpuMillis() - self0;
+            jfr(t, "stop", "w2-saturation");
             double rate = delivered / secs;
             put(t.name, "W2 saturation: delivered msgs/s (" + pairs + " pairs)", fmt(rate, 0), rate);
             put(t.name, "W2 saturation: server CPU µs/msg", fmt(cpu * 1000.0 / delivered, 1), cpu * 1000.0 / delivered);

@@ -95,6 +95,16 @@ final class Servers {
         }
     }
 
+    /**
+     * {@code command} run as {@code user} with setpriv: unlike runuser and su it does not pass
+     * through PAM, whose limits would cap the server at 1,024 open files.
+     */
+    static List<String> as(String user, List<String> command) {
+        List<String> c = new ArrayList<>(List.of("setpriv", "--reuid=" + user, "--regid=" + user, "--init-groups", "--reset-env"));
+        c.addAll(command);
+        return c;
+    }
+
     /** Runs commands, {@code parallel} at a time, failing on the first non-zero exit. */
     static void runAll(List<List<String>> commands, int parallel, Map<String, String> env) throws Exception {
         try (ExecutorService ex = Executors.newFixedThreadPool(parallel)) {
@@ -229,15 +239,14 @@ final class Servers {
 
         @Override
         ProcessBuilder command() {
-            return new ProcessBuilder("runuser", "-u", "prosody", "--", "prosody", "--config", config().toString());
+            return new ProcessBuilder(as("prosody", List.of("prosody", "--config", config().toString())));
         }
 
         @Override
         void createUsers(int count, String password) throws Exception {
             List<List<String>> cmds = new ArrayList<>();
             for (int i = 0; i < count; i++) {
-                cmds.add(List.of("runuser", "-u", "prosody", "--", "prosodyctl", "--config", config().toString(), "register", "bench" + i,
-                        "localhost", password));
+                cmds.add(as("prosody", List.of("prosodyctl", "--config", config().toString(), "register", "bench" + i, "localhost", password)));
             }
             runAll(cmds, 4, Map.of());
         }
@@ -252,11 +261,12 @@ final class Servers {
         }
 
         private List<String> ctl(String... args) {
-            List<String> c = new ArrayList<>(List.of("ejabberdctl", "--ctl-config", dir.resolve("ejabberdctl.cfg").toString(),
+            // as the ejabberd user itself, so ejabberdctl does not switch users through su (and PAM's limits)
+            List<String> c = new ArrayList<>(List.of("/usr/sbin/ejabberdctl", "--ctl-config", dir.resolve("ejabberdctl.cfg").toString(),
                     "--config", dir.resolve("ejabberd.yml").toString(), "--spool",
                     dir.resolve("db").toString(), "--logs", dir.resolve("logs").toString(), "--node", node));
             c.addAll(List.of(args));
-            return c;
+            return as("ejabberd", c);
         }
 
         @Override
