@@ -174,10 +174,16 @@ public final class StanzaRouter implements Router {
         return to.isBare() && hosted(to);
     }
 
-    /** RFC 6121 §8.5.1: no account of that name on this server. */
+    /**
+     * RFC 6121 §8.5.1: no account of that name on this server. An account with a session exists
+     * (deleting one ends its sessions), so the store is asked only when nobody is online.
+     */
     private boolean accountMissing(Jid to) {
         AccountStore a = accounts;
-        return to != null && to.local() != null && a != null && !a.exists(to.bare());
+        if (to == null || to.local() == null || a == null) return false;
+        SessionRegistry registry = sessions;
+        if (registry != null && !registry.sessions(to.bare()).isEmpty()) return false;
+        return !a.exists(to.bare());
     }
 
     private void routeIq(Element stanza, Session from, Jid to) {
