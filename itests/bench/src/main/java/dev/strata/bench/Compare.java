@@ -105,7 +105,7 @@ public final class Compare {
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
         idle(t); // first, on the freshly started server: a JVM's heap, once grown under load, hides what sessions cost
-        logins(t, true, ScramHash.SHA_1, 300, null); // warm-up (the JIT, caches), not counted
+        logins(t, true, ScramHash.SHA_1, 1000, null); // warm-up (the JIT, caches), not counted
         int n = integer("logins");
         jfr(t, "start", "w1-tls");
         logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");

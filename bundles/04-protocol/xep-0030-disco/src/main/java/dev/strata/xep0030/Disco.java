@@ -7,8 +7,10 @@ import java.util.TreeSet;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -45,9 +47,30 @@ public final class Disco implements IqHandler, ServerDisco {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private final List<DiscoExtension> extensions = new CopyOnWriteArrayList<>();
 
+    private static final String FEATURES_FILTER = "(strata.disco.feature=*)";
+
+    /**
+     * The features as the registry last listed them; dropped whenever a service with a feature
+     * comes, changes or goes. Listing them is a filtered query over every service of the
+     * framework, and each login's stream features (XEP-0115 caps) asks for them.
+     */
+    private volatile Listed features;
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+    private final ServiceListener invalidate = event -> generation.incrementAndGet();
+
+    /** A listing and the registry generation it was taken in; it counts only while that generation lasts. */
+    private record Listed(long generation, Set<String> features) {
+    }
+
     @Activate
-    public Disco(BundleContext context) {
+    public Disco(BundleContext context) throws InvalidSyntaxException {
         this.context = context;
+        context.addServiceListener(invalidate, FEATURES_FILTER);
+    }
+
+    @Deactivate
+    void deactivate() {
+        context.removeServiceListener(invalidate);
     }
 
     @Override
@@ -78,10 +101,19 @@ public final class Disco implements IqHandler, ServerDisco {
 
     /** The features of every registered service, sorted and without duplicates. */
     Set<String> features() {
+        Listed known = features;
+        long now = generation.get();
+        if (known != null && known.generation() == now) return known.features();
+        Set<String> listed = list(); // a change while listing bumps the generation: this listing is then never served
+        features = new Listed(now, listed);
+        return listed;
+    }
+
+    private Set<String> list() {
         Set<String> features = new TreeSet<>();
         ServiceReference<?>[] refs;
         try {
-            refs = context.getAllServiceReferences(null, "(strata.disco.feature=*)");
+            refs = context.getAllServiceReferences(null, FEATURES_FILTER);
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
@@ -93,7 +125,7 @@ public final class Disco implements IqHandler, ServerDisco {
                 default -> { }
             }
         }
-        return features;
+        return java.util.Collections.unmodifiableSet(features);
     }
 
     private static Element identity(String category, String type, String name) {

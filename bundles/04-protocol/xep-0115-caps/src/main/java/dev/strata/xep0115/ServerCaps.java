@@ -20,11 +20,22 @@ public final class ServerCaps implements StreamFeature {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile dev.strata.api.module.ServerDisco disco;
 
+    /** The last disco#info and its {@code <c/>}: recomputed only when the info changed (a module came or went). */
+    private record Offered(Element info, Element c) {
+    }
+
+    private volatile Offered last;
+
     @Override
     public Element offer(Stage stage, Negotiation negotiation) {
         var d = disco;
         if (d == null) return null;
-        return Element.builder("c", Caps.NS).attribute("hash", "sha-1").attribute("node", Caps.NODE).attribute("ver", Caps.ver(d.info())).build();
+        Element info = d.info();
+        Offered o = last;
+        if (o != null && o.info().equals(info)) return o.c();
+        Element c = Element.builder("c", Caps.NS).attribute("hash", "sha-1").attribute("node", Caps.NODE).attribute("ver", Caps.ver(info)).build();
+        last = new Offered(info, c);
+        return c;
     }
 
     @Override
