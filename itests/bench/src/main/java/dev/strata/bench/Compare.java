@@ -25,7 +25,9 @@ import dev.strata.api.auth.ScramHash;
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
- * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10] [idle=1000,10000]</pre>
+ * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
+ *     [idle=1000,10000] [settle=15] [profile=false]</pre>
+ * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping).
  */
 public final class Compare {
     private static final String PASSWORD = "bench-Pass-1";
@@ -46,7 +48,7 @@ public final class Compare {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
                 "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
-                "profile", "false"));
+                "profile", "false", "settle", "15"));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -104,8 +106,8 @@ public final class Compare {
         long c0 = System.nanoTime();
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
-        idle(t); // first, on the freshly started server: a JVM's heap, once grown under load, hides what sessions cost
-        logins(t, true, ScramHash.SHA_1, 1000, null); // warm-up (the JIT, caches), not counted
+        logins(t, true, ScramHash.SHA_1, 1000, null); // warm-up (the JIT, caches, code loaded on first use), not counted
+        idle(t); // before the heavy workloads: a heap grown under load would hide what sessions cost
         int n = integer("logins");
         jfr(t, "start", "w1-tls");
         logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");
@@ -296,7 +298,7 @@ public final class Compare {
             put(t.name, "W2 at half of saturation: offered msgs/s", fmt(sentAtHalf / ((sEnd - s0) / 1e9), 0), target);
             put(t.name, "W2 at half: p50 / p99 / p999 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2)
                     + " / " + fmt(pct(lat, n, 0.999) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
-            put(t.name, "W2 at half: messages lost (of " + sentAtHalf + ")", Long.toString(lost), lost);
+            put(t.name, "W2 at half: messages lost (of those sent)", lost + " (of " + sentAtHalf + ")", lost);
             for (Peer p : peers) p.client.close();
         }
     }
@@ -318,7 +320,8 @@ public final class Compare {
 
     private void idle(Servers.Target t) throws Exception {
         List<LoadClient> open = new java.util.concurrent.CopyOnWriteArrayList<>();
-        Thread.sleep(3000);
+        int settle = integer("settle");
+        Thread.sleep(settle * 1000L);
         long base = rssKiB(t.pids());
         put(t.name, "W3 resident memory with 0 sessions, MiB", fmt(base / 1024.0, 1), base / 1024.0);
         AtomicInteger failures = new AtomicInteger();
@@ -341,7 +344,7 @@ public final class Compare {
                         });
                     }
                 }
-                Thread.sleep(5000);
+                Thread.sleep(settle * 1000L);
                 long rss = rssKiB(t.pids());
                 double per = (double) (rss - base) / open.size();
                 put(t.name, "W3 " + target + " idle sessions: MiB, KiB/session", fmt(rss / 1024.0, 1) + ", " + fmt(per, 1), per);
