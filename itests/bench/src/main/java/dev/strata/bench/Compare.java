@@ -26,7 +26,7 @@ import dev.strata.api.auth.ScramHash;
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
- *     [idle=1000,10000] [settle=15] [profile=false]</pre>
+ *     [idle=1000,10000] [settle=25] [profile=false]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping).
  */
 public final class Compare {
@@ -48,7 +48,7 @@ public final class Compare {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
                 "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
-                "profile", "false", "settle", "15"));
+                "profile", "false", "settle", "25"));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -94,8 +94,11 @@ public final class Compare {
         Path out = Path.of(opt.get("out"));
         Files.createDirectories(out.toAbsolutePath().getParent());
         Files.writeString(out, report);
-        if (failed) System.out.println("kept for a look: " + root);
-        else new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
+        if (failed) {
+            System.out.println("kept for a look: " + root);
+            System.exit(1);
+        }
+        new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
     }
 
     private void measure(Servers.Target t) throws Exception {
@@ -135,7 +138,22 @@ public final class Compare {
 
     // --- W1 ---------------------------------------------------------------------------------------
 
+    /**
+     * Waits until the server is quiet (under 3% of one core over a second, at most a minute), so a
+     * workload is not charged for the tail of the previous one (10,000 sessions closing, say).
+     */
+    private static void quiesce(Servers.Target t) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (System.currentTimeMillis() < deadline) {
+            long c0 = cpuMillis(t.pids());
+            Thread.sleep(1000);
+            if (cpuMillis(t.pids()) - c0 <= 30) return;
+        }
+        System.out.println("  " + t.name + " did not go quiet within a minute");
+    }
+
     private void logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
+        if (row != null) quiesce(t);
         int concurrency = integer("concurrency");
         Semaphore gate = new Semaphore(concurrency);
         AtomicInteger failures = new AtomicInteger();
@@ -232,7 +250,7 @@ public final class Compare {
                     recorder.add(ns);
                 }));
             }
-            Thread.sleep(1000); // presence and roster traffic settles
+            quiesce(t); // presence and roster traffic settles
 
             // saturation: every user sends to its partner as fast as a window of unanswered messages allows
             jfr(t, "start", "w2-saturation");
