@@ -62,7 +62,16 @@ class ConformanceIT {
      */
     static final Map<String, String> CLIENT_FAULTS = Map.of(
             "ModularXmppClientToServerConnectionLowLevelIntegrationTest.testDisconnectAfterConnect",
-            "connects a ModularXmppClientToServerConnection, whose STARTTLS races with itself (see KINDS_NOT_RUN)");
+            "connects a ModularXmppClientToServerConnection, whose STARTTLS races with itself (see KINDS_NOT_RUN)",
+            // The test waits for conOne's next presence with an *async* stanza listener, then reads conOne's
+            // software info through entity caps. Smack 4.5.0-beta5 dispatches async listeners before the
+            // recv listener in which EntityCapsManager records the presence's new node#ver
+            // (AbstractXMPPConnection.invokeStanzaCollectorsAndNotifyRecvListeners), so the test may look up the
+            // previous ver, find that ver's disco#info cached from an earlier test, and get no form: it then
+            // fails in about half of the full runs and never alone. The server delivers the presence with the
+            // new caps; the lookup order is the client's.
+            "SoftwareInfoIntegrationTest.test",
+            "races its own async presence listener against Smack's entity-caps bookkeeping; fails with stale cached caps, order-dependent");
 
     /**
      * SINT classes that need PEP (XEP-0163) but, unlike its OX and OMEMO classes, do not check for it:
@@ -91,7 +100,7 @@ class ConformanceIT {
             "modular-nocompress", "Smack's modular connection races with itself after <proceed/> and never starts TLS (see ConformanceIT)"));
 
     /** What passes today in each mode; a run below it lost a feature. */
-    private static final int PASSED_AT_LEAST = 34;
+    private static final int PASSED_AT_LEAST = 33;
 
     private static StrataServer server;
     private static X509TrustManager trust;
