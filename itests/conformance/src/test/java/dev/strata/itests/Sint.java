@@ -61,7 +61,11 @@ final class Sint {
 
         String summary() {
             return "sint.run=" + outcomes.size() + " sint.passed=" + count(Kind.PASSED) + " sint.failed=" + count(Kind.FAILED)
-                    + " sint.impossible=" + count(Kind.IMPOSSIBLE);
+                    + " sint.impossible=" + count(Kind.IMPOSSIBLE) + " sint.passed.on.retry=" + retried().size();
+        }
+
+        List<Outcome> retried() {
+            return outcomes.stream().filter(o -> o.kind() == Kind.PASSED && o.reason().startsWith("passed on retry")).toList();
         }
     }
 
@@ -122,9 +126,36 @@ final class Sint {
      * what they need, with the reason (recorded as impossible, as SINT records its own checks).
      */
     static Report run(Supplier<Configuration.Builder> configuration, Set<String> disabled, Map<String, String> impossible) throws Exception {
-        Map<String, Method> all = testMethods();
         // by hand, to look at a few: -Dsint.only=RosterIntegrationTest,PingIntegrationTest.pingServer
         List<String> only = List.of(System.getProperty("sint.only", "").split(",")).stream().map(String::trim).filter(x -> !x.isEmpty()).toList();
+        Report first = run(configuration, disabled, impossible, only);
+        // SINT's tests share their accounts and connections across classes, and some wait for "the next
+        // stanza" while a previous test's stanza can still be in flight (a late unsubscribe from the last
+        // cleanup, a presence whose entity caps Smack has not recorded yet). A failed test runs once more,
+        // alone, on fresh accounts; if it passes it counts as passed on retry and the report says so.
+        List<Outcome> outcomes = new ArrayList<>();
+        int attempts = first.attempts();
+        for (Outcome o : first.outcomes()) {
+            if (o.kind() != Kind.FAILED || o.test().startsWith("(")) {
+                outcomes.add(o);
+                continue;
+            }
+            String name = o.test().contains(" ") ? o.test().substring(0, o.test().indexOf(' ')) : o.test();
+            Report again = run(configuration, disabled, impossible, List.of(name));
+            attempts += again.attempts();
+            Outcome retry = again.outcomes().stream().filter(x -> x.test().equals(o.test())).findFirst().orElse(null);
+            if (retry != null && retry.kind() == Kind.PASSED) {
+                outcomes.add(new Outcome(o.test(), Kind.PASSED, "passed on retry; first attempt: " + o.reason(), o.spec(), null));
+            } else {
+                outcomes.add(o);
+            }
+        }
+        return new Report(outcomes, attempts);
+    }
+
+    private static Report run(Supplier<Configuration.Builder> configuration, Set<String> disabled, Map<String, String> impossible,
+            List<String> only) throws Exception {
+        Map<String, Method> all = testMethods();
         if (!only.isEmpty()) all.keySet().removeIf(k -> only.stream().noneMatch(o -> k.equals(o) || k.startsWith(o + ".")));
         Map<String, Outcome> outcomes = new LinkedHashMap<>();
         Set<String> done = new HashSet<>(disabled);
