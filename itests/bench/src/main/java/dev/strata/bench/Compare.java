@@ -300,8 +300,7 @@ public final class Compare {
                     for (long next = s0 + offset; next < sEnd; next += interval) {
                         long wait = next - System.nanoTime();
                         if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
-                        p.sent.incrementAndGet();
-                        p.client.send("<message to='" + to + "' type='chat'><body>" + p.sent.get() + " " + next + "</body></message>");
+                        p.client.message(to, p.sent.incrementAndGet(), next);
                     }
                     return null;
                 }));

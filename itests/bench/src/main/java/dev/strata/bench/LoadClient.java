@@ -92,7 +92,12 @@ final class LoadClient implements AutoCloseable {
 
     /** Sends a chat message whose body carries a sequence number and the send time (driver's nanoTime). */
     void message(String to, long seq) throws IOException {
-        send("<message to='" + to + "' type='chat'><body>" + seq + " " + System.nanoTime() + "</body></message>");
+        message(to, seq, System.nanoTime());
+    }
+
+    /** Sends a chat message stamped {@code sentNanos}, the time latency counts from (its scheduled time under an open loop). */
+    void message(String to, long seq, long sentNanos) throws IOException {
+        send("<message to='" + to + "' type='chat'><body>" + seq + " " + sentNanos + "</body></message>");
     }
 
     /** Reads until {@code marker}; returns what came up to and including it. A stream error or a SASL failure throws. */

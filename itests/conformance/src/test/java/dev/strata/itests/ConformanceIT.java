@@ -3,25 +3,25 @@ package dev.strata.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.io.StringWriter;
 import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.logging.FileHandler;
 import java.util.logging.Handler;
 import java.util.logging.LogManager;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
 
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
 import javax.net.ssl.X509TrustManager;
 
 import org.igniterealtime.smack.inttest.Configuration;
@@ -77,7 +77,7 @@ class ConformanceIT {
      * SINT's connection kinds that are not run, and why. SINT runs its low-level tests once per kind
      * and the rest over the default kind ({@code tcp}, Smack's XMPPTCPConnection).
      */
-    static final Map<String, String> KINDS_NOT_RUN = new java.util.TreeMap<>(Map.of(
+    static final Map<String, String> KINDS_NOT_RUN = new TreeMap<>(Map.of(
             "modular-websocket-okhttp", "XMPP over WebSocket (RFC 7395) is not built yet (07-interfaces)",
             "modular-websocket-java11", "XMPP over WebSocket (RFC 7395) is not built yet (07-interfaces)",
             // Smack 4.5.0-beta5's experimental ModularXmppClientToServerConnection loses its own write
@@ -105,7 +105,7 @@ class ConformanceIT {
         StrataServer.Result reg = StrataServer.register(home, data, ADMIN, "localhost", ADMIN_PASSWORD);
         assertThat(reg.exit()).as("register the admin: %s", reg).isZero();
         server = StrataServer.start(home, data, Map.of("STRATA_ADMIN_JID", ADMIN + "@localhost"));
-        trust = pinned(certificate(server.c2sTlsPort));
+        trust = pinned(certificate(data));
         Sint.connectTo(server.c2sPort, trust);
         quietJul(StrataServer.WORK.resolve("sint.log"));
         probeUncheckedNeeds();
@@ -136,7 +136,7 @@ class ConformanceIT {
     }
 
     private static Set<String> notRun() {
-        Set<String> all = new java.util.HashSet<>(WRONG_ABOUT_THE_SPEC);
+        Set<String> all = new HashSet<>(WRONG_ABOUT_THE_SPEC);
         all.addAll(CLIENT_FAULTS.keySet());
         return all;
     }
@@ -183,7 +183,7 @@ class ConformanceIT {
         }
         sb.append("\n### Not run\n\n");
         KINDS_NOT_RUN.forEach((kind, why) -> sb.append("- connection kind `").append(kind).append("`: ").append(why).append('\n'));
-        new java.util.TreeMap<>(CLIENT_FAULTS).forEach((test, why) -> sb.append("- `").append(test).append("`: ").append(why).append('\n'));
+        new TreeMap<>(CLIENT_FAULTS).forEach((test, why) -> sb.append("- `").append(test).append("`: ").append(why).append('\n'));
         sb.append("\n### Passed on retry (alone, on fresh accounts)\n\n");
         if (r.retried().isEmpty()) sb.append("None.\n");
         for (Sint.Outcome o : r.retried()) sb.append("- `").append(o.test()).append("`: ").append(o.reason().replace('\n', ' ')).append('\n');
@@ -221,30 +221,10 @@ class ConformanceIT {
         }
     }
 
-    /** The self-signed certificate the server presents (read once over direct TLS, as an admin would pin it). */
-    private static X509Certificate certificate(int directTlsPort) throws Exception {
-        X509Certificate[] presented = new X509Certificate[1];
-        X509TrustManager record = new X509TrustManager() {
-            @Override
-            public void checkServerTrusted(X509Certificate[] chain, String authType) {
-                presented[0] = chain[0];
-            }
-
-            @Override
-            public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-                throw new CertificateException("no client certificates");
-            }
-
-            @Override
-            public X509Certificate[] getAcceptedIssuers() {
-                return new X509Certificate[0];
-            }
-        };
-        SSLContext ctx = SSLContext.getInstance("TLS");
-        ctx.init(null, new TrustManager[] { record }, null);
-        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket("127.0.0.1", directTlsPort)) {
-            s.startHandshake();
-            return presented[0];
+    /** The self-signed certificate the server made for {@code localhost} at its first start, as an admin would pin it. */
+    private static X509Certificate certificate(Path data) throws Exception {
+        try (var in = Files.newInputStream(data.resolve("certs/localhost.crt"))) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
     }
 

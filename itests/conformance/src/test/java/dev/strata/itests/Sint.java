@@ -45,8 +45,21 @@ import org.reflections.Reflections;
 final class Sint {
     enum Kind { PASSED, FAILED, IMPOSSIBLE }
 
+    /** The start of the reason of a test that failed, then passed when run again alone. */
+    static final String PASSED_ON_RETRY = "passed on retry; first attempt: ";
+
     /** One concrete test (a low-level test runs once per connection kind) and what came of it. */
     record Outcome(String test, Kind kind, String reason, String spec, Throwable error) {
+        /** The test method as SINT names it, {@code Class.method}, without the connection kind. */
+        String method() {
+            return methodOf(test);
+        }
+    }
+
+    /** {@code Class.method} of a concrete test name such as {@code Class.method (LowLevel, tcp)}. */
+    static String methodOf(String test) {
+        int space = test.indexOf(' ');
+        return space < 0 ? test : test.substring(0, space);
     }
 
     /** All outcomes of a run, in test-name order, and the connection kinds not exercised. */
@@ -65,7 +78,7 @@ final class Sint {
         }
 
         List<Outcome> retried() {
-            return outcomes.stream().filter(o -> o.kind() == Kind.PASSED && o.reason().startsWith("passed on retry")).toList();
+            return outcomes.stream().filter(o -> o.kind() == Kind.PASSED && o.reason().startsWith(PASSED_ON_RETRY)).toList();
         }
     }
 
@@ -104,8 +117,16 @@ final class Sint {
         }
     }
 
+    /** Every SINT test method, scanned from the classpath once; {@link #testMethods()} hands out copies. */
+    private static Map<String, Method> scanned;
+
     /** Every SINT test method, as {@code declaring.Class.method}, keyed by SINT's short name {@code Class.method}. */
-    static Map<String, Method> testMethods() {
+    static synchronized Map<String, Method> testMethods() {
+        if (scanned == null) scanned = scan();
+        return new TreeMap<>(scanned);
+    }
+
+    private static Map<String, Method> scan() {
         Reflections reflections = new Reflections((Object[]) PACKAGES);
         Map<String, Method> all = new TreeMap<>();
         for (Class<? extends AbstractSmackIntTest> c : reflections.getSubTypesOf(AbstractSmackIntTest.class)) {
@@ -140,12 +161,11 @@ final class Sint {
                 outcomes.add(o);
                 continue;
             }
-            String name = o.test().contains(" ") ? o.test().substring(0, o.test().indexOf(' ')) : o.test();
-            Report again = run(configuration, disabled, impossible, List.of(name));
+            Report again = run(configuration, disabled, impossible, List.of(o.method()));
             attempts += again.attempts();
             Outcome retry = again.outcomes().stream().filter(x -> x.test().equals(o.test())).findFirst().orElse(null);
             if (retry != null && retry.kind() == Kind.PASSED) {
-                outcomes.add(new Outcome(o.test(), Kind.PASSED, "passed on retry; first attempt: " + o.reason(), o.spec(), null));
+                outcomes.add(new Outcome(o.test(), Kind.PASSED, PASSED_ON_RETRY + o.reason(), o.spec(), null));
             } else {
                 outcomes.add(o);
             }
@@ -225,7 +245,7 @@ final class Sint {
                     outcomes.put("(run)", new Outcome("(run)", Kind.FAILED, "SINT aborted outside a test: " + abort, null, abort));
                     break;
                 }
-                String method = crashed.substring(0, crashed.indexOf(' '));
+                String method = methodOf(crashed);
                 outcomes.put(crashed, new Outcome(crashed, Kind.FAILED, "aborted SINT: " + abort, spec(all.get(method)), abort));
                 done.add(method);
             }

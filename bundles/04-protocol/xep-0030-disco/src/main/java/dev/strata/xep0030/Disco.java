@@ -1,17 +1,19 @@
 package dev.strata.xep0030;
 
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.TreeSet;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceListener;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
-import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -40,6 +42,7 @@ import dev.strata.api.xml.Element;
 @Component(service = {IqHandler.class, ServerDisco.class})
 public final class Disco implements IqHandler, ServerDisco {
     static final String INFO = "http://jabber.org/protocol/disco#info";
+    private static final String FEATURES_FILTER = "(strata.disco.feature=*)";
 
     private final BundleContext context;
 
@@ -47,15 +50,13 @@ public final class Disco implements IqHandler, ServerDisco {
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private final List<DiscoExtension> extensions = new CopyOnWriteArrayList<>();
 
-    private static final String FEATURES_FILTER = "(strata.disco.feature=*)";
-
     /**
      * The features as the registry last listed them; dropped whenever a service with a feature
      * comes, changes or goes. Listing them is a filtered query over every service of the
      * framework, and each login's stream features (XEP-0115 caps) asks for them.
      */
     private volatile Listed features;
-    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong generation = new AtomicLong();
     private final ServiceListener invalidate = event -> generation.incrementAndGet();
 
     /** A listing and the registry generation it was taken in; it counts only while that generation lasts. */
@@ -110,22 +111,22 @@ public final class Disco implements IqHandler, ServerDisco {
     }
 
     private Set<String> list() {
-        Set<String> features = new TreeSet<>();
+        Set<String> found = new TreeSet<>();
         ServiceReference<?>[] refs;
         try {
             refs = context.getAllServiceReferences(null, FEATURES_FILTER);
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
-        if (refs == null) return features;
+        if (refs == null) return found;
         for (ServiceReference<?> r : refs) {
             switch (r.getProperty("strata.disco.feature")) {
-                case String s -> features.add(s);
-                case String[] a -> features.addAll(List.of(a));
+                case String s -> found.add(s);
+                case String[] a -> found.addAll(List.of(a));
                 default -> { }
             }
         }
-        return java.util.Collections.unmodifiableSet(features);
+        return Collections.unmodifiableSet(found);
     }
 
     private static Element identity(String category, String type, String name) {
