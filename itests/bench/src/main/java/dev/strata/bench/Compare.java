@@ -49,6 +49,8 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
                 "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
                 "profile", "false", "settle", "25"));
+        opt.put("batch", "2000");
+        opt.put("warmup", "15");
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -109,9 +111,14 @@ public final class Compare {
         long c0 = System.nanoTime();
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
-        logins(t, true, ScramHash.SHA_1, 1000, null); // warm-up (the JIT, caches, code loaded on first use), not counted
-        idle(t); // before the heavy workloads: a heap grown under load would hide what sessions cost
         int n = integer("logins");
+        // the first logins after start, as a user of a freshly (re)started server sees them: code loaded on
+        // first use, caches empty and, for Strata, the JIT compiling; a row of its own, not W1
+        int batch = integer("batch");
+        double cold = logins(t, true, ScramHash.SHA_1, batch, null);
+        put(t.name, "W1 first " + fmt(batch, 0) + " STARTTLS logins after start: server CPU ms/login", fmt(cold, 2), cold);
+        idle(t); // before the heavy workloads: a heap grown under load would hide what sessions cost
+        warmUp(t);
         jfr(t, "start", "w1-tls");
         logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");
         jfr(t, "stop", "w1-tls");
@@ -123,15 +130,18 @@ public final class Compare {
     }
 
     /**
-     * With {@code profile=true}, records the Strata JVM with JFR (settings=profile) around a
-     * workload into {@code itests/bench/target/NAME.jfr}; read it with {@code jfr view hot-methods}.
+     * With {@code profile=true}, records the Strata JVM with JFR (settings=profile, plus JDK 25's
+     * CPU-time sampler, which charges native code such as BoringSSL's to its Java caller) around a
+     * workload into {@code itests/bench/target/NAME.jfr}; read it with {@code jfr view hot-methods}
+     * or {@code jfr view cpu-time-hot-methods}.
      */
     private void jfr(Servers.Target t, String action, String name) throws Exception {
         if (!Boolean.parseBoolean(opt.get("profile")) || !t.name.equals("strata")) return;
         String jcmd = ProcessHandle.current().info().command().map(c -> Path.of(c).resolveSibling("jcmd").toString()).orElse("jcmd");
         Path file = Path.of("itests/bench/target", name + ".jfr").toAbsolutePath();
         List<String> cmd = action.equals("start")
-                ? List.of(jcmd, Long.toString(t.process.pid()), "JFR.start", "name=" + name, "settings=profile")
+                ? List.of(jcmd, Long.toString(t.process.pid()), "JFR.start", "name=" + name, "settings=profile",
+                        "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms")
                 : List.of(jcmd, Long.toString(t.process.pid()), "JFR.stop", "name=" + name, "filename=" + file);
         Servers.run(cmd);
     }
@@ -152,7 +162,30 @@ public final class Compare {
         System.out.println("  " + t.name + " did not go quiet within a minute");
     }
 
-    private void logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
+    /**
+     * W1 and W2 measure the steady state: every server first gets the same {@code warmup} batches
+     * of {@code batch} STARTTLS logins (15 x 2,000; the JVM's compiler threads take some 40,000
+     * logins to go quiet, W3's included), then one batch of each other W1 flow. Each batch's cost
+     * is printed, so the convergence can be seen.
+     */
+    private void warmUp(Servers.Target t) throws Exception {
+        int batches = integer("warmup"), batch = integer("batch");
+        double cost = Double.NaN;
+        for (int i = 1; i <= batches; i++) {
+            cost = logins(t, true, ScramHash.SHA_1, batch, "");
+            System.out.printf(Locale.ROOT, "  warm-up batch %d: %.2f ms/login%n", i, cost);
+        }
+        put(t.name, "Warm-up: STARTTLS logins before W1 (CPU ms/login of the last " + fmt(batch, 0) + ")",
+                fmt(batches * batch, 0) + " (" + fmt(cost, 2) + ")", batches * batch);
+        if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, batch, "");
+        logins(t, false, ScramHash.SHA_1, batch, "");
+    }
+
+    /**
+     * {@code n} logins, {@code concurrency} at a time; prints the rows named {@code row} (none for
+     * an empty name; null: not even waiting for the server to go quiet first); server CPU ms/login.
+     */
+    private double logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
         if (row != null) quiesce(t);
         int concurrency = integer("concurrency");
         Semaphore gate = new Semaphore(concurrency);
@@ -185,7 +218,7 @@ public final class Compare {
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu = cpuMillis(pids) - cpu0;
         long self = selfCpuMillis() - self0;
-        if (row == null) return;
+        if (row == null || row.isEmpty()) return (double) cpu / n;
         Arrays.sort(latency);
         int ok = n - failures.get();
         put(t.name, row + ": sessions/s", fmt(ok / secs, 0), ok / secs);
@@ -193,6 +226,7 @@ public final class Compare {
         put(t.name, row + ": p50 / p99 ms to a bound session", fmt(pct(latency, ok, 0.5) / 1e6, 1) + " / " + fmt(pct(latency, ok, 0.99) / 1e6, 1),
                 pct(latency, ok, 0.5) / 1e6);
         put(t.name, row + ": failures (driver CPU ms/login)", failures.get() + " (" + fmt((double) self / n, 2) + ")", failures.get());
+        return (double) cpu / n;
     }
 
     private static double pct(long[] sorted, int count, double q) {

@@ -55,6 +55,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private volatile boolean compressed;
     private volatile String serverName;
     private Runnable tlsDone;
+    /** RFC 9266 binding computed at the handshake on the BoringSSL engine (the JDK's computes it when asked). */
+    private volatile byte[] tlsExporter;
     private boolean broken;
     private boolean gone;
     private String reason = "closed by the client";
@@ -103,6 +105,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
             case IdleStateEvent idle -> handler.idle();
             case SniCompletionEvent sni -> serverName = sni.hostname();
             case SslHandshakeCompletionEvent done when done.isSuccess() -> {
+                SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+                if (ssl != null) tlsExporter = tls.exporters().take(ssl.engine()).orElse(null);
                 secure = true;
                 Runnable r = tlsDone;
                 tlsDone = null;
@@ -118,6 +122,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        SslHandler ssl = secure ? null : ctx.pipeline().get(SslHandler.class);
+        if (ssl != null) tls.exporters().discard(ssl.engine());
         if (!gone && handler != null) {
             gone = true;
             handler.disconnected(reason);
@@ -222,7 +228,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     public Optional<byte[]> channelBinding(String type) {
         return session().flatMap(s -> switch (type) {
             case "tls-server-end-point" -> endPoint(s);
-            case "tls-exporter" -> exporter(s);
+            case "tls-exporter" -> tlsExporter != null ? Optional.of(tlsExporter.clone()) : exporter(s);
             default -> Optional.empty();
         });
     }

@@ -20,6 +20,7 @@ import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -27,19 +28,24 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.server.ServerInfo;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
+import io.netty.util.ReferenceCountUtil;
 
 /**
- * TLS for every hosted domain: {@code <certs>/<domain>.crt} and {@code .key} (PEM), generated
+ * TLS for every hosted domain, on BoringSSL (netty-tcnative) unless configured otherwise or it
+ * cannot load, on the JDK's engine then: {@code <certs>/<domain>.crt} and {@code .key} (PEM), generated
  * self-signed at first start when missing; the protocols and forward-secret suites of
  * {@code config/policies/security.cfg}. A certificate replaced on disk is picked up by new
  * connections within seconds, or at once with {@code cert:reload}.
@@ -63,6 +69,10 @@ public final class TlsManager implements Mapping<String, SslContext> {
 
         @AttributeDefinition(required = false, description = "Folder of <domain>.crt and <domain>.key PEM files; empty: $STRATA_DATA_PATH/certs")
         String certificates() default "";
+
+        @AttributeDefinition(description = "TLS engine: openssl (BoringSSL through netty-tcnative; the JDK's when it cannot load) or jdk",
+                options = {@Option(label = "BoringSSL", value = "openssl"), @Option(label = "JDK", value = "jdk")})
+        String provider() default "openssl";
     }
 
     /** A domain's TLS context, with what it was built from. */
@@ -74,12 +84,15 @@ public final class TlsManager implements Mapping<String, SslContext> {
     private final Config config;
     private final Path dir;
     private volatile Map<String, Entry> entries = Map.of();
+    private final SslProvider provider;
+    private final ExporterSecrets exporters = new ExporterSecrets();
 
     @Activate
     public TlsManager(BundleContext context, Config config) throws IOException, GeneralSecurityException {
         this.config = config;
         String data = context.getProperty("strata.data");
         this.dir = config.certificates().isBlank() ? Path.of(data == null ? "data" : data, "certs") : Path.of(config.certificates());
+        this.provider = provider(config.provider());
         // certificates load when ServerInfo is bound (bindServer), which DS does right after this constructor
     }
 
@@ -99,6 +112,23 @@ public final class TlsManager implements Mapping<String, SslContext> {
 
     void unbindServer(ServerInfo info) {
         if (server == info) server = null;
+    }
+
+    private static SslProvider provider(String wanted) {
+        if ("jdk".equalsIgnoreCase(wanted)) return SslProvider.JDK;
+        if (!"openssl".equalsIgnoreCase(wanted)) LOG.warn("Unknown TLS provider {}: using openssl (or jdk)", wanted);
+        if (OpenSsl.isAvailable()) {
+            LOG.info("TLS on {}", OpenSsl.versionString());
+            return SslProvider.OPENSSL_REFCNT;
+        }
+        LOG.warn("TLS on the JDK's engine: BoringSSL (netty-tcnative) cannot load here: {}", String.valueOf(OpenSsl.unavailabilityCause()));
+        return SslProvider.JDK;
+    }
+
+    @Deactivate
+    synchronized void deactivate() {
+        entries.values().forEach(e -> ReferenceCountUtil.release(e.context()));
+        entries = Map.of();
     }
 
     /** (Re)builds every domain's context whose files changed; generates missing certificates when asked. */
@@ -128,7 +158,12 @@ public final class TlsManager implements Mapping<String, SslContext> {
             next.put(domain, build(domain, crt.toFile(), key.toFile(), cm, km));
             changed.add(domain);
         }
+        Map<String, Entry> previous = entries;
         entries = next;
+        // a replaced BoringSSL context is freed once the last connection using it is gone
+        previous.forEach((domain, e) -> {
+            if (next.get(domain) != e) ReferenceCountUtil.release(e.context());
+        });
         return changed;
     }
 
@@ -139,9 +174,12 @@ public final class TlsManager implements Mapping<String, SslContext> {
         }
         SslContext ctx;
         try {
-            ctx = SslContextBuilder.forServer(crt, key).sslProvider(SslProvider.JDK).protocols(config.protocols())
+            ctx = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
                     .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
                     .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+            if (ctx instanceof ReferenceCountedOpenSslContext && !exporters.attach(ctx)) {
+                LOG.warn("TLS for {}: no tls-exporter channel binding on BoringSSL here (SCRAM-PLUS offers tls-server-end-point only)", domain);
+            }
         } catch (SSLException | IllegalArgumentException e) {
             throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
         }
@@ -172,6 +210,11 @@ public final class TlsManager implements Mapping<String, SslContext> {
         if (hit != null) return hit;
         if (e.isEmpty()) throw new IllegalStateException("No certificate for any domain in " + dir);
         return e.values().iterator().next();
+    }
+
+    /** Where the BoringSSL engine's {@code tls-exporter} channel bindings come from. */
+    ExporterSecrets exporters() {
+        return exporters;
     }
 
     @Override

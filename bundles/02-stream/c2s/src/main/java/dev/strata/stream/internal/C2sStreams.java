@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -20,6 +21,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.event.Event;
 import org.osgi.service.event.EventAdmin;
+import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -94,6 +96,13 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    /**
+     * Who listens for events at all: Event Admin hands every posted event to its delivery thread
+     * even when nobody listens (a wake-up per session start and end, 10% of a login's CPU).
+     */
+    @Reference(service = EventHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    private volatile List<ServiceReference<EventHandler>> listeners = List.of();
 
     /** Stream features contributed by modules, by the namespace of their negotiation elements. */
     private final Map<String, StreamFeature> features = new ConcurrentHashMap<>();
@@ -190,7 +199,7 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
 
     void event(String topic, Map<String, String> properties) {
         EventAdmin ea = events;
-        if (ea != null) ea.postEvent(new Event(topic, properties));
+        if (ea != null && !listeners.isEmpty()) ea.postEvent(new Event(topic, properties));
     }
 
     /** Binds {@code full} to {@code stream}; an existing session is replaced or the bind refused, by policy. */
