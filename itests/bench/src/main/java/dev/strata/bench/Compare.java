@@ -48,7 +48,7 @@ public final class Compare {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
                 "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
-                "profile", "false", "settle", "25"));
+                "profile", "false", "settle", "60"));
         opt.put("batch", "2000");
         opt.put("warmup", "15");
         Path dist = Path.of(args[0]).toAbsolutePath();

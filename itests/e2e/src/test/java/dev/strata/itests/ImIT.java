@@ -65,6 +65,9 @@ class ImIT {
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         Path home = StrataServer.freshHome("im-it");
+        // idle sessions release their XML parser after a second here (20 s by default)
+        java.nio.file.Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "parser.release.after = 1\n",
+                java.nio.file.StandardOpenOption.APPEND);
         assertThat(StrataServer.register(home, home.resolve("data"), "admin", "localhost", "admin-Pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_ADMIN_JID", "admin@localhost"));
         alice = JidCreate.entityBareFrom("alice@localhost");
@@ -422,6 +425,30 @@ class ImIT {
         } finally {
             a.disconnect();
             b.disconnect();
+        }
+    }
+
+    /**
+     * An idle session releases its XML parser and builds a new one from its stream header when the
+     * client speaks again: the default namespace still applies, and an element that stays half-sent
+     * over the release period is not cut.
+     */
+    @Test
+    @Order(7)
+    void aSessionThatWasIdleStillUnderstandsItsClient() throws Exception {
+        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "alice-Pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.success()).as(l.transcript()).isTrue();
+            Thread.sleep(2_500);
+            assertThat(Clients.exchange(l, "<iq type='get' id='v1' to='localhost'><query xmlns='jabber:iq:version'/></iq>"))
+                    .contains("id=\"v1\"", "type=\"result\"", "<name>Strata</name>");
+            var out = l.socket().getOutputStream();
+            out.write("<iq type='get' id='v2' to='localhost'><query xm".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.flush();
+            Thread.sleep(2_500);
+            assertThat(Clients.exchange(l, "lns='jabber:iq:version'/></iq>")).contains("id=\"v2\"", "type=\"result\"", "<name>Strata</name>");
+            Thread.sleep(2_500);
+            assertThat(Clients.exchange(l, " \n<iq type='get' id='v3' to='localhost'><query xmlns='jabber:iq:version'/></iq>"))
+                    .contains("id=\"v3\"", "type=\"result\"");
         }
     }
 }

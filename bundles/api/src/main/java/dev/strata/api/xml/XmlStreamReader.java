@@ -36,6 +36,9 @@ public final class XmlStreamReader {
     private final ArrayDeque<Element.Builder> open = new ArrayDeque<>();
     private AsyncXMLStreamReader<AsyncByteBufferFeeder> parser;
     private long fed;            // bytes fed since the last reset
+    private long base;           // stream offset of the parser's first byte (not 0 once it woke from hibernation)
+    private long contentEnd;     // stream offset after the last byte fed that is not whitespace
+    private byte[] header;       // the stream header as re-read on waking: name and namespace declarations
     private long bufferedFrom;   // offset from which bytes are held for the element or event in progress
     private boolean rootOpen;
     private int doctypeMatched;  // prefix of "<!DOCTYPE" seen at the end of the prolog so far
@@ -77,6 +80,9 @@ public final class XmlStreamReader {
         parser = FACTORY.createAsyncForByteBuffer();
         open.clear();
         fed = 0;
+        base = 0;
+        contentEnd = 0;
+        header = null;
         bufferedFrom = 0;
         rootOpen = false;
         doctypeMatched = 0;
@@ -98,6 +104,14 @@ public final class XmlStreamReader {
         if (!buffer.hasRemaining()) return;
         int length = buffer.remaining();
         if (!rootOpen) refuseDoctype(buffer);
+        if (parser == null) wake();
+        for (int i = buffer.limit() - 1; i >= buffer.position(); i--) {
+            byte b = buffer.get(i);
+            if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
+                contentEnd = fed + (i - buffer.position()) + 1;
+                break;
+            }
+        }
         try {
             parser.getInputFeeder().feedInput(buffer);
         } catch (XMLStreamException e) {
@@ -116,6 +130,61 @@ public final class XmlStreamReader {
             handle(event, sink);
         }
         if (fed - bufferedFrom > limits.maxElementBytes()) tooLarge();
+    }
+
+    /**
+     * Drops the parser (some 3.5 KB of buffers and symbol tables) when the stream is between
+     * top-level elements with nothing but whitespace pending: an idle session then holds only the
+     * stream header's bytes. The next {@link #feed} re-reads that header into a new parser first,
+     * so prefixes and the default namespace declared on it still apply.
+     *
+     * @return whether the parser was dropped (false mid-element, before the stream header, after its end)
+     */
+    public boolean hibernate() {
+        if (parser == null) return true;
+        if (!rootOpen || closed || failed || !open.isEmpty() || contentEnd > bufferedFrom) return false;
+        try {
+            parser.close();
+        } catch (XMLStreamException e) {
+            // nothing held that a close could lose
+        }
+        parser = null;
+        return true;
+    }
+
+    /** Whether the parser is dropped until the next bytes arrive. */
+    public boolean isHibernating() {
+        return parser == null;
+    }
+
+    private void wake() throws XmlException {
+        parser = FACTORY.createAsyncForByteBuffer();
+        base = fed - header.length;
+        try {
+            parser.getInputFeeder().feedInput(ByteBuffer.wrap(header));
+            int event;
+            while ((event = parser.next()) != XMLStreamConstants.START_ELEMENT) {
+                if (event == AsyncXMLStreamReader.EVENT_INCOMPLETE) throw new IllegalStateException("stream header incomplete");
+            }
+        } catch (XMLStreamException e) {
+            throw new IllegalStateException("Cannot re-read the stream header " + new String(header, java.nio.charset.StandardCharsets.UTF_8), e);
+        }
+        bufferedFrom = fed;
+    }
+
+    /** The root element's start tag, with the namespace declarations it made, as bytes to re-read. */
+    private static byte[] header(String prefix, String localName, Map<String, String> namespaces) {
+        StringBuilder sb = new StringBuilder("<");
+        if (prefix != null && !prefix.isEmpty()) sb.append(prefix).append(':');
+        sb.append(localName);
+        namespaces.forEach((p, uri) -> {
+            sb.append(" xmlns");
+            if (!p.isEmpty()) sb.append(':').append(p);
+            sb.append("=\"");
+            XmlWriter.escapeAttribute(uri, sb);
+            sb.append('"');
+        });
+        return sb.append('>').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     /**
@@ -193,6 +262,7 @@ public final class XmlStreamReader {
                 String prefix = parser.getNamespacePrefix(i);
                 namespaces.put(prefix == null ? "" : prefix, parser.getNamespaceURI(i));
             }
+            header = header(parser.getPrefix(), parser.getLocalName(), namespaces);
             markConsumed();
             sink.accept(new XmlEvent.StreamOpen(b.build(), namespaces));
             return;
@@ -228,7 +298,7 @@ public final class XmlStreamReader {
 
     private long offset(boolean end) throws XmlException {
         try {
-            return end ? parser.getLocationInfo().getEndingByteOffset() : parser.getLocationInfo().getStartingByteOffset();
+            return base + (end ? parser.getLocationInfo().getEndingByteOffset() : parser.getLocationInfo().getStartingByteOffset());
         } catch (XMLStreamException e) {
             throw notWellFormed(e);
         }

@@ -111,6 +111,11 @@ public final class XmlWriter {
         out.ascii('>');
     }
 
+    /** Appends {@code value} escaped for a double-quoted attribute. */
+    static void escapeAttribute(String value, StringBuilder sb) {
+        escape(value, new StringSink(sb), true);
+    }
+
     /** Writes runs of safe characters in one call and escapes the rest. */
     private static void escape(String s, Sink out, boolean attribute) {
         int run = 0;

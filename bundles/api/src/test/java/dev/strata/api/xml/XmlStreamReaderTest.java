@@ -250,6 +250,64 @@ class XmlStreamReaderTest {
         }
     }
 
+    // --- hibernation: an idle stream drops its parser and re-reads its header on the next bytes ---
+
+    private static void feed(XmlStreamReader reader, String text, List<XmlEvent> events) throws XmlException {
+        byte[] b = text.getBytes(UTF_8);
+        reader.feed(ByteBuffer.wrap(b), events::add);
+    }
+
+    @Test
+    void anIdleStreamDropsItsParserAndTheHeadersNamespacesStillApplyAfterwards() throws XmlException {
+        XmlStreamReader reader = new XmlStreamReader(XmlLimits.DEFAULT);
+        List<XmlEvent> events = new ArrayList<>();
+        feed(reader, OPEN.replace("xmlns='jabber:client'", "xmlns='jabber:client' xmlns:x=\"urn:a&amp;'b\""), events);
+        assertThat(reader.hibernate()).as("right after the header").isTrue();
+        feed(reader, "<message><body>one</body></message>\n ", events);
+        assertThat(reader.hibernate()).as("whitespace keep-alive pending only").isTrue();
+        assertThat(reader.isHibernating()).isTrue();
+        feed(reader, " <x:ping/><message to='a@b'><body>t", events);
+        assertThat(reader.hibernate()).as("inside an element").isFalse();
+        feed(reader, "wo</body></message><stream:error><x:gone/></stream:error></stream:stream>", events);
+        assertThat(reader.hibernate()).as("after the stream's end").isFalse();
+
+        assertThat(events).hasSize(6);
+        assertThat(((XmlEvent.TopLevel) events.get(1)).element().child("body", "jabber:client").orElseThrow().text()).isEqualTo("one");
+        assertThat(((XmlEvent.TopLevel) events.get(2)).element().is("ping", "urn:a&'b")).isTrue();
+        Element message = ((XmlEvent.TopLevel) events.get(3)).element();
+        assertThat(message.is("message", "jabber:client")).isTrue();
+        assertThat(message.child("body", "jabber:client").orElseThrow().text()).isEqualTo("two");
+        Element error = ((XmlEvent.TopLevel) events.get(4)).element();
+        assertThat(error.is("error", "http://etherx.jabber.org/streams")).isTrue();
+        assertThat(error.child("gone", "urn:a&'b")).isPresent();
+        assertThat(events.getLast()).isInstanceOf(XmlEvent.StreamClose.class);
+    }
+
+    @Test
+    void aStreamKeepsItsParserWhileSomethingIsPending() throws XmlException {
+        XmlStreamReader reader = new XmlStreamReader(XmlLimits.DEFAULT);
+        List<XmlEvent> events = new ArrayList<>();
+        feed(reader, "<?xml version='1.0'?><stream:str", events);
+        assertThat(reader.hibernate()).as("before the header is complete").isFalse();
+        feed(reader, "eam xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'><presence/><mess", events);
+        assertThat(reader.hibernate()).as("a start tag cut in two").isFalse();
+        feed(reader, "age/>", events);
+        assertThat(reader.hibernate()).as("the element completed").isTrue();
+        assertThat(events).hasSize(3);
+        assertThat(((XmlEvent.TopLevel) events.get(2)).element().is("message", "jabber:client")).isTrue();
+    }
+
+    @Test
+    void theElementSizeLimitHoldsAcrossHibernation() throws XmlException {
+        XmlStreamReader reader = new XmlStreamReader(new XmlLimits(4096, 32, 64));
+        List<XmlEvent> events = new ArrayList<>();
+        feed(reader, OPEN + "<presence/>", events);
+        assertThat(reader.hibernate()).isTrue();
+        feed(reader, "<message><body>" + "a".repeat(3000), events);
+        assertThatThrownBy(() -> feed(reader, "b".repeat(2000), events))
+                .isInstanceOfSatisfying(XmlException.class, e -> assertThat(e.condition()).isEqualTo(Condition.POLICY_VIOLATION));
+    }
+
     private static void assertRefused(String doc, Condition condition) {
         assertThatThrownBy(() -> read(doc)).isInstanceOfSatisfying(XmlException.class, e -> assertThat(e.condition()).isEqualTo(condition));
     }

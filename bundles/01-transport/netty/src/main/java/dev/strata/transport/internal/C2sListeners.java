@@ -67,6 +67,10 @@ public final class C2sListeners {
         @AttributeDefinition(min = "0", description = "Seconds of silence before a stream is closed with connection-timeout; 0: never")
         int idle_timeout() default 900;
 
+        @AttributeDefinition(min = "1", description = "Seconds of silence after which a connection releases its XML parser's buffers "
+                + "(some 3.5 KB; a new parser re-reads the stream header when the next bytes come)")
+        int parser_release_after() default 10;
+
         @AttributeDefinition(min = "1024", description = "Largest stanza in bytes (policy-violation above)")
         int max_stanza_size() default 262_144;
 
@@ -117,10 +121,11 @@ public final class C2sListeners {
                         ch.closeFuture().addListener(f -> release(ip));
                         long handshakeMillis = config.tls_handshake_timeout() * 1000L;
                         if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, handshakeMillis));
-                        if (config.idle_timeout() > 0) {
-                            ch.pipeline().addLast("idle", new IdleStateHandler(config.idle_timeout(), 0, 0, TimeUnit.SECONDS));
-                        }
-                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis));
+                        // silence is checked every parser_release_after seconds (the parser is released
+                        // then) and the stream closed once idle_timeout has passed
+                        int timeout = config.idle_timeout(), release = config.parser_release_after();
+                        ch.pipeline().addLast("idle", new IdleStateHandler(timeout > 0 ? Math.min(timeout, release) : release, 0, 0, TimeUnit.SECONDS));
+                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L));
                     }
                 });
         try {

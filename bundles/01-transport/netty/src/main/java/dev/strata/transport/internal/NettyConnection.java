@@ -45,6 +45,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private static final int MAX_INFLATED_CHUNK = 1 << 20;
     /** How long a closed stream waits for the peer to terminate the TCP connection. */
     private static final long LINGER_MILLIS = 3_000;
+    /** The idle events come on the event loop's timer, a little early or late. */
+    private static final long IDLE_SLACK_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final StreamHandlerFactory factory;
     private final TlsManager tls;
@@ -62,10 +64,13 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private String reason = "closed by the client";
 
     private final long handshakeMillis;
+    private final long idleTimeoutNanos;
+    private long lastRead = System.nanoTime();
 
-    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis) {
+    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis) {
         this.factory = factory;
         this.handshakeMillis = handshakeMillis;
+        this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.tls = tls;
         this.reader = new XmlStreamReader(limits);
     }
@@ -80,6 +85,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
+        lastRead = System.nanoTime();
         try {
             if (broken) return;
             reader.feed(buf.nioBuffer(), this::dispatch);
@@ -102,7 +108,12 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         switch (evt) {
-            case IdleStateEvent idle -> handler.idle();
+            case IdleStateEvent idle -> {
+                // an idle session keeps no parser buffers (see XmlStreamReader.hibernate); the stream
+                // closes once nothing came for idle_timeout (checked at each of these events)
+                reader.hibernate();
+                if (idleTimeoutNanos > 0 && System.nanoTime() - lastRead >= idleTimeoutNanos - IDLE_SLACK_NANOS) handler.idle();
+            }
             case SniCompletionEvent sni -> serverName = sni.hostname();
             case SslHandshakeCompletionEvent done when done.isSuccess() -> {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
