@@ -104,8 +104,8 @@ class ImIT {
         try {
             Roster ra = Roster.getInstanceFor(a);
             Roster rb = Roster.getInstanceFor(b);
-            ra.reloadAndWait();
-            rb.reloadAndWait();
+            // loaded by Smack at login; a second load could race a push (see RosterIT.login)
+            StrataServer.await(WAIT, "the rosters loaded at login", () -> ra.isLoaded() && rb.isLoaded());
             ra.createItemAndRequestSubscription(bob, "Bob", null); // bob's Smack accepts (accept_all)
             StrataServer.await(WAIT, "alice subscribed to bob", () -> type(ra, bob) == ItemType.to);
             StrataServer.await(WAIT, "bob's roster shows alice as 'from'", () -> type(rb, alice) == ItemType.from);

@@ -42,7 +42,9 @@ class RosterIT {
 
     private XMPPTCPConnection login(String user, String resource) throws Exception {
         XMPPTCPConnection c = Clients.smack(server, user, user + "-pw-1", resource);
-        Roster.getInstanceFor(c).reloadAndWait();
+        // Smack loads the roster at login by itself; a second load (reloadAndWait) could race it: its
+        // result, handled on Smack's async executor after a push, replaced the roster with a stale one
+        StrataServer.await(Duration.ofSeconds(10), "the roster loaded at login", () -> Roster.getInstanceFor(c).isLoaded());
         return c;
     }
 
