@@ -109,8 +109,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     public void closed() {
         submit(() -> {
             LOG.debug("{} closed its stream", this);
-            if (!headerSent) sendHeader();
-            conn.write("</stream:stream>");
+            conn.write(unsentHeader() + "</stream:stream>");
             conn.closeGracefully();
         });
     }
@@ -152,11 +151,16 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
 
     // --- negotiation, on the worker --------------------------------------------------------------
 
-    private void sendHeader() {
-        String d = domain != null ? domain : owner.defaultDomain();
-        conn.write("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + STREAMS_NS + "' id='" + id
-                + "' from='" + escape(d) + "' version='1.0' xml:lang='en'>");
+    /**
+     * Our stream header, unless it went out already; callers send it in one write with what follows
+     * (features, an error, the closing tag): one TLS record and one syscall instead of two.
+     */
+    private String unsentHeader() {
+        if (headerSent) return "";
         headerSent = true;
+        String d = domain != null ? domain : owner.defaultDomain();
+        return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + STREAMS_NS + "' id='" + id
+                + "' from='" + escape(d) + "' version='1.0' xml:lang='en'>";
     }
 
     private static String escape(String s) {
@@ -166,9 +170,8 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     /** Sends a stream error (§4.9.1.1: after our header if it was not sent yet) and closes. */
     void streamError(StreamError error, String text) {
         if (!open) return;
-        if (!headerSent) sendHeader();
         LOG.debug("Stream error {} to {}: {}", error.condition(), conn.remoteAddress(), text);
-        conn.write("<stream:error><" + error.condition() + " xmlns='" + StreamError.NS + "'/>"
+        conn.write(unsentHeader() + "<stream:error><" + error.condition() + " xmlns='" + StreamError.NS + "'/>"
                 + (text == null ? "" : "<text xmlns='" + StreamError.NS + "' xml:lang='en'>" + escape(text) + "</text>")
                 + "</stream:error></stream:stream>");
         open = false;
@@ -212,8 +215,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
-        sendHeader();
-        sendFeatures();
+        conn.write(unsentHeader() + features());
     }
 
     private List<String> mechanisms() {
@@ -237,7 +239,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         return bindings == null ? Map.of() : bindings;
     }
 
-    private void sendFeatures() {
+    private String features() {
         StringBuilder f = new StringBuilder("<stream:features>");
         if (user == null) {
             if (!conn.isSecure()) {
@@ -260,7 +262,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             f.append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
             offer(f, StreamFeature.Stage.AFTER_AUTH);
         }
-        conn.write(f.append("</stream:features>").toString());
+        return f.append("</stream:features>").toString();
     }
 
     /** The features modules contribute at this stage. */
