@@ -69,7 +69,11 @@ final class ExporterSecrets implements KeyLogCallback {
         if (space < 0) return;
         String random = text.substring(0, space);
         long now = System.nanoTime();
-        secrets.put(random, new Pending(HEX.parseHex(text, space + 1, text.length()), now));
+        try {
+            secrets.put(random, new Pending(HEX.parseHex(text, space + 1, text.length()), now));
+        } catch (IllegalArgumentException e) {
+            return; // not hex: nothing to keep (and no exception may travel back into native code)
+        }
         if (now - lastSweep > MAX_AGE_NANOS / 2) sweep(now);
     }
 

@@ -64,6 +64,17 @@ class ExporterSecretsTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void onlyWellFormedExporterSecretLinesAreKept() {
+        ExporterSecrets secrets = new ExporterSecrets();
+        secrets.handle(0, "CLIENT_TRAFFIC_SECRET_0 00aa 0011".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        secrets.handle(0, "EXPORTER_SECRET 00aa".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        secrets.handle(0, "EXPORTER_SECRET 00aa not-hex".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(secrets.pending()).isZero();
+        secrets.handle(0, "EXPORTER_SECRET 00aa 0011\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        assertThat(secrets.pending()).isOne();
+    }
+
     private SSLContext clientContext() throws Exception {
         X509Certificate cert;
         try (var in = Files.newInputStream(Certificates.certFile(dir, "localhost"))) {
