@@ -26,8 +26,9 @@ import dev.strata.api.auth.ScramHash;
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
- *     [idle=1000,10000] [settle=25] [profile=false]</pre>
- * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping).
+ *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [profile=false] [out=itests/bench/target/compare.md]</pre>
+ * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
+ * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
 public final class Compare {
     private static final String PASSWORD = "bench-Pass-1";
@@ -46,11 +47,10 @@ public final class Compare {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opt = new LinkedHashMap<>(Map.of("servers", "strata,prosody,ejabberd", "logins", "2000", "concurrency", "50",
-                "pairs", "100", "seconds", "10", "idle", "1000,10000", "out", "itests/bench/target/compare.md",
-                "profile", "false", "settle", "60"));
-        opt.put("batch", "2000");
-        opt.put("warmup", "15");
+        Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
+                Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
+                Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("profile", "false"),
+                Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
             String[] kv = args[i].split("=", 2);
@@ -119,10 +119,16 @@ public final class Compare {
         put(t.name, "W1 first " + fmt(batch, 0) + " STARTTLS logins after start: server CPU ms/login", fmt(cold, 2), cold);
         idle(t); // before the heavy workloads: a heap grown under load would hide what sessions cost
         warmUp(t);
+        // each workload starts once the server is quiet (quiesce)
+        quiesce(t);
         jfr(t, "start", "w1-tls");
         logins(t, true, ScramHash.SHA_1, n, "W1 STARTTLS + SCRAM-SHA-1");
         jfr(t, "stop", "w1-tls");
-        if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, n, "W1 STARTTLS + SCRAM-SHA-256");
+        if (t.scramSha256()) {
+            quiesce(t);
+            logins(t, true, ScramHash.SHA_256, n, "W1 STARTTLS + SCRAM-SHA-256");
+        }
+        quiesce(t);
         jfr(t, "start", "w1-plain");
         logins(t, false, ScramHash.SHA_1, n, "W1 plain TCP + SCRAM-SHA-1");
         jfr(t, "stop", "w1-plain");
@@ -172,21 +178,23 @@ public final class Compare {
         int batches = integer("warmup"), batch = integer("batch");
         double cost = Double.NaN;
         for (int i = 1; i <= batches; i++) {
-            cost = logins(t, true, ScramHash.SHA_1, batch, "");
+            quiesce(t);
+            cost = logins(t, true, ScramHash.SHA_1, batch, null);
             System.out.printf(Locale.ROOT, "  warm-up batch %d: %.2f ms/login%n", i, cost);
         }
         put(t.name, "Warm-up: STARTTLS logins before W1 (CPU ms/login of the last " + fmt(batch, 0) + ")",
                 fmt(batches * batch, 0) + " (" + fmt(cost, 2) + ")", batches * batch);
-        if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, batch, "");
-        logins(t, false, ScramHash.SHA_1, batch, "");
+        quiesce(t);
+        if (t.scramSha256()) logins(t, true, ScramHash.SHA_256, batch, null);
+        quiesce(t);
+        logins(t, false, ScramHash.SHA_1, batch, null);
     }
 
     /**
-     * {@code n} logins, {@code concurrency} at a time; prints the rows named {@code row} (none for
-     * an empty name; null: not even waiting for the server to go quiet first); server CPU ms/login.
+     * {@code n} logins, {@code concurrency} at a time; prints the rows named {@code row} (none when
+     * null); server CPU ms/login.
      */
     private double logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
-        if (row != null) quiesce(t);
         int concurrency = integer("concurrency");
         Semaphore gate = new Semaphore(concurrency);
         AtomicInteger failures = new AtomicInteger();
@@ -218,7 +226,7 @@ public final class Compare {
         double secs = (System.nanoTime() - t0) / 1e9;
         long cpu = cpuMillis(pids) - cpu0;
         long self = selfCpuMillis() - self0;
-        if (row == null || row.isEmpty()) return (double) cpu / n;
+        if (row == null) return (double) cpu / n;
         Arrays.sort(latency);
         int ok = n - failures.get();
         put(t.name, row + ": sessions/s", fmt(ok / secs, 0), ok / secs);

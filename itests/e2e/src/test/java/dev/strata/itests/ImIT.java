@@ -3,7 +3,10 @@ package dev.strata.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -65,9 +68,9 @@ class ImIT {
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         Path home = StrataServer.freshHome("im-it");
-        // idle sessions release their XML parser after a second here (20 s by default)
-        java.nio.file.Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "parser.release.after = 1\n",
-                java.nio.file.StandardOpenOption.APPEND);
+        // idle sessions release their XML parser after a second here (10 s by default)
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "parser.release.after = 1\n",
+                StandardOpenOption.APPEND);
         assertThat(StrataServer.register(home, home.resolve("data"), "admin", "localhost", "admin-Pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_ADMIN_JID", "admin@localhost"));
         alice = JidCreate.entityBareFrom("alice@localhost");
@@ -442,7 +445,7 @@ class ImIT {
             assertThat(Clients.exchange(l, "<iq type='get' id='v1' to='localhost'><query xmlns='jabber:iq:version'/></iq>"))
                     .contains("id=\"v1\"", "type=\"result\"", "<name>Strata</name>");
             var out = l.socket().getOutputStream();
-            out.write("<iq type='get' id='v2' to='localhost'><query xm".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            out.write("<iq type='get' id='v2' to='localhost'><query xm".getBytes(StandardCharsets.UTF_8));
             out.flush();
             Thread.sleep(2_500);
             assertThat(Clients.exchange(l, "lns='jabber:iq:version'/></iq>")).contains("id=\"v2\"", "type=\"result\"", "<name>Strata</name>");

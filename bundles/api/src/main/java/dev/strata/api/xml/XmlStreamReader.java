@@ -1,5 +1,8 @@
 package dev.strata.api.xml;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import java.nio.ByteBuffer;
 import java.util.ArrayDeque;
 import java.util.HashMap;
@@ -30,7 +33,7 @@ import dev.strata.api.xml.XmlException.Condition;
  */
 public final class XmlStreamReader {
     private static final AsyncXMLInputFactory FACTORY = newFactory();
-    private static final byte[] DOCTYPE = "<!DOCTYPE".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    private static final byte[] DOCTYPE = "<!DOCTYPE".getBytes(US_ASCII);
 
     private final XmlLimits limits;
     private final ArrayDeque<Element.Builder> open = new ArrayDeque<>();
@@ -67,7 +70,7 @@ public final class XmlStreamReader {
     public static Element parse(String xml) throws XmlException {
         XmlStreamReader reader = new XmlStreamReader(XmlLimits.DEFAULT);
         Element[] found = new Element[1];
-        byte[] bytes = ("<document>" + xml + "</document>").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] bytes = ("<document>" + xml + "</document>").getBytes(UTF_8);
         reader.feed(bytes, 0, bytes.length, e -> {
             if (e instanceof XmlEvent.TopLevel(Element el) && found[0] == null) found[0] = el;
         });
@@ -167,7 +170,7 @@ public final class XmlStreamReader {
                 if (event == AsyncXMLStreamReader.EVENT_INCOMPLETE) throw new IllegalStateException("stream header incomplete");
             }
         } catch (XMLStreamException e) {
-            throw new IllegalStateException("Cannot re-read the stream header " + new String(header, java.nio.charset.StandardCharsets.UTF_8), e);
+            throw new IllegalStateException("Cannot re-read the stream header " + new String(header, UTF_8), e);
         }
         bufferedFrom = fed;
     }
@@ -184,7 +187,7 @@ public final class XmlStreamReader {
             XmlWriter.escapeAttribute(uri, sb);
             sb.append('"');
         });
-        return sb.append('>').toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        return sb.append('>').toString().getBytes(UTF_8);
     }
 
     /**

@@ -14,7 +14,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import javax.crypto.KDF;
 import javax.crypto.spec.HKDFParameterSpec;
 import javax.crypto.spec.SecretKeySpec;
+import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLSession;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
@@ -24,17 +30,19 @@ import io.netty.internal.tcnative.SSL;
 import io.netty.internal.tcnative.SSLContext;
 
 /**
- * The RFC 9266 {@code tls-exporter} channel binding on the BoringSSL engine, whose JNI binding
- * has no keying-material exporter: BoringSSL hands every TLS 1.3 secret to the context's key-log
+ * The RFC 9266 {@code tls-exporter} channel binding, on either engine. The JDK's has an exporter;
+ * BoringSSL's JNI binding has none: BoringSSL hands every TLS 1.3 secret to the context's key-log
  * callback as an NSS key-log line; this keeps the {@code EXPORTER_SECRET} per handshake (by client
  * random) until the connection takes it, and derives the exporter from it as RFC 8446 §7.5 does.
  * Nothing is written anywhere; a secret not taken (a handshake abandoned midway) is dropped when
  * its connection closes, or after a minute at the latest.
  */
 final class ExporterSecrets implements KeyLogCallback {
+    private static final Logger LOG = LoggerFactory.getLogger(ExporterSecrets.class);
     private static final byte[] LABEL = "EXPORTER_SECRET ".getBytes(US_ASCII);
     private static final long MAX_AGE_NANOS = 60_000_000_000L;
     private static final HexFormat HEX = HexFormat.of();
+    private static final String LABEL_CHANNEL_BINDING = "EXPORTER-Channel-Binding";
 
     private record Pending(byte[] secret, long born) {
     }
@@ -91,18 +99,25 @@ final class ExporterSecrets implements KeyLogCallback {
     }
 
     /**
-     * Takes the handshake's exporter secret and derives the {@code tls-exporter} binding (32 bytes
-     * with label {@code EXPORTER-Channel-Binding}, no context); empty for TLS 1.2 or another engine.
+     * The {@code tls-exporter} binding of a completed handshake (32 bytes with label
+     * {@code EXPORTER-Channel-Binding}, no context): from the secret kept for it on BoringSSL, from
+     * the JDK's exporter on its engine; empty for TLS 1.2.
      */
     Optional<byte[]> take(SSLEngine engine) {
-        String random = clientRandom(engine);
-        if (random == null) return Optional.empty();
-        Pending pending = secrets.remove(random);
-        if (pending == null || !"TLSv1.3".equals(engine.getSession().getProtocol())) return Optional.empty();
-        String hash = engine.getSession().getCipherSuite().endsWith("SHA384") ? "SHA-384" : "SHA-256";
+        SSLSession session = engine.getSession();
+        boolean tls13 = "TLSv1.3".equals(session.getProtocol());
         try {
-            return Optional.of(exporter(hash, pending.secret(), "EXPORTER-Channel-Binding", 32));
-        } catch (GeneralSecurityException e) {
+            if (!(engine instanceof ReferenceCountedOpenSslEngine)) {
+                return tls13 && session instanceof ExtendedSSLSession es
+                        ? Optional.of(es.exportKeyingMaterialData(LABEL_CHANNEL_BINDING, null, 32)) : Optional.empty();
+            }
+            String random = clientRandom(engine);
+            Pending pending = random == null ? null : secrets.remove(random);
+            if (pending == null || !tls13) return Optional.empty();
+            String hash = session.getCipherSuite().endsWith("SHA384") ? "SHA-384" : "SHA-256";
+            return Optional.of(exporter(hash, pending.secret(), LABEL_CHANNEL_BINDING, 32));
+        } catch (GeneralSecurityException | SSLException | UnsupportedOperationException e) {
+            LOG.debug("tls-exporter unavailable: {}", e.toString());
             return Optional.empty();
         }
     }

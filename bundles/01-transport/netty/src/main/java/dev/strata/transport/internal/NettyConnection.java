@@ -7,7 +7,6 @@ import java.security.cert.X509Certificate;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLSession;
 
 import org.slf4j.Logger;
@@ -57,7 +56,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private volatile boolean compressed;
     private volatile String serverName;
     private Runnable tlsDone;
-    /** RFC 9266 binding computed at the handshake on the BoringSSL engine (the JDK's computes it when asked). */
+    /** The RFC 9266 binding, taken when the handshake completed (TLS 1.3 only). */
     private volatile byte[] tlsExporter;
     private boolean broken;
     private boolean gone;
@@ -239,7 +238,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     public Optional<byte[]> channelBinding(String type) {
         return session().flatMap(s -> switch (type) {
             case "tls-server-end-point" -> endPoint(s);
-            case "tls-exporter" -> tlsExporter != null ? Optional.of(tlsExporter.clone()) : exporter(s);
+            case "tls-exporter" -> Optional.ofNullable(tlsExporter).map(byte[]::clone);
             default -> Optional.empty();
         });
     }
@@ -250,17 +249,6 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
         try {
             return Optional.of(Certificates.endPointHash(cert));
         } catch (GeneralSecurityException e) {
-            return Optional.empty();
-        }
-    }
-
-    /** RFC 9266: 32 bytes of the TLS exporter with label EXPORTER-Channel-Binding and no context; TLS 1.3 only. */
-    private static Optional<byte[]> exporter(SSLSession s) {
-        if (!"TLSv1.3".equals(s.getProtocol()) || !(s instanceof ExtendedSSLSession es)) return Optional.empty();
-        try {
-            return Optional.of(es.exportKeyingMaterialData("EXPORTER-Channel-Binding", null, 32));
-        } catch (Exception e) {
-            LOG.debug("tls-exporter unavailable: {}", e.toString());
             return Optional.empty();
         }
     }

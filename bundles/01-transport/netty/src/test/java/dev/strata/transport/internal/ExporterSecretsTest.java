@@ -1,5 +1,6 @@
 package dev.strata.transport.internal;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.ByteBuffer;
@@ -16,6 +17,7 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLEngineResult.HandshakeStatus;
 import javax.net.ssl.TrustManagerFactory;
 
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -64,14 +66,28 @@ class ExporterSecretsTest {
         }
     }
 
-    @org.junit.jupiter.api.Test
+    @Test
+    void onTheJdksEngineTheBindingComesFromItsOwnExporter() throws Exception {
+        Certificates.generateSelfSigned(dir, "localhost");
+        SslContext server = SslContextBuilder.forServer(Certificates.certFile(dir, "localhost").toFile(), Certificates.keyFile(dir, "localhost").toFile())
+                .sslProvider(SslProvider.JDK).protocols("TLSv1.3").build();
+        SSLEngine serverEngine = server.newEngine(ByteBufAllocator.DEFAULT);
+        SSLEngine client = clientContext().createSSLEngine("localhost", 5222);
+        client.setUseClientMode(true);
+        handshake(client, serverEngine);
+        byte[] expected = ((ExtendedSSLSession) client.getSession()).exportKeyingMaterialData("EXPORTER-Channel-Binding", null, 32);
+
+        assertThat(new ExporterSecrets().take(serverEngine)).hasValueSatisfying(b -> assertThat(b).isEqualTo(expected));
+    }
+
+    @Test
     void onlyWellFormedExporterSecretLinesAreKept() {
         ExporterSecrets secrets = new ExporterSecrets();
-        secrets.handle(0, "CLIENT_TRAFFIC_SECRET_0 00aa 0011".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        secrets.handle(0, "EXPORTER_SECRET 00aa".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
-        secrets.handle(0, "EXPORTER_SECRET 00aa not-hex".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        secrets.handle(0, "CLIENT_TRAFFIC_SECRET_0 00aa 0011".getBytes(US_ASCII));
+        secrets.handle(0, "EXPORTER_SECRET 00aa".getBytes(US_ASCII));
+        secrets.handle(0, "EXPORTER_SECRET 00aa not-hex".getBytes(US_ASCII));
         assertThat(secrets.pending()).isZero();
-        secrets.handle(0, "EXPORTER_SECRET 00aa 0011\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        secrets.handle(0, "EXPORTER_SECRET 00aa 0011\n".getBytes(US_ASCII));
         assertThat(secrets.pending()).isOne();
     }
 
