@@ -17,6 +17,7 @@ import dev.strata.api.roster.RosterItem;
 import dev.strata.api.roster.RosterItem.Subscription;
 import dev.strata.api.roster.Rosters;
 import dev.strata.api.server.ServerInfo;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -76,7 +77,8 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
     }
 
     @Override
-    public boolean handle(Element p, Session from) {
+    public boolean handle(Element p, Origin origin) {
+        if (!(origin instanceof Session from)) return false; // a client's presence: the only kind this point sees
         if (router == null || sessions == null || rosters == null) return false; // still starting: the router's default handling
         String type = p.attribute("type");
         Jid to = p.attribute("to") == null ? null : Jid.of(p.attribute("to"));

@@ -28,6 +28,7 @@ import dev.strata.api.roster.RosterItem;
 import dev.strata.api.roster.RosterItem.Subscription;
 import dev.strata.api.roster.Rosters;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -44,7 +45,7 @@ import dev.strata.api.xml.Element;
  * subscription state that the presence module sets through {@link Rosters}; a client cannot set
  * it (§2.1.2.5). Removing a contact cancels the subscriptions both ways (§2.5.2).
  */
-@IqRoute(namespace = Roster.NS)
+@IqRoute(namespace = Roster.NS, target = IqRoute.To.SELF)
 @Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class}, property = StreamFeature.NAMESPACE + "=" + Roster.VER)
 @Designate(ocd = Roster.Config.class)
 public final class Roster implements IqHandler, StreamFeature, Rosters {
@@ -143,11 +144,9 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
     // --- the roster IQ ------------------------------------------------------------------------
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin origin) throws StanzaException {
+        Session from = Session.of(origin);
         Jid user = from.jid().bare();
-        if (!iq.to().equals(user) && !iq.to().isDomain()) {
-            throw new StanzaException(StanzaError.FORBIDDEN, "A roster belongs to its own account (RFC 6121 §2.1.5)");
-        }
         if (iq.type() == Iq.Type.GET) return get(iq, from, user);
         RosterItem removed;
         synchronized (lock(user)) {

@@ -17,8 +17,8 @@ import dev.strata.api.module.IqRoute;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.roster.Rosters;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
-import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
@@ -54,7 +54,7 @@ public final class LastActivity implements IqHandler, StanzaHook {
     }
 
     @Override
-    public boolean handle(Element unavailable, Session session) {
+    public boolean handle(Element unavailable, Origin session) {
         Element.Builder b = Element.builder("last", NS).attribute("at", Instant.now().toString());
         unavailable.child("status", unavailable.namespace()).ifPresent(s -> b.text(s.text()));
         store.put(session.jid().bare(), STORE, "logout", b.build());
@@ -62,7 +62,7 @@ public final class LastActivity implements IqHandler, StanzaHook {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         Jid account = iq.to().local() == null ? null : iq.to().bare();
         if (account == null) {
             long seconds = ManagementFactory.getRuntimeMXBean().getUptime() / 1000;

@@ -26,7 +26,7 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
@@ -75,7 +75,7 @@ public final class Disco implements IqHandler, ServerDisco {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         String node = iq.payload().attribute("node");
         if (iq.to().local() != null) {
             if (node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);

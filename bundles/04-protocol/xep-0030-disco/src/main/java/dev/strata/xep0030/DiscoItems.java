@@ -15,15 +15,19 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.DiscoItemsProvider;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
+import dev.strata.api.stanza.DomainService;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
 /**
- * XEP-0030 disco#items of the server: what the registered {@link DiscoItemsProvider}s list, at the
- * top level or under their node (XEP-0050 commands); {@code item-not-found} for a node nobody lists.
+ * XEP-0030 disco#items of the server: at the top level, the services hosted on their own domains
+ * ({@link DomainService}s whose domain is under the one asked, e.g. {@code conference.example.org}
+ * for {@code example.org}) while they are registered; and what the registered
+ * {@link DiscoItemsProvider}s list, at the top level or under their node (XEP-0050 commands);
+ * {@code item-not-found} for a node nobody lists.
  */
 @IqRoute(namespace = DiscoItems.ITEMS, type = "get")
 @DiscoFeature(feature = DiscoItems.ITEMS)
@@ -34,7 +38,25 @@ public final class DiscoItems implements IqHandler {
     private record Provider(DiscoItemsProvider provider, String node) {
     }
 
+    private record Service(DomainService service, List<String> domains, String name) {
+    }
+
     private final List<Provider> providers = new CopyOnWriteArrayList<>();
+    private final List<Service> services = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addService(DomainService s, Map<String, Object> props) {
+        List<String> domains = switch (props.get(DomainService.DOMAIN)) {
+            case String d -> List.of(d);
+            case String[] a -> List.of(a);
+            case null, default -> List.of();
+        };
+        services.add(new Service(s, domains, (String) props.get(DomainService.NAME)));
+    }
+
+    void removeService(DomainService s) {
+        services.removeIf(x -> x.service() == s);
+    }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addProvider(DiscoItemsProvider p, Map<String, Object> props) {
@@ -46,12 +68,23 @@ public final class DiscoItems implements IqHandler {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         String node = iq.payload().attribute("node");
         Element.Builder query = Element.builder("query", ITEMS);
         if (node != null) query.attribute("node", node);
         if (iq.to().local() != null) return query.build(); // an account lists no items here (PEP comes later)
         boolean known = node == null;
+        if (node == null) {
+            String suffix = "." + iq.to().domain();
+            for (Service s : services) {
+                for (String d : s.domains()) {
+                    if (!d.endsWith(suffix)) continue;
+                    Element.Builder item = Element.builder("item", ITEMS).attribute("jid", d);
+                    if (s.name() != null) item.attribute("name", s.name());
+                    query.child(item.build());
+                }
+            }
+        }
         for (Provider p : providers) {
             if (!Objects.equals(p.node(), node)) continue;
             known = true;

@@ -10,7 +10,7 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.KeyValueStore;
@@ -21,7 +21,7 @@ import dev.strata.api.xml.Element;
  * them back; nobody else can. Reserved namespaces (jabber:*, http://jabber.org/*, vcard-temp) are
  * refused with not-acceptable, as the XEP allows.
  */
-@IqRoute(namespace = PrivateStorage.NS)
+@IqRoute(namespace = PrivateStorage.NS, target = IqRoute.To.SELF)
 @DiscoFeature(feature = PrivateStorage.NS)
 @Component(service = IqHandler.class)
 public final class PrivateStorage implements IqHandler {
@@ -36,10 +36,7 @@ public final class PrivateStorage implements IqHandler {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
-        if (!iq.to().equals(from.jid().bare()) && !iq.to().isDomain()) {
-            throw new StanzaException(StanzaError.FORBIDDEN, "Private data belongs to its owner only (XEP-0049 §2)");
-        }
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         List<Element> children = iq.payload().elements().toList();
         if (children.isEmpty()) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Name the fragment's element and namespace");
         String ns = children.getFirst().namespace();

@@ -26,7 +26,7 @@ import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.DataForm;
@@ -39,7 +39,7 @@ import dev.strata.api.xml.Element;
  * that started them and expire after 10 minutes. Errors carry the XEP's specific conditions
  * (bad-sessionid, bad-action, bad-payload).
  */
-@IqRoute(namespace = Commands.NS, type = "set")
+@IqRoute(namespace = Commands.NS, type = "set", target = IqRoute.To.SERVER)
 @DiscoFeature(feature = Commands.NS)
 @Component(service = {IqHandler.class, DiscoItemsProvider.class}, property = DiscoItemsProvider.NODE + "=" + Commands.NS)
 public final class Commands implements IqHandler, DiscoItemsProvider {
@@ -79,12 +79,12 @@ public final class Commands implements IqHandler, DiscoItemsProvider {
         commands.values().removeIf(r -> r.command() == c);
     }
 
-    private boolean allowed(Registered r, Session from) {
+    private boolean allowed(Registered r, Origin from) {
         return !r.admin() || server.isAdmin(from.jid());
     }
 
     @Override
-    public List<Element> items(Session from) {
+    public List<Element> items(Origin from) {
         List<Element> items = new ArrayList<>();
         String domain = from.jid().domain();
         commands.values().stream().filter(r -> allowed(r, from)).sorted(java.util.Comparator.comparing(Registered::node))
@@ -94,10 +94,9 @@ public final class Commands implements IqHandler, DiscoItemsProvider {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         Element cmd = iq.payload();
         if (!cmd.name().equals("command")) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <command xmlns='" + NS + "'/>");
-        if (iq.to().local() != null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "Accounts run no commands here");
         String node = cmd.attribute("node");
         Registered r = node == null ? null : commands.get(node);
         if (r == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such command: " + node);

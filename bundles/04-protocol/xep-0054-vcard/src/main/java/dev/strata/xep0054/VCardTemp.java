@@ -9,7 +9,7 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.KeyValueStore;
@@ -34,7 +34,7 @@ public final class VCardTemp implements IqHandler {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         if (!iq.payload().is("vCard", NS)) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <vCard xmlns='vcard-temp'/>");
         Jid owner = iq.to().local() == null ? (iq.element().attribute("to") == null ? from.jid().bare() : null) : iq.to().bare();
         if (owner == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The server has no vCard");

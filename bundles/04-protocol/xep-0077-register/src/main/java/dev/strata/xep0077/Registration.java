@@ -19,11 +19,13 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountExistsException;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
@@ -132,7 +134,7 @@ public final class Registration implements IqHandler, StreamFeature {
         }
         try {
             accounts.create(user, password);
-        } catch (IllegalStateException e) {
+        } catch (AccountExistsException e) {
             throw new StanzaException(StanzaError.CONFLICT, "The username is taken", false);
         } catch (IllegalArgumentException e) {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, e.getMessage(), false);
@@ -155,7 +157,7 @@ public final class Registration implements IqHandler, StreamFeature {
     // --- after authentication: password change and cancellation ---------------------------------
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         Jid account = from.jid().bare();
         if (!iq.to().isDomain() && !iq.to().equals(account)) throw new StanzaException(StanzaError.FORBIDDEN, null);
         if (iq.type() == Iq.Type.GET) {
@@ -170,7 +172,7 @@ public final class Registration implements IqHandler, StreamFeature {
             LOG.info("{} cancelled its registration", account);
             // queued on each session's worker: this session's close runs after the result is sent
             SessionRegistry registry = sessions;
-            List<Session> all = registry == null ? List.of(from) : registry.sessions(account);
+            List<Session> all = registry == null ? List.of(Session.of(from)) : registry.sessions(account);
             for (Session s : all) s.close(StreamError.NOT_AUTHORIZED, "The account was deleted");
             return null;
         }

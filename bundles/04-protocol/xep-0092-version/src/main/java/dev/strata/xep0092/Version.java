@@ -12,13 +12,12 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
-import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
 /** XEP-0092 Software Version 1.1: the server's name and version, and its OS unless hidden by policy. */
-@IqRoute(namespace = Version.NS, type = "get")
+@IqRoute(namespace = Version.NS, type = "get", target = IqRoute.To.SERVER)
 @DiscoFeature(feature = Version.NS)
 @Component(name = "strata.xep0092", service = IqHandler.class)
 @Designate(ocd = Version.Config.class)
@@ -46,8 +45,7 @@ public final class Version implements IqHandler {
     }
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
-        if (iq.to().local() != null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, null);
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         Element.Builder q = Element.builder("query", NS)
                 .child(Element.builder("name", NS).text("Strata").build())
                 .child(Element.builder("version", NS).text(version).build());

@@ -7,10 +7,11 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountExistsException;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.AdHocCommand;
 import dev.strata.api.server.ServerInfo;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.DataForm;
@@ -29,7 +30,7 @@ public final class AddUser implements AdHocCommand {
     }
 
     @Override
-    public Element form(Session from) {
+    public Element form(Origin from) {
         return Admin.form("Adding a User", "Fill out this form to add a user.")
                 .child(DataForm.field("accountjid", "jid-single", "The Jabber ID for the account to be added", true, List.of()))
                 .child(DataForm.field("password", "text-private", "The password for this account", true, List.of()))
@@ -40,7 +41,7 @@ public final class AddUser implements AdHocCommand {
     }
 
     @Override
-    public Completion complete(Element form, Session from) throws StanzaException {
+    public Completion complete(Element form, Origin from) throws StanzaException {
         Jid jid = Admin.account(Admin.required(form, "accountjid"), server);
         String password = Admin.required(form, "password");
         if (!password.equals(DataForm.value(form, "password-verify").orElse(password))) {
@@ -48,7 +49,7 @@ public final class AddUser implements AdHocCommand {
         }
         try {
             accounts.create(jid, password);
-        } catch (IllegalStateException e) {
+        } catch (AccountExistsException e) {
             throw new StanzaException(StanzaError.CONFLICT, "The account " + jid + " exists already");
         } catch (IllegalArgumentException e) {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, e.getMessage());

@@ -7,6 +7,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.xml.DataForm;
@@ -23,14 +24,14 @@ public final class Announce implements AdHocCommand {
     }
 
     @Override
-    public Element form(Session from) {
+    public Element form(Origin from) {
         return Admin.form("Making an Announcement", "Fill out this form to make an announcement to all active users of this service.")
                 .child(DataForm.field("subject", "text-single", "Subject", false, List.of()))
                 .child(DataForm.field("announcement", "text-multi", "Announcement", true, List.of())).build();
     }
 
     @Override
-    public Completion complete(Element form, Session from) throws dev.strata.api.stanza.StanzaException {
+    public Completion complete(Element form, Origin from) throws dev.strata.api.stanza.StanzaException {
         String body = String.join("\n", DataForm.values(form, "announcement"));
         if (body.isBlank()) Admin.required(form, "announcement");
         String subject = DataForm.value(form, "subject").orElse(null);

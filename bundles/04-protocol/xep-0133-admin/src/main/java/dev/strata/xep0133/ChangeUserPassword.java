@@ -8,9 +8,10 @@ import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.module.AdHocCommand;
 import dev.strata.api.server.ServerInfo;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.DataForm;
@@ -29,19 +30,19 @@ public final class ChangeUserPassword implements AdHocCommand {
     }
 
     @Override
-    public Element form(Session from) {
+    public Element form(Origin from) {
         return Admin.form("Changing a User Password", "Fill out this form to change a user's password.")
                 .child(DataForm.field("accountjid", "jid-single", "The Jabber ID for this account", true, List.of()))
                 .child(DataForm.field("password", "text-private", "The password for this account", true, List.of())).build();
     }
 
     @Override
-    public Completion complete(Element form, Session from) throws StanzaException {
+    public Completion complete(Element form, Origin from) throws StanzaException {
         Jid jid = Admin.account(Admin.required(form, "accountjid"), server);
         String password = Admin.required(form, "password");
         try {
             accounts.changePassword(jid, password);
-        } catch (IllegalStateException e) {
+        } catch (NoSuchAccountException e) {
             throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no account " + jid);
         } catch (IllegalArgumentException e) {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, e.getMessage());

@@ -11,6 +11,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.AdHocCommand;
 import dev.strata.api.server.ServerInfo;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
@@ -34,13 +35,13 @@ public final class DeleteUser implements AdHocCommand {
     }
 
     @Override
-    public Element form(Session from) {
+    public Element form(Origin from) {
         return Admin.form("Deleting a User", "Fill out this form to delete a user.")
                 .child(DataForm.field("accountjids", "jid-multi", "The Jabber ID(s) to delete", true, List.of())).build();
     }
 
     @Override
-    public Completion complete(Element form, Session from) throws StanzaException {
+    public Completion complete(Element form, Origin from) throws StanzaException {
         List<Jid> jids = Admin.accounts(form, "accountjids", server);
         for (Jid j : jids) if (!accounts.exists(j)) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no account " + j);
         List<String> done = new ArrayList<>();

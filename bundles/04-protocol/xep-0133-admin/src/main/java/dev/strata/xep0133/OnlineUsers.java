@@ -8,6 +8,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
@@ -26,7 +27,7 @@ public final class OnlineUsers implements AdHocCommand {
     }
 
     @Override
-    public Element form(Session from) {
+    public Element form(Origin from) {
         Element.Builder max = Element.builder("field", DataForm.NS).attribute("var", "max_items").attribute("type", "list-single")
                 .attribute("label", "Maximum number of items to show");
         for (String v : List.of("25", "50", "75", "100", "150", "200", "none")) {
@@ -36,7 +37,7 @@ public final class OnlineUsers implements AdHocCommand {
     }
 
     @Override
-    public Completion complete(Element form, Session from) throws StanzaException {
+    public Completion complete(Element form, Origin from) throws StanzaException {
         String max = DataForm.value(form, "max_items").orElse("none");
         int limit;
         try {

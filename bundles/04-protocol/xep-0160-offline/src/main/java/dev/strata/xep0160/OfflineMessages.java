@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.StanzaHook;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaError;
@@ -65,8 +66,9 @@ public final class OfflineMessages implements StanzaHook {
     }
 
     @Override
-    public boolean handle(Element stanza, Session session) {
-        return stanza.name().equals("presence") ? deliver(session) : store(stanza, session);
+    public boolean handle(Element stanza, Origin session) {
+        if (stanza.name().equals("presence")) return session instanceof Session s && deliver(s);
+        return store(stanza, session);
     }
 
     static boolean worthKeeping(Element message) {
@@ -75,7 +77,7 @@ public final class OfflineMessages implements StanzaHook {
         return message.elements().anyMatch(e -> !e.namespace().equals(CHAT_STATES) && !e.namespace().equals(HINTS));
     }
 
-    private boolean store(Element message, Session sender) {
+    private boolean store(Element message, Origin sender) {
         if (!worthKeeping(message)) return true; // dropped quietly: nothing a later reader needs
         Jid to = Jid.of(message.attribute("to")).bare();
         int max = config.max_messages();

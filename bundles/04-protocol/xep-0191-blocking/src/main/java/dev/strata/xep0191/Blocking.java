@@ -23,6 +23,7 @@ import dev.strata.api.module.StanzaHook;
 import dev.strata.api.roster.Rosters;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -40,7 +41,7 @@ import dev.strata.api.xml.Element;
  * stanzas to it are refused with {@code not-acceptable} and {@code <blocked/>}, and the user's
  * presence no longer reaches it (unavailable is sent at blocking, current presence at unblocking).
  */
-@IqRoute(namespace = Blocking.NS)
+@IqRoute(namespace = Blocking.NS, target = IqRoute.To.SELF)
 @DiscoFeature(feature = Blocking.NS)
 @Component(service = {IqHandler.class, StanzaHook.class}, property = StanzaHook.POINT + "=" + StanzaHook.INBOUND)
 public final class Blocking implements IqHandler, StanzaHook {
@@ -54,6 +55,8 @@ public final class Blocking implements IqHandler, StanzaHook {
     private final ServerInfo server;
     private final Map<Jid, List<Jid>> cache = new ConcurrentHashMap<>();
     private final AtomicLong pushIds = new AtomicLong();
+    /** Counts blocklist changes, so a list read while one was written is not kept (see {@link #blocklist}). */
+    private final AtomicLong changes = new AtomicLong();
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile Router router;
@@ -73,11 +76,9 @@ public final class Blocking implements IqHandler, StanzaHook {
     // --- the blocklist IQs ----------------------------------------------------------------------
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
+    public Element handle(Iq iq, Origin origin) throws StanzaException {
+        Session from = Session.of(origin);
         Jid user = from.jid().bare();
-        if (iq.element().attribute("to") != null && !iq.to().equals(user)) {
-            throw new StanzaException(StanzaError.FORBIDDEN, "A blocklist belongs to its own account");
-        }
         Element p = iq.payload();
         if (iq.type() == Iq.Type.GET) {
             if (!p.name().equals("blocklist")) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <blocklist xmlns='" + NS + "'/>");
@@ -112,10 +113,19 @@ public final class Blocking implements IqHandler, StanzaHook {
     List<Jid> blocklist(Jid user) {
         List<Jid> cached = cache.get(user);
         if (cached != null) return cached;
+        long before = changes.get();
         List<Jid> list = store.keys(user, STORE).stream().map(Jid::tryParse).flatMap(java.util.Optional::stream).toList();
         if (cache.size() >= CACHE_LIMIT) cache.clear();
         cache.put(user, list);
+        // A change that wrote the store while this list was read bumps the count before it drops
+        // the cached entry: whichever of the two comes last, a stale list does not stay cached.
+        if (changes.get() != before) cache.remove(user, list);
         return list;
+    }
+
+    private void forget(Jid user) {
+        changes.incrementAndGet();
+        cache.remove(user);
     }
 
     private void block(Jid user, List<Jid> jids) {
@@ -128,14 +138,14 @@ public final class Blocking implements IqHandler, StanzaHook {
             }
         }
         for (Jid j : added) store.put(user, STORE, j.toString(), item(j));
-        cache.remove(user);
+        forget(user);
         push(user, Element.builder("block", NS).children(jids.stream().map(Blocking::item).toList()).build());
     }
 
     private void unblock(Jid user, List<Jid> jids) {
         List<Jid> removed = new ArrayList<>();
         for (Jid j : jids.isEmpty() ? blocklist(user) : jids) if (store.delete(user, STORE, j.toString())) removed.add(j);
-        cache.remove(user);
+        forget(user);
         push(user, Element.builder("unblock", NS).children(jids.stream().map(Blocking::item).toList()).build());
         Rosters r = rosters;
         for (Jid j : removed) { // §3.4: subscribed contacts see the user again
@@ -186,7 +196,7 @@ public final class Blocking implements IqHandler, StanzaHook {
      * answers). With federation, stanzas to other servers will need the outbound point too.
      */
     @Override
-    public boolean handle(Element stanza, Session session) {
+    public boolean handle(Element stanza, Origin session) {
         Jid from = Jid.tryParse(stanza.attribute("from")).orElse(null);
         Jid to = stanza.attribute("to") == null ? null : Jid.tryParse(stanza.attribute("to")).orElse(null);
         if (from == null || to == null || to.bare().equals(from.bare())) return false;

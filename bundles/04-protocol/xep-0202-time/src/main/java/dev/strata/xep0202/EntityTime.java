@@ -12,13 +12,12 @@ import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Session;
-import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
 /** XEP-0202 Entity Time 2.0: the server's UTC time (XEP-0082 format) and its offset from UTC. */
-@IqRoute(namespace = EntityTime.NS, type = "get")
+@IqRoute(namespace = EntityTime.NS, type = "get", target = IqRoute.To.SERVER)
 @DiscoFeature(feature = EntityTime.NS)
 @Component(service = IqHandler.class)
 public final class EntityTime implements IqHandler {
@@ -26,8 +25,7 @@ public final class EntityTime implements IqHandler {
     private final Clock clock = Clock.systemDefaultZone();
 
     @Override
-    public Element handle(Iq iq, Session from) throws StanzaException {
-        if (iq.to().local() != null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, null);
+    public Element handle(Iq iq, Origin from) throws StanzaException {
         ZonedDateTime now = ZonedDateTime.now(clock).truncatedTo(ChronoUnit.MILLIS);
         String tzo = now.getOffset().equals(ZoneOffset.UTC) ? "+00:00" : now.getOffset().getId();
         return Element.builder("time", NS)

@@ -11,14 +11,23 @@ import dev.strata.api.Jid;
  * The accounts of the server's domains, each identified by its bare JID. Passwords are kept
  * only as SCRAM credentials, one per {@link ScramHash}. Implementations post Event Admin events
  * on the topics {@code strata/account/CREATED}, {@code DELETED} and {@code PASSWORD_CHANGED}
- * with the property {@code jid}.
+ * with the property {@code jid}. Every method throws {@link dev.strata.api.storage.StorageException}
+ * when the store fails.
  */
 @ProviderType
 public interface AccountStore {
-    /** Creates an account. @throws IllegalStateException when it exists already */
+    /**
+     * Creates an account.
+     * @throws AccountExistsException when it exists already
+     * @throws dev.strata.api.storage.StorageException when the store fails
+     */
     void create(Jid user, String password);
 
-    /** Replaces the password of an existing account. @throws IllegalStateException when there is no such account */
+    /**
+     * Replaces the password of an existing account.
+     * @throws NoSuchAccountException when there is no such account
+     * @throws dev.strata.api.storage.StorageException when the store fails
+     */
     void changePassword(Jid user, String password);
 
     /** Deletes an account and everything stored for it; false when it did not exist. */

@@ -2,7 +2,7 @@ package dev.strata.api.module;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
 
@@ -23,11 +23,11 @@ public interface AdHocCommand {
     }
 
     /** The {@code jabber:x:data} form of type {@code form} the requester fills in. */
-    Element form(Session from);
+    Element form(Origin from);
 
     /**
      * Runs the command with the submitted form (type {@code submit}).
      * @throws StanzaException with {@code bad-request} or another condition when the values are unusable
      */
-    Completion complete(Element submitted, Session from) throws StanzaException;
+    Completion complete(Element submitted, Origin from) throws StanzaException;
 }

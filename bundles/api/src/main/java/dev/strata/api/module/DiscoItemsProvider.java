@@ -4,7 +4,7 @@ import java.util.List;
 
 import org.osgi.annotation.versioning.ConsumerType;
 
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.xml.Element;
 
 /**
@@ -17,5 +17,5 @@ public interface DiscoItemsProvider {
     String NODE = "strata.disco.node";
 
     /** {@code <item/>} elements in the disco#items namespace, for this requester. */
-    List<Element> items(Session from);
+    List<Element> items(Origin from);
 }

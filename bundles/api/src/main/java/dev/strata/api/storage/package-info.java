@@ -1,9 +1,12 @@
 /**
- * Storage that modules use instead of SQL (STYLE principle 9): per-user key-value documents.
- * The storage bundle implements it on H2 or PostgreSQL and owns the schema.
+ * Storage for modules: per-user key-value documents ({@link dev.strata.api.storage.KeyValueStore}),
+ * and for modules with tables of their own, the SQL database with per-module migrations
+ * ({@link dev.strata.api.storage.SqlDatabase}). The storage bundle implements both on H2 or
+ * PostgreSQL. Failures are {@link dev.strata.api.storage.StorageException}s, never mistaken for
+ * "not found" or "exists".
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.strata.api.storage;
 
 import org.osgi.annotation.bundle.Export;

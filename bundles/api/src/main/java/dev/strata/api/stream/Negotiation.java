@@ -3,6 +3,7 @@ package dev.strata.api.stream;
 import org.osgi.annotation.versioning.ProviderType;
 
 import dev.strata.api.Jid;
+import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.xml.Element;
@@ -17,6 +18,9 @@ public interface Negotiation {
 
     /** The authenticated account, or null before SASL. */
     Jid user();
+
+    /** The session bound on this stream, or null before resource binding (RFC 6120 §7). */
+    Session session();
 
     /** Sends a negotiation element (written in the stream's content namespace context). */
     void send(Element element);

@@ -10,7 +10,7 @@ import java.util.stream.Stream;
 /**
  * An immutable XML element: qualified name, attributes and children (elements and text).
  * Build one with {@link #builder(String, String)}; an element received from the network is
- * parsed once into this form by {@link XmlStreamReader}, and written out by {@link XmlWriter}.
+ * parsed once into this form by the transport (or {@link Xml#parse}), and written out by {@link XmlWriter}.
  */
 public final class Element implements Node {
     /** The namespace bound to the {@code xml} prefix ({@code xml:lang}). */

@@ -2,7 +2,7 @@ package dev.strata.api.xml;
 
 import java.util.Map;
 
-/** What an {@link XmlStreamReader} reports, in stream order. */
+/** What the transport's streaming XML reader reports of a stream, in order. */
 public sealed interface XmlEvent {
     /**
      * The stream root opened. {@code header} carries its name, namespace and attributes (no

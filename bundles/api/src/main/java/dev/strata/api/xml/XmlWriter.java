@@ -1,11 +1,8 @@
 package dev.strata.api.xml;
 
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-
 /**
- * Serializes elements as UTF-8 straight into a Netty buffer (no intermediate string), or into a
- * string for logs and tests. Text and attribute values are escaped so that any element built
+ * Serializes elements into a {@link Sink} (the transport's pooled buffers: no intermediate
+ * string), or into a string for logs, storage and tests. Text and attribute values are escaped so that any element built
  * through the API reads back equal; a child whose namespace differs from its parent's declares
  * it with {@code xmlns}.
  */
@@ -18,40 +15,25 @@ public final class XmlWriter {
      * force where the element is written ({@code jabber:client} for a stanza on a client stream),
      * so that it is not declared again.
      */
-    public static void write(Element element, ByteBuf out, String contextNamespace) {
-        write(element, new BufSink(out), contextNamespace);
+    public static void write(Element element, Sink out, String contextNamespace) {
+        writeElement(element, out, contextNamespace);
     }
 
     /** The serialized form as a string. */
     public static String toString(Element element, String contextNamespace) {
         StringBuilder sb = new StringBuilder(64);
-        write(element, new StringSink(sb), contextNamespace);
+        writeElement(element, new StringSink(sb), contextNamespace);
         return sb.toString();
     }
 
-    private interface Sink {
+    /** Where serialized XML goes: ASCII markup, and text to encode as UTF-8. */
+    public interface Sink {
         void ascii(String s);
 
         void ascii(char c);
 
+        /** {@code s} from index {@code from} (inclusive) to {@code to} (exclusive), already escaped. */
         void text(String s, int from, int to);
-    }
-
-    private record BufSink(ByteBuf buf) implements Sink {
-        @Override
-        public void ascii(String s) {
-            ByteBufUtil.writeAscii(buf, s);
-        }
-
-        @Override
-        public void ascii(char c) {
-            buf.writeByte(c);
-        }
-
-        @Override
-        public void text(String s, int from, int to) {
-            ByteBufUtil.writeUtf8(buf, s, from, to);
-        }
     }
 
     private record StringSink(StringBuilder sb) implements Sink {
@@ -71,7 +53,7 @@ public final class XmlWriter {
         }
     }
 
-    private static void write(Element e, Sink out, String contextNs) {
+    private static void writeElement(Element e, Sink out, String contextNs) {
         out.ascii('<');
         out.text(e.name(), 0, e.name().length());
         if (!e.namespace().equals(contextNs)) {
@@ -102,7 +84,7 @@ public final class XmlWriter {
         out.ascii('>');
         for (Node child : e.children()) {
             switch (child) {
-                case Element c -> write(c, out, e.namespace());
+                case Element c -> writeElement(c, out, e.namespace());
                 case Text(String value) -> escape(value, out, false);
             }
         }
@@ -112,7 +94,7 @@ public final class XmlWriter {
     }
 
     /** Appends {@code value} escaped for a double-quoted attribute. */
-    static void escapeAttribute(String value, StringBuilder sb) {
+    public static void escapeAttribute(String value, StringBuilder sb) {
         escape(value, new StringSink(sb), true);
     }
 

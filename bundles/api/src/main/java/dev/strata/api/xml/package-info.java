@@ -1,10 +1,11 @@
 /**
- * XML for XMPP streams: the immutable {@link dev.strata.api.xml.Element} tree, its serializer
- * {@link dev.strata.api.xml.XmlWriter}, and the non-blocking {@link dev.strata.api.xml.XmlStreamReader}
- * that turns bytes, fed in any chunks, into stream events and top-level elements.
+ * XML for XMPP: the immutable {@link dev.strata.api.xml.Element} tree, its serializer
+ * {@link dev.strata.api.xml.XmlWriter}, {@link dev.strata.api.xml.Xml#parse} for documents held as
+ * strings, and the stream events ({@link dev.strata.api.xml.XmlEvent}) the transport's streaming
+ * reader reports. No parser library or network buffer appears here, so plugins bind to neither.
  */
 @Export
-@Version("1.1.0")
+@Version("2.0.0")
 package dev.strata.api.xml;
 
 import org.osgi.annotation.bundle.Export;

@@ -5,13 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import org.junit.jupiter.api.Test;
 
 import dev.strata.api.xml.Element;
-import dev.strata.api.xml.XmlStreamReader;
+import dev.strata.api.xml.Xml;
 
 /** XEP-0115 §5.2 and §5.3: the specification's own examples. */
 class CapsTest {
     @Test
     void simpleGenerationExample() throws Exception {
-        Element info = XmlStreamReader.parse("""
+        Element info = Xml.parse("""
                 <query xmlns='http://jabber.org/protocol/disco#info'>
                   <identity category='client' name='Exodus 0.9.1' type='pc'/>
                   <feature var='http://jabber.org/protocol/caps'/>
@@ -24,7 +24,7 @@ class CapsTest {
 
     @Test
     void complexGenerationExampleWithAnExtendedForm() throws Exception {
-        Element info = XmlStreamReader.parse("""
+        Element info = Xml.parse("""
                 <query xmlns='http://jabber.org/protocol/disco#info'>
                   <identity xml:lang='en' category='client' name='Psi 0.11' type='pc'/>
                   <identity xml:lang='el' category='client' name='Ψ 0.11' type='pc'/>

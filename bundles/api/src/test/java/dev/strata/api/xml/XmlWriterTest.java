@@ -1,16 +1,9 @@
 package dev.strata.api.xml;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.util.ArrayList;
-import java.util.List;
-
 import org.junit.jupiter.api.Test;
-
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 
 class XmlWriterTest {
 
@@ -32,21 +25,23 @@ class XmlWriterTest {
     }
 
     @Test
-    void writesTheSameBytesIntoAByteBuf() {
-        ByteBuf buf = Unpooled.buffer();
-        XmlWriter.write(MESSAGE, buf, "jabber:client");
-        assertThat(buf.toString(UTF_8)).isEqualTo(XmlWriter.toString(MESSAGE, "jabber:client"));
+    void roundTripsThroughTheDocumentParser() throws XmlException {
+        assertThat(Xml.parse(XmlWriter.toString(MESSAGE, ""))).isEqualTo(MESSAGE);
+        assertThat(Xml.parse("<a xmlns='urn:a'><b xmlns='urn:b' c='1'>x &amp; y</b><c/></a>"))
+                .isEqualTo(Element.builder("a", "urn:a").child(Element.builder("b", "urn:b").attribute("c", "1").text("x & y").build())
+                        .child(Element.of("c", "urn:a")).build());
     }
 
     @Test
-    void roundTripsThroughTheReader() throws XmlException {
-        String doc = "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
-                + XmlWriter.toString(MESSAGE, "jabber:client");
-        List<XmlEvent> events = new ArrayList<>();
-        byte[] bytes = doc.getBytes(UTF_8);
-        new XmlStreamReader(XmlLimits.DEFAULT).feed(bytes, 0, bytes.length, events::add);
-        assertThat(events).hasSize(2);
-        assertThat(((XmlEvent.TopLevel) events.get(1)).element()).isEqualTo(MESSAGE);
+    void theDocumentParserRefusesWhatAStreamRefuses() {
+        assertThatThrownBy(() -> Xml.parse("<!DOCTYPE a [<!ENTITY x 'y'>]><a>&x;</a>")).isInstanceOf(XmlException.class)
+                .satisfies(e -> assertThat(((XmlException) e).condition()).isIn(XmlException.Condition.RESTRICTED_XML, XmlException.Condition.NOT_WELL_FORMED));
+        assertThatThrownBy(() -> Xml.parse("<a><!-- c --></a>")).hasMessageContaining("Comments");
+        assertThatThrownBy(() -> Xml.parse("<a><?pi x?></a>")).hasMessageContaining("Processing instructions");
+        assertThatThrownBy(() -> Xml.parse("<a>")).isInstanceOf(XmlException.class);
+        assertThatThrownBy(() -> Xml.parse("")).isInstanceOf(XmlException.class);
+        assertThatThrownBy(() -> Xml.parse("<a/><b/>")).isInstanceOf(XmlException.class);
+        assertThatThrownBy(() -> Xml.parse("<a>" + "<b>".repeat(40) + "</b>".repeat(40) + "</a>")).hasMessageContaining("nested deeper");
     }
 
     @Test

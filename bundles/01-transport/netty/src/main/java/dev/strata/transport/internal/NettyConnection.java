@@ -19,8 +19,6 @@ import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.XmlLimits;
-import dev.strata.api.xml.XmlStreamReader;
-import dev.strata.api.xml.XmlWriter;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -183,7 +181,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public void write(Element element, String contextNamespace) {
         ByteBuf buf = channel.alloc().buffer(256);
-        XmlWriter.write(element, buf, contextNamespace);
+        ByteBufSink.write(element, buf, contextNamespace);
         channel.writeAndFlush(buf);
     }
 
@@ -213,7 +211,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
      */
     private void writeThenReframe(Element element, Runnable reframe) {
         ByteBuf buf = channel.alloc().buffer(64);
-        XmlWriter.write(element, buf, "");
+        ByteBufSink.write(element, buf, "");
         channel.eventLoop().execute(() -> channel.writeAndFlush(buf).addListener(f -> {
             if (!f.isSuccess()) {
                 channel.close();

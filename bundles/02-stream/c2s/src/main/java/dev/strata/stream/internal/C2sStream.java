@@ -2,10 +2,10 @@ package dev.strata.stream.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-import java.net.InetSocketAddress;
 import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,9 +18,9 @@ import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramHash;
-import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Negotiation;
@@ -34,10 +34,11 @@ import dev.strata.api.xml.XmlWriter;
 
 /**
  * One client stream through RFC 6120 negotiation: header checks (§4.7–4.9), STARTTLS (§5), SASL
- * (§6), resource binding (§7); then a {@link Session} whose stanzas go to the router. Events arrive
- * on the I/O thread and are handled in order on the session's own worker, which may block.
+ * (§6), resource binding (§7); then it carries a {@link ClientSession} whose stanzas go to the
+ * router. Events arrive on the I/O thread and are handled in order on the stream's own worker
+ * (which the session shares), so they may block.
  */
-final class C2sStream implements StreamHandler, Session, Negotiation {
+final class C2sStream implements StreamHandler, Negotiation {
     static final String STREAMS_NS = "http://etherx.jabber.org/streams";
     static final String CLIENT_NS = "jabber:client";
     static final String TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls";
@@ -63,8 +64,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     private String mechanism;
     private int authFailures;
     private Jid user;
-    private volatile Jid jid;
-    private final java.util.concurrent.ConcurrentHashMap<String, Object> attributes = new java.util.concurrent.ConcurrentHashMap<>(2);
+    private volatile ClientSession session;
 
     C2sStream(C2sStreams owner, Connection conn) {
         this.owner = owner;
@@ -128,25 +128,9 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     public void disconnected(String reason) {
         submit(() -> {
             open = false;
-            Jid bound = jid;
-            if (bound != null) {
-                owner.unregister(this);
-                goneUnavailable(bound);
-                owner.event("strata/session/ENDED", Map.of("jid", bound.toString(), "reason", reason));
-                LOG.info("Session ended: {} ({})", bound, reason);
-            }
+            ClientSession s = session;
+            if (s != null) s.detach(this, reason);
         });
-    }
-
-    /** RFC 6121 §4.6: the server sends unavailable presence for a client that went away without it. */
-    private void goneUnavailable(Jid bound) {
-        Router router = owner.router();
-        if (router == null || attribute(Presence.ATTRIBUTE) == null) return;
-        try {
-            router.route(Element.builder("presence", CLIENT_NS).attribute("type", "unavailable").attribute("from", bound.toString()).build(), this);
-        } catch (RuntimeException e) {
-            LOG.error("Unavailable presence for {} failed", bound, e);
-        }
     }
 
     // --- negotiation, on the worker --------------------------------------------------------------
@@ -234,7 +218,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             Map<String, byte[]> m = new LinkedHashMap<>();
             conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
             conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
-            bindings = java.util.Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
+            bindings = Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
         }
         return bindings == null ? Map.of() : bindings;
     }
@@ -257,7 +241,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
                 }
                 if (conn.isSecure()) offer(f, StreamFeature.Stage.BEFORE_AUTH);
             }
-        } else if (jid == null) {
+        } else if (session == null) {
             f.append("<bind xmlns='").append(BIND_NS).append("'/>");
             f.append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
             offer(f, StreamFeature.Stage.AFTER_AUTH);
@@ -453,10 +437,12 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
                 return;
             }
         }
-        if (jid == null) {
+        ClientSession s = session;
+        if (s == null) {
             streamError(StreamError.NOT_AUTHORIZED, "Bind a resource first (RFC 6120 §7)");
             return;
         }
+        Jid jid = s.jid();
         String from = e.attribute("from");
         if (from != null) {
             Optional<Jid> claimed = Jid.tryParse(from);
@@ -469,11 +455,11 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         Router router = owner.router();
         if (router == null) {
             if (e.name().equals("iq") && ("get".equals(e.attribute("type")) || "set".equals(e.attribute("type")))) {
-                send(StanzaError.SERVICE_UNAVAILABLE.replyTo(stamped, "Routing is not available", true));
+                s.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(stamped, "Routing is not available", true));
             }
             return;
         }
-        router.route(stamped, this);
+        s.inbound(stamped, router);
     }
 
     private static Element result(Element iq, Element child) {
@@ -483,7 +469,7 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
     }
 
     private void bind(Element iq) {
-        if (jid != null) {
+        if (session != null) {
             conn.write(StanzaError.NOT_ALLOWED.replyTo(iq, "A resource is bound already", true), CLIENT_NS);
             return;
         }
@@ -495,57 +481,37 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
             conn.write(StanzaError.BAD_REQUEST.replyTo(iq, "The resource is not valid: " + e.getMessage(), true), CLIENT_NS);
             return;
         }
-        if (!owner.register(full, this)) {
-            conn.write(StanzaError.CONFLICT.replyTo(iq, "The resource is in use", true), CLIENT_NS);
+        SessionRegistry registry = owner.registry();
+        if (registry == null) {
+            conn.write(StanzaError.INTERNAL_SERVER_ERROR.replyTo(iq, "The session registry is not available", true), CLIENT_NS);
             return;
         }
-        jid = full;
+        ClientSession bound = new ClientSession(owner, full, id, worker, this);
+        switch (registry.bind(bound, owner.conflictPolicy())) {
+            case SessionRegistry.Binding.Conflict c -> {
+                conn.write(StanzaError.CONFLICT.replyTo(iq, "The resource is in use", true), CLIENT_NS);
+                return;
+            }
+            case SessionRegistry.Binding.Bound b when b.replaced() != null ->
+                    b.replaced().close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
+            case SessionRegistry.Binding.Bound b -> { }
+        }
+        session = bound;
         conn.write(result(iq, Element.builder("bind", BIND_NS).child(Element.builder("jid", BIND_NS).text(full.toString()).build()).build()), CLIENT_NS);
         LOG.info("Session started: {} from {}", full, conn.remoteAddress());
         owner.event("strata/session/STARTED", Map.of("jid", full.toString(), "ip", conn.remoteAddress().getAddress().getHostAddress()));
     }
 
-    // --- Session ------------------------------------------------------------------------------
+    // --- the session's outbound path ------------------------------------------------------------
 
-    @Override
-    public Jid jid() {
-        return jid;
-    }
-
-    @Override
-    public String id() {
-        return id;
-    }
-
-    @Override
-    public InetSocketAddress remoteAddress() {
-        return conn.remoteAddress();
-    }
-
-    @Override
-    public void send(Element stanza) {
+    /** Writes a stanza for the session attached to this stream. */
+    void write(Element stanza) {
         if (open) conn.write(stanza, CLIENT_NS);
     }
 
-    @Override
-    public void close(StreamError error, String text) {
+    /** Sends a stream error and closes, on the worker. */
+    void close(StreamError error, String text) {
         worker.execute(() -> streamError(error, text));
-    }
-
-    @Override
-    public boolean isOpen() {
-        return open;
-    }
-
-    @Override
-    public Object attribute(String key) {
-        return attributes.get(key);
-    }
-
-    @Override
-    public void attribute(String key, Object value) {
-        if (value == null) attributes.remove(key);
-        else attributes.put(key, value);
     }
 
     // --- Negotiation ---------------------------------------------------------------------------
@@ -570,12 +536,23 @@ final class C2sStream implements StreamHandler, Session, Negotiation {
         streamError(error, text);
     }
 
+    @Override
+    public void send(Element element) {
+        write(element);
+    }
+
+    @Override
+    public Session session() {
+        return session;
+    }
+
     String tlsInfo() {
         return conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
     }
 
     @Override
     public String toString() {
-        return "c2s " + id + " " + (jid != null ? jid : conn.remoteAddress());
+        ClientSession s = session;
+        return "c2s " + id + " " + (s != null ? s.jid() : conn.remoteAddress());
     }
 }

@@ -1,15 +1,12 @@
 package dev.strata.stream.internal;
 
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 import org.apache.felix.service.command.Descriptor;
-import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -26,12 +23,12 @@ import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
-import org.osgi.util.tracker.ServiceTracker;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.module.SessionFilter;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -43,15 +40,15 @@ import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHandlerFactory;
 
 /**
- * Client streams: creates one {@link C2sStream} per connection, keeps the registry of bound
- * sessions, and offers {@code session:list|kick}. Storage, router and server settings are dynamic
- * references, so reloading those modules does not close a single stream.
+ * Client streams: creates one {@link C2sStream} per connection, binds their sessions in the
+ * {@link SessionRegistry}, and offers {@code session:list|kick}. Storage, router, registry and
+ * server settings are dynamic references, so reloading those modules does not close a single stream.
  */
-@Component(name = "strata.stream.c2s", service = {StreamHandlerFactory.class, SessionRegistry.class, C2sStreams.class},
+@Component(name = "strata.stream.c2s", service = {StreamHandlerFactory.class, C2sStreams.class},
         property = {StreamHandlerFactory.LISTENER + "=c2s", "osgi.command.scope=session", "osgi.command.function=list",
                 "osgi.command.function=kick"})
 @Designate(ocd = C2sStreams.Config.class)
-public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
+public final class C2sStreams implements StreamHandlerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(C2sStreams.class);
 
     @ObjectClassDefinition(id = "strata.stream.c2s", name = "Client streams")
@@ -82,8 +79,6 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
         int auth_failure_delay_ms() default 1000;
     }
 
-    private final ConcurrentHashMap<Jid, C2sStream> byFullJid = new ConcurrentHashMap<>();
-    private final ConcurrentHashMap<Jid, List<C2sStream>> byBareJid = new ConcurrentHashMap<>();
     private volatile Config config;
     private volatile AuthThrottle throttle;
 
@@ -96,6 +91,37 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SessionRegistry registry;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Router router;
+
+    /** Per-session filters, highest service.ranking first. */
+    private volatile List<SessionFilter> sessionFilters = List.of();
+    private final Map<SessionFilter, Integer> filterRanks = new ConcurrentHashMap<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addSessionFilter(SessionFilter filter, Map<String, Object> props) {
+        filterRanks.put(filter, props.get("service.ranking") instanceof Integer i ? i : 0);
+        rankFilters();
+    }
+
+    void removeSessionFilter(SessionFilter filter) {
+        filterRanks.remove(filter);
+        rankFilters();
+    }
+
+    private synchronized void rankFilters() {
+        List<SessionFilter> list = new ArrayList<>(filterRanks.keySet());
+        list.sort(Comparator.comparingInt((SessionFilter f) -> filterRanks.getOrDefault(f, 0)).reversed());
+        sessionFilters = List.copyOf(list);
+    }
+
+    List<SessionFilter> sessionFilters() {
+        return sessionFilters;
+    }
 
     /**
      * Who listens for events at all: Event Admin hands every posted event to its delivery thread
@@ -133,17 +159,9 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
         return features;
     }
 
-    /**
-     * Looked up, not injected: the router injects this registry, so the tracker opens at the first
-     * stanza, after both components are active (opening it during activation is a DS cycle).
-     */
-    private final ServiceTracker<Router, Router> routers;
-    private volatile boolean routersOpen;
-
     @Activate
-    public C2sStreams(BundleContext context, Config config) {
+    public C2sStreams(Config config) {
         modified(config);
-        routers = new ServiceTracker<>(context, Router.class, null);
     }
 
     @Modified
@@ -154,8 +172,9 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
 
     @Deactivate
     void deactivate() {
-        routers.close();
-        for (C2sStream s : byFullJid.values()) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
+        SessionRegistry r = registry;
+        if (r == null) return;
+        for (Session s : r.all()) if (s instanceof ClientSession) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
     }
 
     @Override
@@ -176,15 +195,15 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
     }
 
     Router router() {
-        if (!routersOpen) {
-            synchronized (routers) {
-                if (!routersOpen) {
-                    routers.open();
-                    routersOpen = true;
-                }
-            }
-        }
-        return routers.getService();
+        return router;
+    }
+
+    SessionRegistry registry() {
+        return registry;
+    }
+
+    SessionRegistry.ConflictPolicy conflictPolicy() {
+        return "replace".equals(config.resource_conflict()) ? SessionRegistry.ConflictPolicy.REPLACE : SessionRegistry.ConflictPolicy.REJECT;
     }
 
     String defaultDomain() {
@@ -202,62 +221,28 @@ public final class C2sStreams implements StreamHandlerFactory, SessionRegistry {
         if (ea != null && !listeners.isEmpty()) ea.postEvent(new Event(topic, properties));
     }
 
-    /** Binds {@code full} to {@code stream}; an existing session is replaced or the bind refused, by policy. */
-    boolean register(Jid full, C2sStream stream) {
-        C2sStream old = byFullJid.get(full);
-        if (old != null) {
-            if (!"replace".equals(config.resource_conflict())) return false;
-            old.close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
-            unregister(old);
-        }
-        byFullJid.put(full, stream);
-        byBareJid.compute(full.bare(), (k, v) -> {
-            List<C2sStream> list = v == null ? new ArrayList<>() : new ArrayList<>(v);
-            list.add(stream);
-            return List.copyOf(list);
-        });
-        return true;
-    }
-
-    void unregister(C2sStream stream) {
-        Jid full = stream.jid();
-        if (full == null) return;
-        byFullJid.remove(full, stream);
-        byBareJid.computeIfPresent(full.bare(), (k, v) -> {
-            List<C2sStream> list = new ArrayList<>(v);
-            list.remove(stream);
-            return list.isEmpty() ? null : List.copyOf(list);
-        });
-    }
-
-    @Override
-    public Optional<Session> find(Jid fullJid) {
-        return Optional.ofNullable(byFullJid.get(fullJid));
-    }
-
-    @Override
-    public List<Session> sessions(Jid bareJid) {
-        return List.copyOf(byBareJid.getOrDefault(bareJid.bare(), List.of()));
-    }
-
-    @Override
-    public Collection<Session> all() {
-        return List.copyOf(byFullJid.values());
+    private List<Session> sessions() {
+        SessionRegistry r = registry;
+        return r == null ? List.of() : new ArrayList<>(r.all());
     }
 
     @Descriptor("List the bound client sessions")
     public String list() {
-        List<C2sStream> all = new ArrayList<>(byFullJid.values());
+        List<Session> all = sessions();
         all.sort(Comparator.comparing(s -> s.jid().toString()));
         StringBuilder sb = new StringBuilder(all.size() + " sessions");
-        for (C2sStream s : all) sb.append('\n').append(s.jid()).append("  ").append(s.remoteAddress()).append("  ").append(s.tlsInfo());
+        for (Session s : all) {
+            sb.append('\n').append(s.jid()).append("  ").append(s.remoteAddress()).append("  ")
+                    .append(s instanceof ClientSession c ? c.streamInfo() : "");
+        }
         return sb.toString();
     }
 
     @Descriptor("Close the sessions of a full JID, or all sessions of a bare JID")
     public String kick(@Descriptor("JID") String who) {
         Jid jid = Jid.of(who);
-        List<Session> victims = jid.isBare() ? sessions(jid) : find(jid).map(List::of).orElse(List.of());
+        SessionRegistry r = registry;
+        List<Session> victims = r == null ? List.of() : jid.isBare() ? r.sessions(jid) : r.find(jid).map(List::of).orElse(List.of());
         if (victims.isEmpty()) throw new IllegalArgumentException("No session for " + jid);
         for (Session s : victims) s.close(StreamError.POLICY_VIOLATION, "Disconnected by an administrator");
         LOG.info("Kicked {} session(s) of {}", victims.size(), jid);

@@ -1,15 +1,17 @@
 package dev.strata.router.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -21,13 +23,16 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramCredential;
 import dev.strata.api.auth.ScramHash;
+import dev.strata.api.module.StanzaFilter;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.server.ServerInfo;
-import dev.strata.api.stanza.Presence;
-import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.DomainService;
+import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.SessionRegistry;
-import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stanza.StanzaContext;
 import dev.strata.api.xml.Element;
+import dev.strata.testkit.FakeServer;
+import dev.strata.testkit.FakeSession;
 
 /**
  * RFC 6121 §8.5 delivery rules, one row each. Bob has resources set up per row as
@@ -38,50 +43,19 @@ class StanzaRouterTest {
     static final Jid ALICE = Jid.of("alice@example.org/phone");
     static final Jid BOB = Jid.of("bob@example.org");
 
-    static final class FakeSession implements Session {
-        final Jid jid;
-        final List<Element> received = new ArrayList<>();
-        final Map<String, Object> attributes = new HashMap<>();
-
-        FakeSession(Jid jid) {
-            this.jid = jid;
-        }
-
-        @Override public Jid jid() { return jid; }
-        @Override public String id() { return jid.toString(); }
-        @Override public InetSocketAddress remoteAddress() { return new InetSocketAddress("127.0.0.1", 1); }
-        @Override public void send(Element stanza) { received.add(stanza); }
-        @Override public void close(StreamError error, String text) { }
-        @Override public boolean isOpen() { return true; }
-        @Override public Object attribute(String key) { return attributes.get(key); }
-        @Override public void attribute(String key, Object value) { if (value == null) attributes.remove(key); else attributes.put(key, value); }
-    }
-
-    final Map<Jid, FakeSession> sessions = new LinkedHashMap<>();
+    final LocalSessions registry = new LocalSessions();
     final FakeSession alice = add(ALICE, "5");
     final List<Element> offline = new ArrayList<>();
 
     FakeSession add(Jid jid, String priority) {
         FakeSession s = new FakeSession(jid);
-        if (!priority.equals("-")) {
-            s.attribute(Presence.ATTRIBUTE, Element.builder("presence", "jabber:client")
-                    .child(Element.builder("priority", "jabber:client").text(priority).build()).build());
-        }
-        sessions.put(jid, s);
+        if (!priority.equals("-")) s.available(Integer.parseInt(priority));
+        registry.bind(s, SessionRegistry.ConflictPolicy.REPLACE);
         return s;
     }
 
     StanzaRouter router() {
-        SessionRegistry registry = new SessionRegistry() {
-            @Override public Optional<Session> find(Jid fullJid) { return Optional.ofNullable(sessions.get(fullJid)); }
-            @Override public List<Session> sessions(Jid bare) { return sessions.values().stream().filter(s -> s.jid.bare().equals(bare)).map(Session.class::cast).toList(); }
-            @Override public Collection<Session> all() { return List.copyOf(sessions.values()); }
-        };
-        ServerInfo server = new ServerInfo() {
-            @Override public List<String> domains() { return List.of("example.org"); }
-            @Override public String environment() { return "development"; }
-            @Override public List<Jid> admins() { return List.of(); }
-        };
+        ServerInfo server = FakeServer.of("example.org");
         AccountStore accounts = new AccountStore() {
             @Override public void create(Jid user, String password) { }
             @Override public void changePassword(Jid user, String password) { }
@@ -161,7 +135,7 @@ class StanzaRouterTest {
         else if (kind.equals("message")) b.child(Element.builder("body", "jabber:client").text("hi").build());
         router().route(b.build(), alice);
 
-        String receivers = String.join(" ", bobs.stream().filter(s -> !s.received.isEmpty()).map(s -> s.jid.resource()).toList());
+        String receivers = String.join(" ", bobs.stream().filter(s -> !s.received.isEmpty()).map(s -> s.jid().resource()).toList());
         if (!offline.isEmpty()) receivers = (receivers + " offline").strip();
         assertThat(receivers).isEqualTo(expectReceivers);
         List<String> errors = alice.received.stream().filter(e -> "error".equals(e.attribute("type")))
@@ -186,5 +160,160 @@ class StanzaRouterTest {
         r.addHook((stanza, session) -> stanza.attribute("to").startsWith("bob"), Map.of(StanzaHook.POINT, StanzaHook.INBOUND, "service.id", 2L));
         r.route(Element.builder("message", "jabber:client").attribute("from", ALICE.toString()).attribute("to", "bob@example.org").build(), alice);
         assertThat(bob.received).isEmpty();
+    }
+
+    static Element message(String to) {
+        return Element.builder("message", "jabber:client").attribute("from", ALICE.toString()).attribute("to", to).attribute("type", "chat")
+                .child(Element.builder("body", "jabber:client").text("hi").build()).build();
+    }
+
+    static List<String> errors(FakeSession s) {
+        return s.received.stream().filter(e -> "error".equals(e.attribute("type")))
+                .map(e -> e.child("error", "jabber:client").flatMap(Element::firstChild).map(Element::name).orElse("?")).toList();
+    }
+
+    @Test
+    void aHookThatThrowsFailsClosed() {
+        FakeSession bob = add(BOB.withResource("a"), "1");
+        StanzaRouter r = router();
+        r.addHook((stanza, origin) -> { throw new IllegalStateException("database down"); }, Map.of(StanzaHook.POINT, StanzaHook.INBOUND, "service.id", 2L));
+        r.route(message("bob@example.org"), alice);
+        assertThat(bob.received).isEmpty();
+        assertThat(errors(alice)).containsExactly("internal-server-error");
+    }
+
+    @Test
+    void inboundFiltersChangeOrDropAStanzaOnceBeforeResourcesAreChosen() {
+        FakeSession bob1 = add(BOB.withResource("a"), "1"), bob2 = add(BOB.withResource("b"), "1");
+        StanzaRouter r = router();
+        int[] calls = {0};
+        r.addFilter((stanza, context) -> {
+            calls[0]++;
+            return stanza.toBuilder().child(Element.builder("stanza-id", "urn:xmpp:sid:0").attribute("id", "42").build()).build();
+        }, Map.of(StanzaFilter.POINT, StanzaFilter.INBOUND, "service.id", 3L));
+        r.route(message("bob@example.org"), alice);
+        assertThat(calls[0]).isEqualTo(1);
+        for (FakeSession b : List.of(bob1, bob2)) assertThat(b.received.getFirst().child("stanza-id", "urn:xmpp:sid:0")).isPresent();
+
+        r.addFilter((stanza, context) -> null, Map.of(StanzaFilter.POINT, StanzaFilter.OUTBOUND, "service.id", 4L));
+        r.route(message("bob@example.org"), alice);
+        assertThat(bob1.received).hasSize(1);
+        assertThat(alice.received).isEmpty(); // dropped silently
+    }
+
+    @Test
+    void aFilterThatThrowsFailsClosed() {
+        FakeSession bob = add(BOB.withResource("a"), "1");
+        StanzaRouter r = router();
+        r.addFilter((stanza, context) -> { throw new IllegalStateException("archive down"); }, Map.of(StanzaFilter.POINT, StanzaFilter.INBOUND, "service.id", 3L));
+        r.route(message("bob@example.org"), alice);
+        assertThat(bob.received).isEmpty();
+        assertThat(errors(alice)).containsExactly("internal-server-error");
+    }
+
+    @Test
+    void deliveryListenersLearnWhichSessionGotTheStanzaAndSeeTheContextFlags() {
+        FakeSession bob = add(BOB.withResource("a"), "1");
+        StanzaRouter r = router();
+        List<String> seen = new ArrayList<>();
+        r.addListener((stanza, target, context) -> seen.add(target.jid() + " " + context.flagged("carbon")));
+        r.route(message("bob@example.org"), alice);
+        r.deliver(message("bob@example.org/a"), StanzaContext.of(alice).meta("carbon", true));
+        assertThat(seen).containsExactly("bob@example.org/a false", "bob@example.org/a true");
+        assertThat(bob.received).hasSize(2);
+    }
+
+    @Test
+    void aServiceGetsEverythingForItsDomainAndJidsUnderItAndOtherDomainsGoToTheRemoteRouter() {
+        StanzaRouter r = router();
+        List<String> service = new ArrayList<>();
+        r.addService((stanza, origin) -> service.add(stanza.attribute("to") + " from " + origin.jid()),
+                Map.of(DomainService.DOMAIN, "conference.example.org"));
+        r.route(message("room@conference.example.org/nick"), alice);
+        r.route(Element.builder("iq", "jabber:client").attribute("from", ALICE.toString()).attribute("to", "conference.example.org")
+                .attribute("type", "get").attribute("id", "d1").child(Element.of("query", "http://jabber.org/protocol/disco#info")).build(), alice);
+        assertThat(service).containsExactly("room@conference.example.org/nick from " + ALICE, "conference.example.org from " + ALICE);
+
+        r.route(message("someone@elsewhere.net"), alice);
+        assertThat(errors(alice)).containsExactly("remote-server-not-found");
+        List<String> remote = new ArrayList<>();
+        r.remote((stanza, origin) -> remote.add(stanza.attribute("to")));
+        r.route(message("someone@elsewhere.net"), alice);
+        assertThat(remote).containsExactly("someone@elsewhere.net");
+        assertThat(errors(alice)).hasSize(1);
+
+    }
+
+    @Test
+    void aServiceCanSendAsItselfWithoutASession() {
+        FakeSession bob = add(BOB.withResource("a"), "1");
+        StanzaRouter r = router();
+        List<Element> replies = new ArrayList<>();
+        Origin room = Origin.of(Jid.of("room@conference.example.org"), replies::add);
+        r.deliver(Element.builder("message", "jabber:client").attribute("from", "room@conference.example.org/alice")
+                .attribute("to", "bob@example.org/a").attribute("type", "groupchat").build(), room);
+        r.deliver(Element.builder("message", "jabber:client").attribute("from", "room@conference.example.org/alice")
+                .attribute("to", "bob@example.org/gone").attribute("type", "groupchat").build(), room);
+        assertThat(bob.received).hasSize(1);
+        assertThat(replies).hasSize(1);
+        assertThat(replies.getFirst().attribute("type")).isEqualTo("error");
+    }
+
+    @Test
+    void theServersOwnRequestCompletesWithTheClientsAnswerOrTimesOut() throws Exception {
+        FakeSession bob = add(BOB.withResource("a"), "1");
+        StanzaRouter r = router();
+        CompletableFuture<Element> answer = r.request(Element.builder("iq", "jabber:client").attribute("to", "bob@example.org/a")
+                .attribute("type", "get").child(Element.of("ping", "urn:xmpp:ping")).build(), Duration.ofSeconds(5)).toCompletableFuture();
+        Element asked = bob.received.getFirst();
+        assertThat(asked.attribute("from")).isEqualTo("example.org");
+        assertThat(answer).isNotDone();
+        // another resource cannot answer for bob/a
+        FakeSession other = add(BOB.withResource("b"), "1");
+        r.route(Element.builder("iq", "jabber:client").attribute("from", other.jid().toString()).attribute("to", "example.org")
+                .attribute("type", "result").attribute("id", asked.attribute("id")).build(), other);
+        assertThat(answer).isNotDone();
+        r.route(Element.builder("iq", "jabber:client").attribute("from", bob.jid().toString()).attribute("to", "example.org")
+                .attribute("type", "result").attribute("id", asked.attribute("id")).build(), bob);
+        assertThat(answer.get(1, TimeUnit.SECONDS).attribute("type")).isEqualTo("result");
+
+        CompletableFuture<Element> gone = r.request(Element.builder("iq", "jabber:client").attribute("to", "bob@example.org/gone")
+                .attribute("type", "get").child(Element.of("ping", "urn:xmpp:ping")).build(), Duration.ofSeconds(5)).toCompletableFuture();
+        assertThat(gone.get(1, TimeUnit.SECONDS).attribute("type")).isEqualTo("error");
+
+        CompletableFuture<Element> silent = r.request(Element.builder("iq", "jabber:client").attribute("to", "bob@example.org/a")
+                .attribute("type", "get").child(Element.of("ping", "urn:xmpp:ping")).build(), Duration.ofMillis(50)).toCompletableFuture();
+        assertThatThrownBy(() -> silent.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(TimeoutException.class);
+    }
+
+    static Element iq(String to, String ns) {
+        Element.Builder b = Element.builder("iq", "jabber:client").attribute("from", ALICE.toString()).attribute("type", "get").attribute("id", "t1")
+                .child(Element.of("query", ns));
+        if (to != null) b.attribute("to", to);
+        return b.build();
+    }
+
+    /** Columns: the handler's targets, the IQ's 'to', what Alice gets back (a result or an error condition). */
+    static Stream<Arguments> targets() {
+        return Stream.of(
+                Arguments.of("SERVER", null, "result"), Arguments.of("SERVER", "example.org", "result"),
+                Arguments.of("SERVER", "alice@example.org", "service-unavailable"), Arguments.of("SERVER", "bob@example.org", "service-unavailable"),
+                Arguments.of("SELF", null, "result"), Arguments.of("SELF", "alice@example.org", "result"),
+                Arguments.of("SELF", "example.org", "service-unavailable"), Arguments.of("SELF", "bob@example.org", "forbidden"),
+                Arguments.of("ACCOUNT", null, "result"), Arguments.of("ACCOUNT", "alice@example.org", "result"),
+                Arguments.of("ACCOUNT", "bob@example.org", "result"), Arguments.of("ACCOUNT", "example.org", "service-unavailable"),
+                Arguments.of("", "bob@example.org", "result"), Arguments.of("", "example.org", "result"));
+    }
+
+    @ParameterizedTest(name = "target={0} to={1} -> {2}")
+    @MethodSource("targets")
+    void anIqRouteDeclaresWhomItAnswersFor(String target, String to, String expect) {
+        StanzaRouter r = router();
+        Map<String, Object> props = new HashMap<>(Map.of("strata.iq.namespace", "urn:example", "strata.iq.type", new String[] {"get"}, "service.id", 5L));
+        if (!target.isEmpty()) props.put("strata.iq.target", new String[] {target});
+        r.addHandler((iq, from) -> null, props);
+        r.route(iq(to, "urn:example"), alice);
+        Element answer = alice.received.getFirst();
+        assertThat("result".equals(answer.attribute("type")) ? "result" : errors(alice).getFirst()).isEqualTo(expect);
     }
 }

@@ -14,8 +14,14 @@ import java.util.Optional;
 import javax.sql.DataSource;
 
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountExistsException;
+import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.Scram;
+import dev.strata.api.auth.AccountExistsException;
+import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.ScramCredential;
+import dev.strata.api.auth.AccountExistsException;
+import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.ScramHash;
 
 /**
@@ -23,6 +29,9 @@ import dev.strata.api.auth.ScramHash;
  * A password becomes one SCRAM credential per hash; it is never written anywhere.
  */
 public final class Accounts {
+    /** SQLSTATE of a unique or primary key violation, in H2 and PostgreSQL alike. */
+    static final String UNIQUE_VIOLATION = "23505";
+
     private final DataSource dataSource;
     private final int iterations;
 
@@ -46,7 +55,7 @@ public final class Accounts {
                 p.setTimestamp(3, Timestamp.from(Instant.now()));
                 p.executeUpdate();
             } catch (SQLException e) {
-                if (exists(c, user)) throw new IllegalStateException("The account " + user + " exists already");
+                if (UNIQUE_VIOLATION.equals(e.getSQLState())) throw new AccountExistsException(user);
                 throw e;
             }
             writeCredentials(c, user, credentials);
@@ -58,7 +67,7 @@ public final class Accounts {
         requireUser(user);
         List<ScramCredential> credentials = derive(password);
         inTransaction(c -> {
-            if (!exists(c, user)) throw new IllegalStateException("There is no account " + user);
+            if (!exists(c, user)) throw new NoSuchAccountException(user);
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_scram_credentials WHERE domain = ? AND username = ?")) {
                 p.setString(1, user.domain());
                 p.setString(2, user.local());

@@ -3,6 +3,7 @@ package dev.strata.storage.jdbc.internal;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.util.List;
 
 import javax.sql.DataSource;
 
@@ -20,13 +21,16 @@ import org.slf4j.LoggerFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.strata.api.storage.SqlDatabase;
+
 /**
  * The database: embedded H2 in {@code data/db/} unless a JDBC URL is configured, behind a
- * HikariCP pool, with the schema migrated on start. A changed configuration re-creates it.
+ * HikariCP pool, with the schema migrated on start. A changed configuration re-creates it. Also the
+ * {@link SqlDatabase} service for modules with tables of their own.
  */
-@Component(name = "strata.storage.jdbc", service = Database.class)
+@Component(name = "strata.storage.jdbc", service = {Database.class, SqlDatabase.class})
 @Designate(ocd = Database.Config.class)
-public final class Database {
+public final class Database implements SqlDatabase {
     private static final Logger LOG = LoggerFactory.getLogger(Database.class);
 
     @ObjectClassDefinition(id = "strata.storage.jdbc", name = "JDBC storage")
@@ -52,6 +56,7 @@ public final class Database {
     /** For logs: the URL without any password parameter. */
     private final String url;
     private final int scramIterations;
+    private final Dialect dialect;
 
     @Activate
     public Database(BundleContext context, Config config) throws SQLException {
@@ -65,8 +70,10 @@ public final class Database {
         hc.setMinimumIdle(1);
         if (jdbcUrl.startsWith("jdbc:h2:")) {
             hc.setDataSource(H2.dataSource(jdbcUrl, config.user(), config.password()));
+            dialect = Dialect.H2;
         } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
             hc.setDataSource(Postgres.dataSource(jdbcUrl, config.user(), config.password()));
+            dialect = Dialect.POSTGRESQL;
         } else {
             throw new IllegalArgumentException("Unsupported JDBC URL " + url + ": use jdbc:h2: or jdbc:postgresql:");
         }
@@ -99,6 +106,24 @@ public final class Database {
 
     int scramIterations() {
         return scramIterations;
+    }
+
+    @Override
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public int migrate(String module, List<Migration> migrations) {
+        if (!module.matches("[a-z0-9][a-z0-9._-]{0,99}")) throw new IllegalArgumentException("A module's schema name is short lower-case text, not '" + module + "'");
+        int applied = Transactions.run(pool, "Migrations of " + module, c -> Migrations.apply(c, module, migrations, dialect));
+        if (applied > 0) LOG.info("Schema of {}: {} migration(s) applied, now at version {}", module, applied, migrations.size());
+        return applied;
+    }
+
+    @Override
+    public <T> T transaction(Work<T> work) {
+        return Transactions.run(pool, "A module's SQL work", work::run);
     }
 
     @Deactivate

@@ -1,6 +1,5 @@
 package dev.strata.storage.jdbc.internal;
 
-import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -20,23 +19,32 @@ import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.Jid;
 import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.storage.SqlDatabase;
+import dev.strata.api.storage.StorageException;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlException;
-import dev.strata.api.xml.XmlStreamReader;
+import dev.strata.api.xml.Xml;
 import dev.strata.api.xml.XmlWriter;
 
 /** The {@link KeyValueStore} service, in table strata_kv: each document serialized as XML with its namespaces. */
 @Component(service = KeyValueStore.class, property = "strata.store=jdbc")
 public final class KeyValues implements KeyValueStore {
     private final DataSource dataSource;
+    private final String upsert;
 
     @Activate
     public KeyValues(@Reference Database database) {
-        this(database.dataSource());
+        this(database.dataSource(), database.dialect());
     }
 
-    KeyValues(DataSource dataSource) {
+    KeyValues(DataSource dataSource, SqlDatabase.Dialect dialect) {
         this.dataSource = dataSource;
+        this.upsert = switch (dialect) {
+            case H2 -> "MERGE INTO strata_kv (domain, username, store, item_key, document, updated_at) KEY (domain, username, store, item_key) "
+                    + "VALUES (?, ?, ?, ?, ?, ?)";
+            case POSTGRESQL -> "INSERT INTO strata_kv (domain, username, store, item_key, document, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (domain, username, store, item_key) DO UPDATE SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at";
+        };
     }
 
     private static Jid account(Jid user) {
@@ -65,30 +73,14 @@ public final class KeyValues implements KeyValueStore {
         Jid a = account(user);
         String xml = XmlWriter.toString(document, "");
         tx(c -> {
-            Timestamp now = Timestamp.from(Instant.now());
-            try (PreparedStatement p = c.prepareStatement("UPDATE strata_kv SET document = ?, updated_at = ? "
-                    + "WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
-                p.setString(1, xml);
-                p.setTimestamp(2, now);
-                p.setString(3, a.domain());
-                p.setString(4, a.local());
-                p.setString(5, store);
-                p.setString(6, key);
-                if (p.executeUpdate() > 0) return null;
+            try (PreparedStatement p = c.prepareStatement(upsert)) {
+                bind(p, a, store, key);
+                p.setString(5, xml);
+                p.setTimestamp(6, Timestamp.from(Instant.now()));
+                p.executeUpdate();
             }
-            insert(c, a, store, key, xml, now);
             return null;
         });
-    }
-
-    private static void insert(Connection c, Jid a, String store, String key, String xml, Timestamp now) throws SQLException {
-        try (PreparedStatement p = c.prepareStatement("INSERT INTO strata_kv (domain, username, store, item_key, document, updated_at) "
-                + "VALUES (?, ?, ?, ?, ?, ?)")) {
-            bind(p, a, store, key);
-            p.setString(5, xml);
-            p.setTimestamp(6, now);
-            p.executeUpdate();
-        }
     }
 
     @Override
@@ -122,7 +114,19 @@ public final class KeyValues implements KeyValueStore {
 
     @Override
     public List<String> keys(Jid user, String store) {
-        return new ArrayList<>(getAll(user, store).keySet());
+        Jid a = account(user);
+        return tx(c -> {
+            List<String> keys = new ArrayList<>();
+            try (PreparedStatement p = c.prepareStatement("SELECT item_key FROM strata_kv WHERE domain = ? AND username = ? AND store = ? ORDER BY item_key")) {
+                p.setString(1, a.domain());
+                p.setString(2, a.local());
+                p.setString(3, store);
+                try (ResultSet r = p.executeQuery()) {
+                    while (r.next()) keys.add(r.getString(1));
+                }
+            }
+            return keys;
+        });
     }
 
     private static void bind(PreparedStatement p, Jid a, String store, String key) throws SQLException {
@@ -134,9 +138,9 @@ public final class KeyValues implements KeyValueStore {
 
     private static Element parse(String xml) {
         try {
-            return XmlStreamReader.parse(xml);
+            return Xml.parse(xml);
         } catch (XmlException e) {
-            throw new IllegalStateException("A stored document is not valid XML: " + e.getMessage(), e);
+            throw new StorageException("A stored document is not valid XML: " + e.getMessage(), e);
         }
     }
 }

@@ -5,7 +5,9 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
-/** One unit of work in one transaction: committed when it returns, rolled back when it throws. */
+import dev.strata.api.storage.StorageException;
+
+/** One unit of work in one transaction: committed when it returns, rolled back when it throws; SQL failures become {@link StorageException}s. */
 final class Transactions {
     private Transactions() {
     }
@@ -27,7 +29,7 @@ final class Transactions {
                 throw e;
             }
         } catch (SQLException e) {
-            throw new IllegalStateException(what + " failed: " + e.getMessage(), e);
+            throw new StorageException(what + " failed: " + e.getMessage(), e);
         }
     }
 }

@@ -9,6 +9,7 @@ import javax.sql.DataSource;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
+import dev.strata.api.storage.StorageException;
 import dev.strata.config.check.ConfigTree;
 import dev.strata.config.check.ConfigTree.Setting;
 import dev.strata.config.check.ConfigTree.Target;
@@ -53,7 +54,7 @@ public final class Register {
             fail(m.contains("already in use") || m.contains("locked")
                     ? "The database is in use by the running server: create the account with the console's user:add"
                     : "Cannot open the database: " + m.lines().findFirst().orElse(m));
-        } catch (IllegalStateException | IllegalArgumentException e) {
+        } catch (IllegalStateException | IllegalArgumentException | StorageException e) {
             fail(e.getMessage());
         } catch (java.io.IOException e) {
             fail("Cannot read the configuration: " + e.getMessage());

@@ -1,4 +1,4 @@
-package dev.strata.api.xml;
+package dev.strata.transport.internal;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
@@ -18,7 +18,12 @@ import com.fasterxml.aalto.AsyncXMLInputFactory;
 import com.fasterxml.aalto.AsyncXMLStreamReader;
 import com.fasterxml.aalto.stax.InputFactoryImpl;
 
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
+import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.XmlException.Condition;
+import dev.strata.api.xml.XmlLimits;
+import dev.strata.api.xml.XmlWriter;
 
 /**
  * A non-blocking reader for one XMPP stream. Feed it bytes as they arrive, split anywhere (even

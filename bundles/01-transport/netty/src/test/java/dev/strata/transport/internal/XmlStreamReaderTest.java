@@ -1,4 +1,4 @@
-package dev.strata.api.xml;
+package dev.strata.transport.internal;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -12,7 +12,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
+import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.XmlException.Condition;
+import dev.strata.api.xml.XmlLimits;
 
 /** RFC 6120 §4 (streams) and §11 (XML usage) as seen by the stream reader. */
 class XmlStreamReaderTest {

@@ -1,0 +1,170 @@
+package dev.strata.stream.internal;
+
+import java.net.InetSocketAddress;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import dev.strata.api.module.SessionFilter;
+import dev.strata.api.stanza.Presence;
+import dev.strata.api.stanza.Router;
+import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.xml.Element;
+
+/**
+ * A bound client session, apart from the connection that carries it: its JID, attributes, the
+ * ordered worker its stanzas are handled on, and the outbound path through the session filters to
+ * the stream attached now. A stream attaches at bind and detaches when its connection goes; the
+ * session then ends (a module that keeps sessions alive without a connection, stream management,
+ * builds on {@link #detach} and {@link #attach}).
+ */
+final class ClientSession implements Session {
+    private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
+
+    private final C2sStreams owner;
+    private final Jid jid;
+    private final String id;
+    private final SerialExecutor worker;
+    private final Map<String, Object> attributes = new ConcurrentHashMap<>(2);
+    private volatile C2sStream stream;
+    private volatile InetSocketAddress address;
+    private volatile boolean open = true;
+
+    ClientSession(C2sStreams owner, Jid jid, String id, SerialExecutor worker, C2sStream stream) {
+        this.owner = owner;
+        this.jid = jid;
+        this.id = id;
+        this.worker = worker;
+        attach(stream);
+    }
+
+    /** A stream carries this session from now on. */
+    void attach(C2sStream s) {
+        stream = s;
+        address = s.connection().remoteAddress();
+    }
+
+    /**
+     * The stream's connection is gone: the session ends, and if it still held its JID (it was not
+     * replaced meanwhile), its presence goes unavailable (RFC 6121 §4.6).
+     */
+    void detach(C2sStream s, String reason) {
+        if (stream != s) return;
+        stream = null;
+        end(reason);
+    }
+
+    private void end(String reason) {
+        if (!open) return;
+        open = false;
+        SessionRegistry registry = owner.registry();
+        boolean held = registry != null && registry.unbind(this);
+        if (held) goneUnavailable();
+        owner.event("strata/session/ENDED", Map.of("jid", jid.toString(), "reason", reason));
+        LOG.info("Session ended: {} ({}{})", jid, reason, held ? "" : "; replaced");
+    }
+
+    /** RFC 6121 §4.6: the server sends unavailable presence for a client that went away without it. */
+    private void goneUnavailable() {
+        Router router = owner.router();
+        if (router == null || attribute(Presence.ATTRIBUTE) == null) return;
+        try {
+            router.route(Element.builder("presence", C2sStream.CLIENT_NS).attribute("type", "unavailable").attribute("from", jid.toString()).build(), this);
+        } catch (RuntimeException e) {
+            LOG.error("Unavailable presence for {} failed", jid, e);
+        }
+    }
+
+    /** A stanza the client sent, on the worker: the session filters see it, then the router. */
+    void inbound(Element stanza, Router router) {
+        for (SessionFilter f : owner.sessionFilters()) {
+            try {
+                f.inbound(this, stanza);
+            } catch (RuntimeException e) {
+                LOG.error("Session filter {} failed on a {} from {}", f.getClass().getName(), stanza.name(), jid, e);
+            }
+        }
+        router.route(stanza, this);
+    }
+
+    @Override
+    public Jid jid() {
+        return jid;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public InetSocketAddress remoteAddress() {
+        return address;
+    }
+
+    @Override
+    public void send(Element stanza) {
+        if (!open) return;
+        Element out = stanza;
+        for (SessionFilter f : owner.sessionFilters()) {
+            try {
+                out = f.outbound(this, out);
+            } catch (RuntimeException e) {
+                LOG.error("Session filter {} failed on a {} to {}; not sent", f.getClass().getName(), stanza.name(), jid, e);
+                return;
+            }
+            if (out == null) return;
+        }
+        C2sStream s = stream;
+        if (s != null) s.write(out);
+        else LOG.debug("{} to {} dropped: no connection attached", stanza.name(), jid);
+    }
+
+    @Override
+    public void close(StreamError error, String text) {
+        C2sStream s = stream;
+        if (s != null) s.close(error, text);
+        else worker.execute(() -> end("closed: " + error.condition()));
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    @Override
+    public boolean isConnected() {
+        return stream != null;
+    }
+
+    @Override
+    public Object attribute(String key) {
+        return attributes.get(key);
+    }
+
+    @Override
+    public void attribute(String key, Object value) {
+        if (value == null) attributes.remove(key);
+        else attributes.put(key, value);
+    }
+
+    @Override
+    public void execute(Runnable task) {
+        worker.execute(task);
+    }
+
+    String streamInfo() {
+        C2sStream s = stream;
+        return s == null ? "no connection" : s.tlsInfo();
+    }
+
+    @Override
+    public String toString() {
+        return "session " + id + " " + jid;
+    }
+}
