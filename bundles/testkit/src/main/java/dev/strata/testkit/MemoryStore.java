@@ -12,7 +12,7 @@ import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
 
 /** A key-value store in memory, with the contract of the JDBC one (keys sorted). */
-public final class MemoryStore implements KeyValueStore {
+public class MemoryStore implements KeyValueStore {
     private final Map<String, TreeMap<String, Element>> stores = new ConcurrentHashMap<>();
 
     private TreeMap<String, Element> store(Jid user, String store) {

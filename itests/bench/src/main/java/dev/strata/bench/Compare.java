@@ -3,6 +3,7 @@ package dev.strata.bench;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -21,12 +22,13 @@ import dev.strata.api.auth.ScramHash;
 /**
  * Strata, Prosody and ejabberd side by side, in turn, on this machine, with the same load driver:
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
- * memory per idle session, W4 startup. Server CPU per operation is read from /proc over the whole
+ * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
+ * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
- *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [profile=false] [out=itests/bench/target/compare.md]</pre>
+ *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -49,7 +51,7 @@ public final class Compare {
     public static void main(String[] args) throws Exception {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
-                Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("profile", "false"),
+                Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
@@ -133,6 +135,37 @@ public final class Compare {
         logins(t, false, ScramHash.SHA_1, n, "W1 plain TCP + SCRAM-SHA-1");
         jfr(t, "stop", "w1-plain");
         messaging(t);
+        slowReader(t);
+    }
+
+    // --- W5 ---------------------------------------------------------------------------------------
+
+    /**
+     * A client that never reads while another sends it {@code slow} messages of 1 KB: the server's
+     * resident memory before, at its peak and after, and, once the client finally reads, how many
+     * of the messages reached it and whether the server had closed its stream.
+     */
+    private void slowReader(Servers.Target t) throws Exception {
+        int count = integer("slow");
+        quiesce(t);
+        List<Long> pids = t.pids();
+        long rss0 = rssKiB(pids), peak = rss0;
+        String body = "x".repeat(1_000);
+        try (LoadClient slow = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench0", PASSWORD, "w5-slow");
+             LoadClient sender = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench1", PASSWORD, "w5-sender")) {
+            for (int i = 0; i < count; i++) {
+                sender.send("<message to='" + slow.jid + "' type='chat'><body>" + i + " " + body + "</body></message>");
+                if (i % 500 == 0) peak = Math.max(peak, rssKiB(pids));
+            }
+            quiesce(t);
+            peak = Math.max(peak, rssKiB(pids));
+            long rss1 = rssKiB(pids);
+            int[] got = {0};
+            boolean closed = slow.drain(Duration.ofSeconds(10), () -> got[0]++);
+            put(t.name, "W5 never-reading client, " + count + " msgs of 1 KB: server RSS before / peak / after, MiB",
+                    fmt(rss0 / 1024.0, 1) + " / " + fmt(peak / 1024.0, 1) + " / " + fmt(rss1 / 1024.0, 1), (peak - rss0) / 1024.0);
+            put(t.name, "W5 never-reading client: messages it got when it read; cut off", got[0] + "; " + (closed ? "yes" : "no"), got[0]);
+        }
     }
 
     /**

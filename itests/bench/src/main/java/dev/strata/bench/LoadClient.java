@@ -7,6 +7,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
 import java.util.function.LongConsumer;
 
 import javax.net.ssl.SSLContext;
@@ -142,6 +144,31 @@ final class LoadClient implements AutoCloseable {
             }
         } catch (IOException e) {
             // the session was closed
+        }
+    }
+
+    /**
+     * Reads what waits for this client, counting each message, until the server closes the
+     * connection (true) or nothing came for {@code quiet} (false).
+     */
+    boolean drain(Duration quiet, Runnable message) {
+        try {
+            socket.setSoTimeout((int) quiet.toMillis());
+            while (true) {
+                int end;
+                while ((end = pending.indexOf("</message>")) >= 0) {
+                    message.run();
+                    pending.delete(0, end + "</message>".length());
+                }
+                int n = in.read(buf);
+                if (n < 0) return true;
+                pending.append(new String(buf, 0, n, UTF_8));
+                if (pending.indexOf("</stream:stream>") >= 0) return true;
+            }
+        } catch (SocketTimeoutException e) {
+            return false;
+        } catch (IOException e) {
+            return true; // reset by the server
         }
     }
 

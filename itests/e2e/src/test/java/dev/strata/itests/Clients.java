@@ -3,6 +3,8 @@ package dev.strata.itests;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
@@ -35,9 +37,12 @@ final class Clients {
     static String exchange(RawXmppClient.Login l, String iq) throws IOException {
         l.socket().getOutputStream().write(iq.getBytes(StandardCharsets.UTF_8));
         l.socket().getOutputStream().flush();
+        // the answer is the IQ with the request's id (RFC 6120 §8.2.3), not whatever IQ comes first (a push)
+        Matcher id = Pattern.compile("<iq [^>]*id=['\"]([^'\"]+)['\"]").matcher(iq);
+        String answer = id.find() ? "(?s).*<iq [^>]*id=\"" + Pattern.quote(id.group(1)) + "\"[^>]*(/>|>.*?</iq>).*" : "(?s).*(</iq>|<iq [^>]*/>).*";
         StringBuilder sb = new StringBuilder();
         byte[] buf = new byte[8192];
-        while (!sb.toString().contains("</iq>") && !sb.toString().matches("(?s).*<iq [^>]*/>.*")) {
+        while (!sb.toString().matches(answer)) {
             int n = l.socket().getInputStream().read(buf);
             if (n < 0) break;
             sb.append(new String(buf, 0, n, StandardCharsets.UTF_8));

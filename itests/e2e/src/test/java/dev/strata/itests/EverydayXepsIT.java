@@ -124,6 +124,10 @@ class EverydayXepsIT {
     /** Reading or writing another user's private data or vCard is refused. */
     @Test
     void anotherUsersDataIsForbidden() throws Exception {
+        try (var romeo = RawXmppClient.login(server.c2sPort, false, "romeo", "Romeo-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(Clients.exchange(romeo, "<iq type='set' id='own'><query xmlns='jabber:iq:private'><prefs xmlns='urn:example:prefs'>"
+                    + "<theme>dark</theme></prefs></query></iq>")).contains("type=\"result\"");
+        }
         try (var l = RawXmppClient.login(server.c2sPort, false, "juliet", "Juliet-pw-1", ScramHash.SHA_256, null)) {
             assertThat(l.success()).isTrue();
             String privateGet = Clients.exchange(l, "<iq type='get' to='romeo@localhost' id='p1'><query xmlns='jabber:iq:private'>"

@@ -33,11 +33,13 @@ class LimitsIT {
     void start() throws Exception {
         Path home = StrataServer.freshHome("limits-it");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"),
-                "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\n", StandardOpenOption.APPEND);
+                "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\nmax.outbound.bytes = 262144\n", StandardOpenOption.APPEND);
         // policies/security.cfg sets these; the environment layer overrides policies
         Files.writeString(home.resolve("config/environments/development.cfg"),
                 "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\n", StandardOpenOption.APPEND);
         assertThat(StrataServer.register(home, home.resolve("data"), "dave", "localhost", "Dave-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, home.resolve("data"), "erin", "localhost", "Erin-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, home.resolve("data"), "frank", "localhost", "Frank-pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 
@@ -136,6 +138,48 @@ class LimitsIT {
         try (Socket s = connect(server.c2sPort)) {
             s.getOutputStream().write((OPEN + "<message><body>" + "x".repeat(10_000) + "</body></message>").getBytes(StandardCharsets.UTF_8));
             assertThat(readToEnd(s)).contains("<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>", "4096 bytes");
+        }
+    }
+
+    /**
+     * A client that never reads while another sends to it: the server stops queueing for it once
+     * max.outbound.bytes wait (instead of growing its heap), ends its stream with policy-violation,
+     * and the sender's connection is untouched.
+     */
+    @Test
+    void aClientThatNeverReadsIsCutOffRatherThanBuffered() throws Exception {
+        try (var slow = RawXmppClient.login(server.c2sPort, false, "erin", "Erin-pw-1", ScramHash.SHA_256, null);
+             var sender = RawXmppClient.login(server.c2sPort, false, "frank", "Frank-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(slow.success()).isTrue();
+            assertThat(sender.success()).isTrue();
+            String slowJid = slow.transcript().replaceAll("(?s).*<jid>([^<]+)</jid>.*", "$1");
+            String body = "x".repeat(3_000);
+            var out = sender.socket().getOutputStream();
+            int sent = 0;
+            // loopback socket buffers hold a few MB; far more than that goes out, in bounded time
+            for (; sent < 6_000; sent++) {
+                out.write(("<message to='" + slowJid + "' type='chat' id='m" + sent + "'><body>" + body + "</body></message>").getBytes(StandardCharsets.UTF_8));
+                if (sent % 200 == 199) {
+                    out.flush();
+                    if (server.log().contains("the client does not read")) break;
+                }
+            }
+            out.flush();
+            StrataServer.await(java.time.Duration.ofSeconds(30), "the slow reader's stream closed by policy", () -> server.log().contains("the client does not read"));
+            StrataServer.await(java.time.Duration.ofSeconds(10), "the slow reader's session ended", () -> server.log().contains("Session ended: " + slowJid));
+            assertThat(server.log()).contains("max.outbound.bytes 262144");
+            System.out.printf("[figure] a client that does not read was cut off after %d messages of 3 KB sent to it%n", sent);
+            // the sender is still served
+            out.write("<iq type='get' id='still-here'><ping xmlns='urn:xmpp:ping'/></iq>".getBytes(StandardCharsets.UTF_8));
+            out.flush();
+            byte[] buf = new byte[65536];
+            StringBuilder seen = new StringBuilder();
+            InputStream in = sender.socket().getInputStream();
+            while (!seen.toString().contains("id='still-here'") && !seen.toString().contains("id=\"still-here\"")) {
+                int n = in.read(buf);
+                assertThat(n).as("the sender's stream stays open").isPositive();
+                seen.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
         }
     }
 }

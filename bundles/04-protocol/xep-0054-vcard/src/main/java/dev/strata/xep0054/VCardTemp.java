@@ -17,9 +17,9 @@ import dev.strata.api.xml.Element;
 
 /**
  * XEP-0054 vcard-temp 1.2: a user sets their own vCard and anyone reads it; the server answers
- * for the account (an empty vCard when none was stored, XEP-0054 §3.1). The server itself has no vCard.
+ * for the account (an empty vCard when none was stored, XEP-0054 §3.1). The server itself has no vCard (service-unavailable).
  */
-@IqRoute(namespace = VCardTemp.NS)
+@IqRoute(namespace = VCardTemp.NS, target = IqRoute.To.ACCOUNT)
 @DiscoFeature(feature = VCardTemp.NS)
 @Component(service = IqHandler.class)
 public final class VCardTemp implements IqHandler {
@@ -36,8 +36,7 @@ public final class VCardTemp implements IqHandler {
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
         if (!iq.payload().is("vCard", NS)) throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <vCard xmlns='vcard-temp'/>");
-        Jid owner = iq.to().local() == null ? (iq.element().attribute("to") == null ? from.jid().bare() : null) : iq.to().bare();
-        if (owner == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The server has no vCard");
+        Jid owner = iq.element().attribute("to") == null ? from.jid().bare() : iq.to().bare();
         if (iq.type() == Iq.Type.SET) {
             if (!owner.equals(from.jid().bare())) throw new StanzaException(StanzaError.FORBIDDEN, "Only the owner sets a vCard (XEP-0054 §3.2)");
             store.put(owner, STORE, "current", iq.payload());

@@ -26,9 +26,11 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -43,6 +45,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 @Designate(ocd = C2sListeners.Config.class)
 public final class C2sListeners {
     private static final Logger LOG = LoggerFactory.getLogger(C2sListeners.class);
+    /** Outbound bytes at which a connection stops being writable (and stops being read), and becomes writable again. */
+    static final int HIGH_WATER = 64 * 1024, LOW_WATER = 32 * 1024;
 
     @ObjectClassDefinition(id = "strata.transport.c2s", name = "Client connections")
     public @interface Config {
@@ -79,6 +83,10 @@ public final class C2sListeners {
 
         @AttributeDefinition(min = "4", max = "10000", description = "Most attributes on one element")
         int max_attributes() default 64;
+
+        @AttributeDefinition(min = "4096", description = "Bytes waiting to be written to one client (it does not read) above which its stream "
+                + "is closed with policy-violation; reading from it pauses as soon as 64 KiB wait")
+        int max_outbound_bytes() default 1 << 20;
     }
 
     private final ChannelGroup channels = new DefaultChannelGroup("c2s", GlobalEventExecutor.INSTANCE);
@@ -108,6 +116,7 @@ public final class C2sListeners {
         ServerBootstrap b = new ServerBootstrap().group(loops.boss(), loops.workers()).channel(loops.channelType())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(LOW_WATER, HIGH_WATER))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
@@ -125,7 +134,9 @@ public final class C2sListeners {
                         // then) and the stream closed once idle_timeout has passed
                         int timeout = config.idle_timeout(), release = config.parser_release_after();
                         ch.pipeline().addLast("idle", new IdleStateHandler(timeout > 0 ? Math.min(timeout, release) : release, 0, 0, TimeUnit.SECONDS));
-                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L));
+                        // flushes from the session workers are gathered into one per event-loop turn: fewer TLS records and syscalls
+                        ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+                        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes()));
                     }
                 });
         try {

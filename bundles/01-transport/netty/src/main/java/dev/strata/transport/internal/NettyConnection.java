@@ -62,10 +62,16 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     private final long handshakeMillis;
     private final long idleTimeoutNanos;
+    private final long maxOutboundBytes;
     private long lastRead = System.nanoTime();
+    /** Reading pauses while the stream layer's queue is long, or while the client does not read what we write. */
+    private volatile boolean pausedByStream, pausedByPeer;
+    private volatile boolean overloaded;
 
-    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis) {
+    NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis,
+                    long maxOutboundBytes) {
         this.factory = factory;
+        this.maxOutboundBytes = maxOutboundBytes;
         this.handshakeMillis = handshakeMillis;
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
         this.tls = tls;
@@ -128,6 +134,47 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
         }
     }
 
+    /**
+     * Back-pressure on a client that does not read: above the high water mark nothing more is read
+     * from it (it cannot make us queue answers to requests it keeps sending); reading resumes at the
+     * low water mark.
+     */
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        pausedByPeer = !ctx.channel().isWritable();
+        applyAutoRead();
+        super.channelWritabilityChanged(ctx);
+    }
+
+    private void applyAutoRead() {
+        if (!channel.eventLoop().inEventLoop()) {
+            channel.eventLoop().execute(this::applyAutoRead);
+            return;
+        }
+        channel.config().setAutoRead(!pausedByStream && !pausedByPeer);
+    }
+
+    /**
+     * The policy for a slow reader: once more than {@code max.outbound.bytes} wait to be written,
+     * the stream ends with {@code policy-violation} (the session ends, its presence goes
+     * unavailable) rather than growing the heap with what a client never reads.
+     */
+    private void checkOutbound() {
+        if (channel.isWritable() || overloaded) return;
+        long waiting = channel.bytesBeforeWritable() + C2sListeners.LOW_WATER;
+        if (waiting <= maxOutboundBytes) return;
+        overloaded = true;
+        channel.eventLoop().execute(() -> {
+            reason = "the client does not read: " + waiting + " bytes wait to be written (max.outbound.bytes " + maxOutboundBytes + ")";
+            LOG.warn("Closing the stream of {}: {}", channel.remoteAddress(), reason);
+            broken = true;
+            channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                    + "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>Too much undelivered data: the client does not read</text>"
+                    + "</stream:error></stream:stream>"));
+            channel.close();
+        });
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         SslHandler ssl = secure ? null : ctx.pipeline().get(SslHandler.class);
@@ -175,14 +222,18 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void write(String text) {
+        if (overloaded) return;
         channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), text));
+        checkOutbound();
     }
 
     @Override
     public void write(Element element, String contextNamespace) {
+        if (overloaded) return;
         ByteBuf buf = channel.alloc().buffer(256);
         ByteBufSink.write(element, buf, contextNamespace);
         channel.writeAndFlush(buf);
+        checkOutbound();
     }
 
     @Override
@@ -253,12 +304,14 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void pauseReading() {
-        channel.config().setAutoRead(false);
+        pausedByStream = true;
+        applyAutoRead();
     }
 
     @Override
     public void resumeReading() {
-        channel.config().setAutoRead(true);
+        pausedByStream = false;
+        applyAutoRead();
     }
 
     @Override

@@ -1,0 +1,82 @@
+package dev.strata.xep0160;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Map;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import dev.strata.api.xml.Element;
+import dev.strata.testkit.Configs;
+import dev.strata.testkit.FakeSession;
+import dev.strata.testkit.MemoryStore;
+
+/** XEP-0160 1.0.1 offline storage, with the XEP-0334 hints and XEP-0203 stamps. */
+class OfflineMessagesTest {
+    static final String CLIENT = "jabber:client";
+    final MemoryStore store = new MemoryStore();
+    final OfflineMessages offline = new OfflineMessages(Configs.of(OfflineMessages.Config.class, Map.of("max.messages", 2)), store);
+    final FakeSession carol = new FakeSession("carol@example.org/phone");
+
+    static Element message(Element... payload) {
+        return Element.builder("message", CLIENT).attribute("from", "carol@example.org/phone").attribute("to", "dave@example.org")
+                .attribute("type", "chat").children(java.util.List.of(payload)).build();
+    }
+
+    static Element body() {
+        return Element.builder("body", CLIENT).text("hi").build();
+    }
+
+    /** Columns: the message's payload, whether it is kept. */
+    static Stream<Arguments> rules() {
+        return Stream.of(
+                Arguments.of("a body", new Element[] {body()}, true),
+                Arguments.of("a chat state alone (XEP-0085 §5.6)", new Element[] {Element.of("composing", OfflineMessages.CHAT_STATES)}, false),
+                Arguments.of("a body with a chat state", new Element[] {body(), Element.of("active", OfflineMessages.CHAT_STATES)}, true),
+                Arguments.of("no-store hint (XEP-0334 §4.3)", new Element[] {body(), Element.of("no-store", OfflineMessages.HINTS)}, false),
+                Arguments.of("no-permanent-store hint", new Element[] {body(), Element.of("no-permanent-store", OfflineMessages.HINTS)}, false),
+                Arguments.of("store hint on a chat state (XEP-0334 §4.4)",
+                        new Element[] {Element.of("gone", OfflineMessages.CHAT_STATES), Element.of("store", OfflineMessages.HINTS)}, true),
+                Arguments.of("nothing at all", new Element[] {}, false));
+    }
+
+    @ParameterizedTest(name = "{0}: kept={2}")
+    @MethodSource("rules")
+    void keepsWhatALaterReaderNeeds(String what, Element[] payload, boolean kept) {
+        assertThat(OfflineMessages.worthKeeping(message(payload))).isEqualTo(kept);
+    }
+
+    @Test
+    void storesWithADelayStampAndDeliversOldestFirstAtInitialPresence() {
+        assertThat(offline.handle(message(body()), carol)).isTrue();
+        assertThat(offline.handle(message(Element.builder("body", CLIENT).text("second").build()), carol)).isTrue();
+        FakeSession dave = new FakeSession("dave@example.org/laptop").available(0);
+        assertThat(offline.handle(Element.of("presence", CLIENT), dave)).as("other hooks of the point still run").isFalse();
+        assertThat(dave.received).hasSize(2);
+        assertThat(dave.received.getFirst().child("body", CLIENT).orElseThrow().text()).isEqualTo("hi");
+        Element delay = dave.received.getFirst().child("delay", OfflineMessages.DELAY).orElseThrow();
+        assertThat(delay.attribute("from")).isEqualTo("example.org");
+        assertThat(delay.attribute("stamp")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
+        assertThat(store.keys(dave.jid(), "offline")).as("forgotten once delivered").isEmpty();
+    }
+
+    @Test
+    void aNegativePriorityDoesNotTakeOfflineMessages() {
+        offline.handle(message(body()), carol);
+        FakeSession dave = new FakeSession("dave@example.org/bot").available(-1);
+        offline.handle(Element.of("presence", CLIENT), dave);
+        assertThat(dave.received).isEmpty();
+    }
+
+    @Test
+    void aFullStorageRefusesWithServiceUnavailable() {
+        for (int i = 0; i < 3; i++) offline.handle(message(body()), carol);
+        assertThat(carol.received).hasSize(1);
+        assertThat(carol.received.getFirst().attribute("type")).isEqualTo("error");
+        assertThat(carol.received.getFirst().toXml()).contains("service-unavailable", "offline storage is full");
+    }
+}
