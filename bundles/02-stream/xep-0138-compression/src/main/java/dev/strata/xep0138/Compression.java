@@ -10,6 +10,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -19,7 +20,8 @@ import dev.strata.api.xml.Element;
  * where policy enables it: compressing secrets together with attacker-influenced data inside TLS
  * leaks them (CRIME/BREACH-style length attacks, XEP-0138 §5), so production keeps it off.
  */
-@Component(name = "strata.xep0138", service = StreamFeature.class, property = StreamFeature.NAMESPACE + "=" + Compression.PROTOCOL)
+@Feature(namespace = Compression.PROTOCOL)
+@Component(name = "strata.xep0138", service = StreamFeature.class)
 @Designate(ocd = Compression.Config.class)
 public final class Compression implements StreamFeature {
     static final String FEATURE = "http://jabber.org/features/compress";

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.module.Hook;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.roster.RosterItem;
 import dev.strata.api.roster.RosterItem.Subscription;
@@ -24,6 +25,7 @@ import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -36,8 +38,9 @@ import dev.strata.api.xml.Element;
  * unavailable on logout or disconnect. Both ends of a subscription are local (no federation yet),
  * so each request updates the sender's roster (outbound) and the contact's (inbound) in turn.
  */
-@Component(service = {StanzaHook.class, StreamFeature.class},
-        property = {StanzaHook.POINT + "=" + StanzaHook.PRESENCE, StreamFeature.NAMESPACE + "=" + PresenceModule.PRE_APPROVAL})
+@Hook(StanzaHook.PRESENCE)
+@Feature(namespace = PresenceModule.PRE_APPROVAL)
+@Component(service = {StanzaHook.class, StreamFeature.class})
 public final class PresenceModule implements StanzaHook, StreamFeature {
     static final String PRE_APPROVAL = "urn:xmpp:features:pre-approval";
     static final String CLIENT = "jabber:client";

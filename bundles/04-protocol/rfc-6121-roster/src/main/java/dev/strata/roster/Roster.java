@@ -35,6 +35,7 @@ import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -46,7 +47,8 @@ import dev.strata.api.xml.Element;
  * it (§2.1.2.5). Removing a contact cancels the subscriptions both ways (§2.5.2).
  */
 @IqRoute(namespace = Roster.NS, target = IqRoute.To.SELF)
-@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class}, property = StreamFeature.NAMESPACE + "=" + Roster.VER)
+@Feature(namespace = Roster.VER)
+@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class})
 @Designate(ocd = Roster.Config.class)
 public final class Roster implements IqHandler, StreamFeature, Rosters {
     static final String NS = "jabber:iq:roster";

@@ -12,6 +12,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.Hook;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.module.StanzaHook;
@@ -35,7 +36,8 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = LastActivity.NS, type = "get")
 @DiscoFeature(feature = LastActivity.NS)
-@Component(service = {IqHandler.class, StanzaHook.class}, property = StanzaHook.POINT + "=" + StanzaHook.PRESENCE_LAST_UNAVAILABLE)
+@Hook(StanzaHook.PRESENCE_LAST_UNAVAILABLE)
+@Component(service = {IqHandler.class, StanzaHook.class})
 public final class LastActivity implements IqHandler, StanzaHook {
     static final String NS = "jabber:iq:last";
     private static final String STORE = "last";

@@ -51,7 +51,8 @@ public final class DiscoItems implements IqHandler {
             case String[] a -> List.of(a);
             case null, default -> List.of();
         };
-        services.add(new Service(s, domains, (String) props.get(DomainService.NAME)));
+        String name = props.get(DomainService.NAME) instanceof String n && !n.isBlank() ? n : null;
+        services.add(new Service(s, domains, name));
     }
 
     void removeService(DomainService s) {

@@ -31,6 +31,7 @@ import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -44,8 +45,8 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Registration.NS)
 @DiscoFeature(feature = Registration.NS)
-@Component(name = "strata.xep0077", service = {IqHandler.class, StreamFeature.class},
-        property = {StreamFeature.NAMESPACE + "=" + Registration.FEATURE, StreamFeature.PRE_AUTH_IQ + "=" + Registration.NS})
+@Feature(namespace = Registration.FEATURE, iq = Registration.NS)
+@Component(name = "strata.xep0077", service = {IqHandler.class, StreamFeature.class})
 @Designate(ocd = Registration.Config.class)
 public final class Registration implements IqHandler, StreamFeature {
     static final String NS = "jabber:iq:register";
@@ -89,11 +90,15 @@ public final class Registration implements IqHandler, StreamFeature {
 
     @Override
     public Element offer(Stage stage, Negotiation negotiation) {
-        return stage == Stage.BEFORE_AUTH && config.allow_registration() ? Element.of("register", FEATURE) : null;
+        return stage == Stage.BEFORE_AUTH && config.allow_registration() && negotiation.connection().isSecure() ? Element.of("register", FEATURE) : null;
     }
 
     @Override
     public void negotiate(Element stanza, Negotiation negotiation) {
+        if (negotiation.user() != null) { // authenticated, not bound: the account's own registration IQs come once a resource is bound
+            negotiation.fail(StreamError.NOT_AUTHORIZED, "Bind a resource first (RFC 6120 §7)");
+            return;
+        }
         Iq iq;
         try {
             iq = Iq.of(stanza, null, null);

@@ -6,6 +6,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 
 import dev.strata.api.module.Caps;
+import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -15,7 +16,8 @@ import dev.strata.api.xml.Element;
  * verification string over its disco#info as it is now (loading a module changes it). The disco
  * module answers disco#info for the advertised node#ver.
  */
-@Component(service = StreamFeature.class, property = StreamFeature.NAMESPACE + "=" + Caps.NS)
+@Feature(namespace = Caps.NS)
+@Component(service = StreamFeature.class)
 public final class ServerCaps implements StreamFeature {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile dev.strata.api.module.ServerDisco disco;

@@ -10,6 +10,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountExistsException;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.module.Command;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
@@ -18,7 +19,8 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /** XEP-0133 §4.1 Add User. */
-@Component(service = AdHocCommand.class, property = {AdHocCommand.NODE + "=" + Admin.NODE + "add-user", AdHocCommand.NAME + "=Add a User"})
+@Command(node = Admin.NODE + "add-user", name = "Add a User")
+@Component(service = AdHocCommand.class)
 public final class AddUser implements AdHocCommand {
     private final AccountStore accounts;
     private final ServerInfo server;

@@ -7,6 +7,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.module.Command;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -14,7 +15,8 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /** XEP-0133 §4.23 Send Announcement to Online Users: a headline message from the server to every online session. */
-@Component(service = AdHocCommand.class, property = {AdHocCommand.NODE + "=" + Admin.NODE + "announce", AdHocCommand.NAME + "=Send Announcement to Online Users"})
+@Command(node = Admin.NODE + "announce", name = "Send Announcement to Online Users")
+@Component(service = AdHocCommand.class)
 public final class Announce implements AdHocCommand {
     private final SessionRegistry sessions;
 

@@ -10,6 +10,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.module.Command;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
@@ -18,7 +19,8 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /** XEP-0133 §4.7 Change User Password. */
-@Component(service = AdHocCommand.class, property = {AdHocCommand.NODE + "=" + Admin.NODE + "change-user-password", AdHocCommand.NAME + "=Change User Password"})
+@Command(node = Admin.NODE + "change-user-password", name = "Change User Password")
+@Component(service = AdHocCommand.class)
 public final class ChangeUserPassword implements AdHocCommand {
     private final AccountStore accounts;
     private final ServerInfo server;

@@ -10,6 +10,7 @@ import org.osgi.service.component.annotations.Reference;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.module.Command;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
@@ -21,7 +22,8 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /** XEP-0133 §4.2 Delete User: the accounts and everything stored for them; their sessions are closed. */
-@Component(service = AdHocCommand.class, property = {AdHocCommand.NODE + "=" + Admin.NODE + "delete-user", AdHocCommand.NAME + "=Delete a User"})
+@Command(node = Admin.NODE + "delete-user", name = "Delete a User")
+@Component(service = AdHocCommand.class)
 public final class DeleteUser implements AdHocCommand {
     private final AccountStore accounts;
     private final ServerInfo server;

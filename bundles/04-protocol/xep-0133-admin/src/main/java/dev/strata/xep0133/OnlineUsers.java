@@ -8,6 +8,7 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.module.AdHocCommand;
+import dev.strata.api.module.Command;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -17,7 +18,8 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /** XEP-0133 §4.22 Get List of Online Users (also under ejabberd's node name get-online-users): bare JIDs, sorted. */
-@Component(service = AdHocCommand.class, property = {AdHocCommand.NODE + "=" + Admin.NODE + "get-online-users-list", AdHocCommand.NAME + "=Get List of Online Users"})
+@Command(node = Admin.NODE + "get-online-users-list", name = "Get List of Online Users")
+@Component(service = AdHocCommand.class)
 public final class OnlineUsers implements AdHocCommand {
     private final SessionRegistry sessions;
 

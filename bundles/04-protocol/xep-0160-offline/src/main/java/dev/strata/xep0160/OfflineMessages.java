@@ -17,6 +17,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.Hook;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
@@ -33,8 +34,8 @@ import dev.strata.api.xml.Element;
  * only chat states or carry a XEP-0334 {@code <no-store/>} hint are not kept.
  */
 @DiscoFeature(feature = OfflineMessages.FEATURE)
-@Component(name = "strata.xep0160", service = StanzaHook.class,
-        property = {StanzaHook.POINT + "=" + StanzaHook.MESSAGE_OFFLINE, StanzaHook.POINT + "=" + StanzaHook.PRESENCE_INITIAL})
+@Hook({StanzaHook.MESSAGE_OFFLINE, StanzaHook.PRESENCE_INITIAL})
+@Component(name = "strata.xep0160", service = StanzaHook.class)
 @Designate(ocd = OfflineMessages.Config.class)
 public final class OfflineMessages implements StanzaHook {
     private static final Logger LOG = LoggerFactory.getLogger(OfflineMessages.class);

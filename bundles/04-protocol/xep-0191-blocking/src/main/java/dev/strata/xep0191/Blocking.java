@@ -17,6 +17,7 @@ import org.osgi.service.component.annotations.ReferencePolicy;
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.Hook;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.module.StanzaHook;
@@ -43,7 +44,8 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Blocking.NS, target = IqRoute.To.SELF)
 @DiscoFeature(feature = Blocking.NS)
-@Component(service = {IqHandler.class, StanzaHook.class}, property = StanzaHook.POINT + "=" + StanzaHook.INBOUND)
+@Hook(StanzaHook.INBOUND)
+@Component(service = {IqHandler.class, StanzaHook.class})
 public final class Blocking implements IqHandler, StanzaHook {
     static final String NS = "urn:xmpp:blocking";
     static final String ERRORS = "urn:xmpp:blocking:errors";

@@ -4,14 +4,22 @@ import org.osgi.annotation.versioning.ProviderType;
 
 import dev.strata.api.Jid;
 import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.xml.Element;
 
-/** The stream a {@link StreamFeature} is being negotiated on. */
+/**
+ * The stream a {@link StreamFeature} is being negotiated on. SASL, resource binding, compression
+ * and in-band registration are all features on it: a feature reads and answers the client's
+ * negotiation elements, and moves the stream on with {@link #authenticated} and {@link #bind}.
+ */
 @ProviderType
 public interface Negotiation {
     Connection connection();
+
+    /** The stream's id, as sent in the server's stream header. */
+    String id();
 
     /** The domain the client opened the stream to. */
     String domain();
@@ -19,8 +27,29 @@ public interface Negotiation {
     /** The authenticated account, or null before SASL. */
     Jid user();
 
+    /**
+     * Authentication succeeded for {@code user} with {@code mechanism}: the stream restarts (RFC 6120
+     * §6.4.6) and features of {@link StreamFeature.Stage#AFTER_AUTH} are offered next. Call it just
+     * before sending the success element, so the client's next bytes are read as a new stream.
+     */
+    void authenticated(Jid user, String mechanism);
+
+    /**
+     * Binds the authenticated account's full JID {@code full} (RFC 6120 §7): the client session starts
+     * and routing reaches it. An existing session of that JID is replaced or the bind refused, by policy.
+     * @throws StanzaException {@code conflict} when refused, {@code not-allowed} when bound already,
+     *         {@code internal-server-error} when sessions cannot be registered now
+     */
+    Session bind(Jid full) throws StanzaException;
+
     /** The session bound on this stream, or null before resource binding (RFC 6120 §7). */
     Session session();
+
+    /** State a feature keeps for this stream between elements (under a key it owns); null when unset. */
+    Object attribute(String key);
+
+    /** Sets a stream attribute; null removes it. */
+    void attribute(String key, Object value);
 
     /** Sends a negotiation element (written in the stream's content namespace context). */
     void send(Element element);

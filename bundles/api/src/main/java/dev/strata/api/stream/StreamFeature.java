@@ -6,15 +6,18 @@ import dev.strata.api.xml.Element;
 
 /**
  * A stream feature a module contributes to client stream negotiation, registered with the service
- * property {@value #NAMESPACE} naming the namespace of the negotiation elements it handles.
+ * property {@value #NAMESPACE} naming the namespace of the negotiation elements it handles (best
+ * declared with {@link Feature}). SASL and resource binding are features too. Features run on the
+ * stream's worker, in order, and may block.
  */
 @ConsumerType
 public interface StreamFeature {
     String NAMESPACE = "strata.stream.feature.namespace";
 
     /**
-     * Service property: the payload namespace of IQs this feature answers before authentication
-     * (in-band registration); such IQs go to {@link #negotiate} instead of being refused.
+     * Service property: the payload namespaces of IQs this feature answers while no resource is bound
+     * (in-band registration before authentication, over TLS; resource binding after it); such IQs
+     * go to {@link #negotiate} instead of being refused or routed.
      */
     String PRE_AUTH_IQ = "strata.stream.feature.iq";
 

@@ -32,6 +32,7 @@ import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.server.ServerInfo;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
@@ -50,8 +51,8 @@ import io.netty.util.ReferenceCountUtil;
  * {@code config/policies/security.cfg}. A certificate replaced on disk is picked up by new
  * connections within seconds, or at once with {@code cert:reload}.
  */
-@Component(name = "strata.tls", service = TlsManager.class, immediate = true,
-        property = {"osgi.command.scope=cert", "osgi.command.function=list", "osgi.command.function=reload"})
+@ConsoleCommand(scope = "cert", function = {"list", "reload"})
+@Component(name = "strata.tls", service = TlsManager.class, immediate = true)
 @Designate(ocd = TlsManager.Config.class)
 public final class TlsManager implements Mapping<String, SslContext> {
     private static final Logger LOG = LoggerFactory.getLogger(TlsManager.class);

@@ -1,13 +1,8 @@
 package dev.strata.stream.internal;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -16,12 +11,11 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
-import dev.strata.api.auth.AccountStore;
-import dev.strata.api.auth.ScramHash;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
@@ -33,19 +27,16 @@ import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.XmlWriter;
 
 /**
- * One client stream through RFC 6120 negotiation: header checks (§4.7–4.9), STARTTLS (§5), SASL
- * (§6), resource binding (§7); then it carries a {@link ClientSession} whose stanzas go to the
- * router. Events arrive on the I/O thread and are handled in order on the stream's own worker
- * (which the session shares), so they may block.
+ * One client stream through RFC 6120 negotiation: header checks (§4.7–4.9) and STARTTLS (§5) here;
+ * SASL (§6), resource binding (§7) and the rest are {@link StreamFeature}s on the whiteboard,
+ * offered by stage and handed the elements of their namespace. Once bound, the stream carries a
+ * {@link ClientSession} whose stanzas go to the router. Events arrive on the I/O thread and are
+ * handled in order on the stream's own worker (which the session shares), so they may block.
  */
 final class C2sStream implements StreamHandler, Negotiation {
     static final String STREAMS_NS = "http://etherx.jabber.org/streams";
     static final String CLIENT_NS = "jabber:client";
     static final String TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls";
-    static final String SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl";
-    static final String BIND_NS = "urn:ietf:params:xml:ns:xmpp-bind";
-    static final String SESSION_NS = "urn:ietf:params:xml:ns:xmpp-session";
-    static final String SASL_CB_NS = "urn:xmpp:sasl-cb:0";
     private static final Logger LOG = LoggerFactory.getLogger(C2sStream.class);
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int HIGH_WATER = 256;
@@ -59,12 +50,11 @@ final class C2sStream implements StreamHandler, Negotiation {
     private volatile boolean open = true;
     private boolean headerSent;
     private String domain;
-    private Sasl sasl;
-    private Map<String, byte[]> bindings;
-    private String mechanism;
-    private int authFailures;
     private Jid user;
+    private volatile String mechanism;
     private volatile ClientSession session;
+    /** What features keep for this stream; few streams have any, so made on first use. */
+    private Map<String, Object> attributes;
 
     C2sStream(C2sStreams owner, Connection conn) {
         this.owner = owner;
@@ -202,48 +192,14 @@ final class C2sStream implements StreamHandler, Negotiation {
         conn.write(unsentHeader() + features());
     }
 
-    private List<String> mechanisms() {
-        List<String> list = new ArrayList<>();
-        if (!channelBindings().isEmpty()) {
-            for (ScramHash h : List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1)) list.add(h.mechanism() + "-PLUS");
-        }
-        for (ScramHash h : List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1)) list.add(h.mechanism());
-        if (conn.isSecure() && owner.config().plain_allowed()) list.add("PLAIN");
-        return list;
-    }
-
-    /** The binding data of this TLS session, computed once it is secure (features and SCRAM both need it). */
-    private Map<String, byte[]> channelBindings() {
-        if (bindings == null && conn.isSecure()) {
-            Map<String, byte[]> m = new LinkedHashMap<>();
-            conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
-            conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
-            bindings = Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
-        }
-        return bindings == null ? Map.of() : bindings;
-    }
-
     private String features() {
         StringBuilder f = new StringBuilder("<stream:features>");
         if (user == null) {
             if (!conn.isSecure()) {
                 f.append("<starttls xmlns='").append(TLS_NS).append("'>").append(owner.config().tls_required() ? "<required/>" : "").append("</starttls>");
             }
-            if (conn.isSecure() || !owner.config().tls_required()) {
-                Element.Builder m = Element.builder("mechanisms", SASL_NS);
-                for (String name : mechanisms()) m.child(Element.builder("mechanism", SASL_NS).text(name).build());
-                f.append(XmlWriter.toString(m.build(), ""));
-                Map<String, byte[]> cb = channelBindings();
-                if (!cb.isEmpty()) {
-                    Element.Builder b = Element.builder("sasl-channel-binding", SASL_CB_NS);
-                    for (String type : cb.keySet()) b.child(Element.builder("channel-binding", SASL_CB_NS).attribute("type", type).build());
-                    f.append(XmlWriter.toString(b.build(), ""));
-                }
-                if (conn.isSecure()) offer(f, StreamFeature.Stage.BEFORE_AUTH);
-            }
+            if (conn.isSecure() || !owner.config().tls_required()) offer(f, StreamFeature.Stage.BEFORE_AUTH);
         } else if (session == null) {
-            f.append("<bind xmlns='").append(BIND_NS).append("'/>");
-            f.append("<session xmlns='").append(SESSION_NS).append("'><optional/></session>");
             offer(f, StreamFeature.Stage.AFTER_AUTH);
         }
         return f.append("</stream:features>").toString();
@@ -265,7 +221,6 @@ final class C2sStream implements StreamHandler, Negotiation {
         if (!open) return;
         switch (e.namespace()) {
             case TLS_NS -> onTls(e);
-            case SASL_NS -> onSasl(e);
             case CLIENT_NS -> onStanza(e);
             default -> {
                 StreamFeature feature = owner.features().get(e.namespace());
@@ -288,128 +243,6 @@ final class C2sStream implements StreamHandler, Negotiation {
         conn.startTls(Element.of("proceed", TLS_NS), () -> LOG.debug("TLS established with {}", conn.remoteAddress()));
     }
 
-    // --- SASL (RFC 6120 §6) ---------------------------------------------------------------------
-
-    private void saslFailure(String condition, String text) {
-        conn.write("<failure xmlns='" + SASL_NS + "'><" + condition + "/>"
-                + (text == null ? "" : "<text xml:lang='en'>" + escape(text) + "</text>") + "</failure>");
-    }
-
-    private void onSasl(Element e) {
-        if (user != null) {
-            streamError(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
-            return;
-        }
-        switch (e.name()) {
-            case "auth" -> onAuth(e);
-            case "response" -> {
-                if (sasl == null) {
-                    saslFailure("malformed-request", "No authentication in progress");
-                    return;
-                }
-                byte[] data = decode(e.text());
-                if (data == null) {
-                    sasl = null;
-                    saslFailure("incorrect-encoding", null);
-                    return;
-                }
-                step(sasl.evaluate(data));
-            }
-            case "abort" -> {
-                sasl = null;
-                saslFailure("aborted", null);
-            }
-            default -> streamError(StreamError.UNSUPPORTED_STANZA_TYPE, "Unknown SASL element " + e.name());
-        }
-    }
-
-    private void onAuth(Element e) {
-        if (!conn.isSecure() && owner.config().tls_required()) {
-            saslFailure("encryption-required", "Start TLS first (RFC 6120 §5)");
-            return;
-        }
-        String name = e.attribute("mechanism");
-        if (name == null || !mechanisms().contains(name)) {
-            saslFailure("invalid-mechanism", "Offered: " + String.join(" ", mechanisms()));
-            return;
-        }
-        AccountStore accounts = owner.accounts();
-        if (accounts == null) {
-            saslFailure("temporary-auth-failure", "Account storage is not available");
-            return;
-        }
-        mechanism = name;
-        if (name.equals("PLAIN")) {
-            sasl = new PlainServer(domain, accounts::verifyPassword);
-        } else {
-            boolean plus = name.endsWith("-PLUS");
-            ScramHash hash = ScramHash.valueOf(name.replace("-PLUS", "").replace("SCRAM-", "").replace('-', '_'));
-            sasl = new ScramServer(hash, plus, domain, channelBindings(), u -> accounts.credential(u, hash));
-        }
-        String text = e.text().strip();
-        if (text.isEmpty()) {
-            conn.write("<challenge xmlns='" + SASL_NS + "'>=</challenge>");
-            return;
-        }
-        byte[] data = decode(text);
-        if (data == null) {
-            sasl = null;
-            saslFailure("incorrect-encoding", null);
-            return;
-        }
-        step(sasl.evaluate(data));
-    }
-
-    private static byte[] decode(String text) {
-        String t = text.strip();
-        if (t.equals("=")) return new byte[0];
-        try {
-            return Base64.getMimeDecoder().decode(t);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private void step(Sasl.Step step) {
-        String ip = conn.remoteAddress().getAddress().getHostAddress();
-        switch (step) {
-            case Sasl.Challenge(byte[] data) -> conn.write("<challenge xmlns='" + SASL_NS + "'>"
-                    + (data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)) + "</challenge>");
-            case Sasl.Success(byte[] data, Jid account) when owner.throttle().blocked(ip, account.toString()) ->
-                    fail(new Sasl.Failure("temporary-auth-failure", account, "too many recent failures"), ip);
-            case Sasl.Success(byte[] data, Jid account) -> {
-                sasl = null;
-                user = account;
-                LOG.info("{} authenticated as {} with {} ({})", ip, account, mechanism, conn.tlsProtocol().orElse("no TLS"));
-                conn.resetStream(); // before <success/> leaves: the client's next bytes are a new stream header
-                conn.write("<success xmlns='" + SASL_NS + "'>" + (data.length == 0 ? "" : Base64.getEncoder().encodeToString(data)) + "</success>");
-            }
-            case Sasl.Failure failure -> fail(failure, ip);
-        }
-    }
-
-    private void fail(Sasl.Failure failure, String ip) {
-        sasl = null;
-        String account = failure.user() == null ? null : failure.user().toString();
-        boolean blocked = owner.throttle().blocked(ip, account);
-        owner.throttle().failed(ip, account);
-        authFailures++;
-        LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, mechanism, failure.detail());
-        owner.event("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", String.valueOf(mechanism)));
-        try {
-            Thread.sleep(owner.config().auth_failure_delay_ms()); // slows guessing; runs on this session's virtual thread only
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // not-authorized carries no text; a malformed exchange says what was wrong with it
-        String text = blocked ? "Too many failed attempts; try again later"
-                : failure.condition().equals("not-authorized") || failure.condition().equals("temporary-auth-failure") ? null : failure.detail();
-        saslFailure(blocked ? "temporary-auth-failure" : failure.condition(), text);
-        if (authFailures >= owner.config().auth_retries()) {
-            streamError(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
-        }
-    }
-
     // --- stanzas (RFC 6120 §7, §8) ----------------------------------------------------------
 
     private void onStanza(Element e) {
@@ -417,29 +250,14 @@ final class C2sStream implements StreamHandler, Negotiation {
             streamError(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + "/> is not a stanza");
             return;
         }
-        if (user == null) {
-            StreamFeature preAuth = e.name().equals("iq") && conn.isSecure()
-                    ? e.firstChild().map(c -> owner.preAuthIq(c.namespace())).orElse(null) : null;
-            if (preAuth != null) {
-                preAuth.negotiate(e, this);
-                return;
-            }
-            streamError(StreamError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
-            return;
-        }
-        if (e.name().equals("iq") && "set".equals(e.attribute("type"))) {
-            if (e.child("bind", BIND_NS).isPresent()) {
-                bind(e);
-                return;
-            }
-            if (e.child("session", SESSION_NS).isPresent()) {
-                conn.write(result(e, null), CLIENT_NS);
-                return;
-            }
-        }
         ClientSession s = session;
         if (s == null) {
-            streamError(StreamError.NOT_AUTHORIZED, "Bind a resource first (RFC 6120 §7)");
+            // before binding, IQs go to the feature that negotiates with them (registration over TLS, binding after SASL)
+            StreamFeature feature = e.name().equals("iq") && (user != null || conn.isSecure())
+                    ? e.firstChild().map(c -> owner.negotiationIq(c.namespace())).orElse(null) : null;
+            if (feature != null) feature.negotiate(e, this);
+            else if (user == null) streamError(StreamError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
+            else streamError(StreamError.NOT_AUTHORIZED, "Bind a resource first (RFC 6120 §7)");
             return;
         }
         Jid jid = s.jid();
@@ -460,46 +278,6 @@ final class C2sStream implements StreamHandler, Negotiation {
             return;
         }
         s.inbound(stamped, router);
-    }
-
-    private static Element result(Element iq, Element child) {
-        Element.Builder b = Element.builder("iq", CLIENT_NS).attribute("type", "result").attribute("id", iq.attribute("id"));
-        if (child != null) b.child(child);
-        return b.build();
-    }
-
-    private void bind(Element iq) {
-        if (session != null) {
-            conn.write(StanzaError.NOT_ALLOWED.replyTo(iq, "A resource is bound already", true), CLIENT_NS);
-            return;
-        }
-        String requested = iq.child("bind", BIND_NS).flatMap(b -> b.child("resource", BIND_NS)).map(Element::text).map(String::strip).orElse("");
-        Jid full;
-        try {
-            full = user.withResource(requested.isEmpty() ? "strata-" + newId().substring(0, 8) : requested);
-        } catch (InvalidJidException e) {
-            conn.write(StanzaError.BAD_REQUEST.replyTo(iq, "The resource is not valid: " + e.getMessage(), true), CLIENT_NS);
-            return;
-        }
-        SessionRegistry registry = owner.registry();
-        if (registry == null) {
-            conn.write(StanzaError.INTERNAL_SERVER_ERROR.replyTo(iq, "The session registry is not available", true), CLIENT_NS);
-            return;
-        }
-        ClientSession bound = new ClientSession(owner, full, id, worker, this);
-        switch (registry.bind(bound, owner.conflictPolicy())) {
-            case SessionRegistry.Binding.Conflict c -> {
-                conn.write(StanzaError.CONFLICT.replyTo(iq, "The resource is in use", true), CLIENT_NS);
-                return;
-            }
-            case SessionRegistry.Binding.Bound b when b.replaced() != null ->
-                    b.replaced().close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
-            case SessionRegistry.Binding.Bound b -> { }
-        }
-        session = bound;
-        conn.write(result(iq, Element.builder("bind", BIND_NS).child(Element.builder("jid", BIND_NS).text(full.toString()).build()).build()), CLIENT_NS);
-        LOG.info("Session started: {} from {}", full, conn.remoteAddress());
-        owner.event("strata/session/STARTED", Map.of("jid", full.toString(), "ip", conn.remoteAddress().getAddress().getHostAddress()));
     }
 
     // --- the session's outbound path ------------------------------------------------------------
@@ -529,6 +307,54 @@ final class C2sStream implements StreamHandler, Negotiation {
     @Override
     public Jid user() {
         return user;
+    }
+
+    @Override
+    public String id() {
+        return id;
+    }
+
+    @Override
+    public void authenticated(Jid account, String with) {
+        if (user != null) throw new IllegalStateException("The stream is authenticated already");
+        user = account;
+        mechanism = with;
+        conn.resetStream(); // the client's next bytes are a new stream header
+    }
+
+    @Override
+    public Session bind(Jid full) throws StanzaException {
+        if (user == null || !full.bare().equals(user)) throw new StanzaException(StanzaError.NOT_AUTHORIZED, "Only the authenticated account binds");
+        if (session != null) throw new StanzaException(StanzaError.NOT_ALLOWED, "A resource is bound already");
+        SessionRegistry registry = owner.registry();
+        if (registry == null) throw new StanzaException(StanzaError.INTERNAL_SERVER_ERROR, "The session registry is not available");
+        ClientSession bound = new ClientSession(owner, full, id, worker, this);
+        switch (registry.bind(bound, owner.conflictPolicy())) {
+            case SessionRegistry.Binding.Conflict c -> throw new StanzaException(StanzaError.CONFLICT, "The resource is in use");
+            case SessionRegistry.Binding.Bound b when b.replaced() != null ->
+                    b.replaced().close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
+            case SessionRegistry.Binding.Bound b -> { }
+        }
+        session = bound;
+        LOG.info("Session started: {} from {}", full, conn.remoteAddress());
+        owner.event("strata/session/STARTED", Map.of("jid", full.toString(), "ip", conn.remoteAddress().getAddress().getHostAddress()));
+        return bound;
+    }
+
+    @Override
+    public Object attribute(String key) {
+        Map<String, Object> a = attributes;
+        return a == null ? null : a.get(key);
+    }
+
+    @Override
+    public void attribute(String key, Object value) {
+        if (attributes == null) {
+            if (value == null) return;
+            attributes = new HashMap<>(4);
+        }
+        if (value == null) attributes.remove(key);
+        else attributes.put(key, value);
     }
 
     @Override

@@ -5,6 +5,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.framework.ServiceReference;
@@ -28,6 +29,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.module.SessionFilter;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Router;
@@ -44,9 +46,8 @@ import dev.strata.api.transport.StreamHandlerFactory;
  * {@link SessionRegistry}, and offers {@code session:list|kick}. Storage, router, registry and
  * server settings are dynamic references, so reloading those modules does not close a single stream.
  */
-@Component(name = "strata.stream.c2s", service = {StreamHandlerFactory.class, C2sStreams.class},
-        property = {StreamHandlerFactory.LISTENER + "=c2s", "osgi.command.scope=session", "osgi.command.function=list",
-                "osgi.command.function=kick"})
+@ConsoleCommand(scope = "session", function = {"list", "kick"})
+@Component(name = "strata.stream.c2s", service = {StreamHandlerFactory.class, C2sStreams.class}, property = StreamHandlerFactory.LISTENER + "=c2s")
 @Designate(ocd = C2sStreams.Config.class)
 public final class C2sStreams implements StreamHandlerFactory {
     private static final Logger LOG = LoggerFactory.getLogger(C2sStreams.class);
@@ -130,8 +131,8 @@ public final class C2sStreams implements StreamHandlerFactory {
     @Reference(service = EventHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     private volatile List<ServiceReference<EventHandler>> listeners = List.of();
 
-    /** Stream features contributed by modules, by the namespace of their negotiation elements. */
-    private final Map<String, StreamFeature> features = new ConcurrentHashMap<>();
+    /** Stream features (SASL and binding among them), by the namespace of their negotiation elements, offered in that order. */
+    private final Map<String, StreamFeature> features = new ConcurrentSkipListMap<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     void addFeature(StreamFeature feature, Map<String, Object> props) {
@@ -140,19 +141,25 @@ public final class C2sStreams implements StreamHandlerFactory {
         } else {
             LOG.warn("Stream feature {} has no {} property; ignored", feature.getClass().getName(), StreamFeature.NAMESPACE);
         }
-        if (props.get(StreamFeature.PRE_AUTH_IQ) instanceof String iqNs) preAuthIqs.put(iqNs, feature);
+        switch (props.get(StreamFeature.PRE_AUTH_IQ)) {
+            case String iqNs -> negotiationIqs.put(iqNs, feature);
+            case String[] iqNss -> {
+                for (String iqNs : iqNss) negotiationIqs.put(iqNs, feature);
+            }
+            case null, default -> { }
+        }
     }
 
     void removeFeature(StreamFeature feature, Map<String, Object> props) {
         features.values().remove(feature);
-        preAuthIqs.values().remove(feature);
+        negotiationIqs.values().remove(feature);
     }
 
-    /** Features that answer IQs of these payload namespaces before authentication. */
-    private final Map<String, StreamFeature> preAuthIqs = new ConcurrentHashMap<>();
+    /** Features that answer IQs of these payload namespaces before a resource is bound. */
+    private final Map<String, StreamFeature> negotiationIqs = new ConcurrentHashMap<>();
 
-    StreamFeature preAuthIq(String namespace) {
-        return preAuthIqs.get(namespace);
+    StreamFeature negotiationIq(String namespace) {
+        return negotiationIqs.get(namespace);
     }
 
     Map<String, StreamFeature> features() {

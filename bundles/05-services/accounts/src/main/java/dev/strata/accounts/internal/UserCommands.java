@@ -10,14 +10,15 @@ import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.server.ServerInfo;
 
 /**
  * {@code user:add|delete|passwd|list}. A user is a bare JID ({@code alice@example.org}) or a
  * localpart of the default (first) domain. Only domains this server hosts are accepted.
  */
-@Component(service = UserCommands.class, property = {"osgi.command.scope=user", "osgi.command.function=add",
-        "osgi.command.function=delete", "osgi.command.function=passwd", "osgi.command.function=list"})
+@ConsoleCommand(scope = "user", function = {"add", "delete", "passwd", "list"})
+@Component(service = UserCommands.class)
 public final class UserCommands {
     private final AccountStore accounts;
     private final ServerInfo server;

@@ -1,0 +1,206 @@
+package dev.strata.stream.internal;
+
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountStore;
+import dev.strata.api.auth.ScramHash;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Feature;
+import dev.strata.api.stream.Negotiation;
+import dev.strata.api.stream.StreamFeature;
+import dev.strata.api.transport.Connection;
+import dev.strata.api.xml.Element;
+
+/**
+ * RFC 6120 §6 SASL as a stream feature: SCRAM-SHA-1/256/512 and their -PLUS variants with the
+ * channel bindings of the TLS session (RFC 5802, RFC 7677, RFC 9266), PLAIN over TLS where allowed;
+ * failures are throttled per address and per account, slowed, and counted per stream (§6.4.5).
+ * The settings are those of {@code strata.stream.c2s}.
+ */
+@Feature(namespace = SaslFeature.SASL_NS)
+@Component(service = StreamFeature.class)
+public final class SaslFeature implements StreamFeature {
+    static final String SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl";
+    private static final Logger LOG = LoggerFactory.getLogger(SaslFeature.class);
+    private static final List<ScramHash> HASHES = List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1);
+    /** Stream attributes: the exchange in progress, the failures so far, the channel bindings of the TLS session. */
+    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", BINDINGS = "strata.sasl.bindings";
+
+    private final C2sStreams owner;
+
+    @Activate
+    public SaslFeature(@Reference C2sStreams owner) {
+        this.owner = owner;
+    }
+
+    /** The binding data of this TLS session, computed once it is secure (the offer and SCRAM both need it). */
+    @SuppressWarnings("unchecked")
+    static Map<String, byte[]> channelBindings(Negotiation n) {
+        Connection conn = n.connection();
+        if (!conn.isSecure()) return Map.of();
+        if (n.attribute(BINDINGS) instanceof Map<?, ?> m) return (Map<String, byte[]>) m;
+        Map<String, byte[]> m = new LinkedHashMap<>();
+        conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
+        conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
+        Map<String, byte[]> bindings = Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
+        n.attribute(BINDINGS, bindings);
+        return bindings;
+    }
+
+    private List<String> mechanisms(Negotiation n) {
+        List<String> list = new ArrayList<>();
+        if (!channelBindings(n).isEmpty()) for (ScramHash h : HASHES) list.add(h.mechanism() + "-PLUS");
+        for (ScramHash h : HASHES) list.add(h.mechanism());
+        if (n.connection().isSecure() && owner.config().plain_allowed()) list.add("PLAIN");
+        return list;
+    }
+
+    @Override
+    public Element offer(Stage stage, Negotiation n) {
+        if (stage != Stage.BEFORE_AUTH) return null;
+        Element.Builder m = Element.builder("mechanisms", SASL_NS);
+        for (String name : mechanisms(n)) m.child(Element.builder("mechanism", SASL_NS).text(name).build());
+        return m.build();
+    }
+
+    @Override
+    public void negotiate(Element e, Negotiation n) {
+        if (n.user() != null) {
+            n.fail(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
+            return;
+        }
+        switch (e.name()) {
+            case "auth" -> auth(e, n);
+            case "response" -> {
+                if (!(n.attribute(EXCHANGE) instanceof Exchange x)) {
+                    failure(n, "malformed-request", "No authentication in progress");
+                    return;
+                }
+                byte[] data = decode(e.text());
+                if (data == null) {
+                    n.attribute(EXCHANGE, null);
+                    failure(n, "incorrect-encoding", null);
+                    return;
+                }
+                step(x, x.sasl().evaluate(data), n);
+            }
+            case "abort" -> {
+                n.attribute(EXCHANGE, null);
+                failure(n, "aborted", null);
+            }
+            default -> n.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "Unknown SASL element " + e.name());
+        }
+    }
+
+    /** One SASL exchange on a stream: the mechanism's state machine and its name. */
+    private record Exchange(Sasl sasl, String mechanism) {
+    }
+
+    private void auth(Element e, Negotiation n) {
+        if (!n.connection().isSecure() && owner.config().tls_required()) {
+            failure(n, "encryption-required", "Start TLS first (RFC 6120 §5)");
+            return;
+        }
+        String name = e.attribute("mechanism");
+        List<String> offered = mechanisms(n);
+        if (name == null || !offered.contains(name)) {
+            failure(n, "invalid-mechanism", "Offered: " + String.join(" ", offered));
+            return;
+        }
+        AccountStore accounts = owner.accounts();
+        if (accounts == null) {
+            failure(n, "temporary-auth-failure", "Account storage is not available");
+            return;
+        }
+        Sasl sasl;
+        if (name.equals("PLAIN")) {
+            sasl = new PlainServer(n.domain(), accounts::verifyPassword);
+        } else {
+            boolean plus = name.endsWith("-PLUS");
+            ScramHash hash = ScramHash.valueOf(name.replace("-PLUS", "").replace("SCRAM-", "").replace('-', '_'));
+            sasl = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash));
+        }
+        Exchange x = new Exchange(sasl, name);
+        n.attribute(EXCHANGE, x);
+        String text = e.text().strip();
+        if (text.isEmpty()) {
+            n.send(Element.builder("challenge", SASL_NS).text("=").build());
+            return;
+        }
+        byte[] data = decode(text);
+        if (data == null) {
+            n.attribute(EXCHANGE, null);
+            failure(n, "incorrect-encoding", null);
+            return;
+        }
+        step(x, sasl.evaluate(data), n);
+    }
+
+    private static byte[] decode(String text) {
+        String t = text.strip();
+        if (t.equals("=")) return new byte[0];
+        try {
+            return Base64.getMimeDecoder().decode(t);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+
+    private void step(Exchange x, Sasl.Step step, Negotiation n) {
+        String ip = n.connection().remoteAddress().getAddress().getHostAddress();
+        switch (step) {
+            case Sasl.Challenge(byte[] data) -> n.send(Element.builder("challenge", SASL_NS)
+                    .text(data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)).build());
+            case Sasl.Success(byte[] data, Jid account) when owner.throttle().blocked(ip, account.toString()) ->
+                    fail(x, new Sasl.Failure("temporary-auth-failure", account, "too many recent failures"), ip, n);
+            case Sasl.Success(byte[] data, Jid account) -> {
+                n.attribute(EXCHANGE, null);
+                LOG.info("{} authenticated as {} with {} ({})", ip, account, x.mechanism(), n.connection().tlsProtocol().orElse("no TLS"));
+                n.authenticated(account, x.mechanism()); // before <success/> leaves: the client's next bytes are a new stream header
+                Element.Builder success = Element.builder("success", SASL_NS);
+                if (data.length > 0) success.text(Base64.getEncoder().encodeToString(data));
+                n.send(success.build());
+            }
+            case Sasl.Failure failure -> fail(x, failure, ip, n);
+        }
+    }
+
+    private void fail(Exchange x, Sasl.Failure failure, String ip, Negotiation n) {
+        n.attribute(EXCHANGE, null);
+        String account = failure.user() == null ? null : failure.user().toString();
+        boolean blocked = owner.throttle().blocked(ip, account);
+        owner.throttle().failed(ip, account);
+        int failures = (n.attribute(FAILURES) instanceof Integer i ? i : 0) + 1;
+        n.attribute(FAILURES, failures);
+        LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(), failure.detail());
+        owner.event("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
+        try {
+            Thread.sleep(owner.config().auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        // not-authorized carries no text; a malformed exchange says what was wrong with it
+        String text = blocked ? "Too many failed attempts; try again later"
+                : failure.condition().equals("not-authorized") || failure.condition().equals("temporary-auth-failure") ? null : failure.detail();
+        failure(n, blocked ? "temporary-auth-failure" : failure.condition(), text);
+        if (failures >= owner.config().auth_retries()) n.fail(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
+    }
+
+    private static void failure(Negotiation n, String condition, String text) {
+        Element.Builder f = Element.builder("failure", SASL_NS).child(Element.of(condition, SASL_NS));
+        if (text != null) f.child(Element.builder("text", SASL_NS).attribute(Element.XML_NS, "lang", "en").text(text).build());
+        n.send(f.build());
+    }
+}
