@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
 
 import dev.strata.itests.StrataServer.Result;
 
-/** DESIGN §2: servers with their own STRATA_*_PORT and STRATA_DATA_PATH run side by side from one distribution. */
+/** Servers with their own STRATA_*_PORT and STRATA_DATA_PATH run side by side from one distribution. */
 class SideBySideIT {
 
     @Test

@@ -58,7 +58,7 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
     private static final String META = "roster-meta";
 
     @ObjectClassDefinition(id = "strata.roster", name = "RFC 6121 roster")
-    @interface Config {
+    public @interface Config {
         @AttributeDefinition(min = "1", description = "Most contacts in one roster (not-allowed beyond)")
         int max_items() default 2000;
 

@@ -42,6 +42,15 @@ public interface Negotiation {
      */
     Session bind(Jid full) throws StanzaException;
 
+    /**
+     * Attaches this authenticated stream to a session of the same account that lost its connection
+     * and was kept ({@link dev.strata.api.module.SessionLifecycle#detached}): the session goes on
+     * over this stream, with its JID, attributes and presence (stream management resumption).
+     * @throws StanzaException {@code item-not-found} when the session has ended or is connected,
+     *         {@code not-authorized} when it is another account's
+     */
+    Session resume(Session session) throws StanzaException;
+
     /** The session bound on this stream, or null before resource binding (RFC 6120 §7). */
     Session session();
 

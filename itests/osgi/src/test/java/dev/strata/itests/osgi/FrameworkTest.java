@@ -25,7 +25,7 @@ import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.cm.Configuration;
 import org.osgi.service.cm.ConfigurationAdmin;
 
-/** Inside a real Felix with the distribution's bundles (DESIGN §6 and §10). */
+/** Inside a real Felix with the distribution's bundles (the hot-reload contract: modules come and go, sessions stay, no class loader leaks). */
 class FrameworkTest {
     private final BundleContext context = FrameworkUtil.getBundle(FrameworkTest.class).getBundleContext();
     private Bundle motd;

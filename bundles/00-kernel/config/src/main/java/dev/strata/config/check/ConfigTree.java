@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * The layered configuration tree of DESIGN §7, merged into one set of properties per PID.
+ * The layered configuration tree (stack < policies < environments < strata.cfg), merged into one set of properties per PID.
  * Layers, lowest first: {@code stack/<layer>/<pid>.cfg} (the file name is the PID), then
  * {@code policies/*.cfg}, then {@code environments/<environment>.cfg}, then {@code strata.cfg}
  * (whose leading keys belong to PID {@code strata}). {@code domains/<domain>.cfg} are factory

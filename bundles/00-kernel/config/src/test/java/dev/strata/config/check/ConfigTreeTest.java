@@ -17,7 +17,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.strata.config.check.ConfigTree.Problem;
 import dev.strata.config.check.ConfigTree.Target;
 
-/** DESIGN §7: layers, ${env:} values, and validation against metatype. */
+/** The layered configuration (README, "Configuration"): layers, ${env:} values, and validation against metatype. */
 class ConfigTreeTest {
     private static final String METATYPE = """
             <?xml version="1.0" encoding="UTF-8"?>

@@ -328,7 +328,7 @@ final class C2sStream implements StreamHandler, Negotiation {
         if (session != null) throw new StanzaException(StanzaError.NOT_ALLOWED, "A resource is bound already");
         SessionRegistry registry = owner.registry();
         if (registry == null) throw new StanzaException(StanzaError.INTERNAL_SERVER_ERROR, "The session registry is not available");
-        ClientSession bound = new ClientSession(owner, full, id, worker, this);
+        ClientSession bound = new ClientSession(owner, full, id, this);
         switch (registry.bind(bound, owner.conflictPolicy())) {
             case SessionRegistry.Binding.Conflict c -> throw new StanzaException(StanzaError.CONFLICT, "The resource is in use");
             case SessionRegistry.Binding.Bound b when b.replaced() != null ->
@@ -339,6 +339,23 @@ final class C2sStream implements StreamHandler, Negotiation {
         LOG.info("Session started: {} from {}", full, conn.remoteAddress());
         owner.event("strata/session/STARTED", Map.of("jid", full.toString(), "ip", conn.remoteAddress().getAddress().getHostAddress()));
         return bound;
+    }
+
+    @Override
+    public Session resume(Session kept) throws StanzaException {
+        if (user == null) throw new StanzaException(StanzaError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
+        if (session != null) throw new StanzaException(StanzaError.NOT_ALLOWED, "A session is bound to this stream already");
+        if (!(kept instanceof ClientSession c) || !c.jid().bare().equals(user)) {
+            throw new StanzaException(StanzaError.NOT_AUTHORIZED, "That session is not this account's");
+        }
+        if (!c.attach(this)) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The session has ended or has a connection");
+        session = c;
+        LOG.info("Session resumed: {} from {}", c.jid(), conn.remoteAddress());
+        return c;
+    }
+
+    SerialExecutor worker() {
+        return worker;
     }
 
     @Override

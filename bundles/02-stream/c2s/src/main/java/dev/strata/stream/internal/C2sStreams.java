@@ -1,14 +1,15 @@
 package dev.strata.stream.internal;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.apache.felix.service.command.Descriptor;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -17,9 +18,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.osgi.service.event.Event;
-import org.osgi.service.event.EventAdmin;
-import org.osgi.service.event.EventHandler;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -28,9 +26,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
-import dev.strata.api.auth.AccountStore;
 import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.module.SessionFilter;
+import dev.strata.api.module.SessionLifecycle;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -81,17 +79,11 @@ public final class C2sStreams implements StreamHandlerFactory {
     }
 
     private volatile Config config;
-    private volatile AuthThrottle throttle;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile AccountStore accounts;
 
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile ServerInfo server;
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile EventAdmin events;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SessionRegistry registry;
@@ -124,12 +116,40 @@ public final class C2sStreams implements StreamHandlerFactory {
         return sessionFilters;
     }
 
-    /**
-     * Who listens for events at all: Event Admin hands every posted event to its delivery thread
-     * even when nobody listens (a wake-up per session start and end, 10% of a login's CPU).
-     */
-    @Reference(service = EventHandler.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
-    private volatile List<ServiceReference<EventHandler>> listeners = List.of();
+    private final List<SessionLifecycle> lifecycles = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addLifecycle(SessionLifecycle l) {
+        lifecycles.add(l);
+    }
+
+    void removeLifecycle(SessionLifecycle l) {
+        lifecycles.remove(l);
+    }
+
+    /** How long to keep a session whose connection went: the longest any lifecycle asks for. */
+    Duration keepDetached(Session session, String reason) {
+        Duration keep = Duration.ZERO;
+        for (SessionLifecycle l : lifecycles) {
+            try {
+                Duration d = l.detached(session, reason);
+                if (d != null && d.compareTo(keep) > 0) keep = d;
+            } catch (RuntimeException e) {
+                LOG.error("Session lifecycle {} failed on {}", l.getClass().getName(), session.jid(), e);
+            }
+        }
+        return keep;
+    }
+
+    void ended(Session session, String reason) {
+        for (SessionLifecycle l : lifecycles) {
+            try {
+                l.ended(session, reason);
+            } catch (RuntimeException e) {
+                LOG.error("Session lifecycle {} failed on the end of {}", l.getClass().getName(), session.jid(), e);
+            }
+        }
+    }
 
     /** Stream features (SASL and binding among them), by the namespace of their negotiation elements, offered in that order. */
     private final Map<String, StreamFeature> features = new ConcurrentSkipListMap<>();
@@ -166,15 +186,17 @@ public final class C2sStreams implements StreamHandlerFactory {
         return features;
     }
 
+    private final Events events;
+
     @Activate
-    public C2sStreams(Config config) {
-        modified(config);
+    public C2sStreams(Config config, @Reference Events events) {
+        this.config = config;
+        this.events = events;
     }
 
     @Modified
     void modified(Config c) {
         config = c;
-        throttle = new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
     }
 
     @Deactivate
@@ -193,13 +215,6 @@ public final class C2sStreams implements StreamHandlerFactory {
         return config;
     }
 
-    AuthThrottle throttle() {
-        return throttle;
-    }
-
-    AccountStore accounts() {
-        return accounts;
-    }
 
     Router router() {
         return router;
@@ -224,8 +239,7 @@ public final class C2sStreams implements StreamHandlerFactory {
     }
 
     void event(String topic, Map<String, String> properties) {
-        EventAdmin ea = events;
-        if (ea != null && !listeners.isEmpty()) ea.postEvent(new Event(topic, properties));
+        events.post(topic, properties);
     }
 
     private List<Session> sessions() {

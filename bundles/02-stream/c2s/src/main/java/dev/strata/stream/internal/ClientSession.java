@@ -1,8 +1,11 @@
 package dev.strata.stream.internal;
 
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,8 +23,8 @@ import dev.strata.api.xml.Element;
  * A bound client session, apart from the connection that carries it: its JID, attributes, the
  * ordered worker its stanzas are handled on, and the outbound path through the session filters to
  * the stream attached now. A stream attaches at bind and detaches when its connection goes; the
- * session then ends (a module that keeps sessions alive without a connection, stream management,
- * builds on {@link #detach} and {@link #attach}).
+ * session then ends, unless a {@link SessionLifecycle} keeps it for a while, during which a new
+ * stream may {@link #attach} to it (stream management resumption).
  */
 final class ClientSession implements Session {
     private static final Logger LOG = LoggerFactory.getLogger(ClientSession.class);
@@ -29,42 +32,63 @@ final class ClientSession implements Session {
     private final C2sStreams owner;
     private final Jid jid;
     private final String id;
-    private final SerialExecutor worker;
+    /** The worker of the stream attached last: the session's stanzas and tasks run there, in order. */
+    private volatile SerialExecutor worker;
     private final Map<String, Object> attributes = new ConcurrentHashMap<>(2);
     private volatile C2sStream stream;
     private volatile InetSocketAddress address;
     private volatile boolean open = true;
+    /** When the connection went while a lifecycle keeps the session (nanoTime), else 0. */
+    private volatile long detachedSince;
 
-    ClientSession(C2sStreams owner, Jid jid, String id, SerialExecutor worker, C2sStream stream) {
+    ClientSession(C2sStreams owner, Jid jid, String id, C2sStream stream) {
         this.owner = owner;
         this.jid = jid;
         this.id = id;
-        this.worker = worker;
         attach(stream);
     }
 
-    /** A stream carries this session from now on. */
-    void attach(C2sStream s) {
+    /** A stream carries this session from now on; false when the session ended or has a stream. */
+    synchronized boolean attach(C2sStream s) {
+        if (!open || (stream != null && stream != s)) return false;
         stream = s;
+        worker = s.worker();
         address = s.connection().remoteAddress();
+        detachedSince = 0;
+        return true;
     }
 
     /**
-     * The stream's connection is gone: the session ends, and if it still held its JID (it was not
-     * replaced meanwhile), its presence goes unavailable (RFC 6121 §4.6).
+     * The stream's connection is gone: the session ends (and if it still held its JID, not replaced
+     * meanwhile, its presence goes unavailable, RFC 6121 §4.6), unless a lifecycle keeps it.
      */
     void detach(C2sStream s, String reason) {
-        if (stream != s) return;
-        stream = null;
-        end(reason);
+        synchronized (this) {
+            if (stream != s) return;
+            stream = null;
+        }
+        Duration keep = open ? owner.keepDetached(this, reason) : Duration.ZERO;
+        if (!keep.isZero()) detachedSince = System.nanoTime();
+        if (keep.isZero()) {
+            end(reason);
+            return;
+        }
+        long since = detachedSince;
+        LOG.info("Session {} lost its connection ({}); kept {} s for a new one", jid, reason, keep.toSeconds());
+        CompletableFuture.delayedExecutor(keep.toMillis(), TimeUnit.MILLISECONDS).execute(() -> worker.execute(() -> {
+            if (stream == null && detachedSince == since) end("no connection came back within " + keep.toSeconds() + " s (" + reason + ")");
+        }));
     }
 
     private void end(String reason) {
-        if (!open) return;
-        open = false;
+        synchronized (this) {
+            if (!open) return;
+            open = false;
+        }
         SessionRegistry registry = owner.registry();
         boolean held = registry != null && registry.unbind(this);
         if (held) goneUnavailable();
+        owner.ended(this, reason);
         owner.event("strata/session/ENDED", Map.of("jid", jid.toString(), "reason", reason));
         LOG.info("Session ended: {} ({}{})", jid, reason, held ? "" : "; replaced");
     }
@@ -122,7 +146,7 @@ final class ClientSession implements Session {
         }
         C2sStream s = stream;
         if (s != null) s.write(out);
-        else LOG.debug("{} to {} dropped: no connection attached", stanza.name(), jid);
+        else LOG.debug("{} to {} not written: no connection attached (a session filter may keep it)", stanza.name(), jid);
     }
 
     @Override

@@ -9,7 +9,11 @@ import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +34,7 @@ import dev.strata.api.xml.Element;
  * The settings are those of {@code strata.stream.c2s}.
  */
 @Feature(namespace = SaslFeature.SASL_NS)
-@Component(service = StreamFeature.class)
+@Component(service = StreamFeature.class, configurationPid = "strata.stream.c2s")
 public final class SaslFeature implements StreamFeature {
     static final String SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl";
     private static final Logger LOG = LoggerFactory.getLogger(SaslFeature.class);
@@ -38,11 +42,23 @@ public final class SaslFeature implements StreamFeature {
     /** Stream attributes: the exchange in progress, the failures so far, the channel bindings of the TLS session. */
     private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", BINDINGS = "strata.sasl.bindings";
 
-    private final C2sStreams owner;
+    private final Events events;
+    private volatile C2sStreams.Config config;
+    private volatile AuthThrottle throttle;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile AccountStore accounts;
 
     @Activate
-    public SaslFeature(@Reference C2sStreams owner) {
-        this.owner = owner;
+    public SaslFeature(C2sStreams.Config config, @Reference Events events) {
+        this.events = events;
+        modified(config);
+    }
+
+    @Modified
+    void modified(C2sStreams.Config c) {
+        config = c;
+        throttle = new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
     }
 
     /** The binding data of this TLS session, computed once it is secure (the offer and SCRAM both need it). */
@@ -63,7 +79,7 @@ public final class SaslFeature implements StreamFeature {
         List<String> list = new ArrayList<>();
         if (!channelBindings(n).isEmpty()) for (ScramHash h : HASHES) list.add(h.mechanism() + "-PLUS");
         for (ScramHash h : HASHES) list.add(h.mechanism());
-        if (n.connection().isSecure() && owner.config().plain_allowed()) list.add("PLAIN");
+        if (n.connection().isSecure() && config.plain_allowed()) list.add("PLAIN");
         return list;
     }
 
@@ -109,7 +125,7 @@ public final class SaslFeature implements StreamFeature {
     }
 
     private void auth(Element e, Negotiation n) {
-        if (!n.connection().isSecure() && owner.config().tls_required()) {
+        if (!n.connection().isSecure() && config.tls_required()) {
             failure(n, "encryption-required", "Start TLS first (RFC 6120 §5)");
             return;
         }
@@ -119,7 +135,7 @@ public final class SaslFeature implements StreamFeature {
             failure(n, "invalid-mechanism", "Offered: " + String.join(" ", offered));
             return;
         }
-        AccountStore accounts = owner.accounts();
+        AccountStore accounts = this.accounts;
         if (accounts == null) {
             failure(n, "temporary-auth-failure", "Account storage is not available");
             return;
@@ -163,7 +179,7 @@ public final class SaslFeature implements StreamFeature {
         switch (step) {
             case Sasl.Challenge(byte[] data) -> n.send(Element.builder("challenge", SASL_NS)
                     .text(data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)).build());
-            case Sasl.Success(byte[] data, Jid account) when owner.throttle().blocked(ip, account.toString()) ->
+            case Sasl.Success(byte[] data, Jid account) when throttle.blocked(ip, account.toString()) ->
                     fail(x, new Sasl.Failure("temporary-auth-failure", account, "too many recent failures"), ip, n);
             case Sasl.Success(byte[] data, Jid account) -> {
                 n.attribute(EXCHANGE, null);
@@ -180,14 +196,14 @@ public final class SaslFeature implements StreamFeature {
     private void fail(Exchange x, Sasl.Failure failure, String ip, Negotiation n) {
         n.attribute(EXCHANGE, null);
         String account = failure.user() == null ? null : failure.user().toString();
-        boolean blocked = owner.throttle().blocked(ip, account);
-        owner.throttle().failed(ip, account);
+        boolean blocked = throttle.blocked(ip, account);
+        throttle.failed(ip, account);
         int failures = (n.attribute(FAILURES) instanceof Integer i ? i : 0) + 1;
         n.attribute(FAILURES, failures);
         LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(), failure.detail());
-        owner.event("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
+        events.post("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
         try {
-            Thread.sleep(owner.config().auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
+            Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -195,7 +211,7 @@ public final class SaslFeature implements StreamFeature {
         String text = blocked ? "Too many failed attempts; try again later"
                 : failure.condition().equals("not-authorized") || failure.condition().equals("temporary-auth-failure") ? null : failure.detail();
         failure(n, blocked ? "temporary-auth-failure" : failure.condition(), text);
-        if (failures >= owner.config().auth_retries()) n.fail(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
+        if (failures >= config.auth_retries()) n.fail(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
     }
 
     private static void failure(Negotiation n, String condition, String text) {

@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs one session's work strictly in order on a virtual thread that exists only while there is
- * work (DESIGN §5): an idle session owns no thread. {@link #pending()} lets the owner apply
+ * work: an idle session owns no thread. {@link #pending()} lets the owner apply
  * back-pressure on the socket.
  */
 final class SerialExecutor implements Executor {

@@ -42,7 +42,7 @@ import dev.strata.api.auth.AccountStore;
 import dev.strata.api.server.ServerInfo;
 
 /**
- * The SSH admin console (DESIGN §9). Public-key login from {@code data/ssh/authorized_keys}
+ * The SSH admin console. Public-key login from {@code data/ssh/authorized_keys}
  * (OpenSSH format: ed25519, ECDSA, RSA), password login for administrators' XMPP accounts,
  * plus the local operator's key generated at first start
  * ({@code data/ssh/operator_key}, used by {@code strata shell}). The host key is kept in
