@@ -28,8 +28,14 @@ import javax.net.ssl.X509TrustManager;
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.ConnectionListener;
 import org.jivesoftware.smack.SmackConfiguration;
+import org.jivesoftware.smack.StanzaCollector;
 import org.jivesoftware.smack.XMPPConnection;
 import org.jivesoftware.smack.XMPPException;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.StanzaBuilder;
 import org.jivesoftware.smack.sasl.SASLErrorException;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
@@ -452,8 +458,17 @@ class XmppIT {
             }
             assertThat(dropped.get()).isZero();
             assertThat(c.isAuthenticated()).isTrue();
-            // and a new login still works: storage, accounts and config are back
-            smack("alice", "Alice-pw-1", "after-reloads", false).disconnect();
+            // and a new login still works: storage, accounts and config are back; and the reloaded router
+            // still reaches the session bound before the reloads (the stream layer binds it in the new registry)
+            XMPPTCPConnection alice = smack("alice", "Alice-pw-1", "after-reloads", false);
+            try (StanzaCollector inbox = c.createStanzaCollector(new AndFilter(StanzaTypeFilter.MESSAGE, MessageWithBodiesFilter.INSTANCE))) {
+                alice.sendStanza(StanzaBuilder.buildMessage().to(c.getUser()).ofType(Message.Type.chat).setBody("still there?").build());
+                Message m = inbox.nextResult(Duration.ofSeconds(10).toMillis());
+                assertThat((Object) m).as("a message to the session bound before the router reload").isNotNull();
+                assertThat(m.getBody()).isEqualTo("still there?");
+            } finally {
+                alice.disconnect();
+            }
         } finally {
             c.disconnect();
         }

@@ -161,7 +161,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
      */
     private void checkOutbound() {
         if (channel.isWritable() || overloaded) return;
-        long waiting = channel.bytesBeforeWritable() + C2sListeners.LOW_WATER;
+        long waiting = channel.bytesBeforeWritable() + C2sTransport.LOW_WATER;
         if (waiting <= maxOutboundBytes) return;
         overloaded = true;
         channel.eventLoop().execute(() -> {

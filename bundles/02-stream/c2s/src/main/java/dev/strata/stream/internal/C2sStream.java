@@ -331,11 +331,14 @@ final class C2sStream implements StreamHandler, Negotiation {
         ClientSession bound = new ClientSession(owner, full, id, this);
         switch (registry.bind(bound, owner.conflictPolicy())) {
             case SessionRegistry.Binding.Conflict c -> throw new StanzaException(StanzaError.CONFLICT, "The resource is in use");
-            case SessionRegistry.Binding.Bound b when b.replaced() != null ->
-                    b.replaced().close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
+            case SessionRegistry.Binding.Bound b when b.replaced() != null -> {
+                if (b.replaced() instanceof ClientSession old) owner.unbound(old); // no longer this layer's to bind anywhere
+                b.replaced().close(StreamError.CONFLICT, "Replaced by a new session for the same resource");
+            }
             case SessionRegistry.Binding.Bound b -> { }
         }
         session = bound;
+        owner.bound(bound, registry);
         LOG.info("Session started: {} from {}", full, conn.remoteAddress());
         owner.event("strata/session/STARTED", Map.of("jid", full.toString(), "ip", conn.remoteAddress().getAddress().getHostAddress()));
         return bound;

@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -85,8 +86,42 @@ public final class C2sStreams implements StreamHandlerFactory {
     private volatile ServerInfo server;
 
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SessionRegistry registry;
+
+    /**
+     * The sessions this layer holds, whatever the registry: the registry is an index of them. When a
+     * registry comes (its module reloaded, or a clustered one took over), every live session is bound
+     * in it again, so a reload of the router bundle loses no session.
+     */
+    private final Set<ClientSession> live = ConcurrentHashMap.newKeySet();
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void setRegistry(SessionRegistry r) {
+        registry = r;
+        int n = 0;
+        for (ClientSession s : live) {
+            if (s.isOpen()) {
+                r.bind(s, SessionRegistry.ConflictPolicy.REPLACE);
+                n++;
+            }
+        }
+        if (n > 0) LOG.info("{} sessions bound in the new session registry", n);
+    }
+
+    void unsetRegistry(SessionRegistry r) {
+        if (registry == r) registry = null;
+    }
+
+    /** A session was bound in {@code used}; it is kept, and bound in the current registry too if that changed meanwhile. */
+    void bound(ClientSession s, SessionRegistry used) {
+        live.add(s);
+        SessionRegistry now = registry;
+        if (now != null && now != used) now.bind(s, SessionRegistry.ConflictPolicy.REPLACE);
+    }
+
+    void unbound(ClientSession s) {
+        live.remove(s);
+    }
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Router router;
@@ -201,9 +236,7 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     @Deactivate
     void deactivate() {
-        SessionRegistry r = registry;
-        if (r == null) return;
-        for (Session s : r.all()) if (s instanceof ClientSession) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
+        for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
     }
 
     @Override
@@ -242,28 +275,20 @@ public final class C2sStreams implements StreamHandlerFactory {
         events.post(topic, properties);
     }
 
-    private List<Session> sessions() {
-        SessionRegistry r = registry;
-        return r == null ? List.of() : new ArrayList<>(r.all());
-    }
 
     @Descriptor("List the bound client sessions")
     public String list() {
-        List<Session> all = sessions();
+        List<ClientSession> all = new ArrayList<>(live);
         all.sort(Comparator.comparing(s -> s.jid().toString()));
         StringBuilder sb = new StringBuilder(all.size() + " sessions");
-        for (Session s : all) {
-            sb.append('\n').append(s.jid()).append("  ").append(s.remoteAddress()).append("  ")
-                    .append(s instanceof ClientSession c ? c.streamInfo() : "");
-        }
+        for (ClientSession s : all) sb.append('\n').append(s.jid()).append("  ").append(s.remoteAddress()).append("  ").append(s.streamInfo());
         return sb.toString();
     }
 
     @Descriptor("Close the sessions of a full JID, or all sessions of a bare JID")
     public String kick(@Descriptor("JID") String who) {
         Jid jid = Jid.of(who);
-        SessionRegistry r = registry;
-        List<Session> victims = r == null ? List.of() : jid.isBare() ? r.sessions(jid) : r.find(jid).map(List::of).orElse(List.of());
+        List<Session> victims = live.stream().filter(s -> jid.isBare() ? s.jid().bare().equals(jid) : s.jid().equals(jid)).map(Session.class::cast).toList();
         if (victims.isEmpty()) throw new IllegalArgumentException("No session for " + jid);
         for (Session s : victims) s.close(StreamError.POLICY_VIOLATION, "Disconnected by an administrator");
         LOG.info("Kicked {} session(s) of {}", victims.size(), jid);

@@ -85,6 +85,7 @@ final class ClientSession implements Session {
             if (!open) return;
             open = false;
         }
+        owner.unbound(this);
         SessionRegistry registry = owner.registry();
         boolean held = registry != null && registry.unbind(this);
         if (held) goneUnavailable();
