@@ -99,18 +99,7 @@ public final class Registration implements IqHandler, StreamFeature {
             negotiation.fail(StreamError.NOT_AUTHORIZED, "Bind a resource first (RFC 6120 §7)");
             return;
         }
-        Iq iq;
-        try {
-            iq = Iq.of(stanza, null, null);
-        } catch (StanzaException e) {
-            negotiation.send(e.error().replyTo(stanza, e.getMessage(), false));
-            return;
-        }
-        try {
-            negotiation.send(iq.result(register(iq, negotiation)));
-        } catch (StanzaException e) {
-            negotiation.send(iq.error(e));
-        }
+        negotiation.answer(stanza, iq -> register(iq, negotiation));
     }
 
     private Element register(Iq iq, Negotiation negotiation) throws StanzaException {

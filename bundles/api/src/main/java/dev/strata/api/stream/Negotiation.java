@@ -3,6 +3,7 @@ package dev.strata.api.stream;
 import org.osgi.annotation.versioning.ProviderType;
 
 import dev.strata.api.Jid;
+import dev.strata.api.stanza.Iq;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
@@ -65,4 +66,29 @@ public interface Negotiation {
 
     /** Sends a stream error and closes the stream. */
     void fail(StreamError error, String text);
+
+    /** What a feature answers to an IQ during negotiation: the result's payload (null for none), or an error. */
+    @FunctionalInterface
+    interface IqAnswer {
+        Element answer(Iq iq) throws StanzaException;
+    }
+
+    /**
+     * Answers an IQ the client sent during negotiation: the result with what {@code answer} returns,
+     * or the error reply to its {@link StanzaException} (or to a malformed IQ, without echoing it).
+     */
+    default void answer(Element stanza, IqAnswer answer) {
+        Iq iq;
+        try {
+            iq = Iq.of(stanza, null, null);
+        } catch (StanzaException e) {
+            send(e.error().replyTo(stanza, e.getMessage(), false));
+            return;
+        }
+        try {
+            send(iq.result(answer.answer(iq)));
+        } catch (StanzaException e) {
+            send(iq.error(e));
+        }
+    }
 }

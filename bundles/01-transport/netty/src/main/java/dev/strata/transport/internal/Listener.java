@@ -2,7 +2,6 @@ package dev.strata.transport.internal;
 
 import java.net.InetSocketAddress;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -30,9 +29,10 @@ import io.netty.channel.socket.SocketChannel;
  * One listening socket, a factory configuration of {@code strata.listener} per port:
  * {@code config/stack/01-transport/strata.listener~c2s.cfg} (5222, STARTTLS) and
  * {@code strata.listener~c2s-tls.cfg} (5223, direct TLS) ship by default; add a file to listen on
- * another address or port, delete one to stop listening there. Each accepted connection goes to the
- * {@link ListenerKind} of the listener's kind; while no module serves that kind the connection is
- * closed. Waits for its configuration, so it never binds a default port first.
+ * another address or port, delete one to stop listening there. The socket is open while a
+ * {@link ListenerKind} of the listener's kind is there to take its connections (so a client never
+ * reaches a port nobody serves, at startup or while that module reloads). Waits for its
+ * configuration, so it never binds a default port first.
  */
 @Component(name = "strata.listener", configurationPolicy = ConfigurationPolicy.REQUIRE, service = Listener.class, immediate = true)
 @Designate(ocd = Listener.Config.class, factory = true)
@@ -56,21 +56,31 @@ public final class Listener {
     }
 
     private final Config config;
-    private final Map<String, ListenerKind> kinds = new ConcurrentHashMap<>();
-    private final Channel server;
-
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    void addKind(ListenerKind kind, Map<String, Object> props) {
-        if (props.get(ListenerKind.KIND) instanceof String k) kinds.put(k, kind);
-    }
-
-    void removeKind(ListenerKind kind) {
-        kinds.values().remove(kind);
-    }
+    private final EventLoops loops;
+    private volatile ListenerKind kind;
+    private Channel server;
 
     @Activate
-    public Listener(Config config, @Reference EventLoops loops) throws InterruptedException {
+    public Listener(Config config, @Reference EventLoops loops) {
         this.config = config;
+        this.loops = loops;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addKind(ListenerKind k, Map<String, Object> props) {
+        if (!config.kind().equals(props.get(ListenerKind.KIND))) return;
+        kind = k;
+        open();
+    }
+
+    void removeKind(ListenerKind k) {
+        if (kind != k) return;
+        kind = null;
+        close();
+    }
+
+    private synchronized void open() {
+        if (server != null) return;
         ServerBootstrap b = new ServerBootstrap().group(loops.boss(), loops.workers()).channel(loops.channelType())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -78,13 +88,12 @@ public final class Listener {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ListenerKind kind = kinds.get(config.kind());
-                        if (kind == null) {
-                            LOG.warn("Closed a {} connection from {}: no module serves {} connections now", config.kind(), ch.remoteAddress(), config.kind());
-                            ch.close();
+                        ListenerKind k = kind;
+                        if (k == null) {
+                            ch.close(); // its module is going away; the socket closes next
                             return;
                         }
-                        kind.accept(ch, config.direct_tls());
+                        k.accept(ch, config.direct_tls());
                     }
                 });
         try {
@@ -92,15 +101,21 @@ public final class Listener {
         } catch (Exception e) {
             LOG.error("Cannot listen on {}:{} for {} connections: {} (set the STRATA_*_PORT variables or the strata.listener configurations)",
                     config.bind(), config.port(), config.kind(), e.getMessage());
-            throw e;
+            return;
         }
         LOG.info("Listening on {}:{} for {} connections ({}) over {}", config.bind(), ((InetSocketAddress) server.localAddress()).getPort(),
                 config.kind(), config.direct_tls() ? "direct TLS" : "STARTTLS", loops.kind());
     }
 
+    private synchronized void close() {
+        if (server == null) return;
+        server.close().syncUninterruptibly();
+        server = null;
+        LOG.info("Stopped listening on {}:{} for {} connections", config.bind(), config.port(), config.kind());
+    }
+
     @Deactivate
     void deactivate() {
-        server.close().syncUninterruptibly();
-        LOG.info("Stopped listening on {}:{} for {} connections", config.bind(), config.port(), config.kind());
+        close();
     }
 }

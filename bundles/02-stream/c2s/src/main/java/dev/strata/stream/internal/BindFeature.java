@@ -43,27 +43,25 @@ public final class BindFeature implements StreamFeature, IqHandler {
             n.fail(StreamError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
             return;
         }
-        Iq iq;
-        try {
-            iq = Iq.of(stanza, null, null);
-        } catch (StanzaException e) {
-            n.send(e.error().replyTo(stanza, e.getMessage(), true));
-            return;
-        }
-        try {
+        n.answer(stanza, iq -> {
             if (iq.type() != Iq.Type.SET || !iq.payload().is("bind", NS)) throw new StanzaException(StanzaError.BAD_REQUEST, "Bind with <iq type='set'><bind/></iq>");
             String requested = iq.payload().child("resource", NS).map(Element::text).map(String::strip).orElse("");
             Jid full;
             try {
-                full = n.user().withResource(requested.isEmpty() ? "strata-" + HexFormat.of().formatHex(RANDOM.generateSeed(4)) : requested);
+                full = n.user().withResource(requested.isEmpty() ? generatedResource() : requested);
             } catch (InvalidJidException e) {
                 throw new StanzaException(StanzaError.BAD_REQUEST, "The resource is not valid: " + e.getMessage());
             }
             Session s = n.bind(full);
-            n.send(iq.result(Element.builder("bind", NS).child(Element.builder("jid", NS).text(s.jid().toString()).build()).build()));
-        } catch (StanzaException e) {
-            n.send(iq.error(e));
-        }
+            return Element.builder("bind", NS).child(Element.builder("jid", NS).text(s.jid().toString()).build()).build();
+        });
+    }
+
+    /** RFC 6120 §7.6: a resource the server makes up, unique enough not to clash. */
+    private static String generatedResource() {
+        byte[] b = new byte[6];
+        RANDOM.nextBytes(b);
+        return "strata-" + HexFormat.of().formatHex(b);
     }
 
     @Override

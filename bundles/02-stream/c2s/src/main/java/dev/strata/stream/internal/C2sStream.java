@@ -48,6 +48,8 @@ final class C2sStream implements StreamHandler, Negotiation {
     private final String id;
     private volatile boolean paused;
     private volatile boolean open = true;
+    /** The stream ended by a closing handshake or a stream error, not by a lost connection. */
+    private volatile boolean closedCleanly;
     private boolean headerSent;
     private String domain;
     private Jid user;
@@ -99,6 +101,7 @@ final class C2sStream implements StreamHandler, Negotiation {
     public void closed() {
         submit(() -> {
             LOG.debug("{} closed its stream", this);
+            closedCleanly = true;
             conn.write(unsentHeader() + "</stream:stream>");
             conn.closeGracefully();
         });
@@ -119,7 +122,8 @@ final class C2sStream implements StreamHandler, Negotiation {
         submit(() -> {
             open = false;
             ClientSession s = session;
-            if (s != null) s.detach(this, reason);
+            // only a connection lost without a closing handshake or a stream error may leave its session kept
+            if (s != null) s.detach(this, reason, !closedCleanly);
         });
     }
 
@@ -149,6 +153,7 @@ final class C2sStream implements StreamHandler, Negotiation {
                 + (text == null ? "" : "<text xmlns='" + StreamError.NS + "' xml:lang='en'>" + escape(text) + "</text>")
                 + "</stream:error></stream:stream>");
         open = false;
+        closedCleanly = true;
         conn.closeGracefully();
     }
 

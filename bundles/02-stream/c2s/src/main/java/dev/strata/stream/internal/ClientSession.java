@@ -60,14 +60,15 @@ final class ClientSession implements Session {
 
     /**
      * The stream's connection is gone: the session ends (and if it still held its JID, not replaced
-     * meanwhile, its presence goes unavailable, RFC 6121 §4.6), unless a lifecycle keeps it.
+     * meanwhile, its presence goes unavailable, RFC 6121 §4.6), unless it may be kept (the connection
+     * was lost, not closed) and a lifecycle keeps it.
      */
-    void detach(C2sStream s, String reason) {
+    void detach(C2sStream s, String reason, boolean keepable) {
         synchronized (this) {
             if (stream != s) return;
             stream = null;
         }
-        Duration keep = open ? owner.keepDetached(this, reason) : Duration.ZERO;
+        Duration keep = open && keepable ? owner.keepDetached(this, reason) : Duration.ZERO;
         if (!keep.isZero()) detachedSince = System.nanoTime();
         if (keep.isZero()) {
             end(reason);

@@ -20,6 +20,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.module.SessionLifecycle;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.xml.Element;
@@ -120,14 +121,23 @@ class C2sStreamTest {
         return new Client(c, (C2sStream) owner.create(c));
     }
 
-    /** Opens, authenticates with PLAIN as alice, and binds {@code resource}; returns the session. */
-    Session login(Client c, String resource) throws InterruptedException {
+    static Element plain(String password) {
+        return Element.builder("auth", SaslFeature.SASL_NS).attribute("mechanism", "PLAIN")
+                .text(Base64.getEncoder().encodeToString(("\0alice\0" + password).getBytes(UTF_8))).build();
+    }
+
+    /** Opens and authenticates with PLAIN as alice. */
+    static void authenticate(Client c) throws InterruptedException {
         c.open();
         assertThat(c.until("</stream:features>")).contains("<mechanism>PLAIN</mechanism>", "<mechanism>SCRAM-SHA-256</mechanism>")
                 .doesNotContain("<bind");
-        c.send(Element.builder("auth", SaslFeature.SASL_NS).attribute("mechanism", "PLAIN")
-                .text(Base64.getEncoder().encodeToString("\0alice\0pw".getBytes(UTF_8))).build());
+        c.send(plain("pw"));
         c.until("<success");
+    }
+
+    /** Opens, authenticates with PLAIN as alice, and binds {@code resource}; returns the session. */
+    Session login(Client c, String resource) throws InterruptedException {
+        authenticate(c);
         c.conn.written.setLength(0);
         c.open();
         assertThat(c.until("</stream:features>")).contains("<bind xmlns=\"urn:ietf:params:xml:ns:xmpp-bind\"/>", "<optional/>")
@@ -153,8 +163,7 @@ class C2sStreamTest {
         Client c = connect();
         c.open();
         c.until("</stream:features>");
-        c.send(Element.builder("auth", SaslFeature.SASL_NS).attribute("mechanism", "PLAIN")
-                .text(Base64.getEncoder().encodeToString("\0alice\0wrong".getBytes(UTF_8))).build());
+        c.send(plain("wrong"));
         assertThat(c.until("</failure>")).contains("<not-authorized/>");
         c.send(Element.builder("iq", "jabber:client").attribute("type", "set").attribute("id", "b1").child(Element.of("bind", BindFeature.NS)).build());
         assertThat(c.until("</stream:error>")).contains("<not-authorized", "Authenticate first");
@@ -191,11 +200,7 @@ class C2sStreamTest {
         assertThat(registry.find(Jid.of("alice@example.org/phone"))).containsSame(s);
 
         Client again = connect();
-        again.open();
-        again.until("</stream:features>");
-        again.send(Element.builder("auth", SaslFeature.SASL_NS).attribute("mechanism", "PLAIN")
-                .text(Base64.getEncoder().encodeToString("\0alice\0pw".getBytes(UTF_8))).build());
-        again.until("<success");
+        authenticate(again);
         Session resumed = again.stream.resume(s);
         assertThat(resumed).isSameAs(s);
         assertThat(s.isConnected()).isTrue();
@@ -223,5 +228,29 @@ class C2sStreamTest {
         await("ended", () -> !s.isOpen());
         assertThat(registry.find(Jid.of("alice@example.org/phone"))).isEmpty();
         assertThat(ended).singleElement().asString().startsWith("alice@example.org/phone: no connection came back");
+    }
+
+    /** Only a lost connection leaves a session to be resumed: a closed stream (handshake or stream error) ends it. */
+    @Test
+    void aStreamClosedOnPurposeEndsItsSessionWhateverTheLifecycles() throws InterruptedException {
+        owner.addLifecycle(new SessionLifecycle() {
+            @Override
+            public Duration detached(Session session, String reason) {
+                return Duration.ofSeconds(30);
+            }
+        });
+        Client c = connect();
+        Session s = login(c, "phone");
+        c.stream.closed(); // </stream:stream> from the client
+        c.until("</stream:stream>");
+        c.stream.disconnected("closed by the client");
+        await("ended", () -> !s.isOpen());
+        Client kicked = connect();
+        Session k = login(kicked, "laptop");
+        k.close(StreamError.POLICY_VIOLATION, "kicked");
+        kicked.until("</stream:error>");
+        kicked.stream.disconnected("closed by the client");
+        await("ended", () -> !k.isOpen());
+        assertThat(registry.all()).isEmpty();
     }
 }
