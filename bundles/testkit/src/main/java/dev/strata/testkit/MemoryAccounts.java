@@ -13,7 +13,7 @@ import dev.strata.api.auth.ScramCredential;
 import dev.strata.api.auth.ScramHash;
 
 /** Accounts in memory; passwords are kept as given (tests only) and checked by {@link #verifyPassword}. */
-public final class MemoryAccounts implements AccountStore {
+public class MemoryAccounts implements AccountStore {
     private final Map<Jid, String> passwords = new TreeMap<>((a, b) -> a.toString().compareTo(b.toString()));
 
     public MemoryAccounts with(String... bareJids) {

@@ -43,7 +43,7 @@ import dev.strata.api.xml.Element;
  * sessions then end with not-authorized). Registrations per client address are rate-limited;
  * error replies never echo a request that carries a password.
  */
-@IqRoute(namespace = Registration.NS)
+@IqRoute(namespace = Registration.NS, target = {IqRoute.To.SERVER, IqRoute.To.SELF})
 @DiscoFeature(feature = Registration.NS)
 @Feature(namespace = Registration.FEATURE, iq = Registration.NS)
 @Component(name = "strata.xep0077", service = {IqHandler.class, StreamFeature.class})
@@ -153,7 +153,6 @@ public final class Registration implements IqHandler, StreamFeature {
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
         Jid account = from.jid().bare();
-        if (!iq.to().isDomain() && !iq.to().equals(account)) throw new StanzaException(StanzaError.FORBIDDEN, null);
         if (iq.type() == Iq.Type.GET) {
             return Element.builder("query", NS).child(Element.of("registered", NS))
                     .child(Element.builder("username", NS).text(account.local()).build()).child(Element.of("password", NS)).build();
