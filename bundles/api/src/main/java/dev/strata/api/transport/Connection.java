@@ -1,10 +1,12 @@
 package dev.strata.api.transport;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
 
+import dev.strata.api.stanza.StreamError;
 import dev.strata.api.xml.Element;
 
 /**
@@ -24,8 +26,24 @@ public interface Connection {
     /** The server name the client asked for with SNI, when it did. */
     Optional<String> serverName();
 
-    /** Writes raw text (a stream header or footer) and flushes. */
+    /** Writes raw text and flushes; the stream's own framing goes through {@link #openStream}, {@link #streamError}, {@link #closeStream}. */
     void write(String text);
+
+    /**
+     * Opens the server's side of a stream (RFC 6120 §4.7.1, and again after each stream restart) as
+     * this kind of connection frames it, with the stream features that follow it (RFC 6120 §4.3.2)
+     * in the same write; {@code features} empty: none are sent.
+     */
+    void openStream(StreamHeader header, List<Element> features);
+
+    /**
+     * Sends a stream error (RFC 6120 §4.9), after the server's stream header if it was not sent on
+     * this stream yet (§4.9.1.1), closes the stream and then the connection as {@link #closeGracefully} does.
+     */
+    void streamError(StreamHeader header, StreamError error, String text);
+
+    /** Closes the server's side of the stream (RFC 6120 §4.4), after its header if not sent yet, then as {@link #closeGracefully}. */
+    void closeStream(StreamHeader header);
 
     /** Writes an element in the given context namespace and flushes. */
     void write(Element element, String contextNamespace);

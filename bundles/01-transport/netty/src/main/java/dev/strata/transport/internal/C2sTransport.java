@@ -15,6 +15,7 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.StreamHandlerFactory;
 import dev.strata.api.xml.XmlLimits;
 import io.netty.buffer.ByteBufUtil;
@@ -135,9 +136,7 @@ public final class C2sTransport implements ListenerKind {
             ch.close();
             return;
         }
-        String bye = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
-                + "version='1.0'><stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-                + "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>" + text + "</text></stream:error></stream:stream>";
+        String bye = TcpFraming.header(null) + TcpFraming.error(StreamError.POLICY_VIOLATION, text);
         ch.writeAndFlush(ByteBufUtil.writeUtf8(ch.alloc(), bye)).addListener(ChannelFutureListener.CLOSE);
     }
 

@@ -4,6 +4,7 @@ import java.net.InetSocketAddress;
 import java.security.GeneralSecurityException;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
@@ -12,7 +13,9 @@ import javax.net.ssl.SSLSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHandlerFactory;
 import dev.strata.api.xml.Element;
@@ -67,6 +70,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     /** Reading pauses while the stream layer's queue is long, or while the client does not read what we write. */
     private volatile boolean pausedByStream, pausedByPeer;
     private volatile boolean overloaded;
+    /** Whether our stream header went out since the client last opened a stream. */
+    private volatile boolean headerSent;
 
     NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis,
                     long maxOutboundBytes) {
@@ -102,7 +107,10 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     private void dispatch(XmlEvent event) {
         switch (event) {
-            case XmlEvent.StreamOpen open -> handler.opened(open);
+            case XmlEvent.StreamOpen open -> {
+                headerSent = false; // a new stream: ours opens again (and before any error on it, RFC 6120 §4.9.1.1)
+                handler.opened(open);
+            }
             case XmlEvent.TopLevel(Element element) -> handler.element(element);
             case XmlEvent.StreamClose close -> handler.closed();
         }
@@ -168,9 +176,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
             reason = "the client does not read: " + waiting + " bytes wait to be written (max.outbound.bytes " + maxOutboundBytes + ")";
             LOG.warn("Closing the stream of {}: {}", channel.remoteAddress(), reason);
             broken = true;
-            channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-                    + "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams' xml:lang='en'>Too much undelivered data: the client does not read</text>"
-                    + "</stream:error></stream:stream>"));
+            channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(),
+                    TcpFraming.error(StreamError.POLICY_VIOLATION, "Too much undelivered data: the client does not read")));
             channel.close();
         });
     }
@@ -276,6 +283,31 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     @Override
     public boolean isCompressed() {
         return compressed;
+    }
+
+    @Override
+    public void openStream(StreamHeader header, List<Element> features) {
+        headerSent = true;
+        write(TcpFraming.header(header) + (features.isEmpty() ? "" : TcpFraming.features(features)));
+    }
+
+    @Override
+    public void streamError(StreamHeader header, StreamError error, String text) {
+        write(unsentHeader(header) + TcpFraming.error(error, text));
+        closeGracefully();
+    }
+
+    @Override
+    public void closeStream(StreamHeader header) {
+        write(unsentHeader(header) + TcpFraming.CLOSE);
+        closeGracefully();
+    }
+
+    /** Our stream header unless it went out on this stream already: one write with what follows it (one TLS record, one syscall). */
+    private String unsentHeader(StreamHeader header) {
+        if (headerSent) return "";
+        headerSent = true;
+        return TcpFraming.header(header);
     }
 
     @Override

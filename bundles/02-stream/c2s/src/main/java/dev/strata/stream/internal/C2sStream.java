@@ -2,7 +2,9 @@ package dev.strata.stream.internal;
 
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -21,10 +23,10 @@ import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlException;
-import dev.strata.api.xml.XmlWriter;
 
 /**
  * One client stream through RFC 6120 negotiation: header checks (§4.7–4.9) and STARTTLS (§5) here;
@@ -50,7 +52,6 @@ final class C2sStream implements StreamHandler, Negotiation {
     private volatile boolean open = true;
     /** The stream ended by a closing handshake or a stream error, not by a lost connection. */
     private volatile boolean closedCleanly;
-    private boolean headerSent;
     private String domain;
     private Jid user;
     private volatile String mechanism;
@@ -102,8 +103,7 @@ final class C2sStream implements StreamHandler, Negotiation {
         submit(() -> {
             LOG.debug("{} closed its stream", this);
             closedCleanly = true;
-            conn.write(unsentHeader() + "</stream:stream>");
-            conn.closeGracefully();
+            conn.closeStream(header());
         });
     }
 
@@ -129,36 +129,21 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     // --- negotiation, on the worker --------------------------------------------------------------
 
-    /**
-     * Our stream header, unless it went out already; callers send it in one write with what follows
-     * (features, an error, the closing tag): one TLS record and one syscall instead of two.
-     */
-    private String unsentHeader() {
-        if (headerSent) return "";
-        headerSent = true;
-        String d = domain != null ? domain : owner.defaultDomain();
-        return "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='" + STREAMS_NS + "' id='" + id
-                + "' from='" + escape(d) + "' version='1.0' xml:lang='en'>";
-    }
-
-    private static String escape(String s) {
-        return s.replace("&", "&amp;").replace("<", "&lt;").replace("'", "&apos;").replace("\"", "&quot;");
+    /** Our stream header's attributes; the connection frames it (and sends it before an error if it has not yet). */
+    private StreamHeader header() {
+        return new StreamHeader(domain != null ? domain : owner.defaultDomain(), id);
     }
 
     /** Sends a stream error (§4.9.1.1: after our header if it was not sent yet) and closes. */
     void streamError(StreamError error, String text) {
         if (!open) return;
         LOG.debug("Stream error {} to {}: {}", error.condition(), conn.remoteAddress(), text);
-        conn.write(unsentHeader() + "<stream:error><" + error.condition() + " xmlns='" + StreamError.NS + "'/>"
-                + (text == null ? "" : "<text xmlns='" + StreamError.NS + "' xml:lang='en'>" + escape(text) + "</text>")
-                + "</stream:error></stream:stream>");
         open = false;
         closedCleanly = true;
-        conn.closeGracefully();
+        conn.streamError(header(), error, text);
     }
 
     private void onOpen(XmlEvent.StreamOpen open) {
-        headerSent = false;
         Element h = open.header();
         if (!STREAMS_NS.equals(open.namespaces().get("stream"))) {
             streamError(h.namespace().equals(STREAMS_NS) ? StreamError.BAD_NAMESPACE_PREFIX : StreamError.INVALID_NAMESPACE,
@@ -194,28 +179,30 @@ final class C2sStream implements StreamHandler, Negotiation {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
-        conn.write(unsentHeader() + features());
+        conn.openStream(header(), features());
     }
 
-    private String features() {
-        StringBuilder f = new StringBuilder("<stream:features>");
+    private List<Element> features() {
+        List<Element> f = new ArrayList<>();
         if (user == null) {
             if (!conn.isSecure()) {
-                f.append("<starttls xmlns='").append(TLS_NS).append("'>").append(owner.config().tls_required() ? "<required/>" : "").append("</starttls>");
+                Element.Builder tls = Element.builder("starttls", TLS_NS);
+                if (owner.config().tls_required()) tls.child(Element.of("required", TLS_NS));
+                f.add(tls.build());
             }
             if (conn.isSecure() || !owner.config().tls_required()) offer(f, StreamFeature.Stage.BEFORE_AUTH);
         } else if (session == null) {
             offer(f, StreamFeature.Stage.AFTER_AUTH);
         }
-        return f.append("</stream:features>").toString();
+        return f;
     }
 
     /** The features modules contribute at this stage. */
-    private void offer(StringBuilder features, StreamFeature.Stage stage) {
+    private void offer(List<Element> features, StreamFeature.Stage stage) {
         for (StreamFeature feature : owner.features().values()) {
             try {
                 Element offer = feature.offer(stage, this);
-                if (offer != null) features.append(XmlWriter.toString(offer, ""));
+                if (offer != null) features.add(offer);
             } catch (RuntimeException e) {
                 LOG.error("Stream feature {} failed to offer itself", feature.getClass().getName(), e);
             }
@@ -240,9 +227,9 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     private void onTls(Element e) {
         if (!e.name().equals("starttls") || conn.isSecure() || user != null) {
-            conn.write("<failure xmlns='" + TLS_NS + "'/></stream:stream>");
-            open = false;
-            conn.close();
+            open = false; // RFC 6120 §5.4.2.2: failure, then the stream closes
+            conn.write(Element.of("failure", TLS_NS), "");
+            conn.closeStream(header());
             return;
         }
         conn.startTls(Element.of("proceed", TLS_NS), () -> LOG.debug("TLS established with {}", conn.remoteAddress()));

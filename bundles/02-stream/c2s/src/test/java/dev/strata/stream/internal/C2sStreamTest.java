@@ -23,6 +23,7 @@ import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlWriter;
@@ -50,6 +51,16 @@ class C2sStreamTest {
         @Override public Optional<String> serverName() { return Optional.empty(); }
         @Override public void write(String text) { written.append(text); }
         @Override public void write(Element element, String contextNamespace) { written.append(XmlWriter.toString(element, contextNamespace)); }
+        @Override public void openStream(StreamHeader header, List<Element> features) {
+            written.append("<stream:stream id='").append(header.id()).append("'><stream:features>");
+            for (Element f : features) written.append(XmlWriter.toString(f, ""));
+            written.append("</stream:features>");
+        }
+        @Override public void streamError(StreamHeader header, StreamError error, String text) {
+            written.append("<stream:error><").append(error.condition()).append("/>").append(text).append("</stream:error></stream:stream>");
+            closed = true;
+        }
+        @Override public void closeStream(StreamHeader header) { written.append("</stream:stream>"); closed = true; }
         @Override public void startTls(Element proceed, Runnable done) { throw new UnsupportedOperationException("secure already"); }
         @Override public void startCompression(Element compressed, Runnable done) { throw new UnsupportedOperationException(); }
         @Override public boolean isCompressed() { return false; }

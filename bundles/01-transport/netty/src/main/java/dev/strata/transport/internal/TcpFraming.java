@@ -1,0 +1,48 @@
+package dev.strata.transport.internal;
+
+import java.util.List;
+
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.transport.StreamHeader;
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlWriter;
+
+/** How a TCP (or TLS) stream frames itself (RFC 6120 §4): the stream header, features, errors and the closing tag. */
+final class TcpFraming {
+    static final String STREAMS_NS = "http://etherx.jabber.org/streams";
+    static final String CLOSE = "</stream:stream>";
+
+    private TcpFraming() {
+    }
+
+    /** The XML declaration and {@code <stream:stream>}; a null header: one without 'from' and 'id' (a refusal before any stream). */
+    static String header(StreamHeader h) {
+        StringBuilder sb = new StringBuilder("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='").append(STREAMS_NS).append('\'');
+        if (h != null) {
+            if (h.id() != null) sb.append(" id='").append(attr(h.id())).append('\'');
+            if (h.from() != null) sb.append(" from='").append(attr(h.from())).append('\'');
+        }
+        return sb.append(" version='1.0' xml:lang='en'>").toString();
+    }
+
+    static String features(List<Element> features) {
+        StringBuilder sb = new StringBuilder("<stream:features>");
+        for (Element f : features) sb.append(XmlWriter.toString(f, ""));
+        return sb.append("</stream:features>").toString();
+    }
+
+    /** {@code <stream:error>} and the closing tag (RFC 6120 §4.9.2). */
+    static String error(StreamError error, String text) {
+        return "<stream:error><" + error.condition() + " xmlns='" + StreamError.NS + "'/>"
+                + (text == null ? "" : "<text xmlns='" + StreamError.NS + "' xml:lang='en'>" + text(text) + "</text>")
+                + "</stream:error>" + CLOSE;
+    }
+
+    private static String attr(String s) {
+        return text(s).replace("'", "&apos;").replace("\"", "&quot;");
+    }
+
+    private static String text(String s) {
+        return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
+    }
+}
