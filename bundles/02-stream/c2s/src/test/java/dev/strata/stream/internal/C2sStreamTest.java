@@ -194,14 +194,19 @@ class C2sStreamTest {
         assertThat(router.routed).as("no unavailable presence for the JID the new session holds").isEmpty();
     }
 
-    @Test
-    void aLifecycleKeepsASessionWithoutItsConnectionUntilAStreamResumesIt() throws Exception {
+    /** A lifecycle that keeps every session whose connection is lost for {@code keep}. */
+    private void keepDetachedSessions(Duration keep) {
         owner.addLifecycle(new SessionLifecycle() {
             @Override
             public Duration detached(Session session, String reason) {
-                return Duration.ofSeconds(30);
+                return keep;
             }
         });
+    }
+
+    @Test
+    void aLifecycleKeepsASessionWithoutItsConnectionUntilAStreamResumesIt() throws Exception {
+        keepDetachedSessions(Duration.ofSeconds(30));
         Client c = connect();
         Session s = login(c, "phone");
         s.attribute("strata.test", "kept");
@@ -244,12 +249,7 @@ class C2sStreamTest {
     /** Only a lost connection leaves a session to be resumed: a closed stream (handshake or stream error) ends it. */
     @Test
     void aStreamClosedOnPurposeEndsItsSessionWhateverTheLifecycles() throws InterruptedException {
-        owner.addLifecycle(new SessionLifecycle() {
-            @Override
-            public Duration detached(Session session, String reason) {
-                return Duration.ofSeconds(30);
-            }
-        });
+        keepDetachedSessions(Duration.ofSeconds(30));
         Client c = connect();
         Session s = login(c, "phone");
         c.stream.closed(); // </stream:stream> from the client
