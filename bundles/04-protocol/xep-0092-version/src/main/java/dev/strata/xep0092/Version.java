@@ -35,8 +35,12 @@ public final class Version implements IqHandler {
 
     @Activate
     public Version(BundleContext context, Config config) {
-        this.version = context.getBundle().getVersion().toString();
-        modified(config);
+        this(context.getBundle().getVersion().toString(), config.show_os());
+    }
+
+    Version(String version, boolean showOs) {
+        this.version = version;
+        this.showOs = showOs;
     }
 
     @Modified
