@@ -301,6 +301,7 @@ class XmppIT {
         Map<String, String> cases = Map.of(
                 "<?xml version='1.0'?><stream:stream to='example.com' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "host-unknown",
                 "<?xml version='1.0'?><stream:stream to='localhost' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "unsupported-version",
+                "<?xml version='1.0'?><stream:stream to='localhost' version='99999999999999999999.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "unsupported-version",
                 "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:server' xmlns:stream='http://etherx.jabber.org/streams'>", "invalid-namespace",
                 "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='urn:wrong'>", "invalid-namespace",
                 STREAM_OPEN + "<message to='bob@localhost'><body>hi</body></message>", "not-authorized",

@@ -175,7 +175,9 @@ final class C2sStream implements StreamHandler, Negotiation {
         }
         domain = d;
         String version = h.attribute("version");
-        if (version == null || !version.matches("\\d+\\.\\d+") || Integer.parseInt(version.substring(0, version.indexOf('.'))) < 1) {
+        // RFC 6120 §4.7.5: major.minor, each a non-negative integer; we speak 1.0 and answer a higher 1.x or 2+ with 1.0;
+        // a number past int range is refused like a missing one rather than failing to parse
+        if (version == null || !version.matches("\\d{1,9}\\.\\d{1,9}") || Integer.parseInt(version.substring(0, version.indexOf('.'))) < 1) {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
