@@ -7,6 +7,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +42,11 @@ final class C2sStream implements StreamHandler, Negotiation {
     static final String CLIENT_NS = "jabber:client";
     static final String TLS_NS = "urn:ietf:params:xml:ns:xmpp-tls";
     private static final Logger LOG = LoggerFactory.getLogger(C2sStream.class);
+    /**
+     * RFC 6120 §4.7.5: major.minor, each a non-negative integer; we speak 1.0 and answer a higher 1.x
+     * or 2+ with 1.0. At most nine digits each, so a number past int range is refused like a missing one.
+     */
+    private static final Pattern VERSION = Pattern.compile("(\\d{1,9})\\.\\d{1,9}");
     private static final SecureRandom RANDOM = new SecureRandom();
     private static final int HIGH_WATER = 256;
     private static final int LOW_WATER = 32;
@@ -175,9 +182,8 @@ final class C2sStream implements StreamHandler, Negotiation {
         }
         domain = d;
         String version = h.attribute("version");
-        // RFC 6120 §4.7.5: major.minor, each a non-negative integer; we speak 1.0 and answer a higher 1.x or 2+ with 1.0;
-        // a number past int range is refused like a missing one rather than failing to parse
-        if (version == null || !version.matches("\\d{1,9}\\.\\d{1,9}") || Integer.parseInt(version.substring(0, version.indexOf('.'))) < 1) {
+        Matcher v = version == null ? null : VERSION.matcher(version);
+        if (v == null || !v.matches() || Integer.parseInt(v.group(1)) < 1) {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
