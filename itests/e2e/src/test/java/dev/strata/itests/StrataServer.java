@@ -273,6 +273,16 @@ final class StrataServer implements AutoCloseable {
         process = null;
     }
 
+    /** Kills the server as a crash would: SIGKILL to the process and its children, no shutdown hooks. */
+    void kill() throws InterruptedException {
+        if (process == null) return;
+        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+        tree.forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor();
+        for (ProcessHandle h : tree) h.onExit().join();
+        process = null;
+    }
+
     @Override
     public void close() throws InterruptedException {
         stop();

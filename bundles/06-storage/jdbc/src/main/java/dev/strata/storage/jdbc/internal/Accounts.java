@@ -11,17 +11,11 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
 
-import javax.sql.DataSource;
-
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountExistsException;
 import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.Scram;
-import dev.strata.api.auth.AccountExistsException;
-import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.ScramCredential;
-import dev.strata.api.auth.AccountExistsException;
-import dev.strata.api.auth.NoSuchAccountException;
 import dev.strata.api.auth.ScramHash;
 
 /**
@@ -32,11 +26,12 @@ public final class Accounts {
     /** SQLSTATE of a unique or primary key violation, in H2 and PostgreSQL alike. */
     static final String UNIQUE_VIOLATION = "23505";
 
-    private final DataSource dataSource;
+    private static final String WHAT = "Account storage";
+    private final Transactions transactions;
     private final int iterations;
 
-    public Accounts(DataSource dataSource, int iterations) {
-        this.dataSource = dataSource;
+    public Accounts(Transactions transactions, int iterations) {
+        this.transactions = transactions;
         this.iterations = iterations;
     }
 
@@ -48,7 +43,7 @@ public final class Accounts {
     public void create(Jid user, String password) {
         requireUser(user);
         List<ScramCredential> credentials = derive(password);
-        inTransaction(c -> {
+        transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement("INSERT INTO strata_accounts (domain, username, created_at) VALUES (?, ?, ?)")) {
                 p.setString(1, user.domain());
                 p.setString(2, user.local());
@@ -66,7 +61,7 @@ public final class Accounts {
     public void changePassword(Jid user, String password) {
         requireUser(user);
         List<ScramCredential> credentials = derive(password);
-        inTransaction(c -> {
+        transactions.write(WHAT, c -> {
             if (!exists(c, user)) throw new NoSuchAccountException(user);
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_scram_credentials WHERE domain = ? AND username = ?")) {
                 p.setString(1, user.domain());
@@ -80,7 +75,7 @@ public final class Accounts {
 
     public boolean delete(Jid user) {
         requireUser(user);
-        return inTransaction(c -> {
+        return transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ?")) {
                 p.setString(1, user.domain());
                 p.setString(2, user.local());
@@ -96,12 +91,12 @@ public final class Accounts {
 
     public boolean exists(Jid user) {
         requireUser(user);
-        return inTransaction(c -> exists(c, user));
+        return transactions.read(WHAT, c -> exists(c, user));
     }
 
     public Optional<ScramCredential> credential(Jid user, ScramHash hash) {
         requireUser(user);
-        return inTransaction(c -> {
+        return transactions.read(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT salt, iterations, stored_key, server_key FROM strata_scram_credentials WHERE domain = ? AND username = ? AND mechanism = ?")) {
                 p.setString(1, user.domain());
@@ -117,7 +112,7 @@ public final class Accounts {
     }
 
     public List<Jid> list(String domain) {
-        return inTransaction(c -> {
+        return transactions.read(WHAT, c -> {
             List<Jid> users = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement("SELECT username FROM strata_accounts WHERE domain = ? ORDER BY username")) {
                 p.setString(1, domain);
@@ -161,9 +156,5 @@ public final class Accounts {
             }
             p.executeBatch();
         }
-    }
-
-    private <T> T inTransaction(Transactions.Work<T> work) {
-        return Transactions.run(dataSource, "Account storage", work);
     }
 }

@@ -50,9 +50,18 @@ public final class Database implements SqlDatabase {
 
         @AttributeDefinition(min = "4096", max = "1000000", description = "PBKDF2 iterations of new SCRAM credentials (RFC 7677 asks at least 4096)")
         int scram_iterations() default 4096;
+
+        @AttributeDefinition(required = false, description = "Embedded H2 only: also force each group commit to the disk (fsync), so that acknowledged "
+                + "writes survive a power loss or an operating system crash, not only a crash of the server. Costs a disk flush per group of writes. "
+                + "(PostgreSQL follows its own synchronous_commit and fsync settings.)")
+        boolean fsync() default false;
     }
 
     private final HikariDataSource pool;
+    /** Embedded H2's group commit, on a connection of its own; null when the database's commit is durable by itself. */
+    private final GroupCommit groupCommit;
+    private final java.sql.Connection flushConnection;
+    private final Transactions transactions;
     /** For logs: the URL without any password parameter. */
     private final String url;
     private final int scramIterations;
@@ -68,8 +77,10 @@ public final class Database implements SqlDatabase {
         hc.setPoolName("strata");
         hc.setMaximumPoolSize(config.pool_size());
         hc.setMinimumIdle(1);
+        DataSource h2 = null;
         if (jdbcUrl.startsWith("jdbc:h2:")) {
-            hc.setDataSource(H2.dataSource(jdbcUrl, config.user(), config.password()));
+            h2 = H2.dataSource(H2.closedByTheServer(jdbcUrl), config.user(), config.password());
+            hc.setDataSource(h2);
             dialect = Dialect.H2;
         } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
             hc.setDataSource(Postgres.dataSource(jdbcUrl, config.user(), config.password()));
@@ -91,6 +102,20 @@ public final class Database implements SqlDatabase {
             LOG.error("Cannot prepare the database {}: {}", url, rootMessage(e));
             throw e;
         }
+        if (h2 != null && H2.isFile(jdbcUrl)) {
+            flushConnection = h2.getConnection();
+            String checkpoint = config.fsync() ? "CHECKPOINT SYNC" : "CHECKPOINT";
+            groupCommit = new GroupCommit("strata-h2-group-commit", () -> {
+                try (var s = flushConnection.createStatement()) {
+                    s.execute(checkpoint);
+                }
+            });
+            transactions = new Transactions(pool, groupCommit);
+        } else {
+            flushConnection = null;
+            groupCommit = null;
+            transactions = new Transactions(pool, Durability.COMMIT);
+        }
     }
 
     static String rootMessage(Throwable e) {
@@ -100,8 +125,9 @@ public final class Database implements SqlDatabase {
         return m == null ? t.toString() : m.lines().findFirst().orElse(m);
     }
 
-    DataSource dataSource() {
-        return pool;
+    /** Every read and write of the storage bundle goes through these: writes return once durable. */
+    Transactions transactions() {
+        return transactions;
     }
 
     int scramIterations() {
@@ -116,19 +142,34 @@ public final class Database implements SqlDatabase {
     @Override
     public int migrate(String module, List<Migration> migrations) {
         if (!module.matches("[a-z0-9][a-z0-9._-]{0,99}")) throw new IllegalArgumentException("A module's schema name is short lower-case text, not '" + module + "'");
-        int applied = Transactions.run(pool, "Migrations of " + module, c -> Migrations.apply(c, module, migrations, dialect));
+        int applied = transactions.write("Migrations of " + module, c -> Migrations.apply(c, module, migrations, dialect));
         if (applied > 0) LOG.info("Schema of {}: {} migration(s) applied, now at version {}", module, applied, migrations.size());
         return applied;
     }
 
     @Override
     public <T> T transaction(Work<T> work) {
-        return Transactions.run(pool, "A module's SQL work", work::run);
+        return transactions.write("A module's SQL work", work::run);
     }
 
+    /**
+     * Closes the database while this bundle's classes are still there: H2's own exit hook is off
+     * ({@link H2#closedByTheServer}), because on SIGTERM it ran after the framework had unwired H2.
+     */
     @Deactivate
     void close() {
+        if (groupCommit != null) {
+            groupCommit.close();
+            LOG.debug("Group commit: {} writes made durable in {} flushes", groupCommit.writes(), groupCommit.flushes());
+        }
         pool.close();
+        if (flushConnection != null) {
+            try (flushConnection; var s = flushConnection.createStatement()) {
+                s.execute("SHUTDOWN"); // the last connection: everything is written and the file closed
+            } catch (SQLException e) {
+                LOG.warn("Closing the database {}: {}", url, rootMessage(e));
+            }
+        }
         LOG.info("Database {} closed", url);
     }
 }

@@ -31,7 +31,7 @@ public final class JdbcAccountStore implements AccountStore {
 
     @Activate
     public JdbcAccountStore(@Reference Database database) {
-        this.accounts = new Accounts(database.dataSource(), database.scramIterations());
+        this.accounts = new Accounts(database.transactions(), database.scramIterations());
     }
 
     private void post(String topic, Jid user) {

@@ -11,8 +11,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
-import javax.sql.DataSource;
-
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
@@ -29,16 +27,17 @@ import dev.strata.api.xml.XmlWriter;
 /** The {@link KeyValueStore} service, in table strata_kv: each document serialized as XML with its namespaces. */
 @Component(service = KeyValueStore.class, property = "strata.store=jdbc")
 public final class KeyValues implements KeyValueStore {
-    private final DataSource dataSource;
+    private static final String WHAT = "Key-value storage";
+    private final Transactions transactions;
     private final String upsert;
 
     @Activate
     public KeyValues(@Reference Database database) {
-        this(database.dataSource(), database.dialect());
+        this(database.transactions(), database.dialect());
     }
 
-    KeyValues(DataSource dataSource, SqlDatabase.Dialect dialect) {
-        this.dataSource = dataSource;
+    KeyValues(Transactions transactions, SqlDatabase.Dialect dialect) {
+        this.transactions = transactions;
         this.upsert = switch (dialect) {
             case H2 -> "MERGE INTO strata_kv (domain, username, store, item_key, document, updated_at) KEY (domain, username, store, item_key) "
                     + "VALUES (?, ?, ?, ?, ?, ?)";
@@ -51,14 +50,10 @@ public final class KeyValues implements KeyValueStore {
         return Accounts.requireUser(user.bare());
     }
 
-    private <T> T tx(Transactions.Work<T> work) {
-        return Transactions.run(dataSource, "Key-value storage", work);
-    }
-
     @Override
     public Optional<Element> get(Jid user, String store, String key) {
         Jid a = account(user);
-        return tx(c -> {
+        return transactions.read(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT document FROM strata_kv WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
                 bind(p, a, store, key);
                 try (ResultSet r = p.executeQuery()) {
@@ -72,7 +67,7 @@ public final class KeyValues implements KeyValueStore {
     public void put(Jid user, String store, String key, Element document) {
         Jid a = account(user);
         String xml = XmlWriter.toString(document, "");
-        tx(c -> {
+        transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
                 bind(p, a, store, key);
                 p.setString(5, xml);
@@ -86,7 +81,7 @@ public final class KeyValues implements KeyValueStore {
     @Override
     public boolean delete(Jid user, String store, String key) {
         Jid a = account(user);
-        return tx(c -> {
+        return transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
                 bind(p, a, store, key);
                 return p.executeUpdate() > 0;
@@ -97,7 +92,7 @@ public final class KeyValues implements KeyValueStore {
     @Override
     public Map<String, Element> getAll(Jid user, String store) {
         Jid a = account(user);
-        return tx(c -> {
+        return transactions.read(WHAT, c -> {
             Map<String, Element> all = new LinkedHashMap<>();
             try (PreparedStatement p = c.prepareStatement("SELECT item_key, document FROM strata_kv WHERE domain = ? AND username = ? AND store = ? "
                     + "ORDER BY item_key")) {
@@ -115,7 +110,7 @@ public final class KeyValues implements KeyValueStore {
     @Override
     public List<String> keys(Jid user, String store) {
         Jid a = account(user);
-        return tx(c -> {
+        return transactions.read(WHAT, c -> {
             List<String> keys = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement("SELECT item_key FROM strata_kv WHERE domain = ? AND username = ? AND store = ? ORDER BY item_key")) {
                 p.setString(1, a.domain());

@@ -7,17 +7,38 @@ import javax.sql.DataSource;
 
 import dev.strata.api.storage.StorageException;
 
-/** One unit of work in one transaction: committed when it returns, rolled back when it throws; SQL failures become {@link StorageException}s. */
-final class Transactions {
-    private Transactions() {
-    }
-
+/**
+ * Units of work, each in one transaction: committed when it returns, rolled back when it throws;
+ * SQL failures become {@link StorageException}s. A {@link #write} returns only once its commit is
+ * durable (see {@link Durability}), so whoever acknowledges it to a client tells the truth.
+ */
+public final class Transactions {
     @FunctionalInterface
-    interface Work<T> {
+    public interface Work<T> {
         T run(Connection c) throws SQLException;
     }
 
-    static <T> T run(DataSource dataSource, String what, Work<T> work) {
+    private final DataSource dataSource;
+    private final Durability durability;
+
+    public Transactions(DataSource dataSource, Durability durability) {
+        this.dataSource = dataSource;
+        this.durability = durability;
+    }
+
+    /** Work that only reads. */
+    public <T> T read(String what, Work<T> work) {
+        return run(what, work);
+    }
+
+    /** Work that writes: returns once the commit survives a crash of the process. */
+    public <T> T write(String what, Work<T> work) {
+        T result = run(what, work);
+        durability.await();
+        return result;
+    }
+
+    private <T> T run(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {

@@ -14,8 +14,10 @@ import dev.strata.config.check.ConfigTree;
 import dev.strata.config.check.ConfigTree.Setting;
 import dev.strata.config.check.ConfigTree.Target;
 import dev.strata.storage.jdbc.internal.Accounts;
+import dev.strata.storage.jdbc.internal.Durability;
 import dev.strata.storage.jdbc.internal.H2;
 import dev.strata.storage.jdbc.internal.Migrations;
+import dev.strata.storage.jdbc.internal.Transactions;
 
 /**
  * {@code strata register USER DOMAIN PASSWORD} with the server stopped: opens the embedded H2
@@ -45,7 +47,7 @@ public final class Register {
             try (Connection c = ds.getConnection()) {
                 Migrations.apply(c);
             }
-            new Accounts(ds, iterations).create(user, args[2]);
+            new Accounts(new Transactions(ds, Durability.COMMIT), iterations).create(user, args[2]); // the database closes, and writes out, when the tool's last connection does
             System.out.println("Account " + user + " created");
         } catch (InvalidJidException e) {
             fail("Not a valid account name: " + e.getMessage());

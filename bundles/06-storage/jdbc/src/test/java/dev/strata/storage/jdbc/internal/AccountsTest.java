@@ -37,7 +37,7 @@ class AccountsTest {
             assertThat(Migrations.apply(c)).isEqualTo(Migrations.SCRIPTS.size());
             assertThat(Migrations.apply(c)).as("idempotent").isZero();
         }
-        accounts = new Accounts(ds, 4096);
+        accounts = new Accounts(new Transactions(ds, Durability.COMMIT), 4096);
     }
 
     @Test
@@ -75,7 +75,7 @@ class AccountsTest {
     void keepsXmlDocumentsPerAccountAndStore() throws Exception {
         Jid alice = Jid.of("alice@example.org");
         accounts.create(alice, "pw");
-        KeyValues kv = new KeyValues(ds, SqlDatabase.Dialect.H2);
+        KeyValues kv = new KeyValues(new Transactions(ds, Durability.COMMIT), SqlDatabase.Dialect.H2);
         Element vcard = dev.strata.api.xml.Xml.parse(
                 "<vCard xmlns='vcard-temp'><FN>Alice &amp; Co</FN><x xmlns='urn:other' a='1'/></vCard>");
         kv.put(alice.withResource("phone"), "vcard", "current", vcard);
@@ -113,12 +113,12 @@ class AccountsTest {
             if (method.getName().equals("getConnection")) throw new SQLException("Connection refused", "08001");
             throw new UnsupportedOperationException(method.getName());
         });
-        Accounts broken = new Accounts(down, 4096);
+        Accounts broken = new Accounts(new Transactions(down, Durability.COMMIT), 4096);
         Jid alice = Jid.of("alice@example.org");
         assertThatThrownBy(() -> broken.create(alice, "pw")).isInstanceOf(StorageException.class).isNotInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> broken.changePassword(alice, "pw")).isInstanceOf(StorageException.class).isNotInstanceOf(IllegalStateException.class);
         assertThatThrownBy(() -> broken.exists(alice)).isInstanceOf(StorageException.class);
-        assertThatThrownBy(() -> new KeyValues(down, SqlDatabase.Dialect.H2).put(alice, "s", "k", Element.of("x", "urn:x")))
+        assertThatThrownBy(() -> new KeyValues(new Transactions(down, Durability.COMMIT), SqlDatabase.Dialect.H2).put(alice, "s", "k", Element.of("x", "urn:x")))
                 .isInstanceOf(StorageException.class);
     }
 
@@ -126,7 +126,7 @@ class AccountsTest {
     void putIsAnUpsertThatConcurrentWritersNeverFailOn() throws Exception {
         Jid alice = Jid.of("alice@example.org");
         accounts.create(alice, "pw");
-        KeyValues kv = new KeyValues(ds, SqlDatabase.Dialect.H2);
+        KeyValues kv = new KeyValues(new Transactions(ds, Durability.COMMIT), SqlDatabase.Dialect.H2);
         List<Thread> writers = new ArrayList<>();
         List<Throwable> failures = new CopyOnWriteArrayList<>();
         for (int i = 0; i < 8; i++) {

@@ -1,0 +1,111 @@
+package dev.strata.storage.jdbc.internal;
+
+import java.sql.SQLException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+import dev.strata.api.storage.StorageException;
+
+/**
+ * Group commit for a database whose commit is not durable by itself (embedded H2: its MVStore
+ * keeps commits in memory and writes them out in the background, so a {@code kill -9} loses what
+ * was committed in the last moments). One thread flushes; every writer that committed waits for the
+ * next flush that starts after its commit. Writers that commit while a flush runs share the one
+ * after it, so a burst of N writes costs a few flushes, not N.
+ */
+public final class GroupCommit implements Durability, AutoCloseable {
+    /** One flush of everything committed so far (H2: {@code CHECKPOINT}, or {@code CHECKPOINT SYNC} to reach the disk). */
+    @FunctionalInterface
+    public interface Flush {
+        void run() throws SQLException;
+    }
+
+    private final Flush flush;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition requested = lock.newCondition();
+    private final Thread flusher;
+    private final AtomicLong flushes = new AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
+    /** The flush that waiters registered now will get; replaced when a flush starts. */
+    private CompletableFuture<Void> next = new CompletableFuture<>();
+    private boolean pending;
+    private boolean closed;
+
+    public GroupCommit(String name, Flush flush) {
+        this.flush = flush;
+        this.flusher = Thread.ofPlatform().daemon().name(name).start(this::loop);
+    }
+
+    @Override
+    public void await() {
+        CompletableFuture<Void> mine;
+        lock.lock();
+        try {
+            if (closed) throw new StorageException("The database is closing: the write may not be durable");
+            mine = next;
+            pending = true;
+            requested.signal();
+        } finally {
+            lock.unlock();
+        }
+        writes.incrementAndGet();
+        try {
+            mine.join();
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof StorageException s ? s : new StorageException("Making a write durable failed: " + e.getCause().getMessage(), e.getCause());
+        }
+    }
+
+    private void loop() {
+        while (true) {
+            CompletableFuture<Void> round;
+            lock.lock();
+            try {
+                while (!pending && !closed) requested.awaitUninterruptibly();
+                if (!pending) return; // closed, and nobody waits
+                round = next;
+                next = new CompletableFuture<>();
+                pending = false;
+            } finally {
+                lock.unlock();
+            }
+            try {
+                flush.run(); // starts after every commit whose writer holds `round`
+                flushes.incrementAndGet();
+                round.complete(null);
+            } catch (SQLException | RuntimeException e) {
+                round.completeExceptionally(new StorageException("Making writes durable failed: " + e.getMessage(), e));
+            }
+        }
+    }
+
+    /** Flushes run so far (each made one or more writes durable). */
+    public long flushes() {
+        return flushes.get();
+    }
+
+    /** Writes made durable (or refused) so far. */
+    public long writes() {
+        return writes.get();
+    }
+
+    /** Finishes the flush that writers wait for, then stops; later writes are refused. */
+    @Override
+    public void close() {
+        lock.lock();
+        try {
+            closed = true;
+            requested.signal();
+        } finally {
+            lock.unlock();
+        }
+        try {
+            flusher.join(30_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.strata.storage.jdbc.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import org.junit.jupiter.api.Test;
+
+import dev.strata.api.storage.StorageException;
+
+class GroupCommitTest {
+
+    @Test
+    void aWriterReturnsOnlyAfterAFlushThatStartedAfterItsCommit() throws Exception {
+        AtomicLong committed = new AtomicLong();
+        AtomicLong flushedUpTo = new AtomicLong();
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        try (GroupCommit gc = new GroupCommit("test-flush", () -> {
+            long upTo = committed.get(); // what this flush covers: everything committed before it started
+            sleep(2);
+            flushedUpTo.accumulateAndGet(upTo, Math::max);
+        })) {
+            List<Thread> writers = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                writers.add(Thread.ofPlatform().start(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        long mine = committed.incrementAndGet();
+                        gc.await();
+                        if (flushedUpTo.get() < mine) failures.add(new AssertionError("write " + mine + " returned before a flush covered it"));
+                    }
+                }));
+            }
+            for (Thread t : writers) t.join();
+            assertThat(failures).isEmpty();
+            assertThat(gc.writes()).isEqualTo(1600);
+            assertThat(gc.flushes()).as("writers that commit during a flush share the next one").isLessThan(1600).isPositive();
+        }
+    }
+
+    @Test
+    void aFailedFlushFailsItsWritersAndTheNextOneWorks() {
+        AtomicBoolean broken = new AtomicBoolean(true);
+        try (GroupCommit gc = new GroupCommit("test-flush", () -> {
+            if (broken.get()) throw new SQLException("No space left on device");
+        })) {
+            assertThatThrownBy(gc::await).isInstanceOf(StorageException.class).hasMessageContaining("No space left on device");
+            broken.set(false);
+            gc.await();
+            assertThat(gc.flushes()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void afterCloseWritesAreRefusedNotSilentlyAcknowledged() {
+        GroupCommit gc = new GroupCommit("test-flush", () -> { });
+        gc.await();
+        gc.close();
+        assertThatThrownBy(gc::await).isInstanceOf(StorageException.class).hasMessageContaining("closing");
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

@@ -1,0 +1,169 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+import dev.strata.bench.RawXmppClient.Login;
+
+/**
+ * Nothing acknowledged is ever lost: clients write (roster items, private XML, vCards, messages to
+ * an offline account, an account made on the console), the server is killed with SIGKILL at a random
+ * moment of the burst, restarted on the same data folder, and every write it acknowledged must be
+ * there. {@code -Dstrata.crash.iterations=N} runs more rounds (the soak run); the database lives on
+ * across rounds, as a long-lived server's does.
+ */
+class CrashIT {
+    private static final int ITERATIONS = Integer.getInteger("strata.crash.iterations", 10);
+    private static final Pattern RESULT_ID = Pattern.compile("<iq [^>]*type=\"result\"[^>]*id=\"([^\"]+)\"|<iq [^>]*id=\"([^\"]+)\"[^>]*type=\"result\"");
+
+    /** What one writer had acknowledged when the server died. */
+    private static final class Acked {
+        final Set<Integer> ids = ConcurrentHashMap.newKeySet();
+        final AtomicInteger sent = new AtomicInteger();
+        volatile int last = -1;
+    }
+
+    @Test
+    void acknowledgedWritesSurviveKillNine() throws Exception {
+        Path home = StrataServer.freshHome("crash-it");
+        Path data = home.resolve("data");
+        assertThat(StrataServer.register(home, data, "alice", "localhost", "Alice-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, data, "carol", "localhost", "Carol-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, data, "bob", "localhost", "Bob-pw-1").exit()).isZero();
+        StrataServer server = StrataServer.start(home, data, Map.of());
+        port = server.c2sPort;
+        int acknowledged = 0;
+        try {
+            for (int round = 0; round < ITERATIONS; round++) {
+                String fresh = "crash" + round;
+                StrataServer.Result add = server.ssh("user:add " + fresh + "@localhost Fresh-pw-" + round);
+                assertThat(add.exit()).as("user:add: %s", add).isZero();
+
+                Acked roster = new Acked();
+                Acked privates = new Acked();
+                Acked vcards = new Acked();
+                Acked messages = new Acked();
+                int r = round;
+                List<Thread> writers = new ArrayList<>();
+                writers.add(writer("alice", "Alice-pw-1", roster, n -> "<iq type='set' id='w" + n + "'><query xmlns='jabber:iq:roster'><item jid='c" + r + "-" + n
+                        + "@localhost' name='Contact " + n + "'/></query></iq>"));
+                writers.add(writer("alice", "Alice-pw-1", privates, n -> "<iq type='set' id='w" + n + "'><query xmlns='jabber:iq:private'><x xmlns='crash:" + r + ":" + n
+                        + "'>value " + n + "</x></query></iq>"));
+                writers.add(writer("carol", "Carol-pw-1", vcards, n -> "<iq type='set' id='w" + n + "'><vCard xmlns='vcard-temp'><FN>Carol " + r + "-" + n
+                        + "</FN></vCard></iq>"));
+                writers.add(writer("carol", "Carol-pw-1", messages, n -> "<message to='bob@localhost' type='chat' id='m" + n + "'><body>m" + r + "-" + n
+                        + "</body></message><iq type='get' id='w" + n + "'><ping xmlns='urn:xmpp:ping'/></iq>"));
+                writers.forEach(Thread::start);
+                long start = System.nanoTime();
+                StrataServer.await(Duration.ofSeconds(30), "the writers to get going", () -> roster.ids.size() + messages.ids.size() > 0);
+                Thread.sleep(ThreadLocalRandom.current().nextLong(400, 3000));
+                server.kill();
+                long ms = (System.nanoTime() - start) / 1_000_000;
+                for (Thread t : writers) t.join(30_000);
+                server.start();
+
+                // every acknowledged write is there
+                try (Login a = login("alice", "Alice-pw-1")) {
+                    String items = Clients.exchange(a, "<iq type='get' id='roster'><query xmlns='jabber:iq:roster'/></iq>");
+                    for (int n : roster.ids) assertThat(items).as("round %d: acknowledged roster item %d after kill -9 at %d ms", r, n, ms).contains("c" + r + "-" + n + "@localhost");
+                    for (int n : privates.ids) {
+                        String x = Clients.exchange(a, "<iq type='get' id='p" + n + "'><query xmlns='jabber:iq:private'><x xmlns='crash:" + r + ":" + n + "'/></query></iq>");
+                        assertThat(x).as("round %d: acknowledged private XML %d", r, n).contains("value " + n);
+                    }
+                }
+                if (vcards.last >= 0) {
+                    try (Login c = login("carol", "Carol-pw-1")) {
+                        String v = Clients.exchange(c, "<iq type='get' id='v'><vCard xmlns='vcard-temp'/></iq>");
+                        Matcher fn = Pattern.compile("<FN>Carol " + r + "-(\\d+)</FN>").matcher(v);
+                        assertThat(fn.find()).as("round %d: the vCard after kill -9: %s", r, v).isTrue();
+                        assertThat(Integer.parseInt(fn.group(1))).as("round %d: the stored vCard is the last acknowledged one or newer", r).isGreaterThanOrEqualTo(vcards.last);
+                    }
+                }
+                try (Login b = login("bob", "Bob-pw-1")) {
+                    String got = readOffline(b, messages.ids.isEmpty() ? -1 : messages.last, r);
+                    for (int n : messages.ids) assertThat(got).as("round %d: acknowledged offline message %d", r, n).contains(">m" + r + "-" + n + "<");
+                }
+                try (Login f = login(fresh, "Fresh-pw-" + round)) {
+                    assertThat(f.success()).as("round %d: the account made with user:add before the kill", r).isTrue();
+                }
+                int round_acked = roster.ids.size() + privates.ids.size() + vcards.ids.size() + messages.ids.size();
+                acknowledged += round_acked;
+                System.out.printf("CrashIT round %d: killed at %d ms, %d writes acknowledged (roster %d, private %d, vCard %d, messages %d), none lost%n",
+                        r, ms, round_acked, roster.ids.size(), privates.ids.size(), vcards.ids.size(), messages.ids.size());
+            }
+        } finally {
+            server.close();
+        }
+        assertThat(acknowledged).as("the bursts wrote something").isPositive();
+        System.out.printf("CrashIT: %d rounds, %d acknowledged writes, 0 lost%n", ITERATIONS, acknowledged);
+    }
+
+    private int port;
+
+    private Login login(String user, String password) throws Exception {
+        Login l = RawXmppClient.login(port, false, user, password, ScramHash.SHA_256, null);
+        assertThat(l.success()).as("login of %s: %s", user, l.transcript()).isTrue();
+        return l;
+    }
+
+    /** One client writing one request after the other, each after the previous one's answer, until the connection dies. */
+    private Thread writer(String user, String password, Acked acked, java.util.function.IntFunction<String> request) {
+        return Thread.ofPlatform().name("crash-writer-" + user).unstarted(() -> {
+            try (Login l = login(user, password)) {
+                for (int n = 0; ; n++) {
+                    acked.sent.incrementAndGet();
+                    String answer = Clients.exchange(l, request.apply(n));
+                    Matcher m = RESULT_ID.matcher(answer);
+                    boolean ok = false;
+                    while (m.find()) ok |= ("w" + n).equals(m.group(1) != null ? m.group(1) : m.group(2));
+                    if (!ok) {
+                        if (answer.isEmpty() || answer.contains("</stream:stream>")) return; // the server died
+                        throw new AssertionError("write " + n + " of " + user + " was not acknowledged: " + answer);
+                    }
+                    acked.ids.add(n);
+                    acked.last = n;
+                }
+            } catch (IOException e) {
+                // the server was killed mid-burst: what was acknowledged is recorded
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    /** Bob's offline messages, delivered at his initial presence, until the last acknowledged one (or a quiet second). */
+    private static String readOffline(Login b, int last, int round) throws IOException {
+        b.socket().getOutputStream().write("<presence/>".getBytes(StandardCharsets.UTF_8));
+        b.socket().getOutputStream().flush();
+        StringBuilder sb = new StringBuilder();
+        byte[] buf = new byte[65536];
+        b.socket().setSoTimeout(last < 0 ? 1000 : 15_000);
+        try {
+            while (last < 0 || !sb.toString().contains(">m" + round + "-" + last + "<")) {
+                int n = b.socket().getInputStream().read(buf);
+                if (n < 0) break;
+                sb.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+            }
+        } catch (java.net.SocketTimeoutException e) {
+            // what came is what there is
+        }
+        return sb.toString();
+    }
+}
