@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 
 import dev.strata.api.auth.ScramHash;
 import dev.strata.bench.RawXmppClient;
@@ -41,17 +43,36 @@ class CrashIT {
     }
 
     @Test
-    void acknowledgedWritesSurviveKillNine() throws Exception {
+    void acknowledgedWritesSurviveKillNineOnEmbeddedH2() throws Exception {
         Path home = StrataServer.freshHome("crash-it");
         Path data = home.resolve("data");
         assertThat(StrataServer.register(home, data, "alice", "localhost", "Alice-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, data, "carol", "localhost", "Carol-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, data, "bob", "localhost", "Bob-pw-1").exit()).isZero();
-        StrataServer server = StrataServer.start(home, data, Map.of());
+        crashRounds("H2", StrataServer.start(home, data, Map.of()), ITERATIONS);
+    }
+
+    @Test
+    @EnabledIfEnvironmentVariable(named = "STRATA_TEST_PG_URL", matches = ".+")
+    void acknowledgedWritesSurviveKillNineOnPostgresql() throws Exception {
+        Path home = StrataServer.freshHome("crash-it-pg");
+        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, "url = ${env:STRATA_TEST_PG_URL}\nuser = ${env:STRATA_TEST_PG_USER}\npassword = ${env:STRATA_TEST_PG_PASSWORD}\n");
+        StrataServer server = StrataServer.start(home, home.resolve("data"), Map.of());
+        for (String[] u : new String[][] {{"alice", "Alice-pw-1"}, {"carol", "Carol-pw-1"}, {"bob", "Bob-pw-1"}}) {
+            server.ssh("user:delete " + u[0] + "@localhost"); // a previous run's account, if any
+            assertThat(server.ssh("user:add " + u[0] + "@localhost " + u[1]).exit()).isZero();
+        }
+        for (int round = 0; round < ITERATIONS; round++) server.ssh("user:delete crash" + round + "@localhost");
+        crashRounds("PostgreSQL", server, ITERATIONS);
+    }
+
+    private void crashRounds(String database, StrataServer server, int rounds) throws Exception {
         port = server.c2sPort;
         int acknowledged = 0;
         try {
-            for (int round = 0; round < ITERATIONS; round++) {
+            for (int round = 0; round < rounds; round++) {
                 String fresh = "crash" + round;
                 StrataServer.Result add = server.ssh("user:add " + fresh + "@localhost Fresh-pw-" + round);
                 assertThat(add.exit()).as("user:add: %s", add).isZero();
@@ -105,14 +126,14 @@ class CrashIT {
                 }
                 int round_acked = roster.ids.size() + privates.ids.size() + vcards.ids.size() + messages.ids.size();
                 acknowledged += round_acked;
-                System.out.printf("CrashIT round %d: killed at %d ms, %d writes acknowledged (roster %d, private %d, vCard %d, messages %d), none lost%n",
-                        r, ms, round_acked, roster.ids.size(), privates.ids.size(), vcards.ids.size(), messages.ids.size());
+                System.out.printf("CrashIT %s round %d: killed at %d ms, %d writes acknowledged (roster %d, private %d, vCard %d, messages %d), none lost%n",
+                        database, r, ms, round_acked, roster.ids.size(), privates.ids.size(), vcards.ids.size(), messages.ids.size());
             }
         } finally {
             server.close();
         }
         assertThat(acknowledged).as("the bursts wrote something").isPositive();
-        System.out.printf("CrashIT: %d rounds, %d acknowledged writes, 0 lost%n", ITERATIONS, acknowledged);
+        System.out.printf("CrashIT %s: %d rounds, %d acknowledged writes, 0 lost%n", database, rounds, acknowledged);
     }
 
     private int port;
