@@ -23,12 +23,15 @@ import dev.strata.api.auth.ScramHash;
  * Strata, Prosody and ejabberd side by side, in turn, on this machine, with the same load driver:
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
- * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off). Server CPU per operation is read from /proc over the whole
+ * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
+ * durable writes ({@code writers} clients storing private XML). Server {@code strata-pg} is Strata
+ * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
- *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [out=itests/bench/target/compare.md]</pre>
+ *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
+ *     [workloads=W1,W2,W3,W4,W5,W6] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -52,6 +55,7 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6"), Map.entry("pg", ""),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
@@ -82,6 +86,7 @@ public final class Compare {
         for (String s : servers) {
             try (Servers.Target t = switch (s) {
                 case "strata" -> new Servers.Strata(root, dist);
+                case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"));
                 case "prosody" -> new Servers.Prosody(root);
                 case "ejabberd" -> new Servers.Ejabberd(root);
                 default -> throw new IllegalArgumentException("unknown server " + s);
@@ -105,14 +110,22 @@ public final class Compare {
         new ProcessBuilder("rm", "-rf", root.toString()).start().waitFor();
     }
 
+    private boolean runs(String workload) {
+        return List.of(opt.get("workloads").split(",")).contains(workload);
+    }
+
     private void measure(Servers.Target t) throws Exception {
         System.out.println("== " + t.name);
         t.start();
-        put(t.name, "W4 start to port open, s", fmt(t.portOpenSeconds, 2), t.portOpenSeconds);
-        put(t.name, "W4 start to fully started, s", fmt(t.readySeconds, 2), t.readySeconds);
+        if (runs("W4")) {
+            put(t.name, "W4 start to port open, s", fmt(t.portOpenSeconds, 2), t.portOpenSeconds);
+            put(t.name, "W4 start to fully started, s", fmt(t.readySeconds, 2), t.readySeconds);
+        }
         long c0 = System.nanoTime();
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
+        if (runs("W6")) durableWrites(t);
+        if (!runs("W1") && !runs("W2") && !runs("W3") && !runs("W5")) return;
         int n = integer("logins");
         // the first logins after start, as a user of a freshly (re)started server sees them: code loaded on
         // first use, caches empty and, for Strata, the JIT compiling; a row of its own, not W1
@@ -136,6 +149,58 @@ public final class Compare {
         jfr(t, "stop", "w1-plain");
         messaging(t);
         slowReader(t);
+    }
+
+    // --- W6 ---------------------------------------------------------------------------------------
+
+    /**
+     * {@code writers} clients each store private XML (XEP-0049), one write after the acknowledgement
+     * of the previous, for {@code seconds}: acknowledged writes/s and server CPU per write. Strata
+     * acknowledges a write once it survives a crash of the server process (CrashIT checks it).
+     */
+    private void durableWrites(Servers.Target t) throws Exception {
+        int writers = integer("writers");
+        double seconds = Double.parseDouble(opt.get("seconds"));
+        quiesce(t);
+        List<LoadClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < writers; i++) {
+                clients.add(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, "w6-" + i));
+            }
+            AtomicLong done = new AtomicLong();
+            AtomicInteger failures = new AtomicInteger();
+            List<Long> pids = t.pids();
+            long cpu0 = cpuMillis(pids);
+            long t0 = System.nanoTime();
+            long end = t0 + (long) (seconds * 1e9);
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (LoadClient c : clients) {
+                    ex.submit(() -> {
+                        try {
+                            for (long n = 0; System.nanoTime() < end; n++) {
+                                String id = "w6x" + n + "x";
+                                c.send("<iq type='set' id='" + id + "'><query xmlns='jabber:iq:private'><n xmlns='bench:w6'>" + n + "</n></query></iq>");
+                                String answer = c.readUntil(id);
+                                if (answer.lastIndexOf("type=\"error\"") > answer.lastIndexOf("<iq") || answer.lastIndexOf("type='error'") > answer.lastIndexOf("<iq")) {
+                                    failures.incrementAndGet();
+                                }
+                                done.incrementAndGet();
+                            }
+                        } catch (IOException e) {
+                            failures.incrementAndGet();
+                        }
+                        return null;
+                    });
+                }
+            }
+            double secs = (System.nanoTime() - t0) / 1e9;
+            long cpu = cpuMillis(pids) - cpu0;
+            put(t.name, "W6 durable writes (" + writers + " clients, private XML): acknowledged/s", fmt(done.get() / secs, 0), done.get() / secs);
+            put(t.name, "W6 durable writes: server CPU µs/write; errors", fmt(cpu * 1000.0 / Math.max(1, done.get()), 0) + "; " + failures.get(),
+                    cpu * 1000.0 / Math.max(1, done.get()));
+        } finally {
+            for (LoadClient c : clients) c.close();
+        }
     }
 
     // --- W5 ---------------------------------------------------------------------------------------

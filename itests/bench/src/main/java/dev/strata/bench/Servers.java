@@ -140,9 +140,20 @@ final class Servers {
     static final class Strata extends Target {
         private final Path dist;
         private final Map<String, String> env;
+        /** A PostgreSQL database (libpq URL, emptied first) instead of the embedded H2, or null. */
+        private final String postgres;
 
         Strata(Path root, Path dist) throws IOException {
-            super("strata", root);
+            this(root, dist, null);
+        }
+
+        /** Strata on PostgreSQL, {@code postgresql://user:password@127.0.0.1/db}: the database is emptied first. */
+        Strata(Path root, Path dist, String postgres) throws IOException {
+            super(postgres == null ? "strata" : "strata-pg", root);
+            if (postgres != null && !postgres.matches("postgresql://[^:@/]+:[^@/]*@127\\.0\\.0\\.1(:\\d+)?/\\w+")) {
+                throw new IllegalArgumentException("pg= wants postgresql://USER:PASSWORD@127.0.0.1[:PORT]/DB, not " + postgres);
+            }
+            this.postgres = postgres;
             this.dist = dist;
             this.env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(port),
                     "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
@@ -159,6 +170,14 @@ final class Servers {
                     java.nio.file.StandardOpenOption.APPEND);
             Path security = dir.resolve("config/policies/security.cfg");
             Files.writeString(security, Files.readString(security).replace("tls.required = true", "tls.required = false"));
+            if (postgres != null) {
+                run(List.of("psql", "-q", postgres, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("postgresql://([^:]+):([^@]*)@(.*)").matcher(postgres);
+                if (!m.matches()) throw new IllegalStateException(postgres);
+                Path cfg = dir.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+                Files.createDirectories(cfg.getParent());
+                Files.writeString(cfg, "url = jdbc:postgresql://" + m.group(3) + "\nuser = " + m.group(1) + "\npassword = " + m.group(2) + "\n");
+            }
         }
 
         @Override
