@@ -1,6 +1,7 @@
 package dev.strata.testkit;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -8,8 +9,10 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.strata.api.Jid;
+import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlWriter;
 
 /** A key-value store in memory, with the contract of the JDBC one (keys sorted). */
 public class MemoryStore implements KeyValueStore {
@@ -26,7 +29,22 @@ public class MemoryStore implements KeyValueStore {
 
     @Override
     public synchronized void put(Jid user, String store, String key, Element document) {
+        int chars = XmlWriter.toString(document, "").length();
+        if (chars > MAX_DOCUMENT_CHARS) throw new DocumentTooLargeException(chars, MAX_DOCUMENT_CHARS);
         store(user, store).put(key, document);
+    }
+
+    @Override
+    public synchronized int delete(Jid user, String store, Collection<String> keys) {
+        int n = 0;
+        for (String k : keys) n += store(user, store).remove(k) != null ? 1 : 0;
+        return n;
+    }
+
+    @Override
+    public synchronized Usage usage(Jid user, String store) {
+        TreeMap<String, Element> docs = store(user, store);
+        return new Usage(docs.size(), docs.values().stream().mapToLong(d -> XmlWriter.toString(d, "").length()).sum());
     }
 
     @Override

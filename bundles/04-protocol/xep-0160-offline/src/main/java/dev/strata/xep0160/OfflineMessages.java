@@ -2,7 +2,9 @@ package dev.strata.xep0160;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.service.component.annotations.Activate;
@@ -23,15 +25,19 @@ import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlWriter;
 
 /**
  * XEP-0160 1.0.1 offline messages: a normal or chat message for an account with no available
- * resource (RFC 6121 §8.5.2.2.1) is stored with a XEP-0203 delay stamp, up to a per-user limit
- * (beyond it the sender gets {@code service-unavailable} saying so), and delivered, oldest first,
- * when the account next sends available presence with a non-negative priority. Messages that are
- * only chat states or carry a XEP-0334 {@code <no-store/>} hint are not kept.
+ * resource (RFC 6121 §8.5.2.2.1) is stored with a XEP-0203 delay stamp, up to a per-user limit of
+ * messages and of characters (beyond it the sender gets {@code service-unavailable} saying so; a
+ * message too large to store gets {@code policy-violation}), and delivered, oldest first, when the
+ * account next sends available presence with a non-negative priority. Messages that are only chat
+ * states or carry a XEP-0334 {@code <no-store/>} hint are not kept. The mailbox is measured without
+ * reading it, and delivered a page at a time, so its cost does not grow with what it holds.
  */
 @DiscoFeature(feature = OfflineMessages.FEATURE)
 @Hook({StanzaHook.MESSAGE_OFFLINE, StanzaHook.PRESENCE_INITIAL})
@@ -49,7 +55,13 @@ public final class OfflineMessages implements StanzaHook {
     @interface Config {
         @AttributeDefinition(min = "0", description = "Most messages kept for one account; beyond it senders get service-unavailable")
         int max_messages() default 500;
+
+        @AttributeDefinition(min = "0", description = "Most characters of XML kept for one account (all its messages together); beyond it senders get service-unavailable")
+        long max_chars() default 10_000_000;
     }
+
+    /** Messages read, sent and deleted together at delivery. */
+    static final int PAGE = 50;
 
     private final KeyValueStore store;
     private final AtomicLong sequence = new AtomicLong();
@@ -81,19 +93,26 @@ public final class OfflineMessages implements StanzaHook {
     private boolean store(Element message, Origin sender) {
         if (!worthKeeping(message)) return true; // dropped quietly: nothing a later reader needs
         Jid to = Jid.of(message.attribute("to")).bare();
-        int max = config.max_messages();
-        if (store.keys(to, STORE).size() >= max) {
-            LOG.info("Offline storage of {} is full ({} messages); message from {} refused", to, max, sender.jid());
-            sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", true));
-            return true;
-        }
+        Config c = config;
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Element stamped = message.toBuilder()
                 .child(Element.builder("delay", DELAY).attribute("from", to.domain()).attribute("stamp", now.toString()).text("Offline Storage").build())
                 .build();
+        long size = XmlWriter.toString(stamped, "").length();
+        KeyValueStore.Usage used = store.usage(to, STORE); // counted, not read
+        if (used.documents() >= c.max_messages() || used.chars() + size > c.max_chars()) {
+            LOG.info("Offline storage of {} is full ({} messages, {} characters); message from {} refused", to, used.documents(), used.chars(), sender.jid());
+            sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", true));
+            return true;
+        }
         // keys sort in arrival order: milliseconds, then a sequence for messages of the same millisecond
         String key = String.format("%015d-%09d", now.toEpochMilli(), sequence.incrementAndGet() % 1_000_000_000L);
-        store.put(to, STORE, key, stamped);
+        try {
+            store.put(to, STORE, key, stamped);
+        } catch (DocumentTooLargeException e) {
+            sender.send(StanzaError.POLICY_VIOLATION.replyTo(message, "The recipient is offline and the message is too large to keep for them ("
+                    + e.chars() + " characters stored; at most " + e.limit() + ")", true));
+        }
         return true;
     }
 
@@ -101,13 +120,22 @@ public final class OfflineMessages implements StanzaHook {
     private boolean deliver(Session session) {
         if (Presence.priority(session) < 0) return false;
         Jid user = session.jid().bare();
-        Map<String, Element> messages = store.getAll(user, STORE);
-        for (Map.Entry<String, Element> m : messages.entrySet()) {
-            if (!session.isOpen()) return false; // kept for the next login
-            session.send(m.getValue());
-            store.delete(user, STORE, m.getKey());
+        List<String> keys = store.keys(user, STORE);
+        int delivered = 0;
+        for (int from = 0; from < keys.size(); from += PAGE) {
+            List<String> page = keys.subList(from, Math.min(keys.size(), from + PAGE));
+            List<String> done = new ArrayList<>(page.size());
+            for (String key : page) {
+                if (!session.isOpen()) break; // kept for the next login
+                Optional<Element> m = store.get(user, STORE, key);
+                m.ifPresent(session::send);
+                if (m.isPresent()) done.add(key); // an unreadable one stays, for the operator, and never blocks the rest
+            }
+            store.delete(user, STORE, done);
+            delivered += done.size();
+            if (!session.isOpen()) return false;
         }
-        if (!messages.isEmpty()) LOG.debug("Delivered {} offline messages to {}", messages.size(), session.jid());
+        if (delivered > 0) LOG.debug("Delivered {} offline messages to {}", delivered, session.jid());
         return false; // other hooks of the point still run
     }
 }

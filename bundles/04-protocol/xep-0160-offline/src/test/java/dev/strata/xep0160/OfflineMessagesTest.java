@@ -10,6 +10,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import dev.strata.api.Jid;
 import dev.strata.api.xml.Element;
 import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeSession;
@@ -78,5 +79,43 @@ class OfflineMessagesTest {
         assertThat(carol.received).hasSize(1);
         assertThat(carol.received.getFirst().attribute("type")).isEqualTo("error");
         assertThat(carol.received.getFirst().toXml()).contains("service-unavailable", "offline storage is full");
+    }
+
+    @Test
+    void aMailboxIsBoundInCharactersTooNotOnlyInMessages() {
+        OfflineMessages small = new OfflineMessages(Configs.of(OfflineMessages.Config.class, Map.of("max.messages", 500, "max.chars", 2500L)), store);
+        Element big = message(Element.builder("body", CLIENT).text("x".repeat(800)).build());
+        small.handle(big, carol);
+        small.handle(big, carol);
+        assertThat(carol.received).isEmpty();
+        small.handle(big, carol);
+        assertThat(carol.received).hasSize(1);
+        assertThat(carol.received.getFirst().toXml()).contains("service-unavailable", "offline storage is full");
+        assertThat(store.usage(Jid.of("dave@example.org"), "offline").documents()).isEqualTo(2);
+    }
+
+    @Test
+    void aMessageTooLargeToStoreIsRefusedWithPolicyViolationAndTheMailboxLivesOn() {
+        OfflineMessages roomy = new OfflineMessages(Configs.of(OfflineMessages.Config.class, Map.of("max.messages", 500, "max.chars", 100_000_000L)), store);
+        roomy.handle(message(body()), carol);
+        roomy.handle(message(Element.builder("body", CLIENT).text(">".repeat(300_000)).build()), carol); // 1.2 million characters as &gt;
+        assertThat(carol.received).hasSize(1);
+        assertThat(carol.received.getFirst().toXml()).contains("policy-violation", "too large to keep");
+        roomy.handle(message(Element.builder("body", CLIENT).text("after").build()), carol);
+        FakeSession dave = new FakeSession("dave@example.org/laptop").available(0);
+        roomy.handle(Element.of("presence", CLIENT), dave);
+        assertThat(dave.received).extracting(m -> m.child("body", CLIENT).orElseThrow().text()).containsExactly("hi", "after");
+    }
+
+    @Test
+    void aLargeMailboxIsDeliveredPageByPageInOrder() {
+        OfflineMessages roomy = new OfflineMessages(Configs.of(OfflineMessages.Config.class, Map.of("max.messages", 500)), store);
+        int n = OfflineMessages.PAGE * 2 + 7;
+        for (int i = 0; i < n; i++) roomy.handle(message(Element.builder("body", CLIENT).text("m" + i).build()), carol);
+        FakeSession dave = new FakeSession("dave@example.org/laptop").available(0);
+        roomy.handle(Element.of("presence", CLIENT), dave);
+        assertThat(dave.received).hasSize(n);
+        for (int i = 0; i < n; i++) assertThat(dave.received.get(i).child("body", CLIENT).orElseThrow().text()).isEqualTo("m" + i);
+        assertThat(store.usage(dave.jid(), "offline").documents()).isZero();
     }
 }

@@ -1,5 +1,6 @@
 package dev.strata.api.storage;
 
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -17,16 +18,44 @@ import dev.strata.api.xml.Element;
  */
 @ProviderType
 public interface KeyValueStore {
+    /**
+     * The most characters one document may take serialized as XML. {@link #put} refuses a larger
+     * one; a store reads back every document it accepted (its own limits, not a stream's).
+     */
+    int MAX_DOCUMENT_CHARS = 1_000_000;
+
+    /** How much one store of a user holds: documents, and their serialized size in characters. */
+    record Usage(int documents, long chars) {
+    }
+
+    /**
+     * The document under {@code key}. A stored document that cannot be read (written by hand, or by
+     * an older version with other rules) is logged and reads as absent: it never breaks its reader.
+     */
     Optional<Element> get(Jid user, String store, String key);
 
-    /** Stores or replaces a document, atomically (an upsert: two concurrent puts never fail on each other). */
+    /**
+     * Stores or replaces a document, atomically (an upsert: two concurrent puts never fail on each
+     * other), and returns once the write survives a crash of the server.
+     *
+     * @throws DocumentTooLargeException when the document serializes to more than {@link #MAX_DOCUMENT_CHARS}; nothing is stored
+     */
     void put(Jid user, String store, String key, Element document);
 
     /** False when there was nothing to delete. */
     boolean delete(Jid user, String store, String key);
 
-    /** Every document of one store of a user, by key, keys sorted. */
+    /** Deletes these keys of one store of a user, in one transaction; returns how many there were. */
+    int delete(Jid user, String store, Collection<String> keys);
+
+    /**
+     * Every document of one store of a user, by key, keys sorted. An unreadable document is logged
+     * and left out; the others are all there.
+     */
     Map<String, Element> getAll(Jid user, String store);
+
+    /** What one store of a user holds, counted without reading the documents. */
+    Usage usage(Jid user, String store);
 
     /** The keys of one store of a user, sorted, without reading the documents. */
     List<String> keys(Jid user, String store);

@@ -30,6 +30,11 @@ public final class Xml {
         f.setProperty(XMLInputFactory.IS_REPLACING_ENTITY_REFERENCES, false);
         f.setProperty(XMLInputFactory.IS_SUPPORTING_EXTERNAL_ENTITIES, false);
         f.setProperty(XMLInputFactory.SUPPORT_DTD, false);
+        // the JDK counts text made of predefined entities (&gt;...) against entity limits of its own
+        // (100,000 characters in JDK 25); with no DTD there are no other entities, and XmlLimits bounds the size
+        for (String limit : new String[] {"jdk.xml.maxGeneralEntitySizeLimit", "jdk.xml.totalEntitySizeLimit", "jdk.xml.entityExpansionLimit"}) {
+            f.setProperty(limit, 0);
+        }
         return f;
     }
 

@@ -6,6 +6,7 @@ import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -15,18 +16,33 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
 import dev.strata.api.Jid;
+import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.storage.SqlDatabase;
-import dev.strata.api.storage.StorageException;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.Xml;
+import dev.strata.api.xml.XmlLimits;
 import dev.strata.api.xml.XmlWriter;
 
-/** The {@link KeyValueStore} service, in table strata_kv: each document serialized as XML with its namespaces. */
+/**
+ * The {@link KeyValueStore} service, in table strata_kv: each document serialized as XML with its
+ * namespaces, its size kept beside it (so a mailbox is counted without reading it), read back with
+ * the store's own limits ({@link #STORED}), never a stream's.
+ */
 @Component(service = KeyValueStore.class, property = "strata.store=jdbc")
 public final class KeyValues implements KeyValueStore {
+    private static final Logger LOG = LoggerFactory.getLogger(KeyValues.class);
+    /**
+     * What a stored document may be: as long as the column holds, and nested and attributed beyond
+     * anything a stream lets in (a stanza of 64 attributes gets a {@code from} from the server; an
+     * element may be wrapped by the module that stores it).
+     */
+    static final XmlLimits STORED = new XmlLimits(MAX_DOCUMENT_CHARS, 256, 4096);
     private static final String WHAT = "Key-value storage";
     private final Transactions transactions;
     private final String upsert;
@@ -39,10 +55,11 @@ public final class KeyValues implements KeyValueStore {
     KeyValues(Transactions transactions, SqlDatabase.Dialect dialect) {
         this.transactions = transactions;
         this.upsert = switch (dialect) {
-            case H2 -> "MERGE INTO strata_kv (domain, username, store, item_key, document, updated_at) KEY (domain, username, store, item_key) "
-                    + "VALUES (?, ?, ?, ?, ?, ?)";
-            case POSTGRESQL -> "INSERT INTO strata_kv (domain, username, store, item_key, document, updated_at) VALUES (?, ?, ?, ?, ?, ?) "
-                    + "ON CONFLICT (domain, username, store, item_key) DO UPDATE SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at";
+            case H2 -> "MERGE INTO strata_kv (domain, username, store, item_key, document, updated_at, doc_chars) KEY (domain, username, store, item_key) "
+                    + "VALUES (?, ?, ?, ?, ?, ?, ?)";
+            case POSTGRESQL -> "INSERT INTO strata_kv (domain, username, store, item_key, document, updated_at, doc_chars) VALUES (?, ?, ?, ?, ?, ?, ?) "
+                    + "ON CONFLICT (domain, username, store, item_key) DO UPDATE SET document = EXCLUDED.document, updated_at = EXCLUDED.updated_at, "
+                    + "doc_chars = EXCLUDED.doc_chars";
         };
     }
 
@@ -57,7 +74,7 @@ public final class KeyValues implements KeyValueStore {
             try (PreparedStatement p = c.prepareStatement("SELECT document FROM strata_kv WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
                 bind(p, a, store, key);
                 try (ResultSet r = p.executeQuery()) {
-                    return r.next() ? Optional.of(parse(r.getString(1))) : Optional.empty();
+                    return r.next() ? parse(a, store, key, r.getString(1)) : Optional.empty();
                 }
             }
         });
@@ -67,11 +84,13 @@ public final class KeyValues implements KeyValueStore {
     public void put(Jid user, String store, String key, Element document) {
         Jid a = account(user);
         String xml = XmlWriter.toString(document, "");
+        if (xml.length() > MAX_DOCUMENT_CHARS) throw new DocumentTooLargeException(xml.length(), MAX_DOCUMENT_CHARS);
         transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
                 bind(p, a, store, key);
                 p.setString(5, xml);
                 p.setTimestamp(6, Timestamp.from(Instant.now()));
+                p.setInt(7, xml.length());
                 p.executeUpdate();
             }
             return null;
@@ -100,10 +119,46 @@ public final class KeyValues implements KeyValueStore {
                 p.setString(2, a.local());
                 p.setString(3, store);
                 try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) all.put(r.getString(1), parse(r.getString(2)));
+                    while (r.next()) {
+                        String key = r.getString(1);
+                        parse(a, store, key, r.getString(2)).ifPresent(d -> all.put(key, d));
+                    }
                 }
             }
             return all;
+        });
+    }
+
+    @Override
+    public int delete(Jid user, String store, Collection<String> keys) {
+        Jid a = account(user);
+        if (keys.isEmpty()) return 0;
+        return transactions.write(WHAT, c -> {
+            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
+                for (String key : keys) {
+                    bind(p, a, store, key);
+                    p.addBatch();
+                }
+                int n = 0;
+                for (int k : p.executeBatch()) n += Math.max(0, k);
+                return n;
+            }
+        });
+    }
+
+    @Override
+    public Usage usage(Jid user, String store) {
+        Jid a = account(user);
+        return transactions.read(WHAT, c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT COUNT(*), COALESCE(SUM(doc_chars), 0) FROM strata_kv WHERE domain = ? AND username = ? AND store = ?")) {
+                p.setString(1, a.domain());
+                p.setString(2, a.local());
+                p.setString(3, store);
+                try (ResultSet r = p.executeQuery()) {
+                    r.next();
+                    return new Usage(r.getInt(1), r.getLong(2));
+                }
+            }
         });
     }
 
@@ -131,11 +186,13 @@ public final class KeyValues implements KeyValueStore {
         p.setString(4, key);
     }
 
-    private static Element parse(String xml) {
+    /** A stored document, or empty (logged) when it cannot be read: one bad record never breaks the others. */
+    private static Optional<Element> parse(Jid user, String store, String key, String xml) {
         try {
-            return Xml.parse(xml);
+            return Optional.of(Xml.parse(xml, STORED));
         } catch (XmlException e) {
-            throw new StorageException("A stored document is not valid XML: " + e.getMessage(), e);
+            LOG.warn("Skipping the unreadable document {} in store '{}' of {}: {}", key, store, user, e.getMessage());
+            return Optional.empty();
         }
     }
 }
