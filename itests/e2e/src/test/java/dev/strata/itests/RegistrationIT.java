@@ -67,6 +67,23 @@ class RegistrationIT {
     }
 
     @Test
+    void aConfiguredAdminNameCannotBeRegisteredInBand() throws Exception {
+        // admins = admin@localhost by default, and a fresh server has no such account: whoever registered it would be admin
+        assertThat(server.log()).contains("The configured admin admin@localhost has no account");
+        XMPPTCPConnection c = connection();
+        try {
+            assertThatThrownBy(() -> AccountManager.getInstance(c).createAccount(Localpart.from("admin"), "Squatter-pw-1"))
+                    .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class, e -> {
+                        assertThat(e.getStanzaError().getCondition().toString()).isEqualTo("conflict");
+                        assertThat(e.getStanzaError().getDescriptiveText()).isEqualTo("The username is reserved");
+                    });
+        } finally {
+            c.disconnect();
+        }
+        assertThat(server.ssh("user:list").out()).doesNotContain("admin@localhost");
+    }
+
+    @Test
     void registrationFollowsThePolicy() throws Exception {
         Result off = server.ssh("config:set strata.xep0077 allow.registration false");
         assertThat(off.exit()).as("%s", off).isZero();

@@ -24,6 +24,7 @@ import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
+import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
@@ -69,6 +70,7 @@ public final class Registration implements IqHandler, StreamFeature {
     }
 
     private final AccountStore accounts;
+    private final ServerInfo server;
     private final ConcurrentHashMap<String, Deque<Long>> recent = new ConcurrentHashMap<>();
     private volatile Config config;
 
@@ -76,9 +78,16 @@ public final class Registration implements IqHandler, StreamFeature {
     private volatile SessionRegistry sessions;
 
     @Activate
-    public Registration(Config config, @Reference AccountStore accounts) {
+    public Registration(Config config, @Reference AccountStore accounts, @Reference ServerInfo server) {
         this.accounts = accounts;
+        this.server = server;
         this.config = config;
+        for (Jid admin : server.admins()) {
+            if (!accounts.exists(admin)) {
+                LOG.warn("The configured admin {} has no account: create it with user:add (in-band registration of the name is refused, "
+                        + "so nobody else can take it)", admin);
+            }
+        }
     }
 
     @Modified
@@ -120,6 +129,11 @@ public final class Registration implements IqHandler, StreamFeature {
             user = Jid.of(username, negotiation.domain(), null);
         } catch (InvalidJidException e) {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "The username is not valid: " + e.getMessage(), false);
+        }
+        if (server.isAdmin(user)) {
+            // an admin's name is the operator's to create (user:add): whoever registered it would get admin rights
+            LOG.warn("In-band registration of the configured admin name {} refused", user);
+            throw new StanzaException(StanzaError.CONFLICT, "The username is reserved", false);
         }
         String address = negotiation.connection().remoteAddress().getAddress().getHostAddress();
         if (!withinRate(address)) {

@@ -16,6 +16,7 @@ import dev.strata.api.stanza.StreamError;
 import dev.strata.api.xml.Element;
 import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeRegistry;
+import dev.strata.testkit.FakeServer;
 import dev.strata.testkit.FakeSession;
 import dev.strata.testkit.Iqs;
 import dev.strata.testkit.MemoryAccounts;
@@ -28,7 +29,7 @@ class RegistrationTest {
     final FakeSession laptop = registry.add(new FakeSession("alice@example.org/laptop"));
 
     Registration registration(Map<String, Object> config) throws ReflectiveOperationException {
-        Registration r = new Registration(Configs.of(Registration.Config.class, config), accounts);
+        Registration r = new Registration(Configs.of(Registration.Config.class, config), accounts, FakeServer.of("example.org"));
         Field f = Registration.class.getDeclaredField("sessions");
         f.setAccessible(true);
         f.set(r, registry);
