@@ -185,4 +185,30 @@ class LimitsIT {
             reader.join();
         }
     }
+
+    /** One SSH password login with Apache MINA SSHD's client; true when the server accepted it. */
+    private boolean sshPassword(String user, String password) throws IOException {
+        try (org.apache.sshd.client.SshClient client = org.apache.sshd.client.SshClient.setUpDefaultClient()) {
+            client.setServerKeyVerifier(org.apache.sshd.client.keyverifier.AcceptAllServerKeyVerifier.INSTANCE);
+            client.start();
+            try (var session = client.connect(user, "127.0.0.1", server.sshPort).verify(java.time.Duration.ofSeconds(20)).getSession()) {
+                session.addPasswordIdentity(password);
+                try {
+                    session.auth().verify(java.time.Duration.ofSeconds(20));
+                    return true;
+                } catch (org.apache.sshd.common.SshException e) {
+                    return false;
+                }
+            }
+        }
+    }
+
+    @Test
+    void sshPasswordGuessingIsThrottledLikeSasl() throws IOException {
+        assertThat(server.ssh("user:add admin@localhost Admin-pw-1").exit()).isZero();
+        assertThat(sshPassword("admin", "Admin-pw-1")).as("the right password, before any failure").isTrue();
+        for (int i = 0; i < 10; i++) assertThat(sshPassword("admin", "guess-" + i)).isFalse();
+        assertThat(sshPassword("admin", "Admin-pw-1")).as("after 10 failures of the account, even the right password waits for the window").isFalse();
+        assertThat(server.log()).contains("SSH console: password login refused for admin@localhost from 127.0.0.1: too many recent failures");
+    }
 }

@@ -18,6 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AuthThrottle;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramHash;
 import dev.strata.api.stanza.StreamError;

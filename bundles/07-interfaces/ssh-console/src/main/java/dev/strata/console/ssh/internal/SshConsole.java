@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.auth.AuthThrottle;
 import dev.strata.api.server.ServerInfo;
 
 /**
@@ -64,6 +65,15 @@ public final class SshConsole {
         @AttributeDefinition(min = "10", description = "Seconds before an idle session is closed")
         int idle_timeout() default 1800;
 
+        @AttributeDefinition(min = "1", description = "Failed password logins from one address within the window before it is refused, whatever the password")
+        int auth_failures_per_address() default 20;
+
+        @AttributeDefinition(min = "1", description = "Failed password logins of one account within the window before it is refused, whatever the password")
+        int auth_failures_per_account() default 10;
+
+        @AttributeDefinition(min = "1", description = "Window of the password failure counts, in seconds")
+        int auth_window() default 300;
+
         @AttributeDefinition(min = "1", max = "20", description = "Authentication attempts allowed per connection")
         int max_auth_attempts() default 3;
     }
@@ -75,6 +85,7 @@ public final class SshConsole {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ServerInfo serverInfo;
+    private volatile AuthThrottle throttle;
     private final Path dir;
     private final PublicKey operator;
     private final AuthorizedKeysAuthenticator authorized;
@@ -91,6 +102,7 @@ public final class SshConsole {
         this.operator = operatorKey(dir);
         this.authorized = new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys"));
         this.config = config;
+        this.throttle = newThrottle(config);
         this.server = start(config);
     }
 
@@ -104,7 +116,7 @@ public final class SshConsole {
         sshd.setKeyPairProvider(hostKey);
         sshd.setPublickeyAuthenticator((user, key, session) ->
                 KeyUtils.compareKeys(operator, key) || authorized.authenticate(user, key, session));
-        sshd.setPasswordAuthenticator((user, password, session) -> adminPassword(user, password));
+        sshd.setPasswordAuthenticator((user, password, session) -> adminPassword(user, password, address(session.getClientAddress())));
         sshd.setKeyboardInteractiveAuthenticator(null);
         sshd.setShellFactory(channel -> new GogoCommand(processor, null));
         sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, command));
@@ -126,15 +138,24 @@ public final class SshConsole {
      * the default domain. The password is verified before the admin check, so both failures cost
      * the same.
      */
-    boolean adminPassword(String user, String password) {
+    boolean adminPassword(String user, String password, String address) {
         AccountStore store = accounts;
         ServerInfo info = serverInfo;
         if (store == null || info == null || info.domains().isEmpty()) return false;
+        AuthThrottle t = throttle;
         Jid jid;
         try {
             jid = user.contains("@") ? Jid.of(user).bare() : Jid.of(user, info.domains().getFirst(), null);
-            if (jid.local() == null) return false;
         } catch (InvalidJidException e) {
+            jid = null;
+        }
+        if (jid == null || jid.local() == null) {
+            t.failed(address, null);
+            return false;
+        }
+        if (t.blocked(address, jid.toString())) {
+            // the same rule as SASL: over the limit, even the right password is refused until the window passes
+            LOG.warn("SSH console: password login refused for {} from {}: too many recent failures", jid, address);
             return false;
         }
         boolean ok = store.verifyPassword(jid, password);
@@ -143,8 +164,17 @@ public final class SshConsole {
             LOG.info("SSH console: {} logged in with a password", jid);
             return true;
         }
-        LOG.warn("SSH console: password login refused for {}", jid);
+        t.failed(address, jid.toString());
+        LOG.warn("SSH console: password login refused for {} from {}", jid, address);
         return false;
+    }
+
+    private static AuthThrottle newThrottle(Config c) {
+        return new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
+    }
+
+    private static String address(java.net.SocketAddress a) {
+        return a instanceof java.net.InetSocketAddress i && i.getAddress() != null ? i.getAddress().getHostAddress() : String.valueOf(a);
     }
 
     private static void applyLimits(SshServer sshd, Config c) {
@@ -157,6 +187,10 @@ public final class SshConsole {
     synchronized void modified(Config c) throws IOException {
         Config old = config;
         config = c;
+        if (c.auth_failures_per_address() != old.auth_failures_per_address() || c.auth_failures_per_account() != old.auth_failures_per_account()
+                || c.auth_window() != old.auth_window()) {
+            throttle = newThrottle(c);
+        }
         if (c.port() != old.port() || !c.bind().equals(old.bind())) {
             server.stop(true);
             server = start(c);

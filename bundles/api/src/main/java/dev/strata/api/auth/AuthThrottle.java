@@ -1,4 +1,4 @@
-package dev.strata.stream.internal;
+package dev.strata.api.auth;
 
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -7,25 +7,28 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Counts failed authentications per client address and per account over a sliding window.
  * Once either count reaches its limit, further attempts for that address or account are refused
- * (temporary-auth-failure) until the window has passed, whatever the password.
+ * until the window has passed, whatever the password. Every way in that takes a password (SASL on
+ * client streams, the SSH console) keeps one, so none of them is a way around the others' limits.
  */
-final class AuthThrottle {
+public final class AuthThrottle {
     private final ConcurrentHashMap<String, Deque<Long>> failures = new ConcurrentHashMap<>();
     private final int perAddress;
     private final int perAccount;
     private final long windowMillis;
 
-    AuthThrottle(int perAddress, int perAccount, long windowMillis) {
+    public AuthThrottle(int perAddress, int perAccount, long windowMillis) {
         this.perAddress = perAddress;
         this.perAccount = perAccount;
         this.windowMillis = windowMillis;
     }
 
-    boolean blocked(String address, String account) {
+    /** True when the address or the account ({@code null}: not known yet) is over its limit. */
+    public boolean blocked(String address, String account) {
         return count("ip:" + address) >= perAddress || (account != null && count("user:" + account) >= perAccount);
     }
 
-    void failed(String address, String account) {
+    /** Counts one failure against the address and the account ({@code null}: not known). */
+    public void failed(String address, String account) {
         add("ip:" + address);
         if (account != null) add("user:" + account);
     }
