@@ -14,6 +14,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.module.Hook;
 import dev.strata.api.module.StanzaHook;
+import dev.strata.api.roster.RosterFullException;
 import dev.strata.api.roster.RosterItem;
 import dev.strata.api.roster.RosterItem.Subscription;
 import dev.strata.api.roster.Rosters;
@@ -44,6 +45,8 @@ import dev.strata.api.xml.Element;
 public final class PresenceModule implements StanzaHook, StreamFeature {
     static final String PRE_APPROVAL = "urn:xmpp:features:pre-approval";
     static final String CLIENT = "jabber:client";
+    /** Pending inbound subscription requests kept for one account (§3.1.3); more are refused with not-allowed. */
+    static final int MAX_PENDING = 2000;
     /** Session attribute: the full JIDs this session sent directed available presence to (§4.6.2). */
     static final String DIRECTED = "strata.presence.directed";
 
@@ -93,7 +96,13 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
             case "subscribe", "subscribed", "unsubscribe", "unsubscribed" -> {
                 if (to == null) error(p, from, StanzaError.BAD_REQUEST, "A subscription request needs a 'to' (RFC 6121 §3)");
                 else if (to.bare().equals(from.jid().bare())) error(p, from, StanzaError.BAD_REQUEST, "An account does not subscribe to itself");
-                else subscription(type, from, to.bare());
+                else {
+                    try {
+                        subscription(type, from, to.bare());
+                    } catch (RosterFullException e) {
+                        error(p, from, StanzaError.NOT_ALLOWED, e.getMessage());
+                    }
+                }
             }
             case "probe" -> {
                 if (to != null) probe(from, to.bare(), from.jid());
@@ -279,6 +288,9 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
             inboundSubscribed(user, contact, presence(contact, user, "subscribed"), from);
             currentPresence(contact, user);
             return;
+        }
+        if (store.usage(contact, Rosters.PENDING_STORE).documents() >= MAX_PENDING && store.get(contact, Rosters.PENDING_STORE, user.toString()).isEmpty()) {
+            throw new RosterFullException(contact, MAX_PENDING); // the contact's pending requests are bounded too
         }
         store.put(contact, Rosters.PENDING_STORE, user.toString(), stanza);
         router.deliver(stanza, from);

@@ -24,6 +24,7 @@ import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
+import dev.strata.api.roster.RosterFullException;
 import dev.strata.api.roster.RosterItem;
 import dev.strata.api.roster.RosterItem.Subscription;
 import dev.strata.api.roster.Rosters;
@@ -117,6 +118,8 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
             RosterItem before = item(u, contact).orElse(null);
             RosterItem after = change.apply(before);
             if (after == null || after.equals(before)) return Optional.ofNullable(before);
+            int max = config.max_items();
+            if (before == null && store.usage(u, ITEMS).documents() >= max) throw new RosterFullException(u, max); // every path that adds an item
             Element e = toElement(after);
             store.put(u, ITEMS, after.jid().toString(), e);
             push(u, e, bump(u));
@@ -227,7 +230,7 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
             groupNames.add(group);
         }
         Optional<RosterItem> existing = item(user, contact);
-        if (existing.isEmpty() && store.keys(user, ITEMS).size() >= c.max_items()) {
+        if (existing.isEmpty() && store.usage(user, ITEMS).documents() >= c.max_items()) {
             throw new StanzaException(StanzaError.NOT_ALLOWED, "The roster is full (" + c.max_items() + " contacts)");
         }
         RosterItem state = existing.orElse(RosterItem.of(contact));

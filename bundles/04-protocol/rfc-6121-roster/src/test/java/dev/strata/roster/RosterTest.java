@@ -14,6 +14,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.strata.api.Jid;
+import dev.strata.api.roster.RosterFullException;
 import dev.strata.api.roster.RosterItem;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
@@ -110,5 +111,19 @@ class RosterTest {
                 .isInstanceOfSatisfying(StanzaException.class, e -> assertThat(e.error()).isEqualTo(StanzaError.NOT_ALLOWED));
         roster.handle(Iqs.set(phone.jid().toString(), null, query(item("a@example.org", "Ann"))), phone);
         assertThat(roster.item(Jid.of("alice@example.org"), Jid.of("a@example.org")).orElseThrow().name()).isEqualTo("Ann");
+    }
+
+    @Test
+    void noPathAddsAnItemToAFullRoster() throws StanzaException {
+        Jid alice = Jid.of("alice@example.org");
+        for (String c : new String[] {"a@example.org", "b@example.org", "c@example.org"}) {
+            roster.handle(Iqs.set(phone.jid().toString(), null, query(item(c, null))), phone);
+        }
+        // what the presence module does for an outbound <presence type='subscribe'/> to a new contact
+        assertThatThrownBy(() -> roster.update(alice, Jid.of("d@example.org"), it -> it == null ? RosterItem.of(Jid.of("d@example.org")) : it))
+                .isInstanceOf(RosterFullException.class).hasMessage("The roster of alice@example.org is full (3 contacts)");
+        assertThat(roster.items(alice)).hasSize(3);
+        roster.update(alice, Jid.of("a@example.org"), it -> it.withState(it.subscription(), true, it.approved()));
+        assertThat(roster.item(alice, Jid.of("a@example.org")).orElseThrow().ask()).as("an existing item still changes").isTrue();
     }
 }

@@ -28,6 +28,8 @@ public interface Rosters {
     /**
      * Changes one item atomically: {@code change} gets the current item (or null) and returns the
      * new one, or the same one (or null) to change nothing. Returns the item as it is afterwards.
+     *
+     * @throws RosterFullException when the change would add an item to a full roster; nothing changes
      */
     Optional<RosterItem> update(Jid user, Jid contact, UnaryOperator<RosterItem> change);
 }
