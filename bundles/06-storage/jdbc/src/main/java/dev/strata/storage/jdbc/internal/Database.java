@@ -104,11 +104,11 @@ public final class Database implements SqlDatabase {
         }
         if (h2 != null && H2.isFile(jdbcUrl)) {
             flushConnection = h2.getConnection();
-            String checkpoint = config.fsync() ? "CHECKPOINT SYNC" : "CHECKPOINT";
+            org.h2.mvstore.MVStore store = H2.mvStore(flushConnection);
+            boolean fsync = config.fsync();
             groupCommit = new GroupCommit("strata-h2-group-commit", () -> {
-                try (var s = flushConnection.createStatement()) {
-                    s.execute(checkpoint);
-                }
+                store.commit(); // writes every committed change to the file (CHECKPOINT may compact instead, and then does not)
+                if (fsync) store.sync();
             });
             transactions = new Transactions(pool, groupCommit);
         } else {

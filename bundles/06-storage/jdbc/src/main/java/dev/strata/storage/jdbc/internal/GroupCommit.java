@@ -17,7 +17,7 @@ import dev.strata.api.storage.StorageException;
  * after it, so a burst of N writes costs a few flushes, not N.
  */
 public final class GroupCommit implements Durability, AutoCloseable {
-    /** One flush of everything committed so far (H2: {@code CHECKPOINT}, or {@code CHECKPOINT SYNC} to reach the disk). */
+    /** One flush of everything committed so far (H2: {@code MVStore.commit()}, then {@code sync()} to reach the disk). */
     @FunctionalInterface
     public interface Flush {
         void run() throws SQLException;

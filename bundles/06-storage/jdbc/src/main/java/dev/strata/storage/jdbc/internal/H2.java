@@ -30,6 +30,25 @@ public final class H2 {
         return !rest.startsWith("mem:") && !rest.startsWith("tcp:") && !rest.startsWith("ssl:");
     }
 
+    /**
+     * The MVStore under an embedded connection, for the group commit: {@code MVStore.commit()} is
+     * the one call that writes every committed change to the file. SQL {@code CHECKPOINT} compacts
+     * instead when the file's fill rate is low, and then leaves recent commits in memory (seen on a
+     * long-lived database). H2 exports {@code org.h2.mvstore} but not the engine classes on the way,
+     * so their public getters are called reflectively.
+     */
+    static org.h2.mvstore.MVStore mvStore(java.sql.Connection c) throws java.sql.SQLException {
+        try {
+            Object jdbc = c.unwrap(org.h2.jdbc.JdbcConnection.class);
+            Object session = jdbc.getClass().getMethod("getSession").invoke(jdbc);
+            Object database = session.getClass().getMethod("getDatabase").invoke(session);
+            Object store = database.getClass().getMethod("getStore").invoke(database);
+            return (org.h2.mvstore.MVStore) store.getClass().getMethod("getMvStore").invoke(store);
+        } catch (ReflectiveOperationException | ClassCastException e) {
+            throw new java.sql.SQLException("This H2 version does not expose its MVStore as expected: " + e, e);
+        }
+    }
+
     public static DataSource dataSource(String url, String user, String password) {
         JdbcDataSource ds = new JdbcDataSource();
         ds.setURL(url);
