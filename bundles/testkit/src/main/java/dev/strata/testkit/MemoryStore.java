@@ -9,7 +9,6 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 import dev.strata.api.Jid;
-import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlWriter;
@@ -29,8 +28,7 @@ public class MemoryStore implements KeyValueStore {
 
     @Override
     public synchronized void put(Jid user, String store, String key, Element document) {
-        int chars = XmlWriter.toString(document, "").length();
-        if (chars > MAX_DOCUMENT_CHARS) throw new DocumentTooLargeException(chars, MAX_DOCUMENT_CHARS);
+        KeyValueStore.serialize(document); // the same refusal as a database store
         store(user, store).put(key, document);
     }
 
@@ -49,7 +47,7 @@ public class MemoryStore implements KeyValueStore {
 
     @Override
     public synchronized boolean delete(Jid user, String store, String key) {
-        return store(user, store).remove(key) != null;
+        return delete(user, store, List.of(key)) > 0;
     }
 
     @Override

@@ -181,7 +181,8 @@ public final class Compare {
                                 String id = "w6x" + n + "x";
                                 c.send("<iq type='set' id='" + id + "'><query xmlns='jabber:iq:private'><n xmlns='bench:w6'>" + n + "</n></query></iq>");
                                 String answer = c.readUntil(id);
-                                if (answer.lastIndexOf("type=\"error\"") > answer.lastIndexOf("<iq") || answer.lastIndexOf("type='error'") > answer.lastIndexOf("<iq")) {
+                                String iq = answer.substring(Math.max(0, answer.lastIndexOf("<iq")));
+                                if (iq.contains("type=\"error\"") || iq.contains("type='error'")) {
                                     failures.incrementAndGet();
                                 }
                                 done.incrementAndGet();

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -38,7 +37,6 @@ class CrashIT {
     /** What one writer had acknowledged when the server died. */
     private static final class Acked {
         final Set<Integer> ids = ConcurrentHashMap.newKeySet();
-        final AtomicInteger sent = new AtomicInteger();
         volatile int last = -1;
     }
 
@@ -149,7 +147,6 @@ class CrashIT {
         return Thread.ofPlatform().name("crash-writer-" + user).unstarted(() -> {
             try (Login l = login(user, password)) {
                 for (int n = 0; ; n++) {
-                    acked.sent.incrementAndGet();
                     String answer = Clients.exchange(l, request.apply(n));
                     Matcher m = RESULT_ID.matcher(answer);
                     boolean ok = false;

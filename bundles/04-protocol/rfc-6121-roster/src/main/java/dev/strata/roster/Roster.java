@@ -118,13 +118,17 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
             RosterItem before = item(u, contact).orElse(null);
             RosterItem after = change.apply(before);
             if (after == null || after.equals(before)) return Optional.ofNullable(before);
-            int max = config.max_items();
-            if (before == null && store.usage(u, ITEMS).documents() >= max) throw new RosterFullException(u, max); // every path that adds an item
+            if (before == null && full(u)) throw new RosterFullException(u, config.max_items()); // every path that adds an item
             Element e = toElement(after);
             store.put(u, ITEMS, after.jid().toString(), e);
             push(u, e, bump(u));
             return Optional.of(after);
         }
+    }
+
+    /** Whether the roster holds max.items already (counted, not read). */
+    private boolean full(Jid user) {
+        return store.usage(user, ITEMS).documents() >= config.max_items();
     }
 
     private Object lock(Jid user) {
@@ -230,7 +234,7 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
             groupNames.add(group);
         }
         Optional<RosterItem> existing = item(user, contact);
-        if (existing.isEmpty() && store.usage(user, ITEMS).documents() >= c.max_items()) {
+        if (existing.isEmpty() && full(user)) {
             throw new StanzaException(StanzaError.NOT_ALLOWED, "The roster is full (" + c.max_items() + " contacts)");
         }
         RosterItem state = existing.orElse(RosterItem.of(contact));

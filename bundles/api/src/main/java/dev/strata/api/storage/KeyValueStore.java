@@ -9,6 +9,7 @@ import org.osgi.annotation.versioning.ProviderType;
 
 import dev.strata.api.Jid;
 import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlWriter;
 
 /**
  * XML documents per account, in named stores (Prosody's "keyval" stores): a module picks a store
@@ -23,6 +24,18 @@ public interface KeyValueStore {
      * one; a store reads back every document it accepted (its own limits, not a stream's).
      */
     int MAX_DOCUMENT_CHARS = 1_000_000;
+
+    /**
+     * The document as a store keeps it, serialized as XML; what implementations of {@link #put}
+     * store and measure.
+     *
+     * @throws DocumentTooLargeException when it is longer than {@link #MAX_DOCUMENT_CHARS}
+     */
+    static String serialize(Element document) {
+        String xml = XmlWriter.toString(document, "");
+        if (xml.length() > MAX_DOCUMENT_CHARS) throw new DocumentTooLargeException(xml.length(), MAX_DOCUMENT_CHARS);
+        return xml;
+    }
 
     /** How much one store of a user holds: documents, and their serialized size in characters. */
     record Usage(int documents, long chars) {

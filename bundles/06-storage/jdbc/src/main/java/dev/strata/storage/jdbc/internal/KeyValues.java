@@ -20,14 +20,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
-import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.storage.SqlDatabase;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.Xml;
 import dev.strata.api.xml.XmlLimits;
-import dev.strata.api.xml.XmlWriter;
 
 /**
  * The {@link KeyValueStore} service, in table strata_kv: each document serialized as XML with its
@@ -83,8 +81,7 @@ public final class KeyValues implements KeyValueStore {
     @Override
     public void put(Jid user, String store, String key, Element document) {
         Jid a = account(user);
-        String xml = XmlWriter.toString(document, "");
-        if (xml.length() > MAX_DOCUMENT_CHARS) throw new DocumentTooLargeException(xml.length(), MAX_DOCUMENT_CHARS);
+        String xml = KeyValueStore.serialize(document);
         transactions.write(WHAT, c -> {
             try (PreparedStatement p = c.prepareStatement(upsert)) {
                 bind(p, a, store, key);
@@ -99,13 +96,7 @@ public final class KeyValues implements KeyValueStore {
 
     @Override
     public boolean delete(Jid user, String store, String key) {
-        Jid a = account(user);
-        return transactions.write(WHAT, c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ? AND store = ? AND item_key = ?")) {
-                bind(p, a, store, key);
-                return p.executeUpdate() > 0;
-            }
-        });
+        return delete(user, store, List.of(key)) > 0;
     }
 
     @Override
