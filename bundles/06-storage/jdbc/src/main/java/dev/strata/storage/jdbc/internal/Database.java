@@ -105,9 +105,13 @@ public final class Database implements SqlDatabase {
         if (h2 != null && H2.isFile(jdbcUrl)) {
             flushConnection = h2.getConnection();
             org.h2.mvstore.MVStore store = H2.mvStore(flushConnection);
+            // No background writer: its stores are asynchronous, and MVStore.commit() returns early when
+            // one of them has just started, before its chunk is in the file (CrashIT lost writes so).
+            // Every store is then synchronous: the group commit's, or one a transaction's end tries.
+            store.setAutoCommitDelay(0);
             boolean fsync = config.fsync();
             groupCommit = new GroupCommit("strata-h2-group-commit", () -> {
-                store.commit(); // writes every committed change to the file (CHECKPOINT may compact instead, and then does not)
+                store.commit(); // every committed change into the file (CHECKPOINT may compact instead, and then does not)
                 if (fsync) store.sync();
             });
             transactions = new Transactions(pool, groupCommit);
