@@ -24,6 +24,7 @@ public final class GroupCommit implements Durability, AutoCloseable {
     }
 
     private final Flush flush;
+    private final Runnable afterRound;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition requested = lock.newCondition();
     private final Thread flusher;
@@ -35,7 +36,16 @@ public final class GroupCommit implements Durability, AutoCloseable {
     private boolean closed;
 
     public GroupCommit(String name, Flush flush) {
+        this(name, flush, () -> { });
+    }
+
+    /**
+     * {@code afterRound}: housekeeping on the flusher thread once a round's writers are released (the
+     * next round waits for it); it handles and logs its own failures.
+     */
+    public GroupCommit(String name, Flush flush, Runnable afterRound) {
         this.flush = flush;
+        this.afterRound = afterRound;
         this.flusher = Thread.ofPlatform().daemon().name(name).start(this::loop);
     }
 
@@ -79,6 +89,7 @@ public final class GroupCommit implements Durability, AutoCloseable {
             } catch (SQLException | RuntimeException e) {
                 round.completeExceptionally(new StorageException("Making writes durable failed: " + e.getMessage(), e));
             }
+            afterRound.run(); // logs its own failures: the flusher must go on
         }
     }
 

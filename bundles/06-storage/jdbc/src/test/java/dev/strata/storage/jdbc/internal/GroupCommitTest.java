@@ -71,4 +71,26 @@ class GroupCommitTest {
             Thread.currentThread().interrupt();
         }
     }
+
+    @Test
+    void housekeepingRunsBetweenRoundsAfterTheWritersAreReleased() throws Exception {
+        java.util.concurrent.CountDownLatch housekeepingMayEnd = new java.util.concurrent.CountDownLatch(1);
+        AtomicLong rounds = new AtomicLong();
+        try (GroupCommit gc = new GroupCommit("test-flush", rounds::incrementAndGet, () -> {
+            try {
+                housekeepingMayEnd.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        })) {
+            gc.await(); // released although the housekeeping after its round has not ended
+            assertThat(rounds.get()).isEqualTo(1);
+            Thread second = Thread.ofPlatform().start(gc::await);
+            second.join(300);
+            assertThat(second.isAlive()).as("the next round waits for the housekeeping").isTrue();
+            housekeepingMayEnd.countDown();
+            second.join(10_000);
+            assertThat(rounds.get()).isEqualTo(2);
+        }
+    }
 }
