@@ -36,7 +36,7 @@ class LimitsIT {
                 "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\nmax.outbound.bytes = 262144\n", StandardOpenOption.APPEND);
         // policies/security.cfg sets these; the environment layer overrides policies
         Files.writeString(home.resolve("config/environments/development.cfg"),
-                "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\n", StandardOpenOption.APPEND);
+                "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\nnegotiation.timeout = 4\nmax.resources.per.account = 1\n", StandardOpenOption.APPEND);
         assertThat(StrataServer.register(home, home.resolve("data"), "dave", "localhost", "Dave-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "erin", "localhost", "Erin-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "frank", "localhost", "Frank-pw-1").exit()).isZero();
@@ -210,5 +210,59 @@ class LimitsIT {
         for (int i = 0; i < 10; i++) assertThat(sshPassword("admin", "guess-" + i)).isFalse();
         assertThat(sshPassword("admin", "Admin-pw-1")).as("after 10 failures of the account, even the right password waits for the window").isFalse();
         assertThat(server.log()).contains("SSH console: password login refused for admin@localhost from 127.0.0.1: too many recent failures");
+    }
+
+    @Test
+    void aClientThatDripsBytesIsClosedAtTheNegotiationDeadline() throws IOException, InterruptedException {
+        try (Socket s = connect(server.c2sPort)) {
+            s.getOutputStream().write(OPEN.getBytes(StandardCharsets.UTF_8));
+            long start = System.nanoTime();
+            // a space a second keeps the 2 s idle timeout from firing; only the 4 s negotiation deadline ends it
+            StringBuilder got = new StringBuilder();
+            byte[] buf = new byte[4096];
+            s.setSoTimeout(1000);
+            while (!got.toString().contains("</stream:stream>") && System.nanoTime() - start < 20_000_000_000L) {
+                try {
+                    s.getOutputStream().write(' ');
+                } catch (IOException e) {
+                    break; // closed
+                }
+                try {
+                    int n = s.getInputStream().read(buf);
+                    if (n < 0) break;
+                    got.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                } catch (java.net.SocketTimeoutException e) {
+                    // nothing yet
+                }
+            }
+            assertThat(got.toString()).contains("<stream:error><policy-violation ", "was not negotiated", "within 4 s");
+            assertThat((System.nanoTime() - start) / 1e9).as("closed at the deadline, not by the idle timeout").isBetween(3.0, 15.0);
+        }
+    }
+
+    @Test
+    void anAccountBindsAtMostItsResourceLimit() throws Exception {
+        try (var first = RawXmppClient.login(server.c2sPort, false, "frank", "Frank-pw-1", ScramHash.SHA_256, null);
+             var second = RawXmppClient.login(server.c2sPort, false, "frank", "Frank-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(first.transcript()).contains("<jid>frank@localhost/");
+            assertThat(second.transcript()).contains("<resource-constraint ", "resources bound already").doesNotContain("<jid>");
+        }
+    }
+
+    @Test
+    void oneStreamCannotRestartSaslWithoutEnd() throws IOException {
+        try (Socket s = connect(server.c2sPort)) {
+            s.getOutputStream().write(OPEN.getBytes(StandardCharsets.UTF_8));
+            StringBuilder auths = new StringBuilder();
+            for (int i = 0; i < 50; i++) auths.append("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='SCRAM-SHA-1'>biwsbj1mcmFuayxyPWFiYw==</auth>");
+            try {
+                s.getOutputStream().write(auths.toString().getBytes(StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // closed before it read them all
+            }
+            String answer = readToEnd(s);
+            assertThat(answer).contains("<stream:error><policy-violation ", "Too many authentication attempts on one stream");
+            assertThat(answer.split("<failure", -1).length - 1).as("answers before the stream closes").isLessThanOrEqualTo(5);
+        }
     }
 }

@@ -297,6 +297,45 @@ class XmppIT {
     }
 
     @Test
+    void aSecondStarttlsGetsOneProceedThenAStreamError() throws IOException {
+        try (Raw raw = new Raw(server.c2sPort)) {
+            raw.send(STREAM_OPEN);
+            assertThat(raw.readUntil("</stream:features>")).isTrue();
+            raw.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/><starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
+            raw.readUntil("</stream:stream>");
+            String got = raw.received.toString();
+            assertThat(got.split("<proceed", -1)).as(got).hasSize(2);
+            assertThat(got).contains("<stream:error><policy-violation ", "Nothing may follow &lt;starttls/&gt; before the TLS handshake");
+        }
+        assertThat(server.log()).doesNotContain("Duplicate handler name");
+    }
+
+    /** RFC 6120 §4.9.3.13: bytes that are not UTF-8, or characters XML forbids, get not-well-formed, not a dropped connection. */
+    @Test
+    void invalidUtf8GetsNotWellFormed() throws IOException {
+        for (byte[] bad : new byte[][] {{(byte) 0xF4, (byte) 0x90, (byte) 0x80, (byte) 0x80}, {(byte) 0xC0, (byte) 0x80}, {0x01}}) {
+            try (Raw raw = new Raw(server.c2sPort)) {
+                raw.send(STREAM_OPEN + "<message to='bob@localhost'><body>");
+                raw.socket.getOutputStream().write(bad);
+                raw.send("</body></message>");
+                raw.readUntil("</stream:stream>");
+                assertThat(raw.received.toString()).as(java.util.HexFormat.of().formatHex(bad)).contains("<stream:error><not-well-formed ", "</stream:stream>");
+            }
+        }
+    }
+
+    @Test
+    void aStreamHeaderOverTheLimitIsRefusedEvenWhenItArrivesWhole() throws IOException {
+        try (Raw raw = new Raw(server.c2sPort)) {
+            // 270 KB in one write: the server may read it in one chunk, past the 256 KiB limit
+            raw.send("<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' x='"
+                    + "a".repeat(270_000) + "'>");
+            raw.readUntil("</stream:stream>");
+            assertThat(raw.received.toString()).contains("<stream:error><policy-violation ");
+        }
+    }
+
+    @Test
     void streamHeaderErrorsAreAnsweredWithTheRightStreamError() throws IOException {
         Map<String, String> cases = Map.of(
                 "<?xml version='1.0'?><stream:stream to='example.com' version='1.0' xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>", "host-unknown",

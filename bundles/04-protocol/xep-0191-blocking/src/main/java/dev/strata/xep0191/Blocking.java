@@ -1,6 +1,7 @@
 package dev.strata.xep0191;
 
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -10,9 +11,13 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
@@ -41,12 +46,21 @@ import dev.strata.api.xml.Element;
  * dropped, its messages and IQ requests answered {@code service-unavailable}; the user's own
  * stanzas to it are refused with {@code not-acceptable} and {@code <blocked/>}, and the user's
  * presence no longer reaches it (unavailable is sent at blocking, current presence at unblocking).
+ * A blocklist holds at most {@code max.items} entries, and a stanza is checked against it with a
+ * few set lookups (the address, its bare JID, its domain), not a scan.
  */
 @IqRoute(namespace = Blocking.NS, target = IqRoute.To.SELF)
 @DiscoFeature(feature = Blocking.NS)
 @Hook(StanzaHook.INBOUND)
-@Component(service = {IqHandler.class, StanzaHook.class})
+@Component(name = "strata.xep0191", service = {IqHandler.class, StanzaHook.class})
+@Designate(ocd = Blocking.Config.class)
 public final class Blocking implements IqHandler, StanzaHook {
+    @ObjectClassDefinition(id = "strata.xep0191", name = "XEP-0191 blocking command")
+    @interface Config {
+        @AttributeDefinition(min = "1", description = "Most entries in one account's blocklist; a block beyond it is refused with not-allowed")
+        int max_items() default 10_000;
+    }
+
     static final String NS = "urn:xmpp:blocking";
     static final String ERRORS = "urn:xmpp:blocking:errors";
     static final String INTERESTED = "strata.blocking.interested";
@@ -55,7 +69,8 @@ public final class Blocking implements IqHandler, StanzaHook {
 
     private final KeyValueStore store;
     private final ServerInfo server;
-    private final Map<Jid, List<Jid>> cache = new ConcurrentHashMap<>();
+    private final Map<Jid, Set<Jid>> cache = new ConcurrentHashMap<>();
+    private volatile Config config;
     private final AtomicLong pushIds = new AtomicLong();
     /** Counts blocklist changes, so a list read while one was written is not kept (see {@link #blocklist}). */
     private final AtomicLong changes = new AtomicLong();
@@ -70,9 +85,15 @@ public final class Blocking implements IqHandler, StanzaHook {
     private volatile Rosters rosters;
 
     @Activate
-    public Blocking(@Reference KeyValueStore store, @Reference ServerInfo server) {
+    public Blocking(Config config, @Reference KeyValueStore store, @Reference ServerInfo server) {
+        this.config = config;
         this.store = store;
         this.server = server;
+    }
+
+    @Modified
+    void modified(Config c) {
+        config = c;
     }
 
     // --- the blocklist IQs ----------------------------------------------------------------------
@@ -112,11 +133,14 @@ public final class Blocking implements IqHandler, StanzaHook {
         return Element.builder("item", NS).attribute("jid", j.toString()).build();
     }
 
-    List<Jid> blocklist(Jid user) {
-        List<Jid> cached = cache.get(user);
+    /** The blocklist in stored order, as a set to look addresses up in. */
+    Set<Jid> blocklist(Jid user) {
+        Set<Jid> cached = cache.get(user);
         if (cached != null) return cached;
         long before = changes.get();
-        List<Jid> list = store.keys(user, STORE).stream().map(Jid::tryParse).flatMap(java.util.Optional::stream).toList();
+        Set<Jid> read = new LinkedHashSet<>();
+        for (String key : store.keys(user, STORE)) Jid.tryParse(key).ifPresent(read::add);
+        Set<Jid> list = Collections.unmodifiableSet(read);
         if (cache.size() >= CACHE_LIMIT) cache.clear();
         cache.put(user, list);
         // A change that wrote the store while this list was read bumps the count before it drops
@@ -130,9 +154,14 @@ public final class Blocking implements IqHandler, StanzaHook {
         cache.remove(user);
     }
 
-    private void block(Jid user, List<Jid> jids) {
+    private void block(Jid user, List<Jid> jids) throws StanzaException {
+        Set<Jid> current = blocklist(user);
         Set<Jid> added = new LinkedHashSet<>(jids);
-        added.removeAll(blocklist(user));
+        added.removeAll(current);
+        int max = config.max_items();
+        if (current.size() + added.size() > max) {
+            throw new StanzaException(StanzaError.NOT_ALLOWED, "The blocklist is full (" + max + " entries)");
+        }
         for (Jid j : added) { // §3.3: the contact stops seeing the user
             for (Session s : sessions(user)) {
                 if (Presence.isAvailable(s)) deliver(Element.builder("presence", Iq.CLIENT_NS).attribute("type", "unavailable")
@@ -180,16 +209,14 @@ public final class Blocking implements IqHandler, StanzaHook {
 
     // --- enforcement ----------------------------------------------------------------------------
 
-    /** XEP-0016 §2.1 matching: full JID, bare JID, domain/resource, or the whole domain. */
-    static boolean matches(Jid item, Jid address) {
-        if (item.local() != null) return item.isBare() ? address.bare().equals(item) : address.equals(item);
-        if (!item.domain().equals(address.domain())) return false;
-        return item.resource() == null || (address.local() == null && item.resource().equals(address.resource()));
-    }
-
+    /**
+     * XEP-0016 §2.1 matching as lookups: an item blocks {@code address} when it is the address
+     * itself (a full JID, or domain/resource), its bare JID, or its domain.
+     */
     boolean blocks(Jid user, Jid address) {
-        for (Jid item : blocklist(user)) if (matches(item, address)) return true;
-        return false;
+        Set<Jid> list = blocklist(user);
+        if (list.isEmpty()) return false;
+        return list.contains(address) || list.contains(address.bare()) || list.contains(Jid.of(null, address.domain(), null));
     }
 
     /**

@@ -15,6 +15,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.StorageException;
 import dev.strata.api.xml.Element;
+import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeServer;
 import dev.strata.testkit.FakeSession;
 import dev.strata.testkit.Iqs;
@@ -23,7 +24,7 @@ import dev.strata.testkit.MemoryStore;
 /** XEP-0191 Blocking Command 1.3, with XEP-0016 §2.1 matching. */
 class BlockingTest {
     final MemoryStore store = new MemoryStore();
-    final Blocking blocking = new Blocking(store, FakeServer.of("example.org"));
+    final Blocking blocking = new Blocking(Configs.of(Blocking.Config.class, Map.of("max.items", 5)), store, FakeServer.of("example.org"));
     final FakeSession alice = new FakeSession("alice@example.org/phone");
 
     @ParameterizedTest(name = "item {0} blocks {1}: {2}")
@@ -38,8 +39,19 @@ class BlockingTest {
             "example.net, example.org, false",
             "example.net/res, example.net/res, true", // domain/resource: only that server resource
             "example.net/res, carol@example.net/res, false"})
-    void matchesAsXep0016Does(String item, String address, boolean blocked) {
-        assertThat(Blocking.matches(Jid.of(item), Jid.of(address))).isEqualTo(blocked);
+    void matchesAsXep0016Does(String item, String address, boolean blocked) throws StanzaException {
+        blocking.handle(Iqs.set(alice.jid().toString(), null, block("block", item)), alice);
+        assertThat(blocking.blocks(alice.jid().bare(), Jid.of(address))).isEqualTo(blocked);
+    }
+
+    @Test
+    void aBlocklistIsBounded() throws StanzaException {
+        blocking.handle(Iqs.set(alice.jid().toString(), null, block("block", "a@x.org", "b@x.org", "c@x.org", "d@x.org")), alice);
+        assertThatThrownBy(() -> blocking.handle(Iqs.set(alice.jid().toString(), null, block("block", "e@x.org", "f@x.org")), alice))
+                .isInstanceOfSatisfying(StanzaException.class, e -> assertThat(e.getMessage()).contains("The blocklist is full (5 entries)"));
+        assertThat(blocking.blocklist(alice.jid().bare())).hasSize(4);
+        blocking.handle(Iqs.set(alice.jid().toString(), null, block("block", "a@x.org", "e@x.org")), alice); // one new: fits
+        assertThat(blocking.blocklist(alice.jid().bare())).hasSize(5);
     }
 
     static Element block(String tag, String... jids) {
@@ -77,7 +89,7 @@ class BlockingTest {
     /** A storage outage must not let a blocked stanza through: the hook throws, and the router fails closed. */
     @Test
     void aStorageFailureIsNotTakenForAnEmptyBlocklist() {
-        Blocking broken = new Blocking(new MemoryStore() {
+        Blocking broken = new Blocking(Configs.defaults(Blocking.Config.class), new MemoryStore() {
             @Override
             public List<String> keys(Jid user, String s) {
                 throw new StorageException("database down");

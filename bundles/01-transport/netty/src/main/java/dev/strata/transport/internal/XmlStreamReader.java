@@ -134,7 +134,7 @@ public final class XmlStreamReader {
                 throw notWellFormed(e);
             }
             if (event == AsyncXMLStreamReader.EVENT_INCOMPLETE) break;
-            if (!open.isEmpty() && offset(true) - bufferedFrom > limits.maxElementBytes()) tooLarge();
+            if (offset(true) - bufferedFrom > limits.maxElementBytes()) tooLarge(); // an element, or a stream header, read whole in one chunk
             handle(event, sink);
         }
         if (fed - bufferedFrom > limits.maxElementBytes()) tooLarge();
@@ -214,7 +214,7 @@ public final class XmlStreamReader {
 
     /** Checked within a chunk (an element complete in one chunk) and across chunks (one still arriving). */
     private void tooLarge() throws XmlException {
-        fail(Condition.POLICY_VIOLATION, (open.isEmpty() ? "Pending XML" : "The element <" + open.getFirst().build().name() + ">")
+        fail(Condition.POLICY_VIOLATION, (!rootOpen ? "The stream header" : open.isEmpty() ? "Pending XML" : "The element <" + open.getFirst().build().name() + ">")
                 + " exceeds the limit of " + limits.maxElementBytes() + " bytes");
     }
 
@@ -234,7 +234,12 @@ public final class XmlStreamReader {
             case XMLStreamConstants.END_ELEMENT -> endElement(sink);
             case XMLStreamConstants.CHARACTERS, XMLStreamConstants.SPACE, XMLStreamConstants.CDATA -> {
                 if (!open.isEmpty()) {
-                    open.getLast().text(parser.getText());
+                    String text = parser.getText();
+                    try {
+                        open.getLast().text(text);
+                    } catch (IllegalArgumentException e) {
+                        notAnXmlCharacter(e);
+                    }
                 } else {
                     if (!parser.isWhiteSpace()) fail(Condition.NOT_WELL_FORMED, "Text is not allowed between top-level elements");
                     markConsumed();
@@ -258,10 +263,15 @@ public final class XmlStreamReader {
                     + " attributes; at most " + limits.maxAttributes() + " are allowed");
         }
         String ns = parser.getNamespaceURI();
-        Element.Builder b = Element.builder(parser.getLocalName(), ns == null ? "" : ns);
-        for (int i = 0; i < attributeCount; i++) {
-            String ans = parser.getAttributeNamespace(i);
-            b.attribute(ans == null ? "" : ans, parser.getAttributeLocalName(i), parser.getAttributeValue(i));
+        Element.Builder b = null;
+        try {
+            b = Element.builder(parser.getLocalName(), ns == null ? "" : ns);
+            for (int i = 0; i < attributeCount; i++) {
+                String ans = parser.getAttributeNamespace(i);
+                b.attribute(ans == null ? "" : ans, parser.getAttributeLocalName(i), parser.getAttributeValue(i));
+            }
+        } catch (IllegalArgumentException e) {
+            notAnXmlCharacter(e);
         }
         if (!rootOpen) {
             rootOpen = true;
@@ -310,6 +320,15 @@ public final class XmlStreamReader {
         } catch (XMLStreamException e) {
             throw notWellFormed(e);
         }
+    }
+
+    /**
+     * The parser decodes some malformed UTF-8 (a code point past U+10FFFF, an overlong form) into
+     * characters XML does not allow, which the element model refuses: that is not-well-formed
+     * input (RFC 6120 §4.9.3.13), not a server error.
+     */
+    private void notAnXmlCharacter(IllegalArgumentException e) throws XmlException {
+        fail(Condition.NOT_WELL_FORMED, "Not well-formed XML: " + e.getMessage());
     }
 
     private void fail(Condition condition, String message) throws XmlException {

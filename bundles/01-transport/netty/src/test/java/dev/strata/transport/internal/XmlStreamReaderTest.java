@@ -129,6 +129,32 @@ class XmlStreamReaderTest {
         }).isInstanceOfSatisfying(XmlException.class, e -> assertThat(e.condition()).isEqualTo(Condition.NOT_WELL_FORMED));
     }
 
+    /** RFC 6120 §4.9.3.13: bytes that are not UTF-8 (a code point past U+10FFFF, an overlong NUL) and characters XML forbids. */
+    @ParameterizedTest
+    @ValueSource(strings = {"F4 90 80 80", "C0 80", "01", "1B", "EF BF BE"})
+    void refusesBytesThatAreNotXmlCharactersInUtf8(String hex) {
+        byte[] head = (OPEN + "<message><body>").getBytes(UTF_8);
+        String[] parts = hex.split(" ");
+        byte[] bad = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++) bad[i] = (byte) Integer.parseInt(parts[i], 16);
+        byte[] tail = "</body></message>".getBytes(UTF_8);
+        XmlStreamReader reader = new XmlStreamReader(XmlLimits.DEFAULT);
+        assertThatThrownBy(() -> {
+            reader.feed(head, 0, head.length, e -> { });
+            reader.feed(bad, 0, bad.length, e -> { });
+            reader.feed(tail, 0, tail.length, e -> { });
+        }).isInstanceOfSatisfying(XmlException.class, e -> assertThat(e.condition()).isEqualTo(Condition.NOT_WELL_FORMED));
+    }
+
+    @Test
+    void boundsAStreamHeaderThatArrivesWholeInOneRead() {
+        String header = "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' to='" + "a".repeat(5000) + "'>";
+        XmlStreamReader reader = new XmlStreamReader(new XmlLimits(4096, 32, 64));
+        byte[] bytes = header.getBytes(UTF_8);
+        assertThatThrownBy(() -> reader.feed(bytes, 0, bytes.length, e -> { }))
+                .isInstanceOfSatisfying(XmlException.class, e -> assertThat(e.condition()).isEqualTo(Condition.POLICY_VIOLATION));
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {
             "<message><!-- a comment --></message>",

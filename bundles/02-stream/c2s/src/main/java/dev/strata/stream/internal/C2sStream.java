@@ -1,12 +1,14 @@
 package dev.strata.stream.internal;
 
 import java.security.SecureRandom;
-import java.util.Base64;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -60,6 +62,8 @@ final class C2sStream implements StreamHandler, Negotiation {
     /** The stream ended by a closing handshake or a stream error, not by a lost connection. */
     private volatile boolean closedCleanly;
     private String domain;
+    /** After <proceed/>: nothing but the TLS handshake and a new stream header may come (RFC 6120 §5.4.3.3). */
+    private boolean tlsPending;
     private Jid user;
     private volatile String mechanism;
     private volatile ClientSession session;
@@ -71,6 +75,15 @@ final class C2sStream implements StreamHandler, Negotiation {
         this.conn = conn;
         this.id = newId();
         this.worker = new SerialExecutor("c2s-" + id);
+        int deadline = owner.config().negotiation_timeout();
+        // the whole negotiation (TLS, SASL, bind) has a deadline: a client that drips bytes, or none, cannot hold a connection
+        if (deadline > 0) CompletableFuture.delayedExecutor(deadline, TimeUnit.SECONDS).execute(() -> worker.execute(() -> negotiationDeadline(deadline)));
+    }
+
+    private void negotiationDeadline(int seconds) {
+        if (open && session == null) {
+            streamError(StreamError.POLICY_VIOLATION, "The stream was not negotiated (TLS, authentication, resource binding) within " + seconds + " s");
+        }
     }
 
     private static String newId() {
@@ -151,6 +164,7 @@ final class C2sStream implements StreamHandler, Negotiation {
     }
 
     private void onOpen(XmlEvent.StreamOpen open) {
+        tlsPending = false; // the stream restarted over TLS
         Element h = open.header();
         if (!STREAMS_NS.equals(open.namespaces().get("stream"))) {
             streamError(h.namespace().equals(STREAMS_NS) ? StreamError.BAD_NAMESPACE_PREFIX : StreamError.INVALID_NAMESPACE,
@@ -219,6 +233,10 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     private void onElement(Element e) {
         if (!open) return;
+        if (tlsPending) { // e.g. a second <starttls/> in the same packet: one <proceed/> was sent, and only one
+            streamError(StreamError.POLICY_VIOLATION, "Nothing may follow <starttls/> before the TLS handshake (RFC 6120 §5.4.3.3)");
+            return;
+        }
         switch (e.namespace()) {
             case TLS_NS -> onTls(e);
             case CLIENT_NS -> onStanza(e);
@@ -240,6 +258,7 @@ final class C2sStream implements StreamHandler, Negotiation {
             conn.closeStream(header());
             return;
         }
+        tlsPending = true;
         conn.startTls(Element.of("proceed", TLS_NS), () -> LOG.debug("TLS established with {}", conn.remoteAddress()));
     }
 
@@ -328,6 +347,11 @@ final class C2sStream implements StreamHandler, Negotiation {
         if (session != null) throw new StanzaException(StanzaError.NOT_ALLOWED, "A resource is bound already");
         SessionRegistry registry = owner.registry();
         if (registry == null) throw new StanzaException(StanzaError.INTERNAL_SERVER_ERROR, "The session registry is not available");
+        int max = owner.config().max_resources_per_account();
+        List<Session> others = registry.sessions(full.bare());
+        if (others.size() >= max && others.stream().noneMatch(o -> o.jid().equals(full))) { // replacing one's own resource is always allowed
+            throw new StanzaException(StanzaError.RESOURCE_CONSTRAINT, "The account has " + max + " resources bound already (RFC 6120 §7.6.2.2)");
+        }
         ClientSession bound = new ClientSession(owner, full, id, this);
         switch (registry.bind(bound, owner.conflictPolicy())) {
             case SessionRegistry.Binding.Conflict c -> throw new StanzaException(StanzaError.CONFLICT, "The resource is in use");

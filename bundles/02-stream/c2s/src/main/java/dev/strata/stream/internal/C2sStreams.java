@@ -63,6 +63,13 @@ public final class C2sStreams implements StreamHandlerFactory {
                 options = {@Option(value = "replace", label = "replace"), @Option(value = "reject", label = "reject")})
         String resource_conflict() default "replace";
 
+        @AttributeDefinition(min = "1", description = "Resources one account may bind at once; one more gets resource-constraint (RFC 6120 §7.6.2.2)")
+        int max_resources_per_account() default 50;
+
+        @AttributeDefinition(min = "0", max = "3600", description = "Seconds a connection has to finish negotiation (TLS, authentication, resource binding) "
+                + "before it is closed with policy-violation; 0: no deadline")
+        int negotiation_timeout() default 60;
+
         @AttributeDefinition(min = "2", max = "5", description = "Failed attempts allowed on one stream before it is closed (RFC 6120 §6.4.5)")
         int auth_retries() default 5;
 

@@ -41,7 +41,7 @@ public final class SaslFeature implements StreamFeature {
     private static final Logger LOG = LoggerFactory.getLogger(SaslFeature.class);
     private static final List<ScramHash> HASHES = List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1);
     /** Stream attributes: the exchange in progress, the failures so far, the channel bindings of the TLS session. */
-    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", BINDINGS = "strata.sasl.bindings";
+    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", ATTEMPTS = "strata.sasl.attempts", BINDINGS = "strata.sasl.bindings";
 
     private final Events events;
     private volatile C2sStreams.Config config;
@@ -126,6 +126,14 @@ public final class SaslFeature implements StreamFeature {
     }
 
     private void auth(Element e, Negotiation n) {
+        // every <auth> counts, not only those that end in a failed verification: aborted, malformed or
+        // abandoned exchanges would otherwise restart without end (each one a credential lookup)
+        int attempts = (n.attribute(ATTEMPTS) instanceof Integer i ? i : 0) + 1;
+        n.attribute(ATTEMPTS, attempts);
+        if (attempts > config.auth_retries()) {
+            n.fail(StreamError.POLICY_VIOLATION, "Too many authentication attempts on one stream (RFC 6120 §6.4.5)");
+            return;
+        }
         if (!n.connection().isSecure() && config.tls_required()) {
             failure(n, "encryption-required", "Start TLS first (RFC 6120 §5)");
             return;
