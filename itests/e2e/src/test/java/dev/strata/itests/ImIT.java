@@ -470,4 +470,60 @@ class ImIT {
                     .contains("id=\"v3\"", "type=\"result\"");
         }
     }
+
+    /**
+     * A deleted account leaves its contacts' rosters: they get a roster push removing it and its
+     * unsubscribe/unsubscribed, and whoever registers the name next has an empty roster, does not
+     * receive their presence and cannot read their last activity.
+     */
+    @Test
+    @Order(9)
+    void aDeletedAccountsNameInheritsNoContacts() throws Exception {
+        for (String user : List.of("heir", "keeper")) assertThat(server.ssh("user:add " + user + "@localhost " + user + "-Pw-1").exit()).isZero();
+        EntityBareJid heir = JidCreate.entityBareFrom("heir@localhost"), keeper = JidCreate.entityBareFrom("keeper@localhost");
+        XMPPTCPConnection h = login("heir", "phone");
+        XMPPTCPConnection k = login("keeper", "pc");
+        try {
+            Roster rh = Roster.getInstanceFor(h), rk = Roster.getInstanceFor(k);
+            StrataServer.await(WAIT, "the rosters loaded at login", () -> rh.isLoaded() && rk.isLoaded());
+            rh.createItemAndRequestSubscription(keeper, "Keeper", null);
+            StrataServer.await(WAIT, "keeper's roster shows heir as 'from'", () -> type(rk, heir) == ItemType.from);
+            rk.createItemAndRequestSubscription(heir, "Heir", null);
+            StrataServer.await(WAIT, "both ways", () -> type(rk, heir) == ItemType.both && type(rh, keeper) == ItemType.both);
+            StrataServer.await(WAIT, "keeper sees heir available", () -> rk.getPresence(heir).isAvailable());
+            StanzaCollector told = k.createStanzaCollector(new AndFilter(StanzaTypeFilter.PRESENCE, FromMatchesFilter.createBare(heir)));
+
+            AccountManager.getInstance(h).deleteAccount();
+            StrataServer.await(WAIT, "heir's session to end", () -> !h.isConnected());
+            StrataServer.await(WAIT, "keeper's roster to lose heir (a roster push)", () -> rk.getEntry(heir) == null);
+            List<Presence.Type> types = new java.util.ArrayList<>();
+            for (Presence p; (p = told.nextResult(2_000)) != null && types.size() < 3; ) types.add(p.getType());
+            told.cancel();
+            assertThat(types).as("what keeper's client was told").contains(Presence.Type.unavailable, Presence.Type.unsubscribe, Presence.Type.unsubscribed);
+            assertThat(rk.getPresence(heir).isAvailable()).isFalse();
+
+            // someone else takes the name
+            XMPPTCPConnection c = Clients.smack(server);
+            AccountManager.getInstance(c).createAccount(Localpart.from("heir"), "Squatter-Pw-1");
+            c.disconnect();
+            XMPPTCPConnection squatter = Clients.smack(server, "heir", "Squatter-Pw-1", "laptop");
+            try {
+                Roster rs = Roster.getInstanceFor(squatter);
+                StrataServer.await(WAIT, "the new roster loaded", rs::isLoaded);
+                assertThat(rs.getEntries()).as("the new account's roster").isEmpty();
+                assertThatThrownBy(() -> org.jivesoftware.smackx.iqlast.LastActivityManager.getInstanceFor(squatter).getLastActivity(keeper))
+                        .isInstanceOfSatisfying(XMPPException.XMPPErrorException.class,
+                                e -> assertThat(e.getStanzaError().getCondition()).isEqualTo(StanzaError.Condition.forbidden));
+                k.sendStanza(StanzaBuilder.buildPresence().ofType(Presence.Type.available).setStatus("still here").build());
+                roundTrip(k);
+                roundTrip(squatter);
+                assertThat(rs.getPresence(keeper).isAvailable()).as("keeper's presence does not reach the new heir").isFalse();
+            } finally {
+                squatter.disconnect();
+            }
+        } finally {
+            h.disconnect();
+            k.disconnect();
+        }
+    }
 }

@@ -38,6 +38,7 @@ import dev.strata.api.xml.Element;
  * account's own resources, directed presence (remembered so unavailable reaches it too), and
  * unavailable on logout or disconnect. Both ends of a subscription are local (no federation yet),
  * so each request updates the sender's roster (outbound) and the contact's (inbound) in turn.
+ * A deleted account's subscriptions end in {@link DeletedAccountContacts}.
  */
 @Hook(StanzaHook.PRESENCE)
 @Feature(namespace = PresenceModule.PRE_APPROVAL)
@@ -119,7 +120,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         from.send(error.replyTo(p, text, true));
     }
 
-    private static Element presence(Jid from, Jid to, String type) {
+    static Element presence(Jid from, Jid to, String type) {
         Element.Builder b = Element.builder("presence", CLIENT).attribute("from", from.toString()).attribute("to", to.toString());
         if (type != null) b.attribute("type", type);
         return b.build();
@@ -330,6 +331,11 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
     }
 
     private void unavailableTo(Jid user, Jid contact) {
+        unavailableTo(sessions, router, user, contact);
+    }
+
+    /** §3.2.2: unavailable from each available resource of {@code user} to {@code contact}. */
+    static void unavailableTo(SessionRegistry sessions, Router router, Jid user, Jid contact) {
         for (Session s : sessions.sessions(user)) {
             if (Presence.isAvailable(s)) router.deliver(presence(s.jid(), contact, "unavailable"), s);
         }

@@ -29,9 +29,10 @@ class PresenceModuleTest {
     final FakeRegistry registry = new FakeRegistry();
     final RecordingRouter router = new RecordingRouter();
     final Roster rosters = new Roster(Configs.defaults(Roster.Config.class), store);
-    final PresenceModule presence = new PresenceModule(store, new MemoryAccounts().with("alice@example.org", "bob@example.org"), FakeServer.of("example.org"));
+    final PresenceModule presence = new PresenceModule(store, new MemoryAccounts().with("alice@example.org", "bob@example.org", "carol@example.org"), FakeServer.of("example.org"));
     final FakeSession alice = registry.add(new FakeSession("alice@example.org/phone"));
     final FakeSession bob = registry.add(new FakeSession("bob@example.org/pc"));
+    final FakeSession carol = registry.add(new FakeSession("carol@example.org/tablet"));
 
     @BeforeEach
     void wire() throws ReflectiveOperationException {
@@ -78,6 +79,35 @@ class PresenceModuleTest {
         assertThat(state(ALICE, BOB)).isEqualTo("NONE");
         assertThat(state(BOB, ALICE)).isEqualTo("NONE"); // §3.3.3
         assertThat(delivered()).containsExactly("alice@example.org>bob@example.org:unsubscribe", "bob@example.org/pc>alice@example.org:unavailable");
+    }
+
+    @Test
+    void aDeletedAccountLeavesEveryContactsRosterAndItsRequestsGoWithIt() throws ReflectiveOperationException {
+        presence.handle(p(alice, "bob@example.org", "subscribe"), alice);
+        presence.handle(p(bob, "alice@example.org", "subscribed"), bob);
+        presence.handle(p(bob, "alice@example.org", "subscribe"), bob);
+        presence.handle(p(alice, "bob@example.org", "subscribed"), alice);
+        presence.handle(p(carol, "alice@example.org", "subscribe"), carol); // waiting on alice
+        presence.handle(p(alice, null, null), alice);
+        assertThat(state(BOB, ALICE)).isEqualTo("BOTH");
+        assertThat(state(Jid.of("carol@example.org"), ALICE)).isEqualTo("NONE+ask");
+        router.delivered.clear();
+
+        DeletedAccountContacts deletion = new DeletedAccountContacts(store, FakeServer.of("example.org"));
+        for (Map.Entry<String, Object> e : Map.<String, Object>of("rosters", rosters, "router", router, "sessions", registry).entrySet()) {
+            Field f = DeletedAccountContacts.class.getDeclaredField(e.getKey());
+            f.setAccessible(true);
+            f.set(deletion, e.getValue());
+        }
+        deletion.deleting(ALICE);
+
+        assertThat(state(BOB, ALICE)).as("bob's roster forgets alice").isEqualTo("-");
+        assertThat(state(Jid.of("carol@example.org"), ALICE)).isEqualTo("-");
+        assertThat(store.keys(ALICE, "roster-pending")).containsExactly("carol@example.org"); // deleted with the account itself
+        assertThat(delivered()).containsExactly("alice@example.org/phone>bob@example.org:unavailable",
+                "alice@example.org>bob@example.org:unsubscribe", "alice@example.org>bob@example.org:unsubscribed",
+                "alice@example.org>carol@example.org:unsubscribed");
+        assertThat(alice.attribute(dev.strata.api.stanza.Presence.ATTRIBUTE)).as("no last logout is recorded for the name").isNull();
     }
 
     @Test

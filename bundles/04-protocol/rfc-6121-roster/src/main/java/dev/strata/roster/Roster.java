@@ -126,6 +126,18 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
         }
     }
 
+    @Override
+    public Optional<RosterItem> remove(Jid user, Jid contact) {
+        Jid u = user.bare();
+        String key = contact.bare().toString();
+        synchronized (lock(u)) {
+            Optional<Element> existing = store.get(u, ITEMS, key);
+            if (existing.isEmpty() || !store.delete(u, ITEMS, key)) return Optional.empty();
+            push(u, Element.builder("item", NS).attribute("jid", key).attribute("subscription", "remove").build(), bump(u));
+            return existing.map(Roster::toItem);
+        }
+    }
+
     /** Whether the roster holds max.items already (counted, not read). */
     private boolean full(Jid user) {
         return store.usage(user, ITEMS).documents() >= config.max_items();
@@ -193,14 +205,8 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
         } catch (InvalidJidException e) {
             throw new StanzaException(StanzaError.JID_MALFORMED, e.getMessage());
         }
-        String key = contact.toString();
         if ("remove".equals(item.attribute("subscription"))) {
-            Optional<Element> existing = store.get(user, ITEMS, key);
-            if (existing.isEmpty() || !store.delete(user, ITEMS, key)) {
-                throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such contact in the roster (RFC 6121 §2.5.3)");
-            }
-            push(user, Element.builder("item", NS).attribute("jid", key).attribute("subscription", "remove").build(), bump(user));
-            return toItem(existing.get());
+            return remove(user, contact).orElseThrow(() -> new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such contact in the roster (RFC 6121 §2.5.3)"));
         }
         Element pushed = update(user, contact, item);
         push(user, pushed, bump(user));

@@ -9,8 +9,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -27,8 +25,6 @@ import dev.strata.api.module.IqRoute;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
 import dev.strata.api.stanza.Origin;
-import dev.strata.api.stanza.Session;
-import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
@@ -73,9 +69,6 @@ public final class Registration implements IqHandler, StreamFeature {
     private final ServerInfo server;
     private final ConcurrentHashMap<String, Deque<Long>> recent = new ConcurrentHashMap<>();
     private volatile Config config;
-
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
-    private volatile SessionRegistry sessions;
 
     @Activate
     public Registration(Config config, @Reference AccountStore accounts, @Reference ServerInfo server) {
@@ -175,12 +168,9 @@ public final class Registration implements IqHandler, StreamFeature {
         if (children.stream().anyMatch(c -> c.is("remove", NS))) {
             if (children.size() != 1) throw new StanzaException(StanzaError.BAD_REQUEST, "<remove/> must be alone (XEP-0077 §3.2)");
             if (!config.allow_cancel()) throw new StanzaException(StanzaError.NOT_ALLOWED, "Accounts are not deleted in band here");
+            // its sessions end with it (closes queued on their workers: this one's result goes out first)
             accounts.delete(account);
             LOG.info("{} cancelled its registration", account);
-            // queued on each session's worker: this session's close runs after the result is sent
-            SessionRegistry registry = sessions;
-            List<Session> all = registry == null ? List.of(Session.of(from)) : registry.sessions(account);
-            for (Session s : all) s.close(StreamError.NOT_AUTHORIZED, "The account was deleted");
             return null;
         }
         if (!config.allow_password_change()) throw new StanzaException(StanzaError.NOT_ALLOWED, "Passwords are not changed in band here", false);

@@ -13,11 +13,8 @@ import dev.strata.api.module.AdHocCommand;
 import dev.strata.api.module.Command;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Origin;
-import dev.strata.api.stanza.Session;
-import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
-import dev.strata.api.stanza.StreamError;
 import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
@@ -27,13 +24,11 @@ import dev.strata.api.xml.Element;
 public final class DeleteUser implements AdHocCommand {
     private final AccountStore accounts;
     private final ServerInfo server;
-    private final SessionRegistry sessions;
 
     @Activate
-    public DeleteUser(@Reference AccountStore accounts, @Reference ServerInfo server, @Reference SessionRegistry sessions) {
+    public DeleteUser(@Reference AccountStore accounts, @Reference ServerInfo server) {
         this.accounts = accounts;
         this.server = server;
-        this.sessions = sessions;
     }
 
     @Override
@@ -48,8 +43,7 @@ public final class DeleteUser implements AdHocCommand {
         for (Jid j : jids) if (!accounts.exists(j)) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no account " + j);
         List<String> done = new ArrayList<>();
         for (Jid j : jids) {
-            if (accounts.delete(j)) done.add(j.toString());
-            for (Session s : sessions.sessions(j)) s.close(StreamError.NOT_AUTHORIZED, "The account was deleted");
+            if (accounts.delete(j)) done.add(j.toString()); // its sessions end with it
         }
         return new Completion("Deleted: " + String.join(", ", done), null);
     }

@@ -30,7 +30,10 @@ public interface AccountStore {
      */
     void changePassword(Jid user, String password);
 
-    /** Deletes an account and everything stored for it; false when it did not exist. */
+    /**
+     * Deletes an account and everything stored for it, after telling every {@link AccountDeletion}
+     * service; false when it did not exist.
+     */
     boolean delete(Jid user);
 
     boolean exists(Jid user);

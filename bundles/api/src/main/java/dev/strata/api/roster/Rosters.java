@@ -32,4 +32,10 @@ public interface Rosters {
      * @throws RosterFullException when the change would add an item to a full roster; nothing changes
      */
     Optional<RosterItem> update(Jid user, Jid contact, UnaryOperator<RosterItem> change);
+
+    /**
+     * Removes one item, pushed as {@code subscription='remove'}, without routing anything (the
+     * caller decides what the contact is told). Returns the removed item, or empty when there was none.
+     */
+    Optional<RosterItem> remove(Jid user, Jid contact);
 }

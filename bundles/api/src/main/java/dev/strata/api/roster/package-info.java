@@ -3,7 +3,7 @@
  * the modules that change subscription states.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package dev.strata.api.roster;
 
 import org.osgi.annotation.bundle.Export;

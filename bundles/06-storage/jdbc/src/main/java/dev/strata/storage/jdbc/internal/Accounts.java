@@ -75,12 +75,7 @@ public final class Accounts {
 
     public boolean delete(Jid user) {
         requireUser(user);
-        return transactions.write(WHAT, c -> {
-            try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_kv WHERE domain = ? AND username = ?")) {
-                p.setString(1, user.domain());
-                p.setString(2, user.local());
-                p.executeUpdate();
-            }
+        return transactions.write(WHAT, c -> { // credentials and documents go with it (ON DELETE CASCADE)
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_accounts WHERE domain = ? AND username = ?")) {
                 p.setString(1, user.domain());
                 p.setString(2, user.local());

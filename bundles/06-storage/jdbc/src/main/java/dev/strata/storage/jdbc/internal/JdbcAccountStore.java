@@ -6,6 +6,7 @@ import java.util.Optional;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.FieldOption;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -15,6 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramCredential;
 import dev.strata.api.auth.ScramHash;
@@ -28,6 +30,9 @@ public final class JdbcAccountStore implements AccountStore {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile EventAdmin events;
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, fieldOption = FieldOption.REPLACE)
+    private volatile List<AccountDeletion> deletions = List.of();
 
     @Activate
     public JdbcAccountStore(@Reference Database database) {
@@ -55,6 +60,14 @@ public final class JdbcAccountStore implements AccountStore {
 
     @Override
     public boolean delete(Jid user) {
+        if (!accounts.exists(user)) return false;
+        for (AccountDeletion d : deletions) {
+            try {
+                d.deleting(user);
+            } catch (RuntimeException e) {
+                LOG.error("Deleting {}: {} failed; the account is deleted all the same", user, d.getClass().getName(), e);
+            }
+        }
         boolean deleted = accounts.delete(user);
         if (deleted) {
             LOG.info("Account {} deleted", user);

@@ -22,6 +22,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.Jid;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.storage.SqlDatabase;
+import dev.strata.api.storage.StorageException;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlException;
 import dev.strata.api.xml.Xml;
@@ -89,6 +90,10 @@ public final class KeyValues implements KeyValueStore {
                 p.setTimestamp(6, Timestamp.from(Instant.now()));
                 p.setInt(7, xml.length());
                 p.executeUpdate();
+            } catch (SQLException e) {
+                // a missing referenced row: 23506 on H2, 23503 on PostgreSQL: the account is gone, or never was
+                if ("23506".equals(e.getSQLState()) || "23503".equals(e.getSQLState())) throw new StorageException("There is no account " + a + ": nothing is stored for it", e);
+                throw e;
             }
             return null;
         });

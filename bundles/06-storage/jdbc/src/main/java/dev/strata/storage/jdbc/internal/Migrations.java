@@ -24,7 +24,8 @@ import dev.strata.api.storage.SqlDatabase;
  */
 public final class Migrations {
     /** The migrations this code knows, in order. Append; never edit a released one. */
-    static final List<String> SCRIPTS = List.of("V1__accounts.sql", "V2__keyvalue.sql", "V3__module_schema.sql", "V4__document_size.sql", "V5__housekeeping.sql");
+    static final List<String> SCRIPTS = List.of("V1__accounts.sql", "V2__keyvalue.sql", "V3__module_schema.sql", "V4__document_size.sql", "V5__housekeeping.sql",
+            "V6__documents_belong_to_accounts.sql");
 
     private Migrations() {
     }

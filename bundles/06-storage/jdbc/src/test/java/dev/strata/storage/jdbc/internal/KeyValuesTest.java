@@ -18,6 +18,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.storage.SqlDatabase;
+import dev.strata.api.storage.StorageException;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlLimits;
 
@@ -47,6 +48,18 @@ class KeyValuesTest {
         assertThat(kv.get(alice, "offline", "1")).contains(message);
         assertThat(kv.getAll(alice, "offline")).containsEntry("1", message);
         assertThat(kv.usage(alice, "offline").chars()).isGreaterThan(800_000);
+    }
+
+    @Test
+    void documentsGoWithTheirAccountAndNoneIsWrittenForAnAccountThatIsGone() {
+        kv.put(alice, "vcard", "v", Element.of("vCard", "vcard-temp"));
+        Accounts accounts = new Accounts(new Transactions(ds, Durability.COMMIT), 4096);
+        assertThat(accounts.delete(alice)).isTrue();
+        assertThatThrownBy(() -> kv.put(alice, "last", "logout", Element.of("x", "urn:x"))).isInstanceOf(StorageException.class)
+                .hasMessageContaining("There is no account alice@example.org");
+        accounts.create(alice, "pw");
+        assertThat(kv.get(alice, "vcard", "v")).as("the name inherits nothing").isEmpty();
+        assertThat(kv.get(alice, "last", "logout")).isEmpty();
     }
 
     @Test
