@@ -61,6 +61,17 @@ public final class RawXmppClient {
      * @param cbType null for no channel binding (gs2 flag n), else the -PLUS binding type
      */
     public static Login login(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
+        Login l = authenticate(port, directTls, user, password, hash, cbType);
+        if (!l.success()) return l;
+        send(l.socket().getOutputStream(), "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
+        return new Login(l.socket(), true, read(l.socket().getInputStream(), "</iq>"));
+    }
+
+    /**
+     * {@link #login} up to the stream features after authentication, before resource binding:
+     * the caller binds (with a resource of its choice) or does anything else a client may do then.
+     */
+    public static Login authenticate(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
         SSLSocket tls;
         if (directTls) {
             tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
@@ -94,9 +105,7 @@ public final class RawXmppClient {
         String v = outcome.substring(outcome.indexOf('>', outcome.indexOf("<success")) + 1, outcome.indexOf("</success>"));
         if (!scram.verify(v)) throw new IllegalStateException("the server's signature is wrong: " + v);
         send(out, HEADER);
-        read(in, "</stream:features>");
-        send(out, "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
-        return new Login(tls, true, read(in, "</iq>"));
+        return new Login(tls, true, read(in, "</stream:features>"));
     }
 
     /** The channel binding data as the client computes it from its own TLS session (RFC 9266, RFC 5929). */

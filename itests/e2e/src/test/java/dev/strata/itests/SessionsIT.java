@@ -1,0 +1,245 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CyclicBarrier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.jivesoftware.smack.StanzaCollector;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.FromMatchesFilter;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.packet.RosterPacket.ItemType;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.EntityFullJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+
+/**
+ * Sessions under the conditions that broke them: many resources of one account that never read,
+ * two binds of one resource at the same moment, and a replaced session whose close comes late.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class SessionsIT {
+    private static final Duration WAIT = Duration.ofSeconds(15);
+    private static final int RESOURCES = 20;
+    private StrataServer server;
+
+    @BeforeAll
+    void start() throws Exception {
+        Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
+        Path home = StrataServer.freshHome("sessions-it");
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "max.outbound.bytes = 262144\n",
+                StandardOpenOption.APPEND);
+        for (String user : List.of("reader", "sender", "twin", "watcher")) {
+            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
+        }
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    private static String boundJid(RawXmppClient.Login l) {
+        Matcher m = Pattern.compile("<jid>([^<]+)</jid>").matcher(l.transcript());
+        assertThat(m.find()).as("bound: %s", l.transcript()).isTrue();
+        return m.group(1);
+    }
+
+    /** The server's heap after a full collection, in KiB, read with jcmd from the JDK running this test. */
+    private long heapUsedKib() throws IOException, InterruptedException {
+        Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd");
+        for (String command : List.of("GC.run", "GC.heap_info")) {
+            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(server.pid()), command).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor()).as("jcmd %s: %s", command, out).isZero();
+            if (command.equals("GC.heap_info")) {
+                Matcher m = Pattern.compile("used (\\d+)K").matcher(out);
+                assertThat(m.find()).as("heap info: %s", out).isTrue();
+                return Long.parseLong(m.group(1));
+            }
+        }
+        throw new AssertionError();
+    }
+
+    /**
+     * Twenty resources of one account that never read while another account writes to each of
+     * them: each is cut off with policy-violation once max.outbound.bytes wait for it, so the heap
+     * holds at most that much per session instead of all that was sent (+169 MB for 19.5 MB before).
+     */
+    @Test
+    void twentyResourcesThatNeverReadAreEachCutOffAndTheHeapStaysBounded() throws Exception {
+        long before = heapUsedKib();
+        List<RawXmppClient.Login> readers = new ArrayList<>();
+        try (var sender = RawXmppClient.login(server.c2sPort, false, "sender", "sender-Pw-1", ScramHash.SHA_256, null)) {
+            for (int i = 0; i < RESOURCES; i++) readers.add(RawXmppClient.login(server.c2sPort, false, "reader", "reader-Pw-1", ScramHash.SHA_256, null));
+            List<String> jids = new ArrayList<>(readers.stream().map(SessionsIT::boundJid).toList());
+            Thread drain = Thread.ofVirtual().start(() -> { // the sender reads, as a client does
+                byte[] buf = new byte[65536];
+                try {
+                    while (sender.socket().getInputStream().read(buf) >= 0) {
+                        // discarded
+                    }
+                } catch (IOException e) {
+                    // closed at the end of the test
+                }
+            });
+            String body = "x".repeat(1_000);
+            var out = sender.socket().getOutputStream();
+            long sentBytes = 0;
+            // each slow resource is written to until it is cut off; a message to a resource that is
+            // gone would go to the others or to offline storage, so it is not written to again
+            for (int round = 0; round < 5_000 && !jids.isEmpty(); round++) {
+                String log = server.log();
+                jids.removeIf(j -> log.contains("Session ended: " + j + " ("));
+                StringBuilder burst = new StringBuilder();
+                for (String j : jids) burst.append("<message to='").append(j).append("' type='chat'><body>").append(body).append("</body></message>");
+                byte[] bytes = burst.toString().getBytes(StandardCharsets.UTF_8);
+                out.write(bytes);
+                out.flush();
+                sentBytes += bytes.length;
+            }
+            StrataServer.await(WAIT, "every slow resource cut off", () -> {
+                String log = server.log();
+                return readers.stream().allMatch(r -> log.contains("Session ended: " + boundJid(r) + " ("));
+            });
+            long after = heapUsedKib();
+            System.out.printf("[figure] %d resources that never read: %.1f MB sent to them, heap after GC %+.1f MB%n", RESOURCES,
+                    sentBytes / 1e6, (after - before) / 1024.0);
+            assertThat(server.log()).contains("the client does not read");
+            assertThat(sentBytes).as("far more was sent than max.outbound.bytes for all of them").isGreaterThan(RESOURCES * 262_144L * 2);
+            assertThat((after - before) / 1024).as("heap growth in MB after all were cut off").isLessThan(32);
+            sender.socket().close();
+            drain.join();
+        } finally {
+            for (var r : readers) r.socket().close();
+        }
+    }
+
+    /**
+     * Two binds of one full JID at the same moment, thirty times: exactly one session holds it
+     * afterwards, the console lists it, and the other connection is closed (no ghost session that
+     * still receives messages to the bare JID).
+     */
+    @Test
+    void twoBindsOfOneResourceAtOnceLeaveExactlyOneSession() throws Exception {
+        for (int attempt = 0; attempt < 30; attempt++) {
+            String resource = "race" + attempt;
+            CyclicBarrier together = new CyclicBarrier(2);
+            List<CompletableFuture<RawXmppClient.Login>> binds = new ArrayList<>();
+            for (int k = 0; k < 2; k++) {
+                binds.add(CompletableFuture.supplyAsync(() -> {
+                    try {
+                        RawXmppClient.Login l = RawXmppClient.authenticate(server.c2sPort, false, "twin", "twin-Pw-1", ScramHash.SHA_256, null);
+                        assertThat(l.success()).isTrue();
+                        together.await();
+                        l.socket().getOutputStream().write(("<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>"
+                                + resource + "</resource></bind></iq>").getBytes(StandardCharsets.UTF_8));
+                        l.socket().getOutputStream().flush();
+                        return l;
+                    } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                    }
+                }));
+            }
+            List<RawXmppClient.Login> both = binds.stream().map(CompletableFuture::join).toList();
+            try {
+                String full = "twin@localhost/" + resource;
+                List<Heard> heard = List.of(new Heard(), new Heard());
+                StrataServer.await(WAIT, "one of the two closed", () -> {
+                    int open = 0;
+                    for (int k = 0; k < 2; k++) if (heard.get(k).open(both.get(k))) open++;
+                    return open == 1;
+                });
+                String listed = server.ssh("session:list").out();
+                assertThat(listed.lines().filter(line -> line.startsWith(full + " "))).as("attempt %d: %s", attempt, listed).hasSize(1);
+            } finally {
+                for (var l : both) l.socket().close();
+            }
+            StrataServer.await(WAIT, "both gone", () -> !server.ssh("session:list").out().contains("twin@localhost/" + resource + " "));
+        }
+    }
+
+    /** What a raw connection has received so far, and whether it has ended. */
+    private static final class Heard {
+        final StringBuilder text = new StringBuilder();
+        boolean eof;
+
+        /** Whether the server still keeps the connection open: no closing tag, no end of stream yet. */
+        boolean open(RawXmppClient.Login l) {
+            if (!eof && !text.toString().contains("</stream:stream>")) {
+                try {
+                    l.socket().setSoTimeout(200);
+                    byte[] buf = new byte[8192];
+                    int n = l.socket().getInputStream().read(buf);
+                    if (n < 0) eof = true;
+                    else text.append(new String(buf, 0, n, StandardCharsets.UTF_8));
+                } catch (java.net.SocketTimeoutException e) {
+                    // nothing more yet
+                } catch (IOException e) {
+                    eof = true;
+                }
+            }
+            return !eof && !text.toString().contains("</stream:stream>");
+        }
+    }
+
+    /**
+     * A session replaced by a new login of the same resource: its contact's last word about that
+     * resource is the new session's available presence, ten times over (the old session's late
+     * unavailable came 2.7 s after it before).
+     */
+    @Test
+    void aReplacedSessionsUnavailableNeverFollowsTheNewOnesAvailable() throws Exception {
+        EntityBareJid twin = JidCreate.entityBareFrom("twin@localhost"), watcher = JidCreate.entityBareFrom("watcher@localhost");
+        XMPPTCPConnection w = Clients.smack(server, "watcher", "watcher-Pw-1", "desk");
+        XMPPTCPConnection first = Clients.smack(server, "twin", "twin-Pw-1", "phone");
+        try {
+            Roster rw = Roster.getInstanceFor(w), rt = Roster.getInstanceFor(first);
+            StrataServer.await(WAIT, "rosters loaded", () -> rw.isLoaded() && rt.isLoaded());
+            rw.createItemAndRequestSubscription(twin, "Twin", null);
+            StrataServer.await(WAIT, "watcher subscribed to twin", () -> rw.getEntry(twin) != null && rw.getEntry(twin).getType() == ItemType.to);
+            EntityFullJid phone = JidCreate.entityFullFrom("twin@localhost/phone");
+            StrataServer.await(WAIT, "watcher sees twin/phone", () -> rw.getPresenceResource(phone).isAvailable());
+            XMPPTCPConnection current = first;
+            for (int i = 0; i < 10; i++) {
+                StanzaCollector seen = w.createStanzaCollector(new AndFilter(StanzaTypeFilter.PRESENCE, FromMatchesFilter.createFull(phone)));
+                XMPPTCPConnection replacement = Clients.smack(server, "twin", "twin-Pw-1", "phone");
+                Thread.sleep(1_500); // time for a late close to show itself
+                List<Presence.Type> types = new ArrayList<>();
+                for (Presence p; (p = seen.pollResult()) != null; ) types.add(p.getType());
+                seen.cancel();
+                assertThat(types).as("round %d: what watcher saw of twin/phone", i).isNotEmpty().last().isEqualTo(Presence.Type.available);
+                assertThat(rw.getPresenceResource(phone).isAvailable()).isTrue();
+                if (current != first) current.disconnect();
+                current = replacement;
+            }
+            current.disconnect();
+        } finally {
+            first.disconnect();
+            w.disconnect();
+        }
+    }
+}
