@@ -286,4 +286,36 @@ class RuntimeIT {
                 .contains("[strata.console.ssh] max.auth.attempts: expected an integer, got 'many'")
                 .contains("2 problem(s)");
     }
+
+    /**
+     * What strata check refuses the running server refuses too, with the same words: an address
+     * that is not this machine's, a malformed domain or admin JID, a TLS version that does not
+     * exist, a port beyond 65535. The server keeps its previous configuration of each and logs why.
+     */
+    @Test
+    void checkAndTheServerRefuseTheSameSettings() throws Exception {
+        Path dev = server.home.resolve("config/environments/development.cfg");
+        Path listener = server.home.resolve("config/stack/01-transport/strata.listener~c2s.cfg");
+        String devBefore = Files.readString(dev), listenerBefore = Files.readString(listener);
+        try {
+            Files.writeString(dev, devBefore + "\n[strata]\ndomains = bad domain\nadmins = example.org\n"
+                    + "[strata.tls]\nprotocols = TLSv1.3, TLSv1.9\n[strata.console.ssh]\nbind = 192.0.2.1\n");
+            Files.writeString(listener, listenerBefore.replaceFirst("(?m)^port = .*$", "port = 99999"));
+            Result check = server.strata(Map.of(), "check");
+            assertThat(check.exit()).as("%s", check).isEqualTo(1);
+            List<String> problems = check.out().lines().filter(l -> l.startsWith("ERROR ")).map(l -> l.substring(6)).toList();
+            assertThat(String.join("\n", problems)).contains("[strata] domains: 'bad domain' is not a valid domain",
+                    "[strata] admins: 'example.org' is not the bare JID of an account", "[strata.tls] protocols: 'TLSv1.9' is not one of: TLSv1.3, TLSv1.2",
+                    "[strata.console.ssh] bind: 192.0.2.1 is not an address of this machine", "[strata.listener~c2s] port: 99999 is above the maximum 65535");
+            assertThat(problems).hasSize(5);
+            for (String p : problems) {
+                StrataServer.await(Duration.ofSeconds(20), "the server to refuse " + p, () -> server.log().contains("config: " + p + "; keeping the previous configuration"));
+            }
+            assertThat(server.ssh("config:get strata domains").out()).as("still serving its previous domains").contains("localhost");
+        } finally {
+            Files.writeString(dev, devBefore);
+            Files.writeString(listener, listenerBefore);
+        }
+        assertThat(server.strata(Map.of(), "check").exit()).isZero();
+    }
 }

@@ -11,7 +11,7 @@ import dev.strata.config.check.ConfigTree.Target;
 import dev.strata.config.check.Metatype.Ad;
 import dev.strata.config.check.Metatype.Ocd;
 
-/** Checks settings against metatype: known PID, known key, type, bounds and options. */
+/** Checks settings against metatype: known PID, known key, type, bounds and options, and the {@link Formats} of addresses, domains and JIDs. */
 public final class Validator {
     private Validator() {
     }
@@ -81,7 +81,7 @@ public final class Validator {
             if (ad.min() != null && !ad.min().isEmpty() && s.length() < Integer.parseInt(ad.min())) return "must be at least " + ad.min() + " characters";
             if (ad.max() != null && !ad.max().isEmpty() && s.length() > Integer.parseInt(ad.max())) return "must be at most " + ad.max() + " characters";
         }
-        return null;
+        return Formats.check(ad.id(), v);
     }
 
     private static String article(String type) {

@@ -29,7 +29,7 @@ class ConfigTreeTest {
                 <AD id="tags" type="String" cardinality="2147483647"/>
                 <AD id="on" type="Boolean" default="true"/>
               </OCD>
-              <OCD id="strata" name="Server"><AD id="environment" type="String"/><AD id="domains" type="String" cardinality="10"/></OCD>
+              <OCD id="strata" name="Server"><AD id="environment" type="String"/><AD id="domains" type="String" cardinality="10"/><AD id="admins" type="String" cardinality="10"/></OCD>
               <Designate pid="strata.demo"><Object ocdref="strata.demo"/></Designate>
               <Designate pid="strata"><Object ocdref="strata"/></Designate>
             </metatype:MetaData>
@@ -47,7 +47,7 @@ class ConfigTreeTest {
         metatype.add(new ByteArrayInputStream(METATYPE.getBytes(StandardCharsets.UTF_8)), "dev.strata.demo", "07-interfaces");
         write("strata.cfg", "environment = ${env:STRATA_ENV:-development}\ndomains = ${env:STRATA_DOMAIN:-localhost}\n");
         write("stack/07-interfaces/strata.demo.cfg", "# comment\nport = ${env:DEMO_PORT:-8101}\nbind = 127.0.0.1\nmode = a\n");
-        write("policies/security.cfg", "[strata.demo]\nbind = 10.0.0.1\nmode = b\n");
+        write("policies/security.cfg", "[strata.demo]\nbind = ::\nmode = b\n");
         write("environments/development.cfg", "[strata.demo]\nbind = 127.0.0.2\n");
         write("environments/production.cfg", "[strata.demo]\nbind = 0.0.0.0\n");
     }
@@ -100,8 +100,24 @@ class ConfigTreeTest {
                 "config/stack/07-interfaces/strata.demo.cfg:4: [strata.demo] nosuch: unknown key; strata.demo accepts: port, bind, mode, tags, on",
                 "config/stack/07-interfaces/strata.demo.cfg:5: [strata.demo] on: expected true or false, got 'maybe'",
                 "config/policies/security.cfg:2: [strata.demo] mode: 'c' is not one of: a, b",
-                "config/stack/strata.typo.cfg:1: [strata.typo] unknown PID: no installed component declares a configuration 'strata.typo'")
-                .hasSize(5);
+                "config/stack/strata.typo.cfg:1: [strata.typo] unknown PID: no installed component declares a configuration 'strata.typo'",
+                "config/stack/07-interfaces/strata.demo.cfg:2: [strata.demo] bind: 'x' is not an IP address: use an address of this machine, 0.0.0.0 or :: for all, or 127.0.0.1")
+                .hasSize(6);
+    }
+
+    /** What the server could not use is what strata check refuses: addresses, domains and admin JIDs. */
+    @Test
+    void addressesNotOfThisMachineAndMalformedDomainsAndAdminsAreProblems() throws IOException {
+        write("strata.cfg", "domains = example.org, bad domain, alice@example.org\nadmins = admin@example.org, example.org, a@b/c\n");
+        write("stack/07-interfaces/strata.demo.cfg", "bind = 192.0.2.1\n"); // TEST-NET-1: never this machine's
+        write("policies/security.cfg", "[strata.demo]\nbind = 127.0.0.9\n");
+        write("environments/development.cfg", "[strata.demo]\nbind = 999.1.1.1\n");
+        List<String> problems = Validator.validate(read(Map.of()), metatype).stream().map(Problem::toString).toList();
+        assertThat(problems).hasSize(4);
+        assertThat(problems.get(0)).startsWith("config/strata.cfg:1: [strata] domains: 'bad domain' is not a valid domain");
+        assertThat(problems.get(1)).isEqualTo("config/strata.cfg:2: [strata] admins: 'example.org' is not the bare JID of an account: e.g. admin@example.org");
+        assertThat(problems.get(2)).isEqualTo("config/stack/07-interfaces/strata.demo.cfg:1: [strata.demo] bind: 192.0.2.1 is not an address of this machine: nothing could listen on it");
+        assertThat(problems.get(3)).startsWith("config/environments/development.cfg:2: [strata.demo] bind: '999.1.1.1' is not an IP address");
     }
 
     @Test

@@ -59,7 +59,8 @@ public final class TlsManager implements Mapping<String, SslContext> {
 
     @ObjectClassDefinition(id = "strata.tls", name = "TLS")
     public @interface Config {
-        @AttributeDefinition(description = "TLS protocol versions offered")
+        @AttributeDefinition(description = "TLS protocol versions offered (1.2 and 1.3 only: older ones are broken)",
+                options = {@Option(value = "TLSv1.3", label = "TLS 1.3"), @Option(value = "TLSv1.2", label = "TLS 1.2")})
         String[] protocols() default {"TLSv1.3", "TLSv1.2"};
 
         @AttributeDefinition(description = "Cipher suites offered (TLS 1.3 suites and ECDHE suites for TLS 1.2: forward secrecy only)")
