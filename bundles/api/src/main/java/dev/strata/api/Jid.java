@@ -155,6 +155,13 @@ public final class Jid implements Comparable<Jid> {
             throw new InvalidJidException(input, "The domainpart '" + domain + "' is not a valid domain name: " + e.getMessage(), e);
         }
         String prepared = Normalizer.normalize(unicode.toLowerCase(Locale.ROOT), Normalizer.Form.NFC);
+        try {
+            // the prepared form is what others parse again: it must be a domain name too (lower case
+            // can map a valid letter to one IDNA 2003 does not know, e.g. U+13C3 to U+AB93)
+            IDN.toASCII(prepared, IDN.USE_STD3_ASCII_RULES);
+        } catch (IllegalArgumentException e) {
+            throw new InvalidJidException(input, "The domainpart '" + domain + "' in lower case is not a valid domain name: " + e.getMessage(), e);
+        }
         for (String label : prepared.split("\\.", -1)) {
             if (label.isEmpty()) throw new InvalidJidException(input, "The domainpart '" + domain + "' has an empty label");
         }
