@@ -29,7 +29,7 @@ class RosterIT {
     @BeforeAll
     void start() throws Exception {
         Path home = StrataServer.freshHome("roster-it");
-        for (String u : new String[] {"romeo", "juliet"}) {
+        for (String u : new String[] {"romeo", "juliet", "tybalt"}) {
             assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-pw-1").exit()).isZero();
         }
         server = StrataServer.start(home, home.resolve("data"), Map.of());
@@ -93,6 +93,29 @@ class RosterIT {
                     .contains("<item-not-found ");
             assertThat(Clients.exchange(l, "<iq type='get' id='e5' to='romeo@localhost'><query xmlns='jabber:iq:roster'/></iq>"))
                     .contains("<forbidden ");
+        }
+    }
+
+    /**
+     * The roster limit holds on every path that adds an item: outgoing subscription requests to
+     * ever new contacts (a roster grew to 22,300 items that way) stop at max.items with
+     * not-allowed, like roster sets do.
+     */
+    @Test
+    void subscriptionRequestsCannotGrowARosterPastItsLimit() throws Exception {
+        int applied = server.log().split("config: strata.roster applied", -1).length;
+        assertThat(server.ssh("config:set strata.roster max.items 40").exit()).isZero();
+        StrataServer.await(Duration.ofSeconds(20), "the new limit applied", () -> server.log().split("config: strata.roster applied", -1).length > applied);
+        try (var l = dev.strata.bench.RawXmppClient.login(server.c2sPort, false, "tybalt", "tybalt-pw-1", dev.strata.api.auth.ScramHash.SHA_256, null)) {
+            StringBuilder burst = new StringBuilder();
+            for (int i = 0; i < 60; i++) burst.append("<presence type='subscribe' to='stranger").append(i).append("@example.net' id='s").append(i).append("'/>");
+            l.socket().getOutputStream().write(burst.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            String roster = Clients.exchange(l, "<iq type='get' id='count'><query xmlns='jabber:iq:roster'/></iq>");
+            assertThat(roster.split("<item ", -1).length - 1).as("items in the roster").isEqualTo(40);
+            String errors = Clients.exchange(l, "<iq type='get' id='again'><query xmlns='jabber:iq:roster'/></iq>");
+            assertThat(roster + errors).contains("type=\"error\"", "not-allowed");
+        } finally {
+            assertThat(server.ssh("config:set strata.roster max.items 2000").exit()).isZero();
         }
     }
 }

@@ -51,7 +51,7 @@ class SessionsIT {
         Path home = StrataServer.freshHome("sessions-it");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "max.outbound.bytes = 262144\n",
                 StandardOpenOption.APPEND);
-        for (String user : List.of("reader", "sender", "twin", "watcher")) {
+        for (String user : List.of("reader", "sender", "twin", "watcher", "mailbox", "flooder")) {
             assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
         }
         server = StrataServer.start(home, home.resolve("data"), Map.of());
@@ -92,49 +92,59 @@ class SessionsIT {
     @Test
     void twentyResourcesThatNeverReadAreEachCutOffAndTheHeapStaysBounded() throws Exception {
         long before = heapUsedKib();
-        List<RawXmppClient.Login> readers = new ArrayList<>();
-        try (var sender = RawXmppClient.login(server.c2sPort, false, "sender", "sender-Pw-1", ScramHash.SHA_256, null)) {
-            for (int i = 0; i < RESOURCES; i++) readers.add(RawXmppClient.login(server.c2sPort, false, "reader", "reader-Pw-1", ScramHash.SHA_256, null));
-            List<String> jids = new ArrayList<>(readers.stream().map(SessionsIT::boundJid).toList());
-            Thread drain = Thread.ofVirtual().start(() -> { // the sender reads, as a client does
-                byte[] buf = new byte[65536];
-                try {
-                    while (sender.socket().getInputStream().read(buf) >= 0) {
-                        // discarded
-                    }
-                } catch (IOException e) {
-                    // closed at the end of the test
-                }
-            });
-            String body = "x".repeat(1_000);
-            var out = sender.socket().getOutputStream();
-            long sentBytes = 0;
-            // each slow resource is written to until it is cut off; a message to a resource that is
-            // gone would go to the others or to offline storage, so it is not written to again
-            for (int round = 0; round < 5_000 && !jids.isEmpty(); round++) {
-                String log = server.log();
-                jids.removeIf(j -> log.contains("Session ended: " + j + " ("));
-                StringBuilder burst = new StringBuilder();
-                for (String j : jids) burst.append("<message to='").append(j).append("' type='chat'><body>").append(body).append("</body></message>");
-                byte[] bytes = burst.toString().getBytes(StandardCharsets.UTF_8);
-                out.write(bytes);
-                out.flush();
-                sentBytes += bytes.length;
+        List<RawXmppClient.Login> readers = new ArrayList<>(), senders = new ArrayList<>();
+        java.util.Set<String> ended = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicLong sentBytes = new java.util.concurrent.atomic.AtomicLong();
+        try {
+            for (int i = 0; i < RESOURCES; i++) {
+                readers.add(RawXmppClient.login(server.c2sPort, false, "reader", "reader-Pw-1", ScramHash.SHA_256, null));
+                senders.add(RawXmppClient.login(server.c2sPort, false, "sender", "sender-Pw-1", ScramHash.SHA_256, null));
             }
-            StrataServer.await(WAIT, "every slow resource cut off", () -> {
+            List<String> jids = readers.stream().map(SessionsIT::boundJid).toList();
+            String body = "x".repeat(1_000);
+            List<Thread> threads = new ArrayList<>();
+            for (int i = 0; i < RESOURCES; i++) { // one sender per slow resource: each connection is read at most max.bytes.per.second
+                RawXmppClient.Login sender = senders.get(i);
+                String to = jids.get(i);
+                threads.add(Thread.ofVirtual().start(() -> { // the sender reads, as a client does
+                    byte[] buf = new byte[65536];
+                    try {
+                        while (sender.socket().getInputStream().read(buf) >= 0) {
+                            // discarded
+                        }
+                    } catch (IOException e) {
+                        // closed at the end of the test
+                    }
+                }));
+                threads.add(Thread.ofVirtual().start(() -> {
+                    byte[] message = ("<message to='" + to + "' type='chat'><body>" + body + "</body></message>").getBytes(StandardCharsets.UTF_8);
+                    try {
+                        // written to until it is cut off: a message to a resource that is gone would go elsewhere
+                        for (int n = 0; n < 100_000 && !ended.contains(to); n++) {
+                            sender.socket().getOutputStream().write(message);
+                            sentBytes.addAndGet(message.length);
+                        }
+                    } catch (IOException e) {
+                        // closed at the end of the test
+                    }
+                }));
+            }
+            StrataServer.await(Duration.ofSeconds(120), "every slow resource cut off", () -> {
                 String log = server.log();
-                return readers.stream().allMatch(r -> log.contains("Session ended: " + boundJid(r) + " ("));
+                for (String j : jids) if (log.contains("Session ended: " + j + " (")) ended.add(j);
+                return ended.size() == RESOURCES;
             });
             long after = heapUsedKib();
             System.out.printf("[figure] %d resources that never read: %.1f MB sent to them, heap after GC %+.1f MB%n", RESOURCES,
-                    sentBytes / 1e6, (after - before) / 1024.0);
+                    sentBytes.get() / 1e6, (after - before) / 1024.0);
             assertThat(server.log()).contains("the client does not read");
-            assertThat(sentBytes).as("far more was sent than max.outbound.bytes for all of them").isGreaterThan(RESOURCES * 262_144L * 2);
+            assertThat(sentBytes.get()).as("far more was sent than max.outbound.bytes for all of them").isGreaterThan(RESOURCES * 262_144L * 2);
             assertThat((after - before) / 1024).as("heap growth in MB after all were cut off").isLessThan(32);
-            sender.socket().close();
-            drain.join();
+            for (var s : senders) s.socket().close();
+            for (Thread t : threads) t.join();
         } finally {
             for (var r : readers) r.socket().close();
+            for (var s : senders) s.socket().close();
         }
     }
 
@@ -241,5 +251,80 @@ class SessionsIT {
             first.disconnect();
             w.disconnect();
         }
+    }
+
+    /** One full login (TLS, SCRAM-SHA-256, bind) of {@code user}, in seconds. */
+    private double loginSeconds(String user) throws Exception {
+        long t0 = System.nanoTime();
+        try (var l = RawXmppClient.login(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.success()).isTrue();
+            boundJid(l);
+        }
+        return (System.nanoTime() - t0) / 1e9;
+    }
+
+    /**
+     * The offline-storage attack: four senders aim 200 KB messages at one mailbox, which fills
+     * (max.chars) and then refuses each with service-unavailable, counted without reading what it
+     * holds. Meanwhile a normal login stays fast (it took 8-9.6 s when every refusal re-read the mailbox).
+     */
+    @Test
+    void aFloodedFullMailboxKeepsANormalLoginFast() throws Exception {
+        List<Double> quiet = new ArrayList<>();
+        for (int i = 0; i < 5; i++) quiet.add(loginSeconds("watcher"));
+        String body = "x".repeat(200_000);
+        java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+        java.util.concurrent.atomic.AtomicLong refused = new java.util.concurrent.atomic.AtomicLong();
+        List<Thread> senders = new ArrayList<>();
+        List<RawXmppClient.Login> logins = new ArrayList<>();
+        for (int k = 0; k < 4; k++) {
+            RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "flooder", "flooder-Pw-1", ScramHash.SHA_256, null);
+            logins.add(l);
+            senders.add(Thread.ofPlatform().start(() -> {
+                try {
+                    var out = l.socket().getOutputStream();
+                    while (!stop.get()) {
+                        out.write(("<message to='mailbox@localhost' type='chat'><body>" + body + "</body></message>").getBytes(StandardCharsets.UTF_8));
+                        out.flush();
+                    }
+                } catch (IOException e) {
+                    // closed at the end
+                }
+            }));
+            senders.add(Thread.ofPlatform().start(() -> { // and reads its errors, as a client does
+                byte[] buf = new byte[65536];
+                try {
+                    for (int n; (n = l.socket().getInputStream().read(buf)) >= 0; ) {
+                        String got = new String(buf, 0, n, StandardCharsets.UTF_8);
+                        for (int at = got.indexOf("service-unavailable"); at >= 0; at = got.indexOf("service-unavailable", at + 1)) refused.incrementAndGet();
+                    }
+                } catch (IOException e) {
+                    // closed at the end
+                }
+            }));
+        }
+        List<Double> flooded = new ArrayList<>();
+        try {
+            StrataServer.await(Duration.ofSeconds(60), "the mailbox full and refusing", () -> refused.get() > 100);
+            long before = refused.get(), t0 = System.nanoTime();
+            for (int i = 0; i < 5; i++) {
+                flooded.add(loginSeconds("watcher"));
+                Thread.sleep(300);
+            }
+            double perSecond = (refused.get() - before) / ((System.nanoTime() - t0) / 1e9);
+            System.out.printf("[figure] flood during the logins: %.0f refused 200 KB messages/s (%.1f MB/s from 4 connections)%n", perSecond, perSecond * 0.2);
+            assertThat(perSecond).as("the flood went on during the logins, refusals/s").isGreaterThan(5);
+            assertThat(server.log()).as("senders that read their errors are served, not cut off").doesNotContain("Session ended: flooder@localhost");
+            assertThat(server.log().split("Offline storage of mailbox@localhost is full", -1).length - 1).as("refusals logged once a minute, not each")
+                    .isLessThanOrEqualTo(2);
+        } finally {
+            stop.set(true);
+            for (var l : logins) l.socket().close();
+            for (Thread t : senders) t.join();
+        }
+        double median = flooded.stream().sorted().toList().get(2);
+        System.out.printf("[figure] login with 4 senders flooding a full mailbox with 200 KB messages: median %.3f s (quiet: %.3f s), %d refusals%n",
+                median, quiet.stream().sorted().toList().get(2), refused.get());
+        assertThat(median).as("a normal login while the mailbox is flooded, seconds").isLessThan(0.5);
     }
 }

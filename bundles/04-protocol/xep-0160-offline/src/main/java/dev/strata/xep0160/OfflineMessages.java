@@ -5,6 +5,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
 import org.osgi.service.component.annotations.Activate;
@@ -65,6 +66,9 @@ public final class OfflineMessages implements StanzaHook {
 
     private final KeyValueStore store;
     private final AtomicLong sequence = new AtomicLong();
+    private static final long REPORT_EVERY_NANOS = 60_000_000_000L;
+    /** Per full mailbox: when its refusal was last logged (nanoTime) and how many were refused since. */
+    private final ConcurrentHashMap<Jid, long[]> fullReports = new ConcurrentHashMap<>();
     private volatile Config config;
 
     @Activate
@@ -84,6 +88,28 @@ public final class OfflineMessages implements StanzaHook {
         return store(stanza, session);
     }
 
+    /**
+     * Logs a refusal for a full mailbox at most once a minute per mailbox, with how many were
+     * refused since: a flood of refused messages must not become a flood of log lines.
+     */
+    private void reportFull(Jid to, KeyValueStore.Usage used, Origin sender) {
+        long now = System.nanoTime();
+        long[] r = fullReports.computeIfAbsent(to, k -> new long[] {now - REPORT_EVERY_NANOS, 0});
+        long more;
+        synchronized (r) {
+            if (now - r[0] < REPORT_EVERY_NANOS) {
+                r[1]++;
+                return;
+            }
+            more = r[1];
+            r[0] = now;
+            r[1] = 0;
+        }
+        if (fullReports.size() > 10_000) fullReports.clear(); // a bound, not a cache: at worst some lines come sooner
+        LOG.info("Offline storage of {} is full ({} messages, {} characters); message from {} refused{}", to, used.documents(), used.chars(),
+                sender.jid(), more == 0 ? "" : " (and " + more + " more in the last minute)");
+    }
+
     static boolean worthKeeping(Element message) {
         if (message.child("no-store", HINTS).isPresent() || message.child("no-permanent-store", HINTS).isPresent()) return false;
         if (message.child("store", HINTS).isPresent()) return true;
@@ -101,7 +127,7 @@ public final class OfflineMessages implements StanzaHook {
         long size = XmlWriter.toString(stamped, "").length();
         KeyValueStore.Usage used = store.usage(to, STORE); // counted, not read
         if (used.documents() >= c.max_messages() || used.chars() + size > c.max_chars()) {
-            LOG.info("Offline storage of {} is full ({} messages, {} characters); message from {} refused", to, used.documents(), used.chars(), sender.jid());
+            reportFull(to, used, sender);
             sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", true));
             return true;
         }

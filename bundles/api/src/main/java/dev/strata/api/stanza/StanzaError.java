@@ -2,7 +2,10 @@ package dev.strata.api.stanza;
 
 import java.util.Locale;
 
+import dev.strata.api.xml.Attribute;
 import dev.strata.api.xml.Element;
+import dev.strata.api.xml.Node;
+import dev.strata.api.xml.Text;
 
 /** The defined stanza error conditions of RFC 6120 §8.3.3, each with its default error type (§8.3.2). */
 public enum StanzaError {
@@ -47,9 +50,16 @@ public enum StanzaError {
     }
 
     /**
+     * The most characters of original payload an error reply echoes: RFC 6120 §8.3.1 makes the echo
+     * optional, and echoing a large stanza doubles what a flood of refused stanzas costs.
+     */
+    public static final int MAX_ECHO_CHARS = 4096;
+
+    /**
      * The error reply to {@code stanza} (RFC 6120 §8.3.1): same name and id, 'from' and 'to'
      * swapped, the original child elements when {@code echo} (never for a request that carries a
-     * password), then the error.
+     * password) and they are at most {@link #MAX_ECHO_CHARS} of text, names and attribute values,
+     * then the error.
      */
     public Element replyTo(Element stanza, String text, boolean echo) {
         return replyTo(stanza, text, echo, null);
@@ -61,8 +71,22 @@ public enum StanzaError {
         if (stanza.attribute("id") != null) b.attribute("id", stanza.attribute("id"));
         if (stanza.attribute("to") != null) b.attribute("from", stanza.attribute("to"));
         if (stanza.attribute("from") != null) b.attribute("to", stanza.attribute("from"));
-        if (echo) b.children(stanza.elements().toList());
+        if (echo && fits(stanza, new int[] {MAX_ECHO_CHARS})) b.children(stanza.elements().toList());
         return b.child(toElement(text, specific)).build();
+    }
+
+    /** Whether the element's children take at most {@code budget[0]} characters; stops counting once over. */
+    private static boolean fits(Element e, int[] budget) {
+        for (Node n : e.children()) {
+            if (n instanceof Text t) budget[0] -= t.value().length();
+            else if (n instanceof Element c) {
+                budget[0] -= c.name().length() * 2 + 5;
+                for (Attribute a : c.attributes()) budget[0] -= a.name().length() + a.value().length() + 4;
+                if (budget[0] < 0 || !fits(c, budget)) return false;
+            }
+            if (budget[0] < 0) return false;
+        }
+        return true;
     }
 
     /** The {@code <error/>} element, with an optional human-readable text. */

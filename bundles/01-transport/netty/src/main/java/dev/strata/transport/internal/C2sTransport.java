@@ -31,7 +31,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 /**
  * What client-to-server connections get from the {@link Listener}s of kind {@code c2s}: admission
  * (connections in total and per address), the TLS handshake for direct TLS, idle timeout, the
- * size, depth and attribute count of stanzas, back-pressure and the slow-reader bound; each refusal
+ * size, depth and attribute count of stanzas, the read rate, back-pressure and the slow-reader bound; each refusal
  * carries its stream error. The settings apply to connections accepted after a change.
  */
 @Component(name = "strata.transport.c2s", service = ListenerKind.class, property = ListenerKind.KIND + "=c2s")
@@ -71,6 +71,11 @@ public final class C2sTransport implements ListenerKind {
         @AttributeDefinition(min = "4096", description = "Bytes waiting to be written to one client (it does not read) above which its stream "
                 + "is closed with policy-violation; reading from it pauses as soon as 64 KiB wait")
         int max_outbound_bytes() default 1 << 20;
+
+        @AttributeDefinition(min = "1024", description = "Bytes per second read from one connection at most, after a burst of as many "
+                + "(or two stanzas, if more): a faster sender is read more slowly, so a flood from a few connections cannot take "
+                + "the CPU from everyone else (XML parsing is the cost). 0 is not allowed: raise it instead")
+        int max_bytes_per_second() default 1 << 20;
     }
 
     private final ChannelGroup channels = new DefaultChannelGroup("c2s", GlobalEventExecutor.INSTANCE);
@@ -107,7 +112,8 @@ public final class C2sTransport implements ListenerKind {
         ch.pipeline().addLast("idle", new IdleStateHandler(timeout > 0 ? Math.min(timeout, release) : release, 0, 0, TimeUnit.SECONDS));
         // flushes from the session workers are gathered into one per event-loop turn: fewer TLS records and syscalls
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes()));
+        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes(),
+                new ReadRate(config.max_bytes_per_second(), Math.max(config.max_bytes_per_second(), 2L * config.max_stanza_size()))));
     }
 
     /** Null when the connection may stay, else why not. */

@@ -67,15 +67,17 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private final long idleTimeoutNanos;
     private final long maxOutboundBytes;
     private long lastRead = System.nanoTime();
-    /** Reading pauses while the stream layer's queue is long, or while the client does not read what we write. */
-    private volatile boolean pausedByStream, pausedByPeer;
+    /** Reading pauses while the stream layer's queue is long, while the client does not read what we write, or while it sends faster than its rate. */
+    private volatile boolean pausedByStream, pausedByPeer, pausedByRate;
+    private final ReadRate rate;
     private volatile boolean overloaded;
     /** Whether our stream header went out since the client last opened a stream. */
     private volatile boolean headerSent;
 
     NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis,
-                    long maxOutboundBytes) {
+                    long maxOutboundBytes, ReadRate rate) {
         this.factory = factory;
+        this.rate = rate;
         this.maxOutboundBytes = maxOutboundBytes;
         this.handshakeMillis = handshakeMillis;
         this.idleTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(idleTimeoutMillis);
@@ -94,6 +96,15 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         ByteBuf buf = (ByteBuf) msg;
         lastRead = System.nanoTime();
+        long waitNanos = rate.take(buf.readableBytes(), lastRead);
+        if (waitNanos > 0 && !pausedByRate) { // over its rate: what is read is handled, the next read waits
+            pausedByRate = true;
+            applyAutoRead();
+            ctx.executor().schedule(() -> {
+                pausedByRate = false;
+                applyAutoRead();
+            }, waitNanos, TimeUnit.NANOSECONDS);
+        }
         try {
             if (broken) return;
             reader.feed(buf.nioBuffer(), this::dispatch);
@@ -159,7 +170,7 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
             channel.eventLoop().execute(this::applyAutoRead);
             return;
         }
-        channel.config().setAutoRead(!pausedByStream && !pausedByPeer);
+        channel.config().setAutoRead(!pausedByStream && !pausedByPeer && !pausedByRate);
     }
 
     /**

@@ -122,11 +122,20 @@ public final class C2sStreams implements StreamHandlerFactory {
     /** A session was bound in {@code used}; it is kept, and bound in the current registry too if that changed meanwhile. */
     void bound(ClientSession s, SessionRegistry used) {
         live.add(s);
+        // replaced by a concurrent bind of its resource between its bind and this call: that bind's
+        // unbound(s) may have run before the add above, so this one takes it out again (or a later
+        // registry would be handed a session that lost its JID, and it would take the JID back)
+        if (s.released) {
+            live.remove(s);
+            return;
+        }
         SessionRegistry now = registry;
         if (now != null && now != used) now.bind(s, SessionRegistry.ConflictPolicy.REPLACE);
     }
 
+    /** The session no longer holds its JID here (replaced or ended); it never comes back into {@link #live}. */
     void unbound(ClientSession s) {
+        s.released = true;
         live.remove(s);
     }
 

@@ -38,6 +38,8 @@ final class ClientSession implements Session {
     private volatile C2sStream stream;
     private volatile InetSocketAddress address;
     private volatile boolean open = true;
+    /** Set once by {@link C2sStreams#unbound}: replaced by another session of its JID, or ended. */
+    volatile boolean released;
     /** When the connection went while a lifecycle keeps the session (nanoTime), else 0. */
     private volatile long detachedSince;
 
