@@ -33,10 +33,14 @@ class LimitsIT {
     void start() throws Exception {
         Path home = StrataServer.freshHome("limits-it");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.c2s.cfg"),
-                "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\nmax.outbound.bytes = 262144\n", StandardOpenOption.APPEND);
+                "max.connections.per.ip = 3\nidle.timeout = 2\nmax.stanza.size = 4096\ntls.handshake.timeout = 2\nmax.outbound.bytes = 262144\n"
+                        + "max.bytes.per.second = 104857600\n", // the slow-reader test sends faster than the default read rate
+                StandardOpenOption.APPEND);
         // policies/security.cfg sets these; the environment layer overrides policies
         Files.writeString(home.resolve("config/environments/development.cfg"),
                 "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\nnegotiation.timeout = 4\nmax.resources.per.account = 1\n", StandardOpenOption.APPEND);
+        // a third listener whose port is out of range: on this fresh data folder it has no previous configuration to keep
+        Files.writeString(home.resolve("config/stack/01-transport/strata.listener~broken.cfg"), "kind = c2s\nbind = 127.0.0.1\nport = 99999\n");
         assertThat(StrataServer.register(home, home.resolve("data"), "dave", "localhost", "Dave-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "erin", "localhost", "Erin-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "frank", "localhost", "Frank-pw-1").exit()).isZero();
@@ -264,5 +268,11 @@ class LimitsIT {
             assertThat(answer).contains("<stream:error><policy-violation ", "Too many authentication attempts on one stream");
             assertThat(answer.split("<failure", -1).length - 1).as("answers before the stream closes").isLessThanOrEqualTo(5);
         }
+    }
+
+    @Test
+    void anInvalidListenerOnAFreshServerIsReportedAsNotListening() {
+        assertThat(server.log()).contains("config: config/stack/01-transport/strata.listener~broken.cfg:3: [strata.listener~broken] port: "
+                + "99999 is above the maximum 65535; strata.listener~broken has no configuration until this is fixed", "this instance, e.g. a listener, does not exist");
     }
 }

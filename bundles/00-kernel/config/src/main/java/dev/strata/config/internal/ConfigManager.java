@@ -148,8 +148,11 @@ public final class ConfigManager implements BundleListener {
                     now.add(line);
                     report(line);
                 } else if (!problems.isEmpty()) {
+                    String consequence = applied(target) ? "; keeping the previous configuration of " + target
+                            : "; " + target + " has no configuration until this is fixed (a component with defaults runs on them; "
+                              + (target.isFactory() ? "this instance, e.g. a listener, does not exist" : "one that needs a configuration stays off") + ")";
                     for (Problem p : problems) {
-                        String line = p + "; keeping the previous configuration of " + target;
+                        String line = p + consequence;
                         now.add(line);
                         report(line);
                     }
@@ -179,6 +182,17 @@ public final class ConfigManager implements BundleListener {
                 : configAdmin.getConfiguration(target.pid(), "?");
         if (c.updateIfDifferent(dict)) {
             LOG.info("config: {} applied ({})", target, String.join(", ", settings.keySet()));
+        }
+    }
+
+    /** Whether ConfigAdmin holds a configuration of {@code target} already (from this run or a previous one). */
+    private boolean applied(Target target) throws IOException {
+        String pid = target.isFactory() ? target.pid() + "~" + target.factoryName() : target.pid();
+        try {
+            Configuration[] found = configAdmin.listConfigurations("(service.pid=" + pid + ")");
+            return found != null && found.length > 0;
+        } catch (InvalidSyntaxException e) {
+            return false; // a PID that is not a valid filter value: nothing can have been applied under it
         }
     }
 
