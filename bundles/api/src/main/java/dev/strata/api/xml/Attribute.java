@@ -13,6 +13,7 @@ public record Attribute(String namespace, String name, String value) {
         Objects.requireNonNull(value, "value");
         if (name.isEmpty()) throw new IllegalArgumentException("attribute name must not be empty");
         Element.checkChars(value, "attribute " + name);
+        Element.checkChars(namespace, "the namespace of attribute " + name);
     }
 
     /** An unqualified attribute. */

@@ -158,6 +158,7 @@ public final class Element implements Node {
             checkName(name);
             this.name = name;
             this.namespace = Objects.requireNonNull(namespace, "namespace");
+            checkChars(namespace, "the namespace of <" + name + ">"); // written as an xmlns value
         }
 
         /** Sets an unqualified attribute; a null value removes it. */
