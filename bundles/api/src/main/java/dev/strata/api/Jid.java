@@ -155,12 +155,15 @@ public final class Jid implements Comparable<Jid> {
             throw new InvalidJidException(input, "The domainpart '" + domain + "' is not a valid domain name: " + e.getMessage(), e);
         }
         String prepared = Normalizer.normalize(unicode.toLowerCase(Locale.ROOT), Normalizer.Form.NFC);
-        try {
-            // the prepared form is what others parse again: it must be a domain name too (lower case
-            // can map a valid letter to one IDNA 2003 does not know, e.g. U+13C3 to U+AB93)
-            IDN.toASCII(prepared, IDN.USE_STD3_ASCII_RULES);
-        } catch (IllegalArgumentException e) {
-            throw new InvalidJidException(input, "The domainpart '" + domain + "' in lower case is not a valid domain name: " + e.getMessage(), e);
+        // the prepared form is what others parse again: it must be a domain name too (lower case can
+        // map a valid letter to one IDNA 2003 does not know, e.g. U+13C3 to U+AB93); when preparing
+        // changed nothing (the usual lower-case domain) it was checked above already
+        if (!prepared.equals(d)) {
+            try {
+                IDN.toASCII(prepared, IDN.USE_STD3_ASCII_RULES);
+            } catch (IllegalArgumentException e) {
+                throw new InvalidJidException(input, "The domainpart '" + domain + "' in lower case is not a valid domain name: " + e.getMessage(), e);
+            }
         }
         for (String label : prepared.split("\\.", -1)) {
             if (label.isEmpty()) throw new InvalidJidException(input, "The domainpart '" + domain + "' has an empty label");
@@ -216,6 +219,11 @@ public final class Jid implements Comparable<Jid> {
     /** This JID without its resourcepart. */
     public Jid bare() {
         return resource == null ? this : new Jid(local, domain, null);
+    }
+
+    /** This JID's domain alone ({@code example.org}), already prepared: nothing is checked again. */
+    public Jid domainJid() {
+        return isDomain() ? this : new Jid(null, domain, null);
     }
 
     /** This JID with another resourcepart, enforced. */

@@ -2,7 +2,7 @@
  * Strata's core API: addresses ({@link dev.strata.api.Jid}) and the types every module shares.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.strata.api;
 
 import org.osgi.annotation.bundle.Export;

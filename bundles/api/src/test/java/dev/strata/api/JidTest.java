@@ -99,4 +99,11 @@ class JidTest {
         assertThat(Jid.tryParse("@")).isEmpty();
         assertThat(Jid.of("a@b").withResource("r")).isEqualTo(Jid.of("a@b/r"));
     }
+
+    @Test
+    void theDomainJidIsTheDomainAlone() {
+        assertThat(Jid.of("Alice@Example.ORG/phone").domainJid()).isEqualTo(Jid.of("example.org"));
+        Jid domain = Jid.of("example.org");
+        assertThat(domain.domainJid()).isSameAs(domain);
+    }
 }

@@ -70,18 +70,20 @@ class SessionsIT {
 
     /** The server's heap after a full collection, in KiB, read with jcmd from the JDK running this test. */
     private long heapUsedKib() throws IOException, InterruptedException {
+        jcmd("GC.run");
+        String info = jcmd("GC.heap_info");
+        Matcher m = Pattern.compile("used (\\d+)K").matcher(info);
+        assertThat(m.find()).as("heap info: %s", info).isTrue();
+        return Long.parseLong(m.group(1));
+    }
+
+    /** One jcmd command to the server's JVM; its output. */
+    private String jcmd(String command) throws IOException, InterruptedException {
         Path jcmd = Path.of(ProcessHandle.current().info().command().orElseThrow()).resolveSibling("jcmd");
-        for (String command : List.of("GC.run", "GC.heap_info")) {
-            Process p = new ProcessBuilder(jcmd.toString(), Long.toString(server.pid()), command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor()).as("jcmd %s: %s", command, out).isZero();
-            if (command.equals("GC.heap_info")) {
-                Matcher m = Pattern.compile("used (\\d+)K").matcher(out);
-                assertThat(m.find()).as("heap info: %s", out).isTrue();
-                return Long.parseLong(m.group(1));
-            }
-        }
-        throw new AssertionError();
+        Process p = new ProcessBuilder(jcmd.toString(), Long.toString(server.pid()), command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as("jcmd %s: %s", command, out).isZero();
+        return out;
     }
 
     /**

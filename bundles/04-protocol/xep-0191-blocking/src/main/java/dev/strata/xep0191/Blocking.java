@@ -216,7 +216,7 @@ public final class Blocking implements IqHandler, StanzaHook {
     boolean blocks(Jid user, Jid address) {
         Set<Jid> list = blocklist(user);
         if (list.isEmpty()) return false;
-        return list.contains(address) || list.contains(address.bare()) || list.contains(Jid.of(null, address.domain(), null));
+        return list.contains(address) || list.contains(address.bare()) || list.contains(address.domainJid());
     }
 
     /**

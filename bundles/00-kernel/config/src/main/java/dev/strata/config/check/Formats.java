@@ -29,8 +29,8 @@ final class Formats {
     }
 
     private static String address(String v) {
-        InetAddress a;
         if (v.equals("localhost")) return null;
+        InetAddress a;
         try {
             a = InetAddress.ofLiteral(v); // no DNS: a name would be looked up at every start
         } catch (IllegalArgumentException e) {

@@ -317,7 +317,7 @@ public final class StanzaRouter implements Router {
         }
         Iq iq;
         try {
-            iq = Iq.of(stanza, from.jid(), to == null ? Jid.of(from.jid().domain()) : to);
+            iq = Iq.of(stanza, from.jid(), to == null ? from.jid().domainJid() : to);
         } catch (StanzaException e) {
             bounce(stanza, from, e.error(), e.getMessage());
             return;
@@ -498,7 +498,7 @@ public final class StanzaRouter implements Router {
             iq = iq.toBuilder().attribute("id", id).build();
         }
         Jid to = Jid.of(iq.attribute("to"));
-        Jid from = iq.attribute("from") != null ? Jid.of(iq.attribute("from")) : Jid.of(to.domain());
+        Jid from = iq.attribute("from") != null ? Jid.of(iq.attribute("from")) : to.domainJid();
         if (iq.attribute("from") == null) iq = iq.toBuilder().attribute("from", from.toString()).build();
         CompletableFuture<Element> answer = new CompletableFuture<>();
         String key = id;
