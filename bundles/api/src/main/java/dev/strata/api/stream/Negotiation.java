@@ -50,7 +50,32 @@ public interface Negotiation {
      * @throws StanzaException {@code item-not-found} when the session has ended or is connected,
      *         {@code not-authorized} when it is another account's
      */
-    Session resume(Session session) throws StanzaException;
+    default Session resume(Session session) throws StanzaException {
+        return resume(session, null);
+    }
+
+    /**
+     * {@link #resume(Session)}, writing {@code answer} (the feature's {@code <resumed/>}) first and
+     * then, when the session has {@link StreamAcks}, the stanzas its client has not acknowledged,
+     * oldest first, before anything sent to the session after. When the session still has a
+     * connection (its client noticed the loss before the server did), that connection is closed
+     * with a {@code conflict} stream error and the session goes on over this stream.
+     * @throws StanzaException {@code item-not-found} when the session has ended,
+     *         {@code not-authorized} when it is another account's
+     */
+    Session resume(Session session, Element answer) throws StanzaException;
+
+    /**
+     * Starts counting stanzas both ways on this stream's session (XEP-0198), atomically with
+     * writing {@code answer} (the feature's {@code <enabled/>}): every stanza written after it is
+     * counted, none before. From then on the stream layer answers {@code <r/>}, takes {@code <a/>},
+     * keeps unacknowledged stanzas (bounded by {@link StreamAcks#maxUnacked}, beyond which the
+     * session ends with {@code policy-violation}), and when the session ends re-routes the messages
+     * its client never acknowledged to the account, with a XEP-0203 delay stamp, so they reach
+     * another resource or offline storage instead of being lost.
+     * @throws StanzaException {@code unexpected-request} when no resource is bound or counting started already
+     */
+    void startCounting(StreamAcks acks, Element answer) throws StanzaException;
 
     /** The session bound on this stream, or null before resource binding (RFC 6120 §7). */
     Session session();

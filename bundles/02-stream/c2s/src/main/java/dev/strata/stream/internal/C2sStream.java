@@ -24,6 +24,7 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Negotiation;
+import dev.strata.api.stream.StreamAcks;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
@@ -50,6 +51,8 @@ final class C2sStream implements StreamHandler, Negotiation {
      */
     private static final Pattern VERSION = Pattern.compile("(\\d{1,9})\\.\\d{1,9}");
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** XEP-0198 ack request, written by the stream layer. */
+    static final Element ACK_REQUEST = Element.of("r", StreamAcks.NAMESPACE);
     private static final int HIGH_WATER = 256;
     private static final int LOW_WATER = 32;
 
@@ -67,6 +70,8 @@ final class C2sStream implements StreamHandler, Negotiation {
     private Jid user;
     private volatile String mechanism;
     private volatile ClientSession session;
+    /** An idle stream with stream management was asked for an ack (XEP-0198 §4) instead of being closed; reset by what the client sends. */
+    private boolean idleAckRequested;
     /** What features keep for this stream; few streams have any, so made on first use. */
     private Map<String, Object> attributes;
 
@@ -134,7 +139,17 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     @Override
     public void idle() {
-        submit(() -> streamError(StreamError.CONNECTION_TIMEOUT, "The stream was idle too long"));
+        submit(() -> {
+            ClientSession s = session;
+            // with stream management, an idle client is asked once whether it is there before its stream closes
+            if (s != null && s.acks() != null && !idleAckRequested && open) {
+                idleAckRequested = true;
+                s.acks().requested();
+                write(ACK_REQUEST);
+                return;
+            }
+            streamError(StreamError.CONNECTION_TIMEOUT, "The stream was idle too long");
+        });
     }
 
     @Override
@@ -233,6 +248,7 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     private void onElement(Element e) {
         if (!open) return;
+        idleAckRequested = false;
         if (tlsPending) { // e.g. a second <starttls/> in the same packet: one <proceed/> was sent, and only one
             streamError(StreamError.POLICY_VIOLATION, "Nothing may follow <starttls/> before the TLS handshake (RFC 6120 §5.4.3.3)");
             return;
@@ -241,6 +257,8 @@ final class C2sStream implements StreamHandler, Negotiation {
             case TLS_NS -> onTls(e);
             case CLIENT_NS -> onStanza(e);
             default -> {
+                ClientSession s = session;
+                if (s != null && s.acks() != null && e.namespace().equals(StreamAcks.NAMESPACE) && acks(e, s.acks())) return;
                 StreamFeature feature = owner.features().get(e.namespace());
                 if (feature == null) {
                     streamError(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + " xmlns='" + e.namespace() + "'> is not supported here");
@@ -249,6 +267,29 @@ final class C2sStream implements StreamHandler, Negotiation {
                 }
             }
         }
+    }
+
+    /**
+     * XEP-0198 §4 acks once counting started: the stream layer's, so they go on while the
+     * stream-management module reloads. False for other elements of the namespace (the module's).
+     */
+    private boolean acks(Element e, StreamAcks acks) {
+        switch (e.name()) {
+            case "r" -> write(Element.builder("a", StreamAcks.NAMESPACE).attribute("h", Long.toString(acks.h())).build());
+            case "a" -> {
+                try {
+                    acks.ack(Long.parseLong(String.valueOf(e.attribute("h"))));
+                } catch (NumberFormatException ex) {
+                    streamError(StreamError.UNDEFINED_CONDITION, "<a/> needs an 'h' attribute with a count from 0 to 4294967295 (XEP-0198 §4)");
+                } catch (IllegalArgumentException ex) {
+                    streamError(StreamError.UNDEFINED_CONDITION, ex.getMessage() + " (XEP-0198 §4)");
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     private void onTls(Element e) {
@@ -294,9 +335,12 @@ final class C2sStream implements StreamHandler, Negotiation {
             if (e.name().equals("iq") && ("get".equals(e.attribute("type")) || "set".equals(e.attribute("type")))) {
                 s.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(stamped, "Routing is not available", true));
             }
+            if (s.acks() != null) s.acks().handled();
             return;
         }
         s.inbound(stamped, router);
+        StreamAcks acks = s.acks();
+        if (acks != null) acks.handled(); // after routing: an acknowledged stanza has been delivered or stored
     }
 
     // --- the session's outbound path ------------------------------------------------------------
@@ -369,16 +413,29 @@ final class C2sStream implements StreamHandler, Negotiation {
     }
 
     @Override
-    public Session resume(Session kept) throws StanzaException {
+    public Session resume(Session kept, Element answer) throws StanzaException {
         if (user == null) throw new StanzaException(StanzaError.NOT_AUTHORIZED, "Authenticate first (RFC 6120 §6)");
         if (session != null) throw new StanzaException(StanzaError.NOT_ALLOWED, "A session is bound to this stream already");
         if (!(kept instanceof ClientSession c) || !c.jid().bare().equals(user)) {
             throw new StanzaException(StanzaError.NOT_AUTHORIZED, "That session is not this account's");
         }
-        if (!c.attach(this)) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The session has ended or has a connection");
+        C2sStream before;
+        try {
+            before = c.takeOver(this, answer);
+        } catch (IllegalStateException e) {
+            throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The session has ended");
+        }
         session = c;
-        LOG.info("Session resumed: {} from {}", c.jid(), conn.remoteAddress());
+        if (before != null) before.close(StreamError.CONFLICT, "The session was resumed on another connection");
+        LOG.info("Session resumed: {} from {}{}", c.jid(), conn.remoteAddress(), before != null ? " (its previous connection closed)" : "");
         return c;
+    }
+
+    @Override
+    public void startCounting(StreamAcks acks, Element answer) throws StanzaException {
+        ClientSession s = session;
+        if (s == null) throw new StanzaException(StanzaError.UNEXPECTED_REQUEST, "Bind a resource first (XEP-0198 §3)");
+        if (!s.startCounting(acks, this, answer)) throw new StanzaException(StanzaError.UNEXPECTED_REQUEST, "Stream management is enabled already");
     }
 
     SerialExecutor worker() {

@@ -2,6 +2,8 @@ package dev.strata.stream.internal;
 
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +19,7 @@ import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.StreamAcks;
 import dev.strata.api.xml.Element;
 
 /**
@@ -42,6 +45,10 @@ final class ClientSession implements Session {
     volatile boolean released;
     /** When the connection went while a lifecycle keeps the session (nanoTime), else 0. */
     private volatile long detachedSince;
+    /** XEP-0198 counts, once the client enabled stream management; also the attribute {@link StreamAcks#ATTRIBUTE}. */
+    private volatile StreamAcks acks;
+    /** Stanzas that came once {@link StreamAcks#maxUnacked} were pending, while the session ends; under this lock. */
+    private final List<StreamAcks.Unacked> overflow = new ArrayList<>(0);
 
     ClientSession(C2sStreams owner, Jid jid, String id, C2sStream stream) {
         this.owner = owner;
@@ -58,6 +65,38 @@ final class ClientSession implements Session {
         address = s.connection().remoteAddress();
         detachedSince = 0;
         return true;
+    }
+
+    /**
+     * Stream management resumption: {@code s} carries this session from now on, whether or not
+     * another stream does now (returned, for the caller to close). Writes {@code answer} and then the
+     * unacknowledged stanzas, under the lock {@link #send} writes under, so nothing newer overtakes them.
+     * @throws IllegalStateException when the session has ended
+     */
+    synchronized C2sStream takeOver(C2sStream s, Element answer) {
+        if (!open) throw new IllegalStateException("ended");
+        C2sStream before = stream;
+        stream = s;
+        worker = s.worker();
+        address = s.connection().remoteAddress();
+        detachedSince = 0;
+        if (answer != null) s.write(answer);
+        StreamAcks a = acks;
+        if (a != null) for (Element e : a.unacked()) s.write(e);
+        return before == s ? null : before;
+    }
+
+    /** XEP-0198: counts start, atomically with writing {@code answer}; false when they had started already. */
+    synchronized boolean startCounting(StreamAcks a, C2sStream s, Element answer) {
+        if (acks != null) return false;
+        acks = a;
+        attribute(StreamAcks.ATTRIBUTE, a);
+        s.write(answer);
+        return true;
+    }
+
+    StreamAcks acks() {
+        return acks;
     }
 
     /**
@@ -92,6 +131,16 @@ final class ClientSession implements Session {
         SessionRegistry registry = owner.registry();
         boolean held = registry != null && registry.unbind(this);
         if (held) goneUnavailable();
+        StreamAcks a = acks;
+        if (a != null) {
+            List<StreamAcks.Unacked> left;
+            synchronized (this) {
+                left = new ArrayList<>(a.drain());
+                left.addAll(overflow);
+                overflow.clear();
+            }
+            Unacknowledged.reroute(this, left, owner.router());
+        }
         owner.ended(this, reason);
         owner.event("strata/session/ENDED", Map.of("jid", jid.toString(), "reason", reason));
         LOG.info("Session ended: {} ({}{})", jid, reason, held ? "" : "; replaced");
@@ -148,9 +197,30 @@ final class ClientSession implements Session {
             }
             if (out == null) return;
         }
-        C2sStream s = stream;
-        if (s != null) s.write(out);
-        else LOG.debug("{} to {} not written: no connection attached (a session filter may keep it)", stanza.name(), jid);
+        StreamAcks a = acks;
+        if (a == null) {
+            C2sStream s = stream;
+            if (s != null) s.write(out);
+            else LOG.debug("{} to {} not written: no connection attached (a session filter may keep it)", stanza.name(), jid);
+            return;
+        }
+        // counted and written under one lock: the client's count and ours agree on every stanza's place
+        synchronized (this) {
+            StreamAcks.Sent counted = a.sent(out);
+            if (counted == StreamAcks.Sent.FULL) {
+                LOG.info("{} left {} stanzas unacknowledged; its session ends", jid, a.maxUnacked());
+                close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
+                // not counted: it goes where the unacknowledged ones go when the session ends (not now,
+                // or the router could hand it back to this session while it is still available)
+                overflow.add(new StreamAcks.Unacked(out, System.currentTimeMillis()));
+                return;
+            }
+            C2sStream s = stream;
+            if (s != null) {
+                s.write(out);
+                if (counted == StreamAcks.Sent.REQUEST) s.write(C2sStream.ACK_REQUEST);
+            }
+        }
     }
 
     @Override
