@@ -121,7 +121,9 @@ public final class OfflineMessages implements StanzaHook {
         Jid to = Jid.of(message.attribute("to")).bare();
         Config c = config;
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Element stamped = message.toBuilder()
+        // a message this server stamped already (one a session never acknowledged, XEP-0198) keeps its first stamp
+        boolean stampedHere = message.elements().anyMatch(e -> e.is("delay", DELAY) && to.domain().equals(e.attribute("from")));
+        Element stamped = stampedHere ? message : message.toBuilder()
                 .child(Element.builder("delay", DELAY).attribute("from", to.domain()).attribute("stamp", now.toString()).text("Offline Storage").build())
                 .build();
         long size = XmlWriter.toString(stamped, "").length();

@@ -53,7 +53,8 @@ final class Unacknowledged {
                         messages++;
                     }
                     case "iq" -> {
-                        if ("get".equals(type) || "set".equals(type)) {
+                        // a request from someone gets an answer; the server's own pushes (no 'from') need none
+                        if (("get".equals(type) || "set".equals(type)) && e.attribute("from") != null && !account.toString().equals(e.attribute("from"))) {
                             router.deliver(StanzaError.SERVICE_UNAVAILABLE.replyTo(e, "The recipient's session ended before it took this", false), server);
                         }
                     }

@@ -1,0 +1,250 @@
+package dev.strata.itests;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.SocketTimeoutException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+
+import dev.strata.api.auth.ScramHash;
+import dev.strata.bench.RawXmppClient;
+
+/**
+ * XEP-0198 over real sockets against the assembled server: a phone whose TCP connection is cut
+ * while 100 messages come for it resumes and gets each exactly once; when it does not come back
+ * within its resume window, the 100 wait in offline storage, each with a delay stamp; and every
+ * bad input gets the error the XEP names.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class StreamManagementIT {
+    private static final Duration WAIT = Duration.ofSeconds(20);
+    private static final int MESSAGES = 100;
+    private StrataServer server;
+    private Path home;
+
+    @BeforeAll
+    void start() throws Exception {
+        home = StrataServer.freshHome("sm-it");
+        for (String user : List.of("phone", "tablet", "writer", "mistake")) {
+            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
+        }
+        server = StrataServer.start(home, home.resolve("data"), Map.of());
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (server != null) server.close();
+    }
+
+    /** A raw client stream: what it read so far, and reads until what it waits for has come. */
+    static final class Raw implements AutoCloseable {
+        final RawXmppClient.Login login;
+        final StringBuilder read = new StringBuilder();
+        private int consumed;
+
+        Raw(RawXmppClient.Login login) {
+            this.login = login;
+        }
+
+        static Raw authenticated(StrataServer server, String user) throws Exception {
+            RawXmppClient.Login l = RawXmppClient.authenticate(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null);
+            assertThat(l.success()).as("login of %s: %s", user, l.transcript()).isTrue();
+            Raw r = new Raw(l);
+            r.read.append(l.transcript());
+            r.consumed = r.read.length();
+            return r;
+        }
+
+        static Raw bound(StrataServer server, String user, String resource) throws Exception {
+            Raw r = authenticated(server, user);
+            r.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
+            r.await("bound", s -> s.contains("</jid>"));
+            return r;
+        }
+
+        void send(String xml) throws IOException {
+            login.socket().getOutputStream().write(xml.getBytes(UTF_8));
+            login.socket().getOutputStream().flush();
+        }
+
+        /** Reads until {@code done} holds for what came since the last await; returns that. */
+        String await(String what, Predicate<String> done) throws IOException {
+            long deadline = System.nanoTime() + WAIT.toNanos();
+            byte[] buf = new byte[65536];
+            login.socket().setSoTimeout(250);
+            while (!done.test(read.substring(consumed))) {
+                if (System.nanoTime() > deadline) throw new AssertionError("no " + what + " within " + WAIT + "; read: " + read.substring(consumed));
+                try {
+                    int n = login.socket().getInputStream().read(buf);
+                    if (n < 0) {
+                        if (done.test(read.substring(consumed))) break;
+                        throw new AssertionError("the stream ended before " + what + "; read: " + read.substring(consumed));
+                    }
+                    read.append(new String(buf, 0, n, UTF_8));
+                } catch (SocketTimeoutException e) {
+                    // poll again
+                }
+            }
+            String got = read.substring(consumed);
+            consumed = read.length();
+            return got;
+        }
+
+        /** Closes the socket without a closing stream tag, as a phone losing its network does. */
+        void cut() throws IOException {
+            login.socket().setSoLinger(true, 0);
+            login.socket().close();
+        }
+
+        @Override
+        public void close() throws IOException {
+            login.socket().close();
+        }
+    }
+
+    private static String enabledId(String answer) {
+        Matcher m = Pattern.compile("<enabled [^>]*id=\"([^\"]+)\"").matcher(answer);
+        assertThat(m.find()).as("enabled: %s", answer).isTrue();
+        return m.group(1);
+    }
+
+    /** Message ids in what was read, in order. */
+    private static List<String> messageIds(String xml) {
+        List<String> ids = new ArrayList<>();
+        Matcher m = Pattern.compile("<message [^>]*id=\"(sm-\\d+)\"").matcher(xml);
+        while (m.find()) ids.add(m.group(1));
+        return ids;
+    }
+
+    /** Stanzas in a piece of the stream, as a client counts them for its 'h' (nothing here nests a stanza in another). */
+    private static int stanzas(String xml) {
+        Matcher m = Pattern.compile("<(message|presence|iq)[ >/]").matcher(xml);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+
+    private static List<String> expected(String prefix) {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < MESSAGES; i++) ids.add(prefix + i);
+        return ids;
+    }
+
+    /** {@code writer} sends 100 chat messages to {@code to}, then waits until the server has routed them all (a ping's answer). */
+    private void hundredMessagesTo(String to) throws Exception {
+        try (Raw writer = Raw.bound(server, "writer", "desk")) {
+            StringBuilder sb = new StringBuilder();
+            for (int i = 0; i < MESSAGES; i++) {
+                sb.append("<message type='chat' id='sm-").append(i).append("' to='").append(to).append("'><body>number ").append(i).append("</body></message>");
+            }
+            writer.send(sb + "<iq type='get' id='routed'><ping xmlns='urn:xmpp:ping'/></iq>");
+            String answer = writer.await("the ping's answer", s -> s.contains("id=\"routed\""));
+            assertThat(answer).as("no message bounced").doesNotContain("type=\"error\"");
+        }
+    }
+
+    @Test
+    void aCutConnectionResumesAndGetsEachMessageExactlyOnce() throws Exception {
+        String id;
+        int received;
+        try (Raw phone = Raw.bound(server, "phone", "pocket")) {
+            phone.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+            String enabled = phone.await("<enabled/>", s -> s.contains("<enabled"));
+            assertThat(enabled).contains("resume=\"true\"").contains("max=\"300\"");
+            id = enabledId(enabled);
+            phone.send("<presence/><r xmlns='urn:xmpp:sm:3'/>");
+            String acked = phone.await("an ack", s -> s.contains("<a "));
+            assertThat(acked).as("the presence was counted").contains("h=\"1\"");
+            received = stanzas(acked); // the server may have sent the phone its own presence
+            phone.cut();
+        }
+        hundredMessagesTo("phone@localhost/pocket");
+
+        try (Raw again = Raw.authenticated(server, "phone")) {
+            again.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='" + received + "'/>");
+            String got = again.await("the 100 messages", s -> s.contains("<resumed") && messageIds(s).size() >= MESSAGES);
+            assertThat(got).contains("h=\"1\"").contains("previd=\"" + id + "\"");
+            assertThat(got.indexOf("<resumed")).as("<resumed/> comes before what is sent again").isLessThan(got.indexOf("<message"));
+            assertThat(messageIds(got)).containsExactlyElementsOf(expected("sm-"));
+            // the client acknowledges them; resumed once more, nothing comes again
+            received += stanzas(got.substring(got.indexOf("<resumed")));
+            again.send("<a xmlns='urn:xmpp:sm:3' h='" + received + "'/><r xmlns='urn:xmpp:sm:3'/>");
+            assertThat(again.await("an ack", s -> s.contains("<a "))).contains("h=\"1\"");
+            again.cut();
+        }
+        try (Raw third = Raw.authenticated(server, "phone")) {
+            third.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='" + received + "'/><iq type='get' id='after'><ping xmlns='urn:xmpp:ping'/></iq>");
+            String got = third.await("the ping's answer", s -> s.contains("id=\"after\""));
+            assertThat(got).contains("<resumed");
+            assertThat(messageIds(got)).as("acknowledged messages are never sent again").isEmpty();
+            third.send("<presence type='unavailable'/></stream:stream>");
+        }
+    }
+
+    @Test
+    void whenTheResumeWindowPassesTheMessagesWaitOfflineWithADelayStamp() throws Exception {
+        try (Raw tablet = Raw.bound(server, "tablet", "sofa")) {
+            tablet.send("<enable xmlns='urn:xmpp:sm:3' resume='true' max='2'/>");
+            assertThat(tablet.await("<enabled/>", s -> s.contains("<enabled"))).as("the client's shorter max is honoured").contains("max=\"2\"");
+            tablet.send("<presence/>");
+            tablet.cut();
+        }
+        hundredMessagesTo("tablet@localhost/sofa");
+        Path log = home.resolve("logs/strata.log");
+        StrataServer.await(WAIT, "the tablet's session to end", () -> {
+            try {
+                return Files.readString(log).contains("Session ended: tablet@localhost/sofa");
+            } catch (IOException e) {
+                return false;
+            }
+        });
+        try (Raw back = Raw.bound(server, "tablet", "sofa")) {
+            back.send("<presence/>");
+            String got = back.await("the 100 messages from offline storage", s -> messageIds(s).size() >= MESSAGES);
+            assertThat(messageIds(got)).containsExactlyElementsOf(expected("sm-"));
+            Matcher m = Pattern.compile("<message [^>]*id=\"sm-\\d+\".*?</message>", Pattern.DOTALL).matcher(got);
+            int stamped = 0;
+            while (m.find()) {
+                assertThat(m.group()).as("one delay stamp, from when it was first sent").containsOnlyOnce("<delay ").contains("from=\"localhost\"");
+                stamped++;
+            }
+            assertThat(stamped).isEqualTo(MESSAGES);
+        }
+    }
+
+    @Test
+    void badStreamManagementInputGetsTheErrorTheXepNames() throws Exception {
+        try (Raw early = Raw.authenticated(server, "mistake")) {
+            early.send("<enable xmlns='urn:xmpp:sm:3'/>");
+            assertThat(early.await("<failed/>", s -> s.contains("</failed>"))).as("enable before bind").contains("<unexpected-request");
+            early.send("<resume xmlns='urn:xmpp:sm:3' previd='no-such-id' h='0'/>");
+            assertThat(early.await("<failed/>", s -> s.contains("</failed>"))).as("an unknown id").contains("<item-not-found");
+        }
+        try (Raw m = Raw.bound(server, "mistake", "desk")) {
+            m.send("<r xmlns='urn:xmpp:sm:3'/>");
+            assertThat(m.await("<failed/>", s -> s.contains("</failed>"))).as("an ack request before enable").contains("<unexpected-request");
+            m.send("<enable xmlns='urn:xmpp:sm:3'/>");
+            String enabled = m.await("<enabled/>", s -> s.contains("<enabled"));
+            assertThat(enabled).as("no resumption unless asked").doesNotContain("resume=");
+            m.send("<enable xmlns='urn:xmpp:sm:3'/>");
+            assertThat(m.await("<failed/>", s -> s.contains("</failed>"))).as("enabled twice").contains("<unexpected-request");
+            m.send("<a xmlns='urn:xmpp:sm:3' h='5'/>");
+            assertThat(m.await("a stream error", s -> s.contains("</stream:stream>")))
+                    .contains("<undefined-condition").contains("acknowledges 5 stanzas, but only 0 were sent");
+        }
+    }
+}
