@@ -409,6 +409,7 @@ class ImIT {
         probes.put("xep-0202-time", "<iq type='get' id='p' to='localhost'><time xmlns='urn:xmpp:time'/></iq>");
         probes.put("xep-0050-commands", "<iq type='set' id='p' to='localhost'><command xmlns='http://jabber.org/protocol/commands' node='x' action='execute'/></iq>");
         probes.put("xep-0077-register", "<iq type='get' id='p'><query xmlns='jabber:iq:register'/></iq>");
+        probes.put("xep-0280-carbons", "<iq type='set' id='p'><enable xmlns='urn:xmpp:carbons:2'/></iq>");
         probes.put("xep-0030-disco", "<iq type='get' id='p' to='localhost'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>");
         try (var raw = RawXmppClient.login(server.c2sPort, false, "alice", "alice-Pw-1", ScramHash.SHA_256, null)) {
             for (var probe : probes.entrySet()) {
@@ -426,8 +427,9 @@ class ImIT {
                 }, x -> !x.contains("service-unavailable"));
                 assertThat(again).isNotEmpty();
             }
-            // modules without a namespace of their own: presence, offline storage, administration
-            for (String module : List.of("rfc-6121-presence", "xep-0160-offline", "xep-0133-admin")) {
+            // modules without an IQ namespace of their own: presence, offline storage, administration, stream management
+            // (Smack enabled it on both connections: their acks go on while it is away)
+            for (String module : List.of("rfc-6121-presence", "xep-0160-offline", "xep-0133-admin", "xep-0198-sm")) {
                 assertThat(server.ssh("module:unload " + module).exit()).as("unload %s", module).isZero();
                 try (StanzaCollector inbox = bodies(b)) {
                     a.sendStanza(chat(JidCreate.fullFrom(bob, Resourcepart.from("phone")), "still here without " + module));

@@ -227,6 +227,42 @@ class StreamManagementIT {
     }
 
     @Test
+    void unloadingTheModuleKeepsEnabledStreamsCountingAndLoadingItBackResumes() throws Exception {
+        try (Raw phone = Raw.bound(server, "phone", "reload")) {
+            phone.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
+            String id = enabledId(phone.await("<enabled/>", s -> s.contains("<enabled")));
+            assertThat(server.ssh("module:unload xep-0198-sm").exit()).isZero();
+            try {
+                phone.send("<iq type='get' id='while-away'><ping xmlns='urn:xmpp:ping'/></iq><r xmlns='urn:xmpp:sm:3'/>");
+                String acked = phone.await("an ack while the module is away", s -> s.contains("<a "));
+                assertThat(acked).as("presence and ping counted by the stream layer").contains("h=\"2\"");
+                try (Raw other = Raw.bound(server, "phone", "new")) {
+                    other.send("<enable xmlns='urn:xmpp:sm:3'/>");
+                    assertThat(other.await("a stream error", s -> s.contains("</stream:stream>"))).as("no module, no enable")
+                            .contains("<unsupported-stanza-type");
+                }
+            } finally {
+                assertThat(server.ssh("module:load xep-0198-sm").exit()).isZero();
+            }
+            StrataServer.await(WAIT, "stream management offered again", () -> {
+                try (Raw probe = Raw.authenticated(server, "phone")) {
+                    return probe.login.transcript().contains("urn:xmpp:sm:3");
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            phone.send("<r xmlns='urn:xmpp:sm:3'/>");
+            phone.await("an ack", s -> s.contains("<a "));
+            phone.cut();
+            try (Raw again = Raw.authenticated(server, "phone")) {
+                again.send("<resume xmlns='urn:xmpp:sm:3' previd='" + id + "' h='2'/>");
+                assertThat(again.await("<resumed/>", s -> s.contains("<resumed") || s.contains("</failed>"))).contains("<resumed");
+                again.send("<presence type='unavailable'/></stream:stream>");
+            }
+        }
+    }
+
+    @Test
     void badStreamManagementInputGetsTheErrorTheXepNames() throws Exception {
         try (Raw early = Raw.authenticated(server, "mistake")) {
             early.send("<enable xmlns='urn:xmpp:sm:3'/>");
