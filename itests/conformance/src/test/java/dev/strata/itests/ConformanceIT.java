@@ -91,7 +91,7 @@ class ConformanceIT {
             "modular-nocompress", "Smack's modular connection races with itself after <proceed/> and never starts TLS (see ConformanceIT)"));
 
     /** What passes today in each mode; a run below it lost a feature. */
-    private static final int PASSED_AT_LEAST = 35;
+    private static final int PASSED_AT_LEAST = 37;
 
     private static StrataServer server;
     private static X509TrustManager trust;
@@ -102,6 +102,11 @@ class ConformanceIT {
     static void start() throws Exception {
         Path home = StrataServer.freshHome("sint");
         Path data = home.resolve("data");
+        // SINT's MamIntegrationTest asks for default='always' through MamManager.enableMamForAllMessages,
+        // which in Smack 4.5.0-beta5 fails on any server whose default is not 'always' already (it
+        // reads the prefs IQ's stanza namespace, jabber:client, as the MAM version); Strata's is
+        // 'roster', so this server archives everything, as Prosody's and ejabberd's defaults do
+        Files.writeString(home.resolve("config/stack/06-storage/strata.xep0313.cfg"), "default.policy = always\n");
         StrataServer.Result reg = StrataServer.register(home, data, ADMIN, "localhost", ADMIN_PASSWORD);
         assertThat(reg.exit()).as("register the admin: %s", reg).isZero();
         server = StrataServer.start(home, data, Map.of("STRATA_ADMIN_JID", ADMIN + "@localhost"));

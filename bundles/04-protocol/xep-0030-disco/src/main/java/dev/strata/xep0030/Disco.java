@@ -34,8 +34,8 @@ import dev.strata.api.xml.Element;
 /**
  * XEP-0030 Service Discovery 2.5rc3, disco#info of the server: the identity server/im and every
  * {@code strata.disco.feature} that a registered service carries right now, so loading or
- * removing a module changes what the server advertises. Queries to the user's own bare JID get
- * the account identity (§3.1 of XEP-0030 and RFC 6121 §1.3 on the server answering for accounts).
+ * removing a module changes what the server advertises. Queries to an account's bare JID get
+ * the account identity and the {@code strata.disco.account} features (§3.1 of XEP-0030 and RFC 6121 §1.3 on the server answering for accounts).
  */
 @IqRoute(namespace = Disco.INFO, type = "get")
 @DiscoFeature(feature = {Disco.INFO})
@@ -43,6 +43,8 @@ import dev.strata.api.xml.Element;
 public final class Disco implements IqHandler, ServerDisco {
     static final String INFO = "http://jabber.org/protocol/disco#info";
     private static final String FEATURES_FILTER = "(strata.disco.feature=*)";
+    /** Features of every account's bare JID (XEP-0313 archives, PEP): few queries ask, so listed each time. */
+    private static final String ACCOUNT_FEATURES = "(strata.disco.account=*)";
 
     private final BundleContext context;
 
@@ -81,7 +83,9 @@ public final class Disco implements IqHandler, ServerDisco {
             if (node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
             Element.Builder query = Element.builder("query", INFO);
             query.child(identity("account", "registered", null));
-            query.child(feature(INFO));
+            Set<String> accountFeatures = new TreeSet<>(list(ACCOUNT_FEATURES, "strata.disco.account"));
+            accountFeatures.add(INFO);
+            for (String f : accountFeatures) query.child(feature(f));
             return query.build();
         }
         Element info = info();
@@ -111,16 +115,21 @@ public final class Disco implements IqHandler, ServerDisco {
     }
 
     private Set<String> list() {
+        return list(FEATURES_FILTER, "strata.disco.feature");
+    }
+
+    /** The values of a feature property over every registered service that has it. */
+    private Set<String> list(String filter, String property) {
         Set<String> found = new TreeSet<>();
         ServiceReference<?>[] refs;
         try {
-            refs = context.getAllServiceReferences(null, FEATURES_FILTER);
+            refs = context.getAllServiceReferences(null, filter);
         } catch (InvalidSyntaxException e) {
             throw new IllegalStateException(e);
         }
         if (refs == null) return found;
         for (ServiceReference<?> r : refs) {
-            switch (r.getProperty("strata.disco.feature")) {
+            switch (r.getProperty(property)) {
                 case String s -> found.add(s);
                 case String[] a -> found.addAll(List.of(a));
                 default -> { }

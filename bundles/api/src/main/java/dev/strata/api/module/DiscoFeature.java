@@ -10,7 +10,8 @@ import org.osgi.service.component.annotations.ComponentPropertyType;
 
 /**
  * Features the server advertises in disco#info (XEP-0030) while this component is registered:
- * the {@code strata.disco.feature} service property.
+ * the {@code strata.disco.feature} service property; {@code strata.disco.account}, those of
+ * every account's bare JID.
  */
 @ComponentPropertyType
 @Documented
@@ -20,5 +21,11 @@ public @interface DiscoFeature {
     String PREFIX_ = "strata.disco.";
 
     /** Feature vars, e.g. {@code urn:xmpp:ping}. */
-    String[] feature();
+    String[] feature() default {};
+
+    /**
+     * Feature vars each account's bare JID advertises (XEP-0030 disco#info to an account, answered
+     * by the server for it: {@code urn:xmpp:mam:2}, {@code http://jabber.org/protocol/pubsub#publish}).
+     */
+    String[] account() default {};
 }
