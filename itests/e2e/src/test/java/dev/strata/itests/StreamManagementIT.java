@@ -61,7 +61,11 @@ class StreamManagementIT {
         }
 
         static Raw authenticated(StrataServer server, String user) throws Exception {
-            RawXmppClient.Login l = RawXmppClient.authenticate(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null);
+            return authenticatedWith(server, user, user + "-Pw-1");
+        }
+
+        static Raw authenticatedWith(StrataServer server, String user, String password) throws Exception {
+            RawXmppClient.Login l = RawXmppClient.authenticate(server.c2sPort, false, user, password, ScramHash.SHA_256, null);
             assertThat(l.success()).as("login of %s: %s", user, l.transcript()).isTrue();
             Raw r = new Raw(l);
             r.read.append(l.transcript());
@@ -70,7 +74,11 @@ class StreamManagementIT {
         }
 
         static Raw bound(StrataServer server, String user, String resource) throws Exception {
-            Raw r = authenticated(server, user);
+            return boundWith(server, user, user + "-Pw-1", resource);
+        }
+
+        static Raw boundWith(StrataServer server, String user, String password, String resource) throws Exception {
+            Raw r = authenticatedWith(server, user, password);
             r.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
             r.await("bound", s -> s.contains("</jid>"));
             return r;
