@@ -24,7 +24,11 @@ public interface SessionLifecycle {
         return Duration.ZERO;
     }
 
-    /** The session ended: closed, timed out without a connection, or replaced. Its last call. */
+    /**
+     * The session ended: closed, timed out without a connection, or replaced. Its last call; what a
+     * module releases into it now ({@link Session#release}) is counted by stream management and
+     * goes where the stanzas its client never acknowledged go.
+     */
     default void ended(Session session, String reason) {
     }
 }

@@ -1,6 +1,7 @@
 package dev.strata.api.stanza;
 
 import java.net.InetSocketAddress;
+import java.util.List;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -29,6 +30,15 @@ public interface Session extends Origin {
     /** Queues a stanza for the client through the session's outbound filters; never blocks. */
     @Override
     void send(Element stanza);
+
+    /**
+     * Writes stanzas a {@link dev.strata.api.module.SessionFilter} held back, in order and at once
+     * (one write where the connection allows), without passing the filters again: they passed them
+     * when they were sent. Stream management counts them. Never blocks.
+     */
+    default void release(List<Element> held) {
+        held.forEach(this::send);
+    }
 
     /** Sends a stream error, closes the connection, and ends the session. */
     void close(StreamError error, String text);

@@ -48,6 +48,11 @@ public interface Connection {
     /** Writes an element in the given context namespace and flushes. */
     void write(Element element, String contextNamespace);
 
+    /** Writes elements in order and flushes once: one write where the transport allows (client state indication releasing what it held). */
+    default void write(List<Element> elements, String contextNamespace) {
+        for (Element e : elements) write(e, contextNamespace);
+    }
+
     /**
      * RFC 6120 §5.4.3.3: writes {@code proceed} in the clear, then starts the TLS handshake;
      * {@code done} runs when it succeeded (the stream layer then expects a new stream header).

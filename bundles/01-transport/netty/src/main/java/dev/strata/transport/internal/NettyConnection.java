@@ -255,6 +255,15 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     }
 
     @Override
+    public void write(List<Element> elements, String contextNamespace) {
+        if (overloaded || elements.isEmpty()) return;
+        ByteBuf buf = channel.alloc().buffer(256 * elements.size());
+        for (Element e : elements) ByteBufSink.write(e, buf, contextNamespace);
+        channel.writeAndFlush(buf); // one flush: one TLS record run, one write to the socket
+        checkOutbound();
+    }
+
+    @Override
     public void startTls(Element proceed, Runnable done) {
         // the handler goes in after <proceed/> left in the clear, before the client's ClientHello is read
         writeThenReframe(proceed, () -> {

@@ -350,6 +350,11 @@ final class C2sStream implements StreamHandler, Negotiation {
         if (open) conn.write(stanza, CLIENT_NS);
     }
 
+    /** Writes stanzas a session filter held back, flushed once. */
+    void write(List<Element> stanzas) {
+        if (open) conn.write(stanzas, CLIENT_NS);
+    }
+
     /** Sends a stream error and closes, on the worker. */
     void close(StreamError error, String text) {
         worker.execute(() -> streamError(error, text));

@@ -131,6 +131,7 @@ final class ClientSession implements Session {
         SessionRegistry registry = owner.registry();
         boolean held = registry != null && registry.unbind(this);
         if (held) goneUnavailable();
+        owner.ended(this, reason); // a module may release what it held into the session now: counted below
         StreamAcks a = acks;
         if (a != null) {
             List<StreamAcks.Unacked> left;
@@ -141,7 +142,6 @@ final class ClientSession implements Session {
             }
             Unacknowledged.reroute(this, left, owner.router());
         }
-        owner.ended(this, reason);
         owner.event("strata/session/ENDED", Map.of("jid", jid.toString(), "reason", reason));
         LOG.info("Session ended: {} ({}{})", jid, reason, held ? "" : "; replaced");
     }
@@ -221,6 +221,40 @@ final class ClientSession implements Session {
                 if (counted == StreamAcks.Sent.REQUEST) s.write(C2sStream.ACK_REQUEST);
             }
         }
+    }
+
+    @Override
+    public void release(List<Element> held) {
+        if (held.isEmpty()) return;
+        StreamAcks a = acks;
+        boolean full;
+        synchronized (this) {
+            List<Element> out = held;
+            boolean request = false;
+            if (a != null) {
+                // counted even once the session ended: what a lifecycle releases at its end goes where the unacknowledged go
+                out = new ArrayList<>(held.size());
+                for (Element e : held) {
+                    switch (a.sent(e)) {
+                        case FULL -> overflow.add(new StreamAcks.Unacked(e, System.currentTimeMillis()));
+                        case REQUEST -> {
+                            request = true;
+                            out.add(e);
+                        }
+                        case COUNTED -> out.add(e);
+                    }
+                }
+            } else if (!open) {
+                return;
+            }
+            C2sStream s = stream;
+            if (s != null && open) {
+                s.write(out);
+                if (request) s.write(C2sStream.ACK_REQUEST);
+            }
+            full = !overflow.isEmpty();
+        }
+        if (full && open) close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
     }
 
     @Override
