@@ -30,8 +30,8 @@ import dev.strata.api.xml.Element;
 
 /**
  * XEP-0352 Client State Indication 1.0.0: while a client says it is {@code <inactive/>}, what is not
- * urgent waits in its session (presence, folded to the latest per sender; chat states, receipts,
- * markers and other messages without a body), and everything waiting goes out in one write, in
+ * urgent waits in its session (presence and chat states, each folded to the latest per sender;
+ * receipts, markers and other messages without a body), and everything waiting goes out in one write, in
  * order, with the first urgent stanza: a message with a body or an encrypted payload, a call
  * proposal (XEP-0353), anything with a XEP-0334 {@code <store/>} hint, an archive result, a
  * subscription request, an IQ or an error; or when the client says {@code <active/>}. At most
@@ -48,6 +48,7 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
     /** Session attribute: the stanzas held while the client is inactive (absent: active). Guarded by itself. */
     static final String HELD = "urn:xmpp:csi:0";
     static final String CLIENT = "jabber:client";
+    static final String CHAT_STATES = "http://jabber.org/protocol/chatstates";
     private static final Set<String> URGENT_PAYLOADS = Set.of("urn:xmpp:jingle-message:0", "urn:xmpp:omemo:2", "eu.siacs.conversations.axolotl",
             "urn:xmpp:openpgp:0", "jabber:x:encrypted", "urn:xmpp:mam:2", "http://jabber.org/protocol/muc#user");
     private static final Logger LOG = LoggerFactory.getLogger(ClientState.class);
@@ -124,6 +125,12 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
         }
     }
 
+    /** A message that says nothing but a chat state. */
+    static boolean chatStateOnly(Element m) {
+        return m.name().equals("message") && m.elements().findAny().isPresent()
+                && m.elements().allMatch(c -> c.namespace().equals(CHAT_STATES) || c.is("thread", CLIENT));
+    }
+
     @Override
     @SuppressWarnings("unchecked")
     public Element outbound(Session session, Element stanza) {
@@ -133,10 +140,13 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
         synchronized (held) {
             if (session.attribute(HELD) != held) return stanza; // turned active meanwhile
             if (!urgent(stanza) && held.size() < maxHeld) {
-                if (stanza.name().equals("presence") && stanza.attribute("from") != null) {
+                String from = stanza.attribute("from");
+                if (from != null && stanza.name().equals("presence")) {
                     // only the latest presence of each sender matters
-                    String from = stanza.attribute("from");
                     held.removeIf(h -> h.name().equals("presence") && from.equals(h.attribute("from")));
+                } else if (from != null && chatStateOnly(stanza)) {
+                    // and only its latest chat state (XEP-0085: each replaces the one before)
+                    held.removeIf(h -> chatStateOnly(h) && from.equals(h.attribute("from")));
                 }
                 held.add(stanza);
                 return null;

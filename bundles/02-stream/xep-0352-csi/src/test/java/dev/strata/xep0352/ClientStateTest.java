@@ -57,6 +57,8 @@ class ClientStateTest {
         state("inactive");
         phone.send(presence("bob@example.org/a", "away"));
         phone.send(chatState("bob@example.org/a"));
+        phone.send(chatState("carol@example.org/b"));
+        phone.send(chatState("bob@example.org/a"));
         phone.send(presence("carol@example.org/b", "dnd"));
         phone.send(presence("bob@example.org/a", "xa"));
         assertThat(writes).as("nothing urgent yet").isEmpty();
@@ -64,7 +66,8 @@ class ClientStateTest {
         phone.send(message);
         assertThat(writes).singleElement().satisfies(w -> assertThat(w).extracting(e -> e.name() + ":" + e.attribute("from")
                 + e.child("show", "jabber:client").map(x -> ":" + x.text()).orElse("")).containsExactly(
-                "message:bob@example.org/a", "presence:carol@example.org/b:dnd", "presence:bob@example.org/a:xa", "message:bob@example.org/a"));
+                "message:carol@example.org/b", "message:bob@example.org/a", "presence:carol@example.org/b:dnd", "presence:bob@example.org/a:xa",
+                "message:bob@example.org/a"));
         writes.clear();
         phone.send(chatState("bob@example.org/a"));
         assertThat(writes).as("still inactive").isEmpty();
