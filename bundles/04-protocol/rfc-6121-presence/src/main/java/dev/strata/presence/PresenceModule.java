@@ -99,7 +99,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                 else if (to.bare().equals(from.jid().bare())) error(p, from, StanzaError.BAD_REQUEST, "An account does not subscribe to itself");
                 else {
                     try {
-                        subscription(type, from, to.bare());
+                        subscription(type, from, to.bare(), p);
                     } catch (RosterFullException e) {
                         error(p, from, StanzaError.NOT_ALLOWED, e.getMessage());
                     }
@@ -225,9 +225,11 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
 
     // --- subscriptions (§3, Appendix A) ----------------------------------------------------------
 
-    private void subscription(String type, Session from, Jid contact) {
+    private void subscription(String type, Session from, Jid contact, Element sent) {
         Jid user = from.jid().bare();
-        Element stanza = presence(user, contact, type); // §3.1.2: stamped with the bare JID
+        // §3.1.2: stamped with the bare JID; its children stay (a XEP-0172 <nick/>, a XEP-0379 <preauth/>, a <status/>),
+        // kept with the pending request (§3.1.3) and delivered with it
+        Element stanza = sent.toBuilder().attribute("from", user.toString()).attribute("to", contact.toString()).build();
         switch (type) {
             case "subscribe" -> {
                 rosters.update(user, contact, it -> {

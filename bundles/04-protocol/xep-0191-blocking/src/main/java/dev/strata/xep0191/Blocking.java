@@ -45,7 +45,8 @@ import dev.strata.api.xml.Element;
  * domain or domain/resource, matched as XEP-0016 does) cannot reach the user: its presence is
  * dropped, its messages and IQ requests answered {@code service-unavailable}; the user's own
  * stanzas to it are refused with {@code not-acceptable} and {@code <blocked/>}, and the user's
- * presence no longer reaches it (unavailable is sent at blocking, current presence at unblocking).
+ * presence no longer reaches it (unavailable is sent at blocking, current presence at unblocking),
+ * and the user gets unavailable presence from the contact's available resources at blocking.
  * A blocklist holds at most {@code max.items} entries, and a stanza is checked against it with a
  * few set lookups (the address, its bare JID, its domain), not a scan.
  */
@@ -166,6 +167,16 @@ public final class Blocking implements IqHandler, StanzaHook {
             for (Session s : sessions(user)) {
                 if (Presence.isAvailable(s)) deliver(Element.builder("presence", Iq.CLIENT_NS).attribute("type", "unavailable")
                         .attribute("from", s.jid().toString()).attribute("to", j.toString()).build(), s);
+            }
+        }
+        for (Jid j : added) { // §3.3: and the user stops seeing the contact: its available resources go unavailable for the user
+            if (j.local() == null) continue;
+            for (Session theirs : sessions(j.bare())) {
+                if (!Presence.isAvailable(theirs) || !(j.isBare() || theirs.jid().equals(j))) continue;
+                for (Session mine : sessions(user)) {
+                    if (Presence.isAvailable(mine)) mine.send(Element.builder("presence", Iq.CLIENT_NS).attribute("type", "unavailable")
+                            .attribute("from", theirs.jid().toString()).attribute("to", mine.jid().toString()).build());
+                }
             }
         }
         for (Jid j : added) store.put(user, STORE, j.toString(), item(j));
