@@ -1,0 +1,105 @@
+package dev.strata.itests;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.SocketTimeoutException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import dev.strata.itests.StreamManagementIT.Raw;
+
+/**
+ * XEP-0198 acknowledgements are promises: a sender streams messages to an offline account with
+ * stream management on, asking for acks as it goes, and the server is killed with SIGKILL in the
+ * middle. After a restart, every message the server had acknowledged ({@code <a h/>}) is in the
+ * recipient's offline storage.
+ */
+class AckedCrashIT {
+    private static final int MESSAGES = 400;
+    private static final Pattern ACK = Pattern.compile("<a xmlns=\"urn:xmpp:sm:3\" h=\"(\\d+)\"");
+
+    @Test
+    void everyAcknowledgedMessageSurvivesAKill() throws Exception {
+        Path home = StrataServer.freshHome("acked-crash-it");
+        for (String user : List.of("sender", "sleeper")) {
+            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
+        }
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            AtomicLong acked = new AtomicLong();
+            try (Raw sender = Raw.bound(s, "sender", "desk")) {
+                sender.send("<enable xmlns='urn:xmpp:sm:3'/>");
+                sender.await("<enabled/>", x -> x.contains("<enabled"));
+                Thread reader = Thread.ofPlatform().start(() -> {
+                    byte[] buf = new byte[8192];
+                    StringBuilder seen = new StringBuilder();
+                    try {
+                        InputStream in = sender.login.socket().getInputStream();
+                        sender.login.socket().setSoTimeout(200);
+                        while (true) {
+                            try {
+                                int n = in.read(buf);
+                                if (n < 0) return;
+                                seen.append(new String(buf, 0, n, UTF_8));
+                                Matcher m = ACK.matcher(seen);
+                                while (m.find()) acked.accumulateAndGet(Long.parseLong(m.group(1)), Math::max);
+                            } catch (SocketTimeoutException e) {
+                                // poll
+                            }
+                        }
+                    } catch (Exception e) {
+                        // killed
+                    }
+                });
+                Thread killer = Thread.ofPlatform().start(() -> {
+                    try {
+                        Thread.sleep(700);
+                        s.kill();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                });
+                try {
+                    for (int i = 0; i < MESSAGES; i++) {
+                        sender.send("<message type='chat' to='sleeper@localhost' id='k" + i + "'><body>kept " + i + "</body></message>"
+                                + (i % 5 == 4 ? "<r xmlns='urn:xmpp:sm:3'/>" : ""));
+                        Thread.sleep(3);
+                    }
+                } catch (Exception e) {
+                    // the server is gone
+                }
+                killer.join();
+                reader.join(5000);
+            }
+            long promised = acked.get();
+            System.out.printf("[figure] XEP-0198 crash: %d messages acknowledged before SIGKILL%n", promised);
+            assertThat(promised).as("some were acknowledged before the kill").isPositive();
+            assertThat(promised).as("the kill came mid-stream").isLessThan(MESSAGES);
+            s.start();
+            try (Raw sleeper = Raw.bound(s, "sleeper", "phone")) {
+                sleeper.send("<presence/>");
+                String got = sleeper.await("the acknowledged messages", x -> count(x) >= promised);
+                Set<Integer> ids = new TreeSet<>();
+                Matcher m = Pattern.compile("<message [^>]*id=\"k(\\d+)\"").matcher(got);
+                while (m.find()) ids.add(Integer.parseInt(m.group(1)));
+                for (int i = 0; i < promised; i++) assertThat(ids).as("acknowledged message k%s", i).contains(i);
+            }
+        }
+    }
+
+    private static int count(String xml) {
+        Matcher m = Pattern.compile("<message [^>]*id=\"k\\d+\"").matcher(xml);
+        int n = 0;
+        while (m.find()) n++;
+        return n;
+    }
+}
