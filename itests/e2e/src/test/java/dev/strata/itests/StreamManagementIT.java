@@ -39,7 +39,9 @@ class StreamManagementIT {
     @BeforeAll
     void start() throws Exception {
         home = StrataServer.freshHome("sm-it");
-        for (String user : List.of("phone", "tablet", "writer", "mistake")) {
+        // at most 150 unacknowledged here (500 by default), so a client that never acks is cut off by the 100 messages of a test and a half
+        Files.writeString(home.resolve("config/stack/02-stream/strata.xep0198.cfg"), "max.unacked = 150\n");
+        for (String user : List.of("phone", "tablet", "writer", "mistake", "hoarder")) {
             assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
         }
         server = StrataServer.start(home, home.resolve("data"), Map.of());
@@ -267,6 +269,25 @@ class StreamManagementIT {
                 assertThat(again.await("<resumed/>", s -> s.contains("<resumed") || s.contains("</failed>"))).contains("<resumed");
                 again.send("<presence type='unavailable'/></stream:stream>");
             }
+        }
+    }
+
+    @Test
+    void aClientThatNeverAcksIsCutOffAtMaxUnackedAndLosesNothing() throws Exception {
+        try (Raw hoarder = Raw.bound(server, "hoarder", "pocket")) {
+            hoarder.send("<enable xmlns='urn:xmpp:sm:3'/><presence/>");
+            hoarder.await("<enabled/>", s -> s.contains("<enabled"));
+            hundredMessagesTo("hoarder@localhost/pocket");
+            hundredMessagesTo("hoarder@localhost/pocket");
+            String got = hoarder.await("the stream error", s -> s.contains("</stream:stream>"));
+            assertThat(got).contains("<policy-violation").contains("More than 150 stanzas are unacknowledged");
+        }
+        try (Raw again = Raw.bound(server, "hoarder", "pocket")) {
+            again.send("<presence/>");
+            String got = again.await("what it never acknowledged, from offline storage", s -> messageIds(s).size() >= 2 * MESSAGES);
+            List<String> twice = new ArrayList<>(expected("sm-"));
+            twice.addAll(expected("sm-"));
+            assertThat(messageIds(got)).as("each of the 200, once").containsExactlyInAnyOrderElementsOf(twice);
         }
     }
 
