@@ -96,6 +96,35 @@ class AckedCrashIT {
         }
     }
 
+    /** A clean stop ends every session first, while routing and storage still run: what a client never acknowledged waits in offline storage. */
+    @Test
+    void aCleanShutdownKeepsWhatASessionNeverAcknowledged() throws Exception {
+        Path home = StrataServer.freshHome("acked-shutdown-it");
+        for (String user : List.of("sender", "sleeper")) {
+            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
+        }
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            try (Raw sleeper = Raw.bound(s, "sleeper", "phone"); Raw sender = Raw.bound(s, "sender", "desk")) {
+                sleeper.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
+                sleeper.await("<enabled/>", x -> x.contains("<enabled"));
+                sleeper.cut();
+                Thread.sleep(300);
+                StringBuilder sb = new StringBuilder();
+                for (int i = 0; i < 20; i++) sb.append("<message type='chat' to='sleeper@localhost/phone' id='k").append(i).append("'><body>kept ").append(i).append("</body></message>");
+                sender.send(sb + "<iq type='get' id='routed'><ping xmlns='urn:xmpp:ping'/></iq>");
+                sender.await("routed", x -> x.contains("id=\"routed\""));
+            }
+            s.stop();
+            assertThat(s.log()).contains("stanzas to sleeper@localhost/phone were never acknowledged; 20 messages went to sleeper@localhost again");
+            s.start();
+            try (Raw sleeper = Raw.bound(s, "sleeper", "phone")) {
+                sleeper.send("<presence/>");
+                String got = sleeper.await("the 20 messages", x -> count(x) >= 20);
+                assertThat(count(got)).isEqualTo(20);
+            }
+        }
+    }
+
     private static int count(String xml) {
         Matcher m = Pattern.compile("<message [^>]*id=\"k\\d+\"").matcher(xml);
         int n = 0;

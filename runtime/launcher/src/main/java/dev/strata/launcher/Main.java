@@ -53,7 +53,8 @@ public final class Main {
         framework.init();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("strata-shutdown").unstarted(() -> stop(framework)));
         try {
-            sync(framework.getBundleContext(), home.resolve("system"), startLevels(props), out);
+            sync(framework.getBundleContext(), home.resolve("system"), startLevels(props),
+                    Integer.parseInt(props.getOrDefault("felix.startlevel.bundle", "1")), out);
         } catch (IOException | BundleException e) {
             out.println("strata: cannot install the system bundles: " + e.getMessage());
             framework.stop();
@@ -122,7 +123,8 @@ public final class Main {
         return fallback;
     }
 
-    private static void sync(BundleContext ctx, Path system, List<Map.Entry<Integer, String>> levels, PrintStream out)
+    /** Installs, updates and uninstalls the system bundles to match system/; each gets its start level (listed, else {@code defaultLevel}). */
+    private static void sync(BundleContext ctx, Path system, List<Map.Entry<Integer, String>> levels, int defaultLevel, PrintStream out)
             throws IOException, BundleException {
         Map<String, Bundle> installed = new HashMap<>();
         for (Bundle b : ctx.getBundles()) {
@@ -133,7 +135,6 @@ public final class Main {
         try (Stream<Path> s = Files.list(system)) {
             jars = s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
         }
-        int defaultLevel = levels.stream().mapToInt(Map.Entry::getKey).max().orElse(1);
         for (Path jar : jars) {
             Manifest mf;
             try (JarFile jf = new JarFile(jar.toFile())) {
@@ -154,10 +155,16 @@ public final class Main {
                 }
                 b.adapt(BundleStartLevel.class).setStartLevel(startLevelOf(bsn, levels, defaultLevel));
                 if (!fragment) toStart.add(b);
-            } else if (Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
-                try (InputStream in = Files.newInputStream(jar)) {
-                    b.update(in);
+            } else {
+                if (Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
+                    try (InputStream in = Files.newInputStream(jar)) {
+                        b.update(in);
+                    }
                 }
+                // a level changed since the bundle was installed (an upgrade): the framework keeps what it was given then
+                BundleStartLevel level = b.adapt(BundleStartLevel.class);
+                int wanted = startLevelOf(bsn, levels, defaultLevel);
+                if (level.getStartLevel() != wanted) level.setStartLevel(wanted);
             }
         }
         for (Bundle gone : installed.values()) {

@@ -251,8 +251,21 @@ public final class C2sStreams implements StreamHandlerFactory {
     }
 
     @Deactivate
-    void deactivate() {
+    void deactivate() throws InterruptedException {
         for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
+        // sessions end on their workers; wait (a little) so what their clients never acknowledged is
+        // routed on (to offline storage) while routing and storage still run: at shutdown this
+        // bundle stops before them (start level 4)
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while ((!live.isEmpty() || ending.get() > 0) && System.nanoTime() < deadline) Thread.sleep(20);
+        if (!live.isEmpty() || ending.get() > 0) LOG.warn("{} sessions had not ended 5 s after the client stream module began stopping", live.size() + ending.get());
+    }
+
+    /** Sessions in the middle of ending (re-routing what their clients never acknowledged). */
+    private final java.util.concurrent.atomic.AtomicInteger ending = new java.util.concurrent.atomic.AtomicInteger();
+
+    void ending(int delta) {
+        ending.addAndGet(delta);
     }
 
     @Override

@@ -127,6 +127,15 @@ final class ClientSession implements Session {
             if (!open) return;
             open = false;
         }
+        owner.ending(1);
+        try {
+            ended(reason);
+        } finally {
+            owner.ending(-1);
+        }
+    }
+
+    private void ended(String reason) {
         owner.unbound(this);
         SessionRegistry registry = owner.registry();
         boolean held = registry != null && registry.unbind(this);
