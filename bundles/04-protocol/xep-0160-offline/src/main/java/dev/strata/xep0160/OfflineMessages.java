@@ -130,7 +130,8 @@ public final class OfflineMessages implements StanzaHook {
         KeyValueStore.Usage used = store.usage(to, STORE); // counted, not read
         if (used.documents() >= c.max_messages() || used.chars() + size > c.max_chars()) {
             reportFull(to, used, sender);
-            sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", true));
+            // no echo of the payload (optional, RFC 6120 §8.3.1): a sender flooding a full mailbox would get all of it back
+            sender.send(StanzaError.SERVICE_UNAVAILABLE.replyTo(message, "The recipient is offline and their offline storage is full", false));
             return true;
         }
         // keys sort in arrival order: milliseconds, then a sequence for messages of the same millisecond

@@ -26,6 +26,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.module.DeliveryListener;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.Hook;
@@ -58,9 +59,10 @@ import dev.strata.api.xml.Element;
 @IqRoute(namespace = Push.NS, type = "set", target = IqRoute.To.SELF)
 @DiscoFeature(account = Push.NS)
 @Hook({StanzaHook.MESSAGE_OFFLINE, StanzaHook.PRESENCE_INITIAL})
-@Component(name = "strata.xep0357", service = {IqHandler.class, StanzaHook.class, DeliveryListener.class}, property = "service.ranking:Integer=100")
+@Component(name = "strata.xep0357", service = {IqHandler.class, StanzaHook.class, DeliveryListener.class, AccountDeletion.class},
+        property = "service.ranking:Integer=100")
 @Designate(ocd = Push.Config.class)
-public final class Push implements IqHandler, StanzaHook, DeliveryListener {
+public final class Push implements IqHandler, StanzaHook, DeliveryListener, AccountDeletion {
     static final String NS = "urn:xmpp:push:0";
     static final String SUMMARY = "urn:xmpp:push:summary";
     static final String PUBSUB = "http://jabber.org/protocol/pubsub";
@@ -147,25 +149,46 @@ public final class Push implements IqHandler, StanzaHook, DeliveryListener {
                 Element.Builder doc = Element.builder("registration", NS).attribute("jid", jid.toString()).attribute("node", node);
                 form.ifPresent(doc::child);
                 store.put(account, STORE, r.key(), doc.build());
+                cache.remove(account);
                 LOG.debug("{} enabled push to {} node {}", account, jid, node);
             }
             case "disable" -> {
                 List<String> gone = store.keys(account, STORE).stream()
                         .filter(k -> node == null ? k.startsWith(jid + " ") : k.equals(jid + " " + node)).toList();
                 store.delete(account, STORE, gone);
+                cache.remove(account);
             }
             default -> throw new StanzaException(StanzaError.BAD_REQUEST, "Expected <enable/> or <disable/> in " + NS);
         }
         return null;
     }
 
+    /** Registrations read recently, by account (none is a list too): an offline message reads no document to learn there is nothing to push. */
+    private final Map<Jid, List<Registration>> cache = new ConcurrentHashMap<>();
+
+    /** The account's registrations go with its documents; what is cached of them goes now (the name may be registered again at once). */
+    @Override
+    public void deleting(Jid account) {
+        cache.remove(account);
+        counts.remove(account);
+    }
+
     List<Registration> registrations(Jid account) {
+        List<Registration> known = cache.get(account);
+        if (known != null) return known;
+        List<Registration> read = read(account);
+        if (cache.size() > 100_000) cache.clear();
+        cache.put(account, read);
+        return read;
+    }
+
+    private List<Registration> read(Jid account) {
         List<Registration> out = new ArrayList<>();
         for (Element doc : store.getAll(account, STORE).values()) {
             Optional<Jid> jid = Jid.tryParse(String.valueOf(doc.attribute("jid")));
             if (jid.isPresent() && doc.attribute("node") != null) out.add(new Registration(jid.get(), doc.attribute("node"), doc.child("x", DataForm.NS).orElse(null)));
         }
-        return out;
+        return List.copyOf(out);
     }
 
     // --- when to push (§7) ---------------------------------------------------------------------------
@@ -231,6 +254,7 @@ public final class Push implements IqHandler, StanzaHook, DeliveryListener {
                 }
             } else if ("error".equals(answer.attribute("type"))) {
                 store.delete(account, STORE, r.key());
+                cache.remove(account);
                 LOG.info("Push to {} for {} answered with an error; registration dropped: {}", r.jid(), account,
                         answer.child("error", CLIENT).flatMap(Element::firstChild).map(Element::name).orElse("?"));
             }

@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
+import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.Filter;
 import dev.strata.api.module.Hook;
@@ -70,9 +71,9 @@ import dev.strata.api.xml.Element;
 @DiscoFeature(feature = Mam.SID, account = {Mam.NS, Mam.EXTENDED})
 @Hook(StanzaHook.OUTBOUND)
 @Filter(StanzaFilter.INBOUND)
-@Component(name = "strata.xep0313", service = {IqHandler.class, StanzaHook.class, StanzaFilter.class})
+@Component(name = "strata.xep0313", service = {IqHandler.class, StanzaHook.class, StanzaFilter.class, AccountDeletion.class})
 @Designate(ocd = Mam.Config.class)
-public final class Mam implements IqHandler, StanzaHook, StanzaFilter {
+public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDeletion {
     static final String NS = "urn:xmpp:mam:2";
     static final String EXTENDED = "urn:xmpp:mam:2#extended";
     static final String SID = "urn:xmpp:sid:0";
@@ -357,6 +358,14 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter {
         archive.first(account).ifPresent(e -> m.child(Element.builder("start", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
         archive.last(account).ifPresent(e -> m.child(Element.builder("end", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
         return m.build();
+    }
+
+    /** A deleted account's archive goes with it, and what is cached of its preferences: the name inherits nothing. */
+    @Override
+    public void deleting(Jid account) {
+        prefs.remove(account);
+        int n = archive.delete(account);
+        if (n > 0) LOG.info("Deleted the {} archived messages of {}", n, account);
     }
 
     // --- preferences (§6) --------------------------------------------------------------------------

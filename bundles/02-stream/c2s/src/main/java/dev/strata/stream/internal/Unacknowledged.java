@@ -20,12 +20,14 @@ import dev.strata.api.xml.Element;
  * first sent, so it reaches another available resource or offline storage, as if it had come
  * while the account was offline; an IQ request gets {@code service-unavailable} back to its sender;
  * presence is dropped (the contact's next presence, or the probe at next login, replaces it).
- * Carbon copies and archive results (from the account's own bare JID), groupchat, headline and
- * error messages are dropped: each has its own way back (carbons and the archive, the room's history).
+ * Carbon copies and archive results (from the account's own bare JID), messages in the account's
+ * archive (a {@code <stanza-id by='account'/>}), groupchat, headline and error messages are
+ * dropped: each has its own way back (carbons and the archive, the room's history).
  */
 final class Unacknowledged {
     private static final Logger LOG = LoggerFactory.getLogger(Unacknowledged.class);
     static final String DELAY = "urn:xmpp:delay";
+    static final String SID = "urn:xmpp:sid:0";
 
     private Unacknowledged() {
     }
@@ -40,7 +42,7 @@ final class Unacknowledged {
         Origin server = Origin.of(account.domainJid(), reply -> LOG.debug("Dropped a reply to the server: {}", reply));
         // an error about a re-routed stanza (offline storage full, account deleted) goes to its sender
         Origin onBehalf = Origin.of(account.domainJid(), reply -> router.deliver(reply, server));
-        int messages = 0;
+        int messages = 0, archived = 0;
         for (StreamAcks.Unacked u : stanzas) {
             Element e = u.stanza();
             String type = e.attribute("type");
@@ -49,6 +51,11 @@ final class Unacknowledged {
                     case "message" -> {
                         if ("error".equals(type) || "groupchat".equals(type) || "headline".equals(type)) continue;
                         if (account.toString().equals(e.attribute("from"))) continue; // a carbon copy or an archive result
+                        // in the account's archive (XEP-0313 stamped it): its clients catch up from there, as Prosody's do
+                        if (e.elements().anyMatch(c -> c.is("stanza-id", SID) && account.toString().equals(c.attribute("by")))) {
+                            archived++;
+                            continue;
+                        }
                         router.deliver(readdressed(e, account, u.sentAtMillis()), StanzaContext.of(onBehalf).meta(StreamAcks.RESENT, true));
                         messages++;
                     }
@@ -64,7 +71,8 @@ final class Unacknowledged {
                 LOG.error("A stanza {} never acknowledged could not be re-routed", session.jid(), ex);
             }
         }
-        LOG.info("{} stanzas to {} were never acknowledged; {} messages went to {} again", stanzas.size(), session.jid(), messages, account);
+        LOG.info("{} stanzas to {} were never acknowledged; {} messages went to {} again{}", stanzas.size(), session.jid(), messages, account,
+                archived == 0 ? "" : " (" + archived + " more are in its archive)");
     }
 
     /** To the bare JID, stamped with when it was first sent (unless it carries a stamp of this server already). */
