@@ -139,7 +139,12 @@ public final class SqlArchive implements ArchiveStore {
             }
             // from the newest end: RSM <before/> or <before>id</before> (the page just before it)
             boolean descending = q.fromEnd() || before > 0;
-            sql.append(" ORDER BY id ").append(descending ? "DESC" : "ASC").append(" LIMIT ?");
+            // ordered by the whole index prefix, each column the same way: H2 then reads the index in order and stops
+            // after the page (ORDER BY id alone made it sort every match: 167 ms a page at a million, not 2)
+            String dir = descending ? " DESC" : " ASC";
+            sql.append(" ORDER BY owner").append(dir);
+            if (q.with() != null) sql.append(", with_bare").append(dir);
+            sql.append(", id").append(dir).append(" LIMIT ?");
             args.add(q.max() + 1);
             List<Entry> entries = new ArrayList<>();
             try (PreparedStatement p = c.prepareStatement(sql.toString())) {
