@@ -214,7 +214,10 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         if (!stanza.name().equals("message")) return stanza;
         Jid account = Jid.of(stanza.attribute("to")).bare();
         // XEP-0359 §4: a stanza-id claiming to be by the account's server is never taken from outside
-        boolean spoofed = stanza.elements().anyMatch(e -> e.is("stanza-id", SID) && account.toString().equals(e.attribute("by")));
+        boolean spoofed = false;
+        for (var n : stanza.children()) {
+            if (n instanceof Element e && e.is("stanza-id", SID) && account.toString().equals(e.attribute("by"))) spoofed = true;
+        }
         Element m = spoofed ? without(stanza, account) : stanza;
         if (context.flagged(StreamAcks.RESENT) || !archivable(m)) return m; // re-sent: archived (and stamped) the first time
         Optional<Jid> from = m.attribute("from") == null ? Optional.empty() : Jid.tryParse(m.attribute("from"));
