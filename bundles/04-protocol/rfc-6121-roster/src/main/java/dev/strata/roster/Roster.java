@@ -22,7 +22,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
-import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.roster.RosterFullException;
@@ -50,9 +49,9 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Roster.NS, target = IqRoute.To.SELF)
 @Feature(namespace = Roster.VER)
-@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class, AccountDeletion.class})
+@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class})
 @Designate(ocd = Roster.Config.class)
-public final class Roster implements IqHandler, StreamFeature, Rosters, AccountDeletion {
+public final class Roster implements IqHandler, StreamFeature, Rosters {
     static final String NS = "jabber:iq:roster";
     static final String VER = "urn:xmpp:features:rosterver";
     static final String INTERESTED = "strata.roster.interested";
@@ -102,52 +101,9 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
 
     // --- Rosters -----------------------------------------------------------------------------
 
-    /**
-     * Rosters read recently, whole, by account: routing asks "is this a contact?" for most messages
-     * (archive preferences, presence, blocking), and a cached roster answers without the database.
-     * Every write of this module drops the account's entry; one read while a write happened is not
-     * kept (the change count); accounts being deleted are never cached; bounded by clearing.
-     */
-    private final Map<Jid, Map<Jid, RosterItem>> cache = new ConcurrentHashMap<>();
-    private final AtomicLong changes = new AtomicLong();
-    /** Accounts deleted in the last minute (nanoTime): their documents go with the account row, after this module heard of it. */
-    private final Map<Jid, Long> deleted = new ConcurrentHashMap<>();
-    private static final int CACHED_ROSTERS = 50_000;
-
     @Override
     public Optional<RosterItem> item(Jid user, Jid contact) {
-        return Optional.ofNullable(roster(user.bare()).get(contact.bare()));
-    }
-
-    private Map<Jid, RosterItem> roster(Jid u) {
-        Map<Jid, RosterItem> known = cache.get(u);
-        if (known != null) return known;
-        long before = changes.get();
-        Map<Jid, RosterItem> read = new java.util.HashMap<>();
-        for (Element e : store.getAll(u, ITEMS).values()) {
-            RosterItem i = toItem(e);
-            read.put(i.jid(), i);
-        }
-        Map<Jid, RosterItem> frozen = Map.copyOf(read);
-        Long gone = deleted.get(u);
-        if (gone != null && System.nanoTime() - gone < 60_000_000_000L) return frozen;
-        if (gone != null) deleted.remove(u, gone);
-        if (cache.size() >= CACHED_ROSTERS) cache.clear();
-        cache.put(u, frozen);
-        if (changes.get() != before) cache.remove(u, frozen);
-        return frozen;
-    }
-
-    /** After a write of an account's roster items: what is cached of it goes. */
-    private void changed(Jid u) {
-        changes.incrementAndGet();
-        cache.remove(u);
-    }
-
-    @Override
-    public void deleting(Jid account) {
-        deleted.put(account, System.nanoTime());
-        changed(account);
+        return store.get(user.bare(), ITEMS, contact.bare().toString()).map(Roster::toItem);
     }
 
     @Override
@@ -165,7 +121,6 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
             if (before == null && full(u)) throw new RosterFullException(u, config.max_items()); // every path that adds an item
             Element e = toElement(after);
             store.put(u, ITEMS, after.jid().toString(), e);
-            changed(u);
             push(u, e, bump(u));
             return Optional.of(after);
         }
@@ -177,9 +132,7 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
         String key = contact.bare().toString();
         synchronized (lock(u)) {
             Optional<Element> existing = store.get(u, ITEMS, key);
-            boolean removed = existing.isPresent() && store.delete(u, ITEMS, key);
-            changed(u);
-            if (!removed) return Optional.empty();
+            if (existing.isEmpty() || !store.delete(u, ITEMS, key)) return Optional.empty();
             push(u, Element.builder("item", NS).attribute("jid", key).attribute("subscription", "remove").build(), bump(u));
             return existing.map(Roster::toItem);
         }
@@ -293,7 +246,6 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
         RosterItem state = existing.orElse(RosterItem.of(contact));
         Element result = toElement(new RosterItem(contact, name, state.subscription(), state.ask(), state.approved(), groupNames));
         store.put(user, ITEMS, contact.toString(), result);
-        changed(user);
         return result;
     }
 

@@ -28,8 +28,7 @@ import dev.strata.testkit.MemoryStore;
 /** RFC 6121 §2: roster get, set, remove, pushes to interested resources, versioning, and the refusals of §2.3.3. */
 class RosterTest {
     final FakeRegistry registry = new FakeRegistry();
-    final MemoryStore store = new MemoryStore();
-    final Roster roster = new Roster(Configs.of(Roster.Config.class, Map.of("max.items", 3, "max.name.length", 20)), store);
+    final Roster roster = new Roster(Configs.of(Roster.Config.class, Map.of("max.items", 3, "max.name.length", 20)), new MemoryStore());
     final FakeSession phone = registry.add(new FakeSession("alice@example.org/phone"));
     final FakeSession laptop = registry.add(new FakeSession("alice@example.org/laptop"));
 
@@ -126,21 +125,5 @@ class RosterTest {
         assertThat(roster.items(alice)).hasSize(3);
         roster.update(alice, Jid.of("a@example.org"), it -> it.withState(it.subscription(), true, it.approved()));
         assertThat(roster.item(alice, Jid.of("a@example.org")).orElseThrow().ask()).as("an existing item still changes").isTrue();
-    }
-
-    @Test
-    void aCachedRosterFollowsEveryWriteAndADeletedAccountIsNeverServedFromIt() {
-        Jid alice = Jid.of("alice@example.org"), bob = Jid.of("bob@example.org");
-        assertThat(roster.item(alice, bob)).isEmpty();
-        roster.update(alice, bob, it -> dev.strata.api.roster.RosterItem.of(bob));
-        assertThat(roster.item(alice, bob)).as("an update shows at once").isPresent();
-        roster.remove(alice, bob);
-        assertThat(roster.item(alice, bob)).as("a removal too").isEmpty();
-        roster.update(alice, bob, it -> dev.strata.api.roster.RosterItem.of(bob));
-        assertThat(roster.item(alice, bob)).isPresent();
-        roster.deleting(alice);
-        assertThat(roster.item(alice, bob)).as("read while the account is being deleted").isPresent();
-        store.delete(alice, "roster", java.util.List.of(bob.toString())); // what the account row's deletion does to its documents
-        assertThat(roster.item(alice, bob)).as("not kept: the name inherits no contact").isEmpty();
     }
 }
