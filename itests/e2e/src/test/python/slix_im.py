@@ -5,36 +5,16 @@ ImIT asserts on them. The accounts alice and bob exist already (created by the t
 usage: slix_im.py PORT PASSWORD_SUFFIX USER1 USER2   (passwords: user + suffix)
 """
 import asyncio
-import ssl
-import sys
 import xml.etree.ElementTree as ET
 
-import slixmpp
-
-# Debian's slixmpp 1.8.3 knows only tls-unique (not in TLS 1.3): log in without channel binding
-ssl.SSLObject.get_channel_binding = lambda self, cb_type='tls-unique': None
-
-port, suffix = int(sys.argv[1]), sys.argv[2]
-ALICE, BOB = sys.argv[3] + '@localhost', sys.argv[4] + '@localhost'
+from slix_common import BaseClient, USER1 as ALICE, USER2 as BOB, say, until
 
 
-def say(*words):
-    print(*words, flush=True)
-
-
-class Client(slixmpp.ClientXMPP):
+class Client(BaseClient):
     def __init__(self, jid, priority=0):
-        super().__init__(jid, jid.split('@')[0] + suffix, sasl_mech='SCRAM-SHA-256')
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        for p in ('xep_0030', 'xep_0054', 'xep_0191', 'xep_0203', 'xep_0199'):
-            self.register_plugin(p)
+        super().__init__(jid, ('xep_0030', 'xep_0054', 'xep_0191', 'xep_0203', 'xep_0199'))
         self.priority = priority
-        self.ready = asyncio.get_event_loop().create_future()
-        self.inbox = asyncio.Queue()
         self.errors = asyncio.Queue()
-        self.add_event_handler('session_start', self.start)
-        self.add_event_handler('message', self.on_message)
         self.add_event_handler('message_error', self.on_message)
 
     async def start(self, event):
@@ -47,19 +27,6 @@ class Client(slixmpp.ClientXMPP):
             self.errors.put_nowait(msg)
         elif msg['body']:
             self.inbox.put_nowait(msg)
-
-    async def login(self):
-        self.connect(('127.0.0.1', port), force_starttls=True)
-        await asyncio.wait_for(self.ready, 15)
-        return self
-
-
-async def until(what, check, timeout=10):
-    for _ in range(int(timeout * 20)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise SystemExit('TIMEOUT ' + what)
 
 
 def available(client, contact):

@@ -6,61 +6,26 @@ MobileClientsIT asserts on them. The accounts exist already (created by the test
 usage: slix_mobile.py PORT PASSWORD_SUFFIX USER1 USER2   (passwords: user + suffix)
 """
 import asyncio
-import ssl
-import sys
 import xml.etree.ElementTree as ET
 
 import slixmpp
 
-# Debian's slixmpp 1.8.3 knows only tls-unique (not in TLS 1.3): log in without channel binding
-ssl.SSLObject.get_channel_binding = lambda self, cb_type='tls-unique': None
-
-port, suffix = int(sys.argv[1]), sys.argv[2]
-ALICE, BOB = sys.argv[3] + '@localhost', sys.argv[4] + '@localhost'
+from slix_common import BaseClient, USER1 as ALICE, USER2 as BOB, port, say, until
 
 
-def say(*words):
-    print(*words, flush=True)
-
-
-class Client(slixmpp.ClientXMPP):
+class Client(BaseClient):
     def __init__(self, jid):
-        super().__init__(jid, jid.split('@')[0] + suffix, sasl_mech='SCRAM-SHA-256')
-        self.ssl_context.check_hostname = False
-        self.ssl_context.verify_mode = ssl.CERT_NONE
-        for p in ('xep_0030', 'xep_0059', 'xep_0198', 'xep_0199', 'xep_0280', 'xep_0297', 'xep_0313'):
-            self.register_plugin(p)
-        self.ready = asyncio.get_event_loop().create_future()
+        super().__init__(jid, ('xep_0030', 'xep_0059', 'xep_0198', 'xep_0199', 'xep_0280', 'xep_0297', 'xep_0313'))
         self.resumed = asyncio.get_event_loop().create_future()
-        self.inbox = asyncio.Queue()
         self.carbons_in = asyncio.Queue()
         self.carbons_out = asyncio.Queue()
-        self.add_event_handler('session_start', self.start)
         self.add_event_handler('session_resumed', lambda e: self.resumed.done() or self.resumed.set_result(True))
-        self.add_event_handler('message', self.on_message)
         self.add_event_handler('carbon_received', lambda m: self.carbons_in.put_nowait(m['carbon_received']))
         self.add_event_handler('carbon_sent', lambda m: self.carbons_out.put_nowait(m['carbon_sent']))
-
-    async def start(self, event):
-        self.send_presence()
-        self.ready.set_result(True)
 
     def on_message(self, msg):
         if msg['body'] and msg['type'] in ('chat', 'normal'):
             self.inbox.put_nowait(msg)
-
-    async def login(self):
-        self.connect(('127.0.0.1', port), force_starttls=True)
-        await asyncio.wait_for(self.ready, 15)
-        return self
-
-
-async def until(what, check, timeout=10):
-    for _ in range(int(timeout * 20)):
-        if check():
-            return
-        await asyncio.sleep(0.05)
-    raise SystemExit('TIMEOUT ' + what)
 
 
 async def main():

@@ -30,10 +30,7 @@ class AckedCrashIT {
 
     @Test
     void everyAcknowledgedMessageSurvivesAKill() throws Exception {
-        Path home = StrataServer.freshHome("acked-crash-it");
-        for (String user : List.of("sender", "sleeper")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("acked-crash-it", "sender", "sleeper");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
             AtomicLong acked = new AtomicLong();
             try (Raw sender = Raw.bound(s, "sender", "desk")) {
@@ -99,10 +96,7 @@ class AckedCrashIT {
     /** A clean stop ends every session first, while routing and storage still run: what a client never acknowledged waits in offline storage. */
     @Test
     void aCleanShutdownKeepsWhatASessionNeverAcknowledged() throws Exception {
-        Path home = StrataServer.freshHome("acked-shutdown-it");
-        for (String user : List.of("sender", "sleeper")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("acked-shutdown-it", "sender", "sleeper");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
             try (Raw sleeper = Raw.bound(s, "sleeper", "phone"); Raw sender = Raw.bound(s, "sender", "desk")) {
                 sleeper.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");

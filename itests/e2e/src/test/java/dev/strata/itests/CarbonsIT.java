@@ -35,10 +35,7 @@ class CarbonsIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path home = StrataServer.freshHome("carbons-it");
-        for (String user : List.of("carla", "dan")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("carbons-it", "carla", "dan");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 

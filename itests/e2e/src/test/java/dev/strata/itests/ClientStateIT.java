@@ -34,10 +34,9 @@ class ClientStateIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path home = StrataServer.freshHome("csi-it");
         List<String> users = new ArrayList<>(List.of("sleepy", "writer"));
         for (int i = 0; i < CONTACTS; i++) users.add("c" + i);
-        for (String user : users) assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
+        Path home = StrataServer.freshHome("csi-it", users.toArray(String[]::new));
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 

@@ -26,10 +26,7 @@ class FidelityIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path home = StrataServer.freshHome("fidelity-it");
-        for (String user : List.of("ivy", "jay", "kim", "lou")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("fidelity-it", "ivy", "jay", "kim", "lou");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 

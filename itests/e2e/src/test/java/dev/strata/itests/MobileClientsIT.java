@@ -13,10 +13,7 @@ import org.junit.jupiter.api.Test;
 class MobileClientsIT {
     @Test
     void slixmppResumesCopiesAndPagesTheArchive() throws Exception {
-        Path home = StrataServer.freshHome("mobile-clients-it");
-        for (String user : List.of("mona", "ned")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("mobile-clients-it", "mona", "ned");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
             StrataServer.Result r = StrataServer.run(List.of("/usr/bin/python3", Path.of("src/test/python/slix_mobile.py").toAbsolutePath().toString(),
                     Integer.toString(s.c2sPort), "-Pw-1", "mona", "ned"), Map.of(), Duration.ofSeconds(120));

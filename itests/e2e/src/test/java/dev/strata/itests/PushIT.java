@@ -29,10 +29,7 @@ class PushIT {
 
     @BeforeAll
     void start() throws Exception {
-        Path home = StrataServer.freshHome("push-it");
-        for (String user : List.of("gail", "hal", "pushsrv")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
+        Path home = StrataServer.freshHome("push-it", "gail", "hal", "pushsrv");
         Files.writeString(home.resolve("config/stack/04-protocol/strata.xep0357.cfg"), "timeout = 1\n");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }

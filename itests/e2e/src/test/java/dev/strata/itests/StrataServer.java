@@ -77,6 +77,16 @@ final class StrataServer implements AutoCloseable {
         return start(home, home.resolve("data"), Map.of());
     }
 
+    /** A fresh copy of the distribution with these accounts on localhost, each with the password NAME-Pw-1; not started. */
+    static Path freshHome(String name, String... users) throws IOException {
+        Path home = freshHome(name);
+        for (String user : users) {
+            Result r = register(home, home.resolve("data"), user, "localhost", user + "-Pw-1");
+            assertThat(r.exit()).as("register %s: %s", user, r).isZero();
+        }
+        return home;
+    }
+
     /** A fresh copy of the distribution, not started. */
     static Path freshHome(String name) throws IOException {
         Path home = WORK.resolve(name);

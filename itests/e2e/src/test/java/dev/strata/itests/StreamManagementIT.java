@@ -38,12 +38,9 @@ class StreamManagementIT {
 
     @BeforeAll
     void start() throws Exception {
-        home = StrataServer.freshHome("sm-it");
+        home = StrataServer.freshHome("sm-it", "phone", "tablet", "writer", "mistake", "hoarder");
         // at most 150 unacknowledged here (500 by default), so a client that never acks is cut off by the 100 messages of a test and a half
         Files.writeString(home.resolve("config/stack/02-stream/strata.xep0198.cfg"), "max.unacked = 150\n");
-        for (String user : List.of("phone", "tablet", "writer", "mistake", "hoarder")) {
-            assertThat(StrataServer.register(home, home.resolve("data"), user, "localhost", user + "-Pw-1").exit()).isZero();
-        }
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 

@@ -21,6 +21,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.module.SessionFilter;
 import dev.strata.api.module.SessionLifecycle;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stream.Feature;
@@ -49,8 +50,8 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
     static final String HELD = "urn:xmpp:csi:0";
     static final String CLIENT = "jabber:client";
     static final String CHAT_STATES = "http://jabber.org/protocol/chatstates";
-    private static final Set<String> URGENT_PAYLOADS = Set.of("urn:xmpp:jingle-message:0", "urn:xmpp:omemo:2", "eu.siacs.conversations.axolotl",
-            "urn:xmpp:openpgp:0", "jabber:x:encrypted", "urn:xmpp:mam:2", "http://jabber.org/protocol/muc#user");
+    /** Payloads besides a body or an encrypted one that make a message urgent: a call proposal, an archive result, a MUC private message. */
+    private static final Set<String> URGENT_PAYLOADS = Set.of("urn:xmpp:jingle-message:0", "urn:xmpp:mam:2", "http://jabber.org/protocol/muc#user");
     private static final Logger LOG = LoggerFactory.getLogger(ClientState.class);
 
     @ObjectClassDefinition(id = "strata.xep0352", name = "XEP-0352 Client State Indication")
@@ -108,7 +109,7 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
             }
             case "message" -> {
                 if ("error".equals(stanza.attribute("type"))) return true;
-                if (stanza.child("body", CLIENT).isPresent() || stanza.child("store", "urn:xmpp:hints").isPresent()) return true;
+                if (Messages.hasContent(stanza) || Messages.hint(stanza, "store")) return true;
                 for (Element c : stanza.elements().toList()) {
                     if (URGENT_PAYLOADS.contains(c.namespace())) return true;
                     // a carbon copy is as urgent as the message it carries

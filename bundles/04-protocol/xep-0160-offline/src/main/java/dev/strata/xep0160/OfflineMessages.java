@@ -22,6 +22,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.Hook;
 import dev.strata.api.module.StanzaHook;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
@@ -47,8 +48,8 @@ import dev.strata.api.xml.XmlWriter;
 public final class OfflineMessages implements StanzaHook {
     private static final Logger LOG = LoggerFactory.getLogger(OfflineMessages.class);
     static final String FEATURE = "msgoffline";
-    static final String DELAY = "urn:xmpp:delay";
-    static final String HINTS = "urn:xmpp:hints";
+    static final String DELAY = Messages.DELAY;
+    static final String HINTS = Messages.HINTS;
     static final String CHAT_STATES = "http://jabber.org/protocol/chatstates";
     private static final String STORE = "offline";
 
@@ -111,8 +112,8 @@ public final class OfflineMessages implements StanzaHook {
     }
 
     static boolean worthKeeping(Element message) {
-        if (message.child("no-store", HINTS).isPresent() || message.child("no-permanent-store", HINTS).isPresent()) return false;
-        if (message.child("store", HINTS).isPresent()) return true;
+        if (Messages.hint(message, "no-store") || Messages.hint(message, "no-permanent-store")) return false;
+        if (Messages.hint(message, "store")) return true;
         return message.elements().anyMatch(e -> !e.namespace().equals(CHAT_STATES) && !e.namespace().equals(HINTS));
     }
 
@@ -122,10 +123,7 @@ public final class OfflineMessages implements StanzaHook {
         Config c = config;
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         // a message this server stamped already (one a session never acknowledged, XEP-0198) keeps its first stamp
-        boolean stampedHere = message.elements().anyMatch(e -> e.is("delay", DELAY) && to.domain().equals(e.attribute("from")));
-        Element stamped = stampedHere ? message : message.toBuilder()
-                .child(Element.builder("delay", DELAY).attribute("from", to.domain()).attribute("stamp", now.toString()).text("Offline Storage").build())
-                .build();
+        Element stamped = Messages.delayed(message, to.domain(), now, "Offline Storage");
         long size = XmlWriter.toString(stamped, "").length();
         KeyValueStore.Usage used = store.usage(to, STORE); // counted, not read
         if (used.documents() >= c.max_messages() || used.chars() + size > c.max_chars()) {

@@ -24,6 +24,7 @@ import dev.strata.api.module.IqRoute;
 import dev.strata.api.module.StanzaFilter;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionInfo;
@@ -55,7 +56,7 @@ import dev.strata.api.xml.Element;
 public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, StanzaFilter {
     static final String NS = "urn:xmpp:carbons:2";
     static final String FORWARD = "urn:xmpp:forward:0";
-    static final String HINTS = "urn:xmpp:hints";
+    static final String HINTS = Messages.HINTS;
     static final String MUC_USER = "http://jabber.org/protocol/muc#user";
     static final String CLIENT = "jabber:client";
     /** The session attribute: carbons enabled. */
@@ -63,9 +64,8 @@ public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, S
     /** Context flags: the message was private (its {@code <private/>} removed), or its copies were made. */
     static final String PRIVATE = "strata.carbons.private";
     static final String COPIED = "strata.carbons.copied";
-    /** Payloads that make a message without a body worth copying (Prosody's and ejabberd's rules, for the same clients). */
-    private static final Set<String> WORTH_COPYING = Set.of("urn:xmpp:receipts", "urn:xmpp:chat-markers:0", "urn:xmpp:jingle-message:0",
-            "urn:xmpp:omemo:2", "eu.siacs.conversations.axolotl", "urn:xmpp:openpgp:0", MUC_USER);
+    /** Payloads besides a body or an encrypted one that make a normal message worth copying (Prosody's and ejabberd's rules, for the same clients). */
+    private static final Set<String> WORTH_COPYING = Set.of("urn:xmpp:receipts", "urn:xmpp:chat-markers:0", "urn:xmpp:jingle-message:0", MUC_USER);
     private static final Logger LOG = LoggerFactory.getLogger(Carbons.class);
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -102,12 +102,12 @@ public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, S
 
     static boolean eligible(Element m) {
         if (!m.name().equals("message")) return false;
-        if (m.child("private", NS).isPresent() || m.child("no-copy", HINTS).isPresent()) return false;
+        if (m.child("private", NS).isPresent() || Messages.hint(m, "no-copy")) return false;
         if (m.child("sent", NS).isPresent() || m.child("received", NS).isPresent()) return false; // a copy itself
         String type = m.attribute("type") == null ? "normal" : m.attribute("type");
         return switch (type) {
             case "chat" -> true;
-            case "normal" -> m.child("body", CLIENT).isPresent() || m.elements().anyMatch(c -> WORTH_COPYING.contains(c.namespace()));
+            case "normal" -> Messages.hasContent(m) || m.elements().anyMatch(c -> WORTH_COPYING.contains(c.namespace()));
             default -> false; // groupchat, headline, error
         };
     }
@@ -138,12 +138,7 @@ public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, S
     public Element filter(Element stanza, StanzaContext context) {
         if (!stanza.name().equals("message") || stanza.child("private", NS).isEmpty()) return stanza;
         context.meta(PRIVATE, true);
-        Element.Builder b = Element.builder(stanza.name(), stanza.namespace());
-        stanza.attributes().forEach(a -> b.attribute(a.namespace(), a.name(), a.value()));
-        for (var n : stanza.children()) {
-            if (!(n instanceof Element e && e.is("private", NS))) b.child(n);
-        }
-        return b.build();
+        return stanza.without(e -> e.is("private", NS));
     }
 
     // --- received (§6): a message delivered to a resource ------------------------------------------

@@ -5,7 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -34,6 +33,7 @@ import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.module.StanzaHook;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -69,8 +69,8 @@ public final class Push implements IqHandler, StanzaHook, DeliveryListener, Acco
     static final String PUBLISH_OPTIONS = "http://jabber.org/protocol/pubsub#publish-options";
     static final String CLIENT = "jabber:client";
     private static final String STORE = "push";
-    private static final Set<String> WORTH_A_PUSH = Set.of("urn:xmpp:omemo:2", "eu.siacs.conversations.axolotl", "urn:xmpp:openpgp:0",
-            "jabber:x:encrypted", "urn:xmpp:jingle-message:0");
+    /** A call proposal (XEP-0353) wakes a phone too, though it has no body. */
+    private static final String CALL = "urn:xmpp:jingle-message:0";
     private static final Logger LOG = LoggerFactory.getLogger(Push.class);
 
     @ObjectClassDefinition(id = "strata.xep0357", name = "XEP-0357 Push Notifications")
@@ -195,7 +195,7 @@ public final class Push implements IqHandler, StanzaHook, DeliveryListener, Acco
 
     static boolean worthAPush(Element m) {
         if (!m.name().equals("message") || "error".equals(m.attribute("type")) || "groupchat".equals(m.attribute("type"))) return false;
-        return m.child("body", CLIENT).isPresent() || m.elements().anyMatch(c -> WORTH_A_PUSH.contains(c.namespace()));
+        return Messages.hasContent(m) || m.elements().anyMatch(c -> c.namespace().equals(CALL));
     }
 
     /** A message for an account with no available resource: push (and let offline storage keep it). */
@@ -207,8 +207,7 @@ public final class Push implements IqHandler, StanzaHook, DeliveryListener, Acco
         }
         Jid account = Jid.of(stanza.attribute("to")).bare();
         // stamped by this server already: a message a session never acknowledged, pushed when it first came
-        boolean seen = stanza.elements().anyMatch(e -> e.is("delay", "urn:xmpp:delay") && account.domain().equals(e.attribute("from")));
-        if (!seen && worthAPush(stanza)) push(account, stanza);
+        if (!Messages.stampedBy(stanza, account.domain()) && worthAPush(stanza)) push(account, stanza);
         return false;
     }
 

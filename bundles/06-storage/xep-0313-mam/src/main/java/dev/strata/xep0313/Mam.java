@@ -44,6 +44,7 @@ import dev.strata.api.module.StanzaHook;
 import dev.strata.api.roster.Rosters;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Iq;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaContext;
@@ -79,10 +80,8 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
     static final String SID = "urn:xmpp:sid:0";
     static final String RSM = "http://jabber.org/protocol/rsm";
     static final String FORWARD = "urn:xmpp:forward:0";
-    static final String DELAY = "urn:xmpp:delay";
-    static final String HINTS = "urn:xmpp:hints";
+    static final String HINTS = Messages.HINTS;
     static final String CLIENT = "jabber:client";
-    private static final Set<String> ENCRYPTED = Set.of("urn:xmpp:omemo:2", "eu.siacs.conversations.axolotl", "urn:xmpp:openpgp:0", "jabber:x:encrypted");
     private static final Set<String> FIELDS = Set.of("FORM_TYPE", "with", "start", "end", "before-id", "after-id", "ids");
     private static final String PREFS_STORE = "mam";
     private static final String PREFS_KEY = "prefs";
@@ -177,9 +176,8 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         if (!m.name().equals("message")) return false;
         String type = m.attribute("type") == null ? "normal" : m.attribute("type");
         if (!type.equals("chat") && !type.equals("normal")) return false;
-        if (m.child("no-store", HINTS).isPresent() || m.child("no-permanent-store", HINTS).isPresent()) return false;
-        if (m.child("store", HINTS).isPresent()) return true;
-        return m.child("body", CLIENT).isPresent() || m.elements().anyMatch(c -> ENCRYPTED.contains(c.namespace()));
+        if (Messages.hint(m, "no-store") || Messages.hint(m, "no-permanent-store")) return false;
+        return Messages.hint(m, "store") || Messages.hasContent(m);
     }
 
     private boolean wanted(Jid account, Jid with) {
@@ -214,25 +212,13 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         if (!stanza.name().equals("message")) return stanza;
         Jid account = Jid.of(stanza.attribute("to")).bare();
         // XEP-0359 §4: a stanza-id claiming to be by the account's server is never taken from outside
-        boolean spoofed = false;
-        for (var n : stanza.children()) {
-            if (n instanceof Element e && e.is("stanza-id", SID) && account.toString().equals(e.attribute("by"))) spoofed = true;
-        }
-        Element m = spoofed ? without(stanza, account) : stanza;
+        String by = account.toString();
+        Element m = stanza.without(e -> e.is("stanza-id", SID) && by.equals(e.attribute("by")));
         if (context.flagged(StreamAcks.RESENT) || !archivable(m)) return m; // re-sent: archived (and stamped) the first time
         Optional<Jid> from = m.attribute("from") == null ? Optional.empty() : Jid.tryParse(m.attribute("from"));
         if (from.isEmpty() || !wanted(account, from.get())) return m;
         String id = archive.append(account, from.get(), Instant.now().truncatedTo(ChronoUnit.MILLIS), m);
         return m.toBuilder().child(Element.builder("stanza-id", SID).attribute("id", id).attribute("by", account.toString()).build()).build();
-    }
-
-    private static Element without(Element stanza, Jid account) {
-        Element.Builder b = Element.builder(stanza.name(), stanza.namespace());
-        stanza.attributes().forEach(a -> b.attribute(a.namespace(), a.name(), a.value()));
-        for (var n : stanza.children()) {
-            if (!(n instanceof Element e && e.is("stanza-id", SID) && account.toString().equals(e.attribute("by")))) b.child(n);
-        }
-        return b.build();
     }
 
     // --- the protocol ----------------------------------------------------------------------------
@@ -351,7 +337,7 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         Element.Builder r = Element.builder("result", NS).attribute("id", e.id());
         if (queryId != null) r.attribute("queryid", queryId);
         r.child(Element.builder("forwarded", FORWARD)
-                .child(Element.builder("delay", DELAY).attribute("stamp", e.stamp().toString()).build())
+                .child(Messages.delay(null, e.stamp(), null))
                 .child(e.stanza()).build());
         return Element.builder("message", CLIENT).attribute("from", account.toString()).attribute("to", to.toString()).child(r.build()).build();
     }

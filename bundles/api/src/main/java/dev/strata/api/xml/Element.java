@@ -102,6 +102,24 @@ public final class Element implements Node {
         return sb.toString();
     }
 
+    /** This element without the child elements {@code drop} matches: itself when it matches none. */
+    public Element without(java.util.function.Predicate<Element> drop) {
+        boolean any = false;
+        for (Node n : children) {
+            if (n instanceof Element e && drop.test(e)) {
+                any = true;
+                break;
+            }
+        }
+        if (!any) return this;
+        Builder b = new Builder(name, namespace);
+        b.attributes.addAll(attributes);
+        for (Node n : children) {
+            if (!(n instanceof Element e && drop.test(e))) b.children.add(n);
+        }
+        return b.build();
+    }
+
     /** A builder that starts as a copy of this element. */
     public Builder toBuilder() {
         Builder b = new Builder(name, namespace);

@@ -9,6 +9,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
@@ -262,7 +263,7 @@ public final class C2sStreams implements StreamHandlerFactory {
     }
 
     /** Sessions in the middle of ending (re-routing what their clients never acknowledged). */
-    private final java.util.concurrent.atomic.AtomicInteger ending = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger ending = new AtomicInteger();
 
     void ending(int delta) {
         ending.addAndGet(delta);

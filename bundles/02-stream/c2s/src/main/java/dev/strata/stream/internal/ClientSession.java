@@ -213,57 +213,58 @@ final class ClientSession implements Session {
             else LOG.debug("{} to {} not written: no connection attached (a session filter may keep it)", stanza.name(), jid);
             return;
         }
-        // counted and written under one lock: the client's count and ours agree on every stanza's place
-        synchronized (this) {
-            StreamAcks.Sent counted = a.sent(out);
-            if (counted == StreamAcks.Sent.FULL) {
-                LOG.info("{} left {} stanzas unacknowledged; its session ends", jid, a.maxUnacked());
-                close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
-                // not counted: it goes where the unacknowledged ones go when the session ends (not now,
-                // or the router could hand it back to this session while it is still available)
-                overflow.add(new StreamAcks.Unacked(out, System.currentTimeMillis()));
-                return;
-            }
-            C2sStream s = stream;
-            if (s != null) {
-                s.write(out);
-                if (counted == StreamAcks.Sent.REQUEST) s.write(C2sStream.ACK_REQUEST);
-            }
-        }
+        counted(a, List.of(out));
     }
 
     @Override
     public void release(List<Element> held) {
         if (held.isEmpty()) return;
         StreamAcks a = acks;
-        boolean full;
+        if (a != null) {
+            // counted even once the session ended: what a lifecycle releases at its end goes where the unacknowledged go
+            counted(a, held);
+        } else {
+            C2sStream s = stream;
+            if (s != null && open) s.write(held);
+        }
+    }
+
+    /**
+     * XEP-0198: stanzas counted and written under one lock, so the client's count and ours agree on
+     * every stanza's place; written only while the session is open and has a connection. Past
+     * {@link StreamAcks#maxUnacked} a stanza is not counted: it goes where the unacknowledged ones
+     * go when the session ends (not now, or the router could hand it back to this session while it
+     * is still available), and the session ends.
+     */
+    private void counted(StreamAcks a, List<Element> stanzas) {
+        boolean full = false;
         synchronized (this) {
-            List<Element> out = held;
+            List<Element> out = new ArrayList<>(stanzas.size());
             boolean request = false;
-            if (a != null) {
-                // counted even once the session ended: what a lifecycle releases at its end goes where the unacknowledged go
-                out = new ArrayList<>(held.size());
-                for (Element e : held) {
-                    switch (a.sent(e)) {
-                        case FULL -> overflow.add(new StreamAcks.Unacked(e, System.currentTimeMillis()));
-                        case REQUEST -> {
-                            request = true;
-                            out.add(e);
-                        }
-                        case COUNTED -> out.add(e);
+            for (Element e : stanzas) {
+                switch (a.sent(e)) {
+                    case FULL -> {
+                        overflow.add(new StreamAcks.Unacked(e, System.currentTimeMillis()));
+                        full = true;
                     }
+                    case REQUEST -> {
+                        request = true;
+                        out.add(e);
+                    }
+                    case COUNTED -> out.add(e);
                 }
-            } else if (!open) {
-                return;
             }
             C2sStream s = stream;
-            if (s != null && open) {
-                s.write(out);
+            if (s != null && open && !out.isEmpty()) {
+                if (out.size() == 1) s.write(out.getFirst());
+                else s.write(out);
                 if (request) s.write(C2sStream.ACK_REQUEST);
             }
-            full = !overflow.isEmpty();
         }
-        if (full && open) close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
+        if (full && open) {
+            LOG.info("{} left {} stanzas unacknowledged; its session ends", jid, a.maxUnacked());
+            close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
+        }
     }
 
     @Override

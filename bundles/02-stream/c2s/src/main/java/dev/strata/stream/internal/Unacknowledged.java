@@ -7,6 +7,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
+import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.StanzaContext;
@@ -26,7 +27,6 @@ import dev.strata.api.xml.Element;
  */
 final class Unacknowledged {
     private static final Logger LOG = LoggerFactory.getLogger(Unacknowledged.class);
-    static final String DELAY = "urn:xmpp:delay";
     static final String SID = "urn:xmpp:sid:0";
 
     private Unacknowledged() {
@@ -77,12 +77,7 @@ final class Unacknowledged {
 
     /** To the bare JID, stamped with when it was first sent (unless it carries a stamp of this server already). */
     static Element readdressed(Element message, Jid account, long sentAtMillis) {
-        Element.Builder b = message.toBuilder().attribute("to", account.toString());
-        boolean stamped = message.elements().anyMatch(c -> c.is("delay", DELAY) && account.domain().equals(c.attribute("from")));
-        if (!stamped) {
-            b.child(Element.builder("delay", DELAY).attribute("from", account.domain())
-                    .attribute("stamp", Instant.ofEpochMilli(sentAtMillis).toString()).text("Not acknowledged by the client").build());
-        }
-        return b.build();
+        return Messages.delayed(message.toBuilder().attribute("to", account.toString()).build(), account.domain(),
+                Instant.ofEpochMilli(sentAtMillis), "Not acknowledged by the client");
     }
 }
