@@ -24,14 +24,14 @@ import dev.strata.api.auth.ScramHash;
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
  * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
- * durable writes ({@code writers} clients storing private XML). Server {@code strata-pg} is Strata
+ * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}). Server {@code strata-pg} is Strata
  * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
  *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
- *     [workloads=W1,W2,W3,W4,W5,W6] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
+ *     [workloads=W1,W2,W3,W4,W5,W6,W7] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -55,7 +55,7 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
-                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6"), Map.entry("pg", ""),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
@@ -84,18 +84,22 @@ public final class Compare {
         String machine = machine();
         System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
         for (String s : servers) {
-            try (Servers.Target t = switch (s) {
-                case "strata" -> new Servers.Strata(root, dist);
-                case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"));
-                case "prosody" -> new Servers.Prosody(root);
-                case "ejabberd" -> new Servers.Ejabberd(root);
-                default -> throw new IllegalArgumentException("unknown server " + s);
-            }) {
-                measure(t);
-            } catch (Exception e) {
-                failed = true;
-                System.out.println(s + " failed: " + e);
-                e.printStackTrace(System.out);
+            for (boolean archive : new boolean[] {false, true}) {
+                if (archive ? !runs("W7") : List.of(opt.get("workloads").split(",")).equals(List.of("W7"))) continue;
+                try (Servers.Target t = switch (s) {
+                    case "strata" -> new Servers.Strata(root, dist, null, archive);
+                    case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"), archive);
+                    case "prosody" -> new Servers.Prosody(root, archive);
+                    case "ejabberd" -> new Servers.Ejabberd(root, archive);
+                    default -> throw new IllegalArgumentException("unknown server " + s);
+                }) {
+                    if (archive) archived(t);
+                    else measure(t);
+                } catch (Exception e) {
+                    failed = true;
+                    System.out.println(s + (archive ? " (archive on)" : "") + " failed: " + e);
+                    e.printStackTrace(System.out);
+                }
             }
         }
         String report = render(servers, machine);
@@ -371,53 +375,65 @@ public final class Compare {
         }
     }
 
+    /** Logs in {@code 2 * pairs} users, each the partner of the next, with a reader counting what reaches each. */
+    private List<Peer> pairUp(Servers.Target t, ExecutorService ex, Recorder recorder, String resource) throws Exception {
+        List<Peer> peers = new ArrayList<>();
+        for (int i = 0; i < 2 * integer("pairs"); i++) {
+            peers.add(new Peer(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, resource)));
+        }
+        for (int i = 0; i < peers.size(); i += 2) {
+            peers.get(i).partner = peers.get(i + 1);
+            peers.get(i + 1).partner = peers.get(i);
+        }
+        for (Peer p : peers) {
+            ex.submit(() -> p.client.readMessages(ns -> {
+                p.received.incrementAndGet();
+                p.partner.window.release();
+                recorder.add(ns);
+            }));
+        }
+        quiesce(t); // presence and roster traffic settles
+        return peers;
+    }
+
+    /** What a saturation run delivered, in how long, at what CPU (server's and driver's, ms). */
+    private record Saturation(double seconds, long delivered, long cpu, long self) {
+    }
+
+    /** Every user sends to its partner as fast as a window of unanswered messages allows, for {@code seconds}. */
+    private static Saturation saturate(Servers.Target t, List<Peer> peers, ExecutorService ex, int seconds) throws Exception {
+        List<Long> pids = t.pids();
+        long received0 = total(peers, true);
+        long cpu0 = cpuMillis(pids);
+        long self0 = selfCpuMillis();
+        long t0 = System.nanoTime();
+        long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+        List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+        for (Peer p : peers) {
+            senders.add(ex.submit(() -> {
+                String to = p.partner.client.jid;
+                while (System.nanoTime() < end) {
+                    if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
+                    p.client.message(to, p.sent.incrementAndGet());
+                }
+                return null;
+            }));
+        }
+        for (var f : senders) f.get();
+        return new Saturation((System.nanoTime() - t0) / 1e9, total(peers, true) - received0, cpuMillis(pids) - cpu0, selfCpuMillis() - self0);
+    }
+
     private void messaging(Servers.Target t) throws Exception {
         int pairs = integer("pairs");
         int seconds = integer("seconds");
-        List<Peer> peers = new ArrayList<>();
         Recorder recorder = new Recorder();
         try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int i = 0; i < 2 * pairs; i++) {
-                peers.add(new Peer(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, "w2")));
-            }
-            for (int i = 0; i < peers.size(); i += 2) {
-                peers.get(i).partner = peers.get(i + 1);
-                peers.get(i + 1).partner = peers.get(i);
-            }
-            for (Peer p : peers) {
-                ex.submit(() -> p.client.readMessages(ns -> {
-                    p.received.incrementAndGet();
-                    p.partner.window.release();
-                    recorder.add(ns);
-                }));
-            }
-            quiesce(t); // presence and roster traffic settles
-
-            // saturation: every user sends to its partner as fast as a window of unanswered messages allows
+            List<Peer> peers = pairUp(t, ex, recorder, "w2");
             jfr(t, "start", "w2-saturation");
-            List<Long> pids = t.pids();
-            long received0 = total(peers, true);
-            long cpu0 = cpuMillis(pids);
-            long self0 = selfCpuMillis();
-            long t0 = System.nanoTime();
-            long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-            List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
-            for (Peer p : peers) {
-                senders.add(ex.submit(() -> {
-                    String to = p.partner.client.jid;
-                    while (System.nanoTime() < end) {
-                        if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
-                        p.client.message(to, p.sent.incrementAndGet());
-                    }
-                    return null;
-                }));
-            }
-            for (var f : senders) f.get();
-            double secs = (System.nanoTime() - t0) / 1e9;
-            long delivered = total(peers, true) - received0;
-            long cpu = cpuMillis(pids) - cpu0;
-            long self = selfCpuMillis() - self0;
+            Saturation sat = saturate(t, peers, ex, seconds);
             jfr(t, "stop", "w2-saturation");
+            double secs = sat.seconds();
+            long delivered = sat.delivered(), cpu = sat.cpu(), self = sat.self();
             double rate = delivered / secs;
             put(t.name, "W2 saturation: delivered msgs/s (" + pairs + " pairs)", fmt(rate, 0), rate);
             put(t.name, "W2 saturation: server CPU µs/msg", fmt(cpu * 1000.0 / delivered, 1), cpu * 1000.0 / delivered);
@@ -433,7 +449,7 @@ public final class Compare {
             recorder.recording = true;
             long s0 = System.nanoTime();
             long sEnd = s0 + TimeUnit.SECONDS.toNanos(seconds);
-            senders.clear();
+            List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
             for (Peer p : peers) {
                 long offset = (long) (Math.random() * interval);
                 senders.add(ex.submit(() -> {
@@ -472,6 +488,108 @@ public final class Compare {
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline && total(peers, false) > total(peers, true)) Thread.sleep(50);
         return total(peers, false) - total(peers, true);
+    }
+
+    // --- W7 ---------------------------------------------------------------------------------------
+
+    private static final int QUERIES = 300;
+
+    /**
+     * Archiving on (a server of its own, see {@link Servers}): {@code archived} messages filled into
+     * bench0's archive straight in the server's table, then pages of 50 asked for over a real stream
+     * (the newest page; and, with a partner, the page after a random id), timed from the query's
+     * last byte to its answer's; then W2's saturation with every message archived, twice (sender's
+     * and recipient's archive): server CPU per archived routed message, after as long again of the
+     * same load as warm-up. The rows the archive gained are counted, so a server that did not
+     * archive cannot pass for a fast one.
+     */
+    private void archived(Servers.Target t) throws Exception {
+        int fill = integer("archived");
+        String owner = "bench0@localhost";
+        System.out.println("== " + t.name + " with archiving on");
+        t.start();
+        t.createUsers(users, PASSWORD);
+        // one message archived first: Prosody creates its tables at its first use of them
+        try (LoadClient a = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench1", PASSWORD, "w7");
+             LoadClient b = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench2", PASSWORD, "w7")) {
+            a.message(b.jid, 0);
+            b.readUntil("</message>");
+        }
+        quiesce(t);
+        t.close();
+        long f0 = System.nanoTime();
+        t.fillArchive(owner, fill);
+        List<String[]> sample = t.archiveSample(owner, QUERIES, fill);
+        long rows0 = t.archivedRows();
+        System.out.printf(Locale.ROOT, "  %,d messages filled into %s's archive in %.1f s; %d sample ids%n", fill, owner, (System.nanoTime() - f0) / 1e9, sample.size());
+        if (sample.size() < QUERIES / 2 || rows0 < fill) throw new IllegalStateException("the fill did not land: " + rows0 + " rows, " + sample.size() + " ids");
+        t.start();
+        quiesce(t);
+        long[] newest = new long[QUERIES], after = new long[QUERIES];
+        int partial = 0;
+        try (LoadClient c = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench0", PASSWORD, "w7-query")) {
+            for (int q = -30; q < QUERIES; q++) {
+                String[] s = sample.get(Math.floorMod(q, sample.size()));
+                long n = page(c, "n" + (q + 30), null);
+                long a = page(c, "a" + (q + 30), s);
+                if (n < 0 || a < 0) partial++;
+                if (q >= 0) {
+                    newest[q] = Math.abs(n);
+                    after[q] = Math.abs(a);
+                }
+            }
+        }
+        Arrays.sort(newest);
+        Arrays.sort(after);
+        String of = " from " + fmt(fill, 0) + " archived";
+        put(t.name, "W7 page of 50" + of + ", newest: p50 / p99 ms", fmt(pct(newest, QUERIES, 0.5) / 1e6, 2) + " / " + fmt(pct(newest, QUERIES, 0.99) / 1e6, 2),
+                pct(newest, QUERIES, 0.99) / 1e6);
+        put(t.name, "W7 page of 50" + of + ", a partner's after an id: p50 / p99 ms",
+                fmt(pct(after, QUERIES, 0.5) / 1e6, 2) + " / " + fmt(pct(after, QUERIES, 0.99) / 1e6, 2), pct(after, QUERIES, 0.99) / 1e6);
+        put(t.name, "W7 queries answered with less than a full page", Integer.toString(partial), partial);
+
+        int seconds = integer("seconds");
+        long delivered, lost;
+        Saturation sat;
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Peer> peers = pairUp(t, ex, new Recorder(), "w7");
+            saturate(t, peers, ex, seconds); // warm-up
+            drain(peers);
+            quiesce(t);
+            jfr(t, "start", "w7-saturation");
+            sat = saturate(t, peers, ex, seconds);
+            jfr(t, "stop", "w7-saturation");
+            lost = drain(peers);
+            delivered = total(peers, true);
+            for (Peer p : peers) p.client.close();
+        }
+        quiesce(t);
+        t.close();
+        long rows = t.archivedRows() - rows0;
+        put(t.name, "W7 archive on, saturation: delivered msgs/s (" + integer("pairs") + " pairs)", fmt(sat.delivered() / sat.seconds(), 0),
+                sat.delivered() / sat.seconds());
+        put(t.name, "W7 archive on: server CPU µs per archived routed msg", fmt(sat.cpu() * 1000.0 / sat.delivered(), 1), sat.cpu() * 1000.0 / sat.delivered());
+        put(t.name, "W7 archive on: archive rows per delivered msg; lost", fmt((double) rows / delivered, 2) + "; " + lost, (double) rows / delivered);
+    }
+
+    /**
+     * One MAM query for a page of 50: the newest ({@code after} null), or a partner's after an id
+     * ({@code after} the id and partner): nanoseconds from the query sent to its answer's end,
+     * negative when the answer was not a full page.
+     */
+    private static long page(LoadClient c, String id, String[] after) throws IOException {
+        String form = after == null ? "" : "<x xmlns='jabber:x:data' type='submit'><field var='FORM_TYPE' type='hidden'><value>urn:xmpp:mam:2</value></field>"
+                + "<field var='with'><value>" + after[1] + "</value></field></x>";
+        String rsm = after == null ? "<before/>" : "<after>" + after[0] + "</after>";
+        long t0 = System.nanoTime();
+        c.send("<iq type='set' id='w7" + id + "x'><query xmlns='urn:xmpp:mam:2' queryid='q" + id + "'>" + form
+                + "<set xmlns='http://jabber.org/protocol/rsm'><max>50</max>" + rsm + "</set></query></iq>");
+        String got = c.readUntil("w7" + id + "x");
+        got += c.readUntil("</iq>");
+        long ns = System.nanoTime() - t0;
+        boolean full = got.split("<result ", -1).length == 51 && !got.contains("type='error'") && !got.contains("type=\"error\"");
+        if (!full) System.out.println("  not a full page of 50 for " + id + ": " + got.substring(Math.max(0, got.length() - 600)));
+        return full ? ns : -ns;
     }
 
     // --- W3 ---------------------------------------------------------------------------------------

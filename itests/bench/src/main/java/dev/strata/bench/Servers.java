@@ -15,7 +15,9 @@ import java.util.concurrent.TimeUnit;
  * The servers the benchmark compares, each started from its own config and data directory under
  * a temporary directory, listening on 127.0.0.1 ports chosen here, with a production-like module
  * set (archiving off, no traffic shaping), STARTTLS offered but not required so the plain-TCP
- * variant can run too, and accounts created with the server's own tool.
+ * variant can run too, and accounts created with the server's own tool. With {@link Target#archive}
+ * (W7) each archives every one-to-one message in its SQL store: Strata in its embedded H2 (or
+ * PostgreSQL), Prosody's mod_mam and ejabberd's mod_mam in SQLite, their embedded SQL choice.
  */
 final class Servers {
     private Servers() {
@@ -26,19 +28,40 @@ final class Servers {
         final String name;
         final Path dir;
         final int port;
+        /** W7: every one-to-one message archived (XEP-0313 on, default policy always, SQL storage). */
+        final boolean archive;
+        private boolean prepared;
         Process process;
         long startNanos;
         /** W4: process start to the client port accepting; and to fully started where the server says so. */
         double portOpenSeconds = Double.NaN;
         double readySeconds = Double.NaN;
 
-        Target(String name, Path root) throws IOException {
+        Target(String name, Path root, boolean archive) throws IOException {
             this.name = name;
-            this.dir = Files.createDirectories(root.resolve(name));
+            this.archive = archive;
+            this.dir = Files.createDirectories(root.resolve(name + (archive ? "-archive" : "")));
             this.port = Loopback.freePort();
         }
 
         abstract void prepare() throws Exception;
+
+        /**
+         * W7, with the server stopped: {@code count} chat messages straight into {@code owner}'s
+         * archive in the server's own table, one every 30 s from 2025-12-01, from partners
+         * {@code bench1..bench20} in turn, as the server itself would have stored them.
+         */
+        abstract void fillArchive(String owner, int count) throws Exception;
+
+        /**
+         * W7, with the server stopped: {@code count} random archive ids of {@code owner}'s filled
+         * messages among the first 90% of the {@code filled} (so a page after one is full), each with
+         * its partner's bare JID.
+         */
+        abstract List<String[]> archiveSample(String owner, int count, int filled) throws Exception;
+
+        /** W7, with the server stopped: the rows in the server's archive table, all accounts. */
+        abstract long archivedRows() throws Exception;
 
         abstract ProcessBuilder command();
 
@@ -55,8 +78,10 @@ final class Servers {
             return true;
         }
 
+        /** Starts the server (prepared the first time); again after {@link #close()} on the same data. */
         void start() throws Exception {
-            prepare();
+            if (!prepared) prepare();
+            prepared = true;
             ProcessBuilder pb = command().redirectErrorStream(true).redirectOutput(dir.resolve("server.out").toFile());
             startNanos = System.nanoTime();
             process = pb.start();
@@ -86,13 +111,62 @@ final class Servers {
         @Override
         public void close() throws Exception {
             if (process == null) return;
-            process.descendants().forEach(ProcessHandle::destroy);
+            List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
+            tree.forEach(ProcessHandle::destroy);
             process.destroy();
             if (!process.waitFor(30, TimeUnit.SECONDS)) {
-                process.descendants().forEach(ProcessHandle::destroyForcibly);
+                tree.forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
             }
+            for (ProcessHandle h : tree) h.onExit().get(30, TimeUnit.SECONDS);
+            process = null;
         }
+    }
+
+    /** A W7 fill's first stamp, in seconds since the epoch: 2025-12-01T00:00Z; then 30 s a message. */
+    static final long FILL_START = 1_764_547_200L;
+
+    /** One filled message as each server stores it: SQL text expressions over the row number {@code x}. */
+    static String filledStanza(String owner, String x) {
+        String partner = "'bench' || (" + x + " % 20 + 1) || '@localhost'";
+        return "'<message xmlns=\"jabber:client\" type=\"chat\" from=\"' || " + partner + " || '/w7\" to=\"" + owner
+                + "\" id=\"f' || " + x + " || '\"><body>message number ' || " + x + " || ' of a long year of conversations</body></message>'";
+    }
+
+    /** Runs {@code command}; its standard output, failing on a non-zero exit. */
+    static String output(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        if (p.waitFor() != 0) throw new IllegalStateException("failed: " + command + "\n" + out);
+        return out;
+    }
+
+    /** Rows of whitespace-separated fields, the output of a database shell asked for two columns. */
+    static List<String[]> rows(String out) {
+        List<String[]> rows = new ArrayList<>();
+        for (String line : out.split("\n")) {
+            String[] f = line.trim().split("[\\s|]+");
+            if (f.length == 2 && !f[0].isEmpty() && Character.isDigit(f[0].charAt(f[0].length() - 1)) && f[1].contains("@")) rows.add(f);
+        }
+        return rows;
+    }
+
+    /** A single number printed by a database shell. */
+    static long number(String out) {
+        for (String line : out.split("\n")) {
+            if (line.trim().matches("\\d+")) return Long.parseLong(line.trim());
+        }
+        throw new IllegalStateException("no number in: " + out);
+    }
+
+    /** SQLite's shell, as {@code user} (who owns the file). */
+    static String sqlite(String user, Path db, String sql) throws Exception {
+        return output(as(user, List.of("sqlite3", "-batch", "-separator", " ", db.toString(), sql)));
+    }
+
+    /** A recursive CTE of {@code count} row numbers {@code x}, for SQLite. */
+    static String series(int count) {
+        return "WITH RECURSIVE r(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM r WHERE x < " + count + ") ";
     }
 
     /**
@@ -143,13 +217,9 @@ final class Servers {
         /** A PostgreSQL database (libpq URL, emptied first) instead of the embedded H2, or null. */
         private final String postgres;
 
-        Strata(Path root, Path dist) throws IOException {
-            this(root, dist, null);
-        }
-
-        /** Strata on PostgreSQL, {@code postgresql://user:password@127.0.0.1/db}: the database is emptied first. */
-        Strata(Path root, Path dist, String postgres) throws IOException {
-            super(postgres == null ? "strata" : "strata-pg", root);
+        /** Strata on PostgreSQL, {@code postgresql://user:password@127.0.0.1/db} (emptied first), or on H2 for null. */
+        Strata(Path root, Path dist, String postgres, boolean archive) throws IOException {
+            super(postgres == null ? "strata" : "strata-pg", root, archive);
             if (postgres != null && !postgres.matches("postgresql://[^:@/]+:[^@/]*@127\\.0\\.0\\.1(:\\d+)?/\\w+")) {
                 throw new IllegalArgumentException("pg= wants postgresql://USER:PASSWORD@127.0.0.1[:PORT]/DB, not " + postgres);
             }
@@ -170,6 +240,9 @@ final class Servers {
                     java.nio.file.StandardOpenOption.APPEND);
             Path security = dir.resolve("config/policies/security.cfg");
             Files.writeString(security, Files.readString(security).replace("tls.required = true", "tls.required = false"));
+            Path mam = dir.resolve("config/stack/06-storage/strata.xep0313.cfg");
+            // archiving off is what a bench account gets anyway (the default policy archives roster contacts only)
+            Files.writeString(mam, Files.readString(mam).replace("default.policy = roster", "default.policy = " + (archive ? "always" : "never")));
             if (postgres != null) {
                 run(List.of("psql", "-q", postgres, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("postgresql://([^:]+):([^@]*)@(.*)").matcher(postgres);
@@ -185,6 +258,48 @@ final class Servers {
             ProcessBuilder pb = new ProcessBuilder(dir.resolve("bin/strata").toString(), "run");
             pb.environment().putAll(env);
             return pb;
+        }
+
+        /** On PostgreSQL, the database server's processes too: its CPU is spent for Strata. */
+        @Override
+        List<Long> pids() {
+            List<Long> pids = super.pids();
+            if (postgres != null) {
+                ProcessHandle.allProcesses().filter(p -> p.info().command().map(c -> c.endsWith("/postgres")).orElse(false))
+                        .forEach(p -> pids.add(p.pid()));
+            }
+            return pids;
+        }
+
+        private String sql(String sql) throws Exception {
+            if (postgres != null) return output(List.of("psql", "-qAt", "-F", " ", "-v", "ON_ERROR_STOP=1", postgres, "-c", sql));
+            String java = ProcessHandle.current().info().command().orElse("java");
+            String h2 = Files.list(dist.resolve("system")).map(Path::toString).filter(f -> f.matches(".*/h2-[0-9.]+\\.jar")).findFirst().orElseThrow();
+            return output(List.of(java, "-cp", h2, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata"), "-user", "STRATA",
+                    "-password", "", "-sql", sql));
+        }
+
+        @Override
+        void fillArchive(String owner, int count) throws Exception {
+            String stamp = postgres != null ? "TIMESTAMPTZ '2025-12-01 00:00:00+00' + x * INTERVAL '30 seconds'"
+                    : "DATEADD(SECOND, x * 30, TIMESTAMP WITH TIME ZONE '2025-12-01 00:00:00+00')";
+            String from = postgres != null ? "generate_series(1, " + count + ") AS g(x)" : "(SELECT X AS x FROM SYSTEM_RANGE(1, " + count + ")) AS g";
+            sql("INSERT INTO strata_mam (owner, owner_domain, with_bare, with_resource, stamp, stanza) SELECT '" + owner + "', 'localhost', 'bench' || (x % 20 + 1) || '@localhost', 'w7', "
+                    + stamp + ", " + filledStanza(owner, "x") + " FROM " + from);
+            if (postgres != null) sql("ANALYZE strata_mam");
+        }
+
+        @Override
+        List<String[]> archiveSample(String owner, int count, int filled) throws Exception {
+            long until = FILL_START + filled * 27L;
+            String limit = postgres != null ? "TIMESTAMPTZ '2025-12-01 00:00:00+00' + " + (until - FILL_START) + " * INTERVAL '1 second'"
+                    : "DATEADD(SECOND, " + (until - FILL_START) + ", TIMESTAMP WITH TIME ZONE '2025-12-01 00:00:00+00')";
+            return rows(sql("SELECT id, with_bare FROM strata_mam WHERE owner = '" + owner + "' AND stamp < " + limit + " ORDER BY RANDOM() LIMIT " + count));
+        }
+
+        @Override
+        long archivedRows() throws Exception {
+            return number(sql("SELECT COUNT(*) FROM strata_mam"));
         }
 
         @Override
@@ -209,8 +324,8 @@ final class Servers {
 
     /** Prosody 0.12 from the Debian package, run as user prosody (it refuses root). */
     static final class Prosody extends Target {
-        Prosody(Path root) throws IOException {
-            super("prosody", root);
+        Prosody(Path root, boolean archive) throws IOException {
+            super("prosody", root, archive);
         }
 
         @Override
@@ -227,7 +342,7 @@ final class Servers {
             selfSigned(dir);
             Files.createDirectories(dir.resolve("data"));
             Files.writeString(config(), """
-                    -- production-like: the modules of Debian's default configuration, archiving off
+                    -- production-like: the modules of Debian's default configuration, archiving off (W7: on, in SQLite)
                     pidfile = "%1$s/prosody.pid"
                     data_path = "%1$s/data"
                     daemonize = false
@@ -247,18 +362,49 @@ final class Servers {
                     s2s_secure_auth = false
                     modules_enabled = {
                         "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy";
-                        "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple";
+                        "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple"; %4$s
                     }
                     modules_disabled = { "s2s" }
+                    %3$s
                     VirtualHost "localhost"
                         ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
-                    """.formatted(dir, port));
+                    """.formatted(dir, port, !archive ? "" : """
+                    default_archive_policy = true
+                    archive_expires_after = "never"
+                    storage = { archive = "sql" }
+                    sql = { driver = "SQLite3", database = "prosody.sqlite" }
+                    """, archive ? "\"mam\";" : ""));
             run(List.of("chown", "-R", "prosody:prosody", dir.toString()));
         }
 
         @Override
         ProcessBuilder command() {
             return new ProcessBuilder(as("prosody", List.of("prosody", "--config", config().toString())));
+        }
+
+        private Path db() {
+            return dir.resolve("data/prosody.sqlite");
+        }
+
+        @Override
+        void fillArchive(String owner, int count) throws Exception {
+            // mod_storage_sql's row for mod_mam: the key is the archive id, "when" seconds, "with" the partner's bare JID
+            String user = owner.substring(0, owner.indexOf('@'));
+            sqlite("prosody", db(), series(count) + "INSERT INTO prosodyarchive (host, user, store, key, \"when\", \"with\", type, value) SELECT 'localhost', '"
+                    + user + "', 'archive', 'f' || x, " + FILL_START + " + x * 30, 'bench' || (x % 20 + 1) || '@localhost', 'xml', " + filledStanza(owner, "x") + " FROM r");
+        }
+
+        @Override
+        List<String[]> archiveSample(String owner, int count, int filled) throws Exception {
+            long until = FILL_START + filled * 27L;
+            String user = owner.substring(0, owner.indexOf('@'));
+            return rows(sqlite("prosody", db(), "SELECT key, \"with\" FROM prosodyarchive WHERE user = '" + user + "' AND store = 'archive' AND key LIKE 'f%' AND \"when\" < "
+                    + until + " ORDER BY random() LIMIT " + count));
+        }
+
+        @Override
+        long archivedRows() throws Exception {
+            return number(sqlite("prosody", db(), "SELECT COUNT(*) FROM prosodyarchive WHERE store = 'archive'"));
         }
 
         @Override
@@ -275,8 +421,8 @@ final class Servers {
     static final class Ejabberd extends Target {
         private final String node = "bench" + ProcessHandle.current().pid() + "@localhost";
 
-        Ejabberd(Path root) throws IOException {
-            super("ejabberd", root);
+        Ejabberd(Path root, boolean archive) throws IOException {
+            super("ejabberd", root, archive);
         }
 
         private List<String> ctl(String... args) {
@@ -297,10 +443,11 @@ final class Servers {
             Files.writeString(dir.resolve("ejabberdctl.cfg"), "ERL_OPTIONS=\"-env ERL_CRASH_DUMP_BYTES 0\"\nEJABBERD_PID_PATH=" + dir.resolve("ejabberd.pid")
                     + "\nCONTRIB_MODULES_CONF_DIR=/etc/ejabberd/modules.d\n");
             Files.createDirectories(dir.resolve("logs"));
-            // the modules of Debian's default configuration that a chat server runs, archiving off, no shaper
+            // the modules of Debian's default configuration that a chat server runs, archiving off (W7: on, in SQLite), no shaper
             Files.writeString(dir.resolve("ejabberd.yml"), """
                     hosts:
                       - localhost
+                    %3$s
                     loglevel: warning
                     certfiles:
                       - %1$s/all.pem
@@ -361,13 +508,43 @@ final class Servers {
                       mod_vcard: {}
                       mod_version:
                         show_os: false
-                    """.formatted(dir, port));
+                    %4$s
+                    """.formatted(dir, port, !archive ? "" : "sql_type: sqlite\nsql_database: " + db(),
+                    !archive ? "" : "  mod_mam:\n    db_type: sql\n    default: always\n    assume_mam_usage: true\n"));
             run(List.of("chown", "-R", "ejabberd:ejabberd", dir.toString()));
+            // 23.01 does not create its SQL schema itself
+            if (archive) sqlite("ejabberd", db(), ".read /usr/share/ejabberd/sql/lite.sql");
         }
 
         @Override
         ProcessBuilder command() {
             return new ProcessBuilder(ctl("foreground"));
+        }
+
+        private Path db() {
+            return dir.resolve("db/ejabberd.sqlite");
+        }
+
+        @Override
+        void fillArchive(String owner, int count) throws Exception {
+            // mod_mam's row: the timestamp in microseconds is the archive id
+            String user = owner.substring(0, owner.indexOf('@'));
+            sqlite("ejabberd", db(), series(count) + "INSERT INTO archive (username, timestamp, peer, bare_peer, xml, txt, kind, nick) SELECT '" + user + "', ("
+                    + FILL_START + " + x * 30) * 1000000, 'bench' || (x % 20 + 1) || '@localhost/w7', 'bench' || (x % 20 + 1) || '@localhost', "
+                    + filledStanza(owner, "x") + ", 'message number ' || x || ' of a long year of conversations', 'chat', '' FROM r");
+        }
+
+        @Override
+        List<String[]> archiveSample(String owner, int count, int filled) throws Exception {
+            long until = FILL_START + filled * 27L;
+            String user = owner.substring(0, owner.indexOf('@'));
+            return rows(sqlite("ejabberd", db(), "SELECT timestamp, bare_peer FROM archive WHERE username = '" + user + "' AND timestamp < "
+                    + until * 1_000_000 + " ORDER BY random() LIMIT " + count));
+        }
+
+        @Override
+        long archivedRows() throws Exception {
+            return number(sqlite("ejabberd", db(), "SELECT COUNT(*) FROM archive"));
         }
 
         @Override
