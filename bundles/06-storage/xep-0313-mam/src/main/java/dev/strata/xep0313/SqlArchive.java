@@ -11,9 +11,14 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -53,7 +58,12 @@ public final class SqlArchive implements ArchiveStore {
             CREATE INDEX strata_mam_owner ON strata_mam (owner, id);
             CREATE INDEX strata_mam_with ON strata_mam (owner, with_bare, id);
             CREATE INDEX strata_mam_stamp ON strata_mam (owner_domain, stamp);
-            """));
+            """),
+            // H2 writes its identity's state to the file every CACHE values (32 by default), a store of its own
+            // each time; its sequence is one per database, so ids stay in order. PostgreSQL caches per
+            // connection, which would put ids out of order: it keeps 1.
+            new SqlDatabase.Migration("identity cache", "ALTER TABLE strata_mam ALTER COLUMN id SET CACHE 10000",
+                    "ALTER TABLE strata_mam ALTER COLUMN id SET CACHE 1"));
 
     private final SqlDatabase db;
 
@@ -62,29 +72,98 @@ public final class SqlArchive implements ArchiveStore {
         this.db = db;
         int applied = db.migrate("mam", MIGRATIONS);
         if (applied > 0) LOG.info("Message archive tables: {} migrations applied", applied);
+        appender.start();
     }
+
+    /** A stanza waiting to be appended, and its id once it is. */
+    private record Row(String owner, String domain, String with, String resource, Timestamp stamp, String xml, CompletableFuture<Long> id) {
+    }
+
+    /**
+     * Appends wait here for the appender thread, which inserts all that waits in one transaction:
+     * each transaction of H2 writes a chunk of its file, so appends from many sessions share one.
+     * The caller still gets its id before it goes on (XEP-0359 needs it in the stanza).
+     */
+    private final LinkedBlockingQueue<Row> waiting = new LinkedBlockingQueue<>();
+    private volatile boolean closed;
+    private final Thread appender = Thread.ofPlatform().daemon().name("strata-mam-appender").unstarted(this::appendLoop);
 
     @Override
     public String append(Jid archive, Jid with, Instant stamp, Element stanza) {
-        String xml = XmlWriter.toString(stanza, "");
-        long id = db.transaction(c -> {
-            try (PreparedStatement p = c.prepareStatement(
-                    "INSERT INTO strata_mam (owner, owner_domain, with_bare, with_resource, stamp, stanza) VALUES (?, ?, ?, ?, ?, ?)",
-                    Statement.RETURN_GENERATED_KEYS)) {
-                p.setString(1, archive.toString());
-                p.setString(2, archive.domain());
-                p.setString(3, with.bare().toString());
-                p.setString(4, with.resource());
-                p.setTimestamp(5, Timestamp.from(stamp));
-                p.setString(6, xml);
-                p.executeUpdate();
-                try (ResultSet keys = p.getGeneratedKeys()) {
-                    if (!keys.next()) throw new SQLException("no id for the archived stanza");
-                    return keys.getLong(1);
+        Row row = new Row(archive.toString(), archive.domain(), with.bare().toString(), with.resource(), Timestamp.from(stamp),
+                XmlWriter.toString(stanza, ""), new CompletableFuture<>());
+        if (closed) throw new StorageException("The message archive is stopping");
+        waiting.add(row);
+        if (closed) row.id().completeExceptionally(new StorageException("The message archive is stopping")); // raced with deactivate
+        try {
+            return Long.toString(row.id().join());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof StorageException se ? se : new StorageException("Archiving failed: " + e.getCause(), e.getCause());
+        }
+    }
+
+    private void appendLoop() {
+        List<Row> batch = new ArrayList<>();
+        while (true) {
+            try {
+                Row first = waiting.poll(200, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed) return;
+                    continue;
+                }
+                batch.add(first);
+            } catch (InterruptedException e) {
+                return;
+            }
+            waiting.drainTo(batch, MAX_BATCH - 1);
+            try {
+                long[] ids = db.transactionWithoutWaiting(c -> insert(c, batch));
+                for (int i = 0; i < batch.size(); i++) batch.get(i).id().complete(ids[i]);
+            } catch (RuntimeException e) {
+                LOG.warn("Archiving {} messages failed: {}", batch.size(), e.getMessage());
+                for (Row r : batch) r.id().completeExceptionally(e);
+            }
+            batch.clear();
+        }
+    }
+
+    private static final int MAX_BATCH = 1000;
+
+    private static long[] insert(Connection c, List<Row> rows) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(
+                "INSERT INTO strata_mam (owner, owner_domain, with_bare, with_resource, stamp, stanza) VALUES (?, ?, ?, ?, ?, ?)",
+                Statement.RETURN_GENERATED_KEYS)) {
+            for (Row r : rows) {
+                p.setString(1, r.owner());
+                p.setString(2, r.domain());
+                p.setString(3, r.with());
+                p.setString(4, r.resource());
+                p.setTimestamp(5, r.stamp());
+                p.setString(6, r.xml());
+                p.addBatch();
+            }
+            p.executeBatch();
+            long[] ids = new long[rows.size()];
+            try (ResultSet keys = p.getGeneratedKeys()) {
+                for (int i = 0; i < ids.length; i++) {
+                    if (!keys.next()) throw new SQLException("no id for archived stanza " + (i + 1) + " of " + ids.length);
+                    ids[i] = keys.getLong(1);
                 }
             }
-        });
-        return Long.toString(id);
+            return ids;
+        }
+    }
+
+    /** Lets the appender finish what waits, then stops it. */
+    @Deactivate
+    void stop() {
+        closed = true; // not interrupted: an interrupt closes the database file under H2
+        try {
+            appender.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        for (Row r; (r = waiting.poll()) != null; ) r.id().completeExceptionally(new StorageException("The message archive stopped"));
     }
 
     /** An id as the table keeps it; -1 for a string that cannot be one of ours. */
@@ -100,7 +179,7 @@ public final class SqlArchive implements ArchiveStore {
 
     @Override
     public Optional<Page> query(Jid archive, Query q) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             long after = -1, before = -1;
             if (q.afterId() != null && (after = id(q.afterId())) < 0 || after > 0 && !exists(c, archive, after)) return Optional.empty();
             if (q.beforeId() != null && (before = id(q.beforeId())) < 0 || before > 0 && !exists(c, archive, before)) return Optional.empty();
@@ -206,7 +285,7 @@ public final class SqlArchive implements ArchiveStore {
     }
 
     private Optional<Entry> end(Jid archive, String order) {
-        return db.transaction(c -> {
+        return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT id, stamp, with_bare, with_resource, stanza FROM strata_mam WHERE owner = ? ORDER BY id " + order + " LIMIT 1")) {
                 p.setString(1, archive.toString());

@@ -42,6 +42,7 @@ class MamTest {
     @AfterEach
     void tearDown() throws Exception {
         mam.deactivate();
+        archive.stop();
         db.close();
     }
 

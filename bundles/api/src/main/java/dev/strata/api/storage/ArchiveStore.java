@@ -44,7 +44,11 @@ public interface ArchiveStore {
     record Page(List<Entry> entries, boolean complete) {
     }
 
-    /** Archives a stanza; returns its new id. */
+    /**
+     * Archives a stanza; returns its new id. The stanza is in the archive when this returns, and
+     * durable once {@link SqlDatabase#durable()} completes (an SQL archive need not wait for the
+     * disk in the routing path; the stream layer waits before it acknowledges the stanza).
+     */
     String append(Jid archive, Jid with, Instant stamp, Element stanza);
 
     /** A page of the archive; an {@code afterId} or {@code beforeId} that is not in it: {@link Optional#empty()}. */

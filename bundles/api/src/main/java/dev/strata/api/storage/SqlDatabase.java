@@ -3,6 +3,8 @@ package dev.strata.api.storage;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -46,6 +48,39 @@ public interface SqlDatabase {
      */
     int migrate(String module, List<Migration> migrations);
 
-    /** Runs {@code work} in one transaction: committed when it returns, rolled back when it throws. */
+    /**
+     * Runs {@code work} in one transaction: committed when it returns, rolled back when it throws.
+     * It returns once the commit survives a crash of the server process, so a module may tell a
+     * client "done" right after.
+     */
     <T> T transaction(Work<T> work);
+
+    /**
+     * Runs {@code work}, which only reads, in one transaction; it does not wait for anything to be
+     * made durable (a {@link #transaction} would, needlessly).
+     */
+    default <T> T read(Work<T> work) {
+        return transaction(work);
+    }
+
+    /**
+     * Runs {@code work} in one transaction like {@link #transaction}, but returns once committed,
+     * without waiting for the commit to be durable: for writes a client is not told about one by
+     * one (an archived copy of a routed message), which then cost a share of one disk flush instead
+     * of a flush each. They are durable once {@link #durable()} completes, which whoever
+     * acknowledges them waits for (the stream layer before a XEP-0198 {@code <a/>}), and in any
+     * case within a fraction of a second.
+     */
+    default <T> T transactionWithoutWaiting(Work<T> work) {
+        return transaction(work);
+    }
+
+    /**
+     * Completes once every transaction committed before the call, {@link #transactionWithoutWaiting}
+     * ones included, survives a crash of the server process; exceptionally when that failed. At
+     * once when there is nothing to wait for. Never blocks.
+     */
+    default CompletionStage<Void> durable() {
+        return CompletableFuture.completedFuture(null);
+    }
 }

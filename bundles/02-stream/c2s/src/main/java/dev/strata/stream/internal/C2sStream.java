@@ -275,7 +275,7 @@ final class C2sStream implements StreamHandler, Negotiation {
      */
     private boolean acks(Element e, StreamAcks acks) {
         switch (e.name()) {
-            case "r" -> write(Element.builder("a", StreamAcks.NAMESPACE).attribute("h", Long.toString(acks.h())).build());
+            case "r" -> answer(acks.h());
             case "a" -> {
                 try {
                     acks.ack(Long.parseLong(String.valueOf(e.attribute("h"))));
@@ -290,6 +290,38 @@ final class C2sStream implements StreamHandler, Negotiation {
             }
         }
         return true;
+    }
+
+    /** The last {@code h} this stream acknowledged, or -1; on the worker. */
+    private long acknowledged = -1;
+
+    /**
+     * XEP-0198 §4 {@code <a h/>}: {@code h} stanzas handled, said once what handling them wrote is
+     * durable (a module's write that did not wait for the disk, such as an archived copy), so an
+     * acknowledged stanza survives a crash. At once when nothing waits to be made durable.
+     */
+    private void answer(long h) {
+        CompletableFuture<Void> durable = owner.durable().toCompletableFuture();
+        if (durable.isDone() && !durable.isCompletedExceptionally()) {
+            acknowledge(h);
+            return;
+        }
+        durable.whenComplete((ok, failure) -> worker.execute(() -> {
+            if (!open) return;
+            if (failure == null) {
+                acknowledge(h);
+            } else {
+                LOG.warn("Stanzas from {} could not be made durable: {}", session == null ? conn.remoteAddress() : session.jid(), failure.toString());
+                streamError(StreamError.INTERNAL_SERVER_ERROR, "The server could not store what you sent; send again what it has not acknowledged");
+            }
+        }));
+    }
+
+    private void acknowledge(long h) {
+        // answers that waited may finish out of order; a count never goes back (mod 2^32, §4)
+        if (acknowledged >= 0 && ((h - acknowledged) & 0xFFFF_FFFFL) >= 0x8000_0000L) h = acknowledged;
+        acknowledged = h;
+        write(Element.builder("a", StreamAcks.NAMESPACE).attribute("h", Long.toString(h)).build());
     }
 
     private void onTls(Element e) {

@@ -6,6 +6,8 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -32,6 +34,7 @@ import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.module.SessionFilter;
 import dev.strata.api.module.SessionLifecycle;
 import dev.strata.api.server.ServerInfo;
+import dev.strata.api.storage.SqlDatabase;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -142,6 +145,10 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Router router;
+
+    /** For {@link #durable()}: modules' writes that did not wait for the disk (the archive's). */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SqlDatabase database;
 
     /** Per-session filters, highest service.ranking first. */
     private volatile List<SessionFilter> sessionFilters = List.of();
@@ -281,6 +288,16 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     Router router() {
         return router;
+    }
+
+    /**
+     * Completes once every write committed so far is durable, those modules made without waiting
+     * (SqlDatabase#transactionWithoutWaiting) included: what a stream waits for before it
+     * acknowledges the stanzas that caused them.
+     */
+    CompletionStage<Void> durable() {
+        SqlDatabase db = database;
+        return db == null ? CompletableFuture.completedFuture(null) : db.durable();
     }
 
     SessionRegistry registry() {

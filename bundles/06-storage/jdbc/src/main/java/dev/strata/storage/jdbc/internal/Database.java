@@ -193,6 +193,21 @@ public final class Database implements SqlDatabase {
         return transactions.write("A module's SQL work", work::run);
     }
 
+    @Override
+    public <T> T read(Work<T> work) {
+        return transactions.read("A module's SQL read", work::run);
+    }
+
+    @Override
+    public <T> T transactionWithoutWaiting(Work<T> work) {
+        return transactions.writeWithoutWaiting("A module's SQL work", work::run);
+    }
+
+    @Override
+    public java.util.concurrent.CompletionStage<Void> durable() {
+        return transactions.durable();
+    }
+
     /**
      * Closes the database while this bundle's classes are still there: H2's own exit hook is off
      * ({@link H2#closedByTheServer}), because on SIGTERM it ran after the framework had unwired H2.

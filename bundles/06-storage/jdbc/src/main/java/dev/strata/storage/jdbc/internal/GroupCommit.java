@@ -3,6 +3,8 @@ package dev.strata.storage.jdbc.internal;
 import java.sql.SQLException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
@@ -14,7 +16,9 @@ import dev.strata.api.storage.StorageException;
  * keeps commits in memory and writes them out in the background, so a {@code kill -9} loses what
  * was committed in the last moments). One thread flushes; every writer that committed waits for the
  * next flush that starts after its commit. Writers that commit while a flush runs share the one
- * after it, so a burst of N writes costs a few flushes, not N.
+ * after it, so a burst of N writes costs a few flushes, not N. Writers that do not wait
+ * ({@link #committedWithoutWaiting}) get a flush within {@link #WITHOUT_WAITING_MS} anyway, and
+ * whoever acknowledges their writes waits for {@link #durable()}.
  */
 public final class GroupCommit implements Durability, AutoCloseable {
     /** One flush of everything committed so far (H2: {@code MVStore.commit()}, then {@code sync()} to reach the disk). */
@@ -22,6 +26,9 @@ public final class GroupCommit implements Durability, AutoCloseable {
     public interface Flush {
         void run() throws SQLException;
     }
+
+    /** How long a commit whose writer does not wait stays in memory at most, when nobody asks for a flush. */
+    static final long WITHOUT_WAITING_MS = 100;
 
     private final Flush flush;
     private final Runnable afterRound;
@@ -33,6 +40,10 @@ public final class GroupCommit implements Durability, AutoCloseable {
     /** The flush that waiters registered now will get; replaced when a flush starts. */
     private CompletableFuture<Void> next = new CompletableFuture<>();
     private boolean pending;
+    /** Commits made without waiting since the last flush started. */
+    private boolean dirty;
+    /** The flush running now, or null. */
+    private CompletableFuture<Void> running;
     private boolean closed;
 
     public GroupCommit(String name, Flush flush) {
@@ -69,28 +80,86 @@ public final class GroupCommit implements Durability, AutoCloseable {
         }
     }
 
+    @Override
+    public void committedWithoutWaiting() {
+        lock.lock();
+        try {
+            if (!dirty) {
+                dirty = true;
+                requested.signal(); // the flusher starts counting WITHOUT_WAITING_MS
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    @Override
+    public CompletionStage<Void> durable() {
+        lock.lock();
+        try {
+            if (closed && dirty) return CompletableFuture.failedFuture(new StorageException("The database is closing: the writes may not be durable"));
+            if (dirty) { // committed after the running flush started, if any: the next one
+                pending = true;
+                requested.signal();
+                return next;
+            }
+            return running != null ? running : CompletableFuture.completedFuture(null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
     private void loop() {
         while (true) {
             CompletableFuture<Void> round;
             lock.lock();
             try {
-                while (!pending && !closed) requested.awaitUninterruptibly();
-                if (!pending) return; // closed, and nobody waits
+                while (!pending && !closed) {
+                    if (!dirty) {
+                        requested.awaitUninterruptibly();
+                    } else if (!awaitNanos(TimeUnit.MILLISECONDS.toNanos(WITHOUT_WAITING_MS))) {
+                        break; // nobody asked within the delay: flush what was committed without waiting
+                    }
+                }
+                if (!pending && !dirty) return; // closed, and nothing waits
                 round = next;
+                running = round;
                 next = new CompletableFuture<>();
                 pending = false;
+                dirty = false;
             } finally {
                 lock.unlock();
             }
             try {
                 flush.run(); // starts after every commit whose writer holds `round`
                 flushes.incrementAndGet();
-                round.complete(null);
+                finished(round, null);
             } catch (SQLException | RuntimeException e) {
-                round.completeExceptionally(new StorageException("Making writes durable failed: " + e.getMessage(), e));
+                finished(round, new StorageException("Making writes durable failed: " + e.getMessage(), e));
             }
             afterRound.run(); // logs its own failures: the flusher must go on
         }
+    }
+
+    /** Waits for a signal up to {@code nanos}, the lock held; false when the time ran out first. */
+    private boolean awaitNanos(long nanos) {
+        long deadline = System.nanoTime() + nanos;
+        try {
+            return requested.awaitNanos(nanos) > 0 && System.nanoTime() < deadline;
+        } catch (InterruptedException e) {
+            return true; // the flusher is not interrupted by anyone but a shutdown; look again
+        }
+    }
+
+    private void finished(CompletableFuture<Void> round, StorageException failure) {
+        lock.lock();
+        try {
+            running = null;
+        } finally {
+            lock.unlock();
+        }
+        if (failure == null) round.complete(null);
+        else round.completeExceptionally(failure);
     }
 
     /** Flushes run so far (each made one or more writes durable). */

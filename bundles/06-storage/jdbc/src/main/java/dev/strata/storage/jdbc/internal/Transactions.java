@@ -38,6 +38,18 @@ public final class Transactions {
         return result;
     }
 
+    /** Work that writes, returning once committed; durable with the next flush ({@link #durable()}). */
+    public <T> T writeWithoutWaiting(String what, Work<T> work) {
+        T result = run(what, work);
+        durability.committedWithoutWaiting();
+        return result;
+    }
+
+    /** Completes once everything committed so far is durable. */
+    public java.util.concurrent.CompletionStage<Void> durable() {
+        return durability.durable();
+    }
+
     private <T> T run(String what, Work<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);

@@ -64,6 +64,49 @@ class GroupCommitTest {
         assertThatThrownBy(gc::await).isInstanceOf(StorageException.class).hasMessageContaining("closing");
     }
 
+    @Test
+    void commitsWithoutWaitingAreFlushedSoonAndDurableSaysWhen() throws Exception {
+        AtomicLong committed = new AtomicLong();
+        AtomicLong flushedUpTo = new AtomicLong();
+        try (GroupCommit gc = new GroupCommit("test-flush", () -> {
+            long upTo = committed.get();
+            sleep(5);
+            flushedUpTo.accumulateAndGet(upTo, Math::max);
+        })) {
+            assertThat(gc.durable().toCompletableFuture()).as("nothing to wait for").isDone();
+            assertThat(gc.flushes()).isZero();
+            // a burst of writes that do not wait: none of them flushes by itself
+            for (int i = 0; i < 100; i++) {
+                committed.incrementAndGet();
+                gc.committedWithoutWaiting();
+            }
+            assertThat(gc.flushes()).isZero();
+            // whoever acknowledges them waits for one flush that covers them all
+            var durable = gc.durable().toCompletableFuture();
+            durable.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(flushedUpTo.get()).isEqualTo(100);
+            assertThat(gc.flushes()).isEqualTo(1);
+            assertThat(gc.durable().toCompletableFuture()).as("flushed: nothing to wait for").isDone();
+            // and with nobody asking, the flusher writes them within its delay
+            committed.incrementAndGet();
+            gc.committedWithoutWaiting();
+            long t0 = System.nanoTime();
+            while (flushedUpTo.get() < 101 && System.nanoTime() - t0 < 5_000_000_000L) sleep(5);
+            assertThat(flushedUpTo.get()).isEqualTo(101);
+            assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(GroupCommit.WITHOUT_WAITING_MS + 1_000);
+            assertThat(gc.flushes()).isEqualTo(2);
+        }
+    }
+
+    @Test
+    void closingFlushesWhatWasCommittedWithoutWaiting() {
+        AtomicLong flushes = new AtomicLong();
+        GroupCommit gc = new GroupCommit("test-flush", flushes::incrementAndGet);
+        gc.committedWithoutWaiting();
+        gc.close();
+        assertThat(flushes.get()).isEqualTo(1);
+    }
+
     private static void sleep(long ms) {
         try {
             Thread.sleep(ms);
