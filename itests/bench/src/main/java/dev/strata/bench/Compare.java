@@ -529,6 +529,7 @@ public final class Compare {
         int partial = 0;
         try (LoadClient c = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench0", PASSWORD, "w7-query")) {
             for (int q = -30; q < QUERIES; q++) {
+                if (q == 0) jfr(t, "start", "w7-queries");
                 String[] s = sample.get(Math.floorMod(q, sample.size()));
                 long n = page(c, "n" + (q + 30), null);
                 long a = page(c, "a" + (q + 30), s);
@@ -539,6 +540,7 @@ public final class Compare {
                 }
             }
         }
+        jfr(t, "stop", "w7-queries");
         Arrays.sort(newest);
         Arrays.sort(after);
         String of = " from " + fmt(fill, 0) + " archived";
