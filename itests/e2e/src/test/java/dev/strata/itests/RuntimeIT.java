@@ -229,6 +229,43 @@ class RuntimeIT {
         assertThat(notFound.err()).contains("Command not found: nosuch:command");
     }
 
+    /** The console guides: help by scope, usage for a wrong call, a clear that works, a refusal before dropping every client. */
+    @Test
+    void theConsoleGuides() throws Exception {
+        Result help = server.ssh("help");
+        assertThat(help.exit()).as("%s", help).isZero();
+        List<String> lines = help.out().lines().filter(l -> l.startsWith("  ")).toList();
+        assertThat(lines).as("Strata's commands, one line each").anyMatch(l -> l.strip().startsWith("module:load") && l.contains("Start a module"))
+                .anyMatch(l -> l.strip().startsWith("user:add") && l.contains("Create an account"))
+                .noneMatch(l -> l.strip().startsWith("felix:") || l.strip().startsWith("gogo:") || l.strip().startsWith("scr:"));
+        assertThat(help.out()).contains("'help all'");
+        Result all = server.ssh("help all");
+        assertThat(all.out()).contains("felix:lb");
+        assertThat(all.out().indexOf("module:list")).as("Strata's scopes first").isLessThan(all.out().indexOf("felix:lb"));
+        assertThat(server.ssh("help user:add").out()).contains("usage: user:add <user: alice@domain, or alice for the default domain> <password>");
+
+        Result noArgument = server.ssh("module:load");
+        assertThat(noArgument.exit()).isEqualTo(1);
+        assertThat(noArgument.err()).contains("module:load needs arguments")
+                .contains("usage: module:load <module name, jar path or mvn: coordinates>").doesNotContain("Cannot coerce");
+        Result wrong = server.ssh("user:delete");
+        assertThat(wrong.exit()).isEqualTo(1);
+        assertThat(wrong.err()).contains("usage: user:delete <user>");
+
+        Result clear = server.ssh("clear");
+        assertThat(clear.exit()).as("%s", clear).isZero();
+
+        assertThat(server.ssh("user:add console-guide@localhost console-guide-Pw-1").exit()).isZero();
+        try (StreamManagementIT.Raw client = StreamManagementIT.Raw.bound(server, "console-guide", "desk")) {
+            Result refused = server.ssh("module:unload stream-c2s");
+            assertThat(refused.exit()).isEqualTo(1);
+            assertThat(refused.err()).containsPattern("drops every client \\([1-9]\\d* sessions? now\\)").contains("module:unload --force stream-c2s");
+            assertThat(row(moduleList(), "stream-c2s")).contains("ACTIVE");
+            client.send("<iq type='get' id='still'><ping xmlns='urn:xmpp:ping'/></iq>");
+            assertThat(client.await("the session is still there", x -> x.contains("id=\"still\""))).contains("type=\"result\"");
+        }
+    }
+
     @Test
     void loadsAPluginFromMavenCoordinates() throws IOException {
         Result r = server.ssh("module:load mvn:org.nowhere/none/1.0");

@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Set;
 
 import org.apache.felix.service.command.Descriptor;
+import org.apache.felix.service.command.Parameter;
+
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -18,8 +20,13 @@ import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.wiring.FrameworkWiring;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 
 import dev.strata.api.console.ConsoleCommand;
+import dev.strata.api.stanza.SessionRegistry;
 
 /**
  * {@code module:list|load|reload|unload}. Loading a jar copies it into plugins/ (FileInstall then
@@ -169,12 +176,33 @@ public final class ModuleCommands {
         done.await(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
+    /** Modules that hold the clients' connections: unloading one drops every client. */
+    static final Set<String> HOLDS_CONNECTIONS = Set.of("dev.strata.transport", "dev.strata.stream");
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile SessionRegistry sessions;
+
     /** module:unload NAME — stop it, and keep it stopped across restarts. */
     @Descriptor("Stop a module; it stays stopped across restarts until loaded again")
     public String unload(@Descriptor("module name, symbolic name or id") String name) throws BundleException {
+        return unload(false, name);
+    }
+
+    /** module:unload --force NAME — also a module whose stop drops the connected clients. */
+    @Descriptor("Stop a module; it stays stopped across restarts until loaded again")
+    public String unload(@Parameter(names = "--force", presentValue = "true", absentValue = "false")
+            @Descriptor("also when it drops every connected client") boolean force,
+            @Descriptor("module name, symbolic name or id") String name) throws BundleException {
         Bundle b = modules.find(name);
         if (b.getBundleId() == 0 || PROTECTED.contains(b.getSymbolicName())) {
             throw new IllegalArgumentException(Modules.shortName(b) + " runs this console and cannot be unloaded from it");
+        }
+        if (!force && HOLDS_CONNECTIONS.contains(b.getSymbolicName()) && b.getState() == Bundle.ACTIVE) {
+            SessionRegistry registry = sessions;
+            int n = registry == null ? 0 : registry.all().size();
+            throw new IllegalArgumentException(Modules.shortName(b) + " holds the clients' connections: unloading it drops every client ("
+                    + n + (n == 1 ? " session" : " sessions") + " now) and accepts none until it is loaded again; "
+                    + "module:unload --force " + Modules.shortName(b) + " does it");
         }
         b.stop();
         return Modules.shortName(b) + " " + b.getVersion() + " " + Modules.state(b);

@@ -1,8 +1,13 @@
 package dev.strata.accounts.internal;
 
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
+import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -45,6 +50,11 @@ public final class UserCommands {
         return "Account " + jid + " created";
     }
 
+    @Descriptor("Create an account, its password read as one line from the input (printf '%s\\n' PASSWORD | strata shell user:add alice@domain)")
+    public String add(CommandSession session, @Descriptor("user: alice@domain, or alice for the default domain") String name) throws IOException {
+        return add(name, passwordFrom(session));
+    }
+
     @Descriptor("Delete an account")
     public String delete(@Descriptor("user") String name) {
         Jid jid = user(name);
@@ -57,6 +67,31 @@ public final class UserCommands {
         Jid jid = user(name);
         accounts.changePassword(jid, password);
         return "Password of " + jid + " changed";
+    }
+
+    @Descriptor("Set a new password, read as one line from the input")
+    public String passwd(CommandSession session, @Descriptor("user") String name) throws IOException {
+        return passwd(name, passwordFrom(session));
+    }
+
+    /**
+     * One line of the session's input: a password that never appears on a command line (where the
+     * console's parser would take quotes and backslashes in it for its own) or in a process list.
+     */
+    static String passwordFrom(CommandSession session) throws IOException {
+        InputStream in = session.getKeyboard();
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        for (int b; (b = in.read()) >= 0 && b != '\n'; ) {
+            if (line.size() > 4096) throw new IllegalArgumentException("The password line is longer than 4,096 bytes");
+            line.write(b);
+        }
+        String password = line.toString(StandardCharsets.UTF_8);
+        if (password.endsWith("\r")) password = password.substring(0, password.length() - 1);
+        if (password.isEmpty()) {
+            throw new IllegalArgumentException("No password: give it as the second argument, or as one line on the input "
+                    + "(printf '%s\\n' PASSWORD | strata shell user:add alice@domain)");
+        }
+        return password;
     }
 
     @Descriptor("List the accounts of every hosted domain")

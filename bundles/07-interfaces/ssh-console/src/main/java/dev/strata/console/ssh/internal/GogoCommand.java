@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import java.util.Optional;
 
 import org.apache.felix.service.command.CommandProcessor;
 import org.apache.felix.service.command.CommandSession;
@@ -16,6 +17,7 @@ import org.apache.sshd.server.Environment;
 import org.apache.sshd.server.ExitCallback;
 import org.apache.sshd.server.channel.ChannelSession;
 import org.apache.sshd.server.command.Command;
+import org.osgi.framework.BundleContext;
 import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
@@ -37,6 +39,7 @@ final class GogoCommand implements Command {
     private static final Logger LOG = LoggerFactory.getLogger(GogoCommand.class);
 
     private final CommandProcessor processor;
+    private final BundleContext context;
     private final String command;
     private InputStream in;
     private OutputStream out;
@@ -44,8 +47,9 @@ final class GogoCommand implements Command {
     private ExitCallback exit;
     private Thread thread;
 
-    GogoCommand(CommandProcessor processor, String command) {
+    GogoCommand(CommandProcessor processor, BundleContext context, String command) {
         this.processor = processor;
+        this.context = context;
         this.command = command;
     }
 
@@ -90,14 +94,44 @@ final class GogoCommand implements Command {
         CommandSession session = processor.createSession(in, o, e);
         try {
             LOG.info("Console command by {}: {}", user, redacted(command));
-            return run(session, command, o, e) ? 0 : 1;
+            return run(session, command, o, e, context) ? 0 : 1;
         } finally {
             session.close();
         }
     }
 
-    /** Runs one command line; prints its result, or its error as one line. True when it succeeded. */
-    private static boolean run(CommandSession session, String line, PrintStream o, PrintStream e) {
+    /** What clears an ANSI terminal: cursor home, erase the screen. */
+    static final String CLEAR = "\u001b[H\u001b[2J";
+
+    /**
+     * Runs one command line; prints its result, or its error as one line (with the command's usage
+     * when it was called the wrong way). {@code help} and {@code clear} are the console's own. True
+     * when it succeeded.
+     */
+    static boolean run(CommandSession session, String line, PrintStream o, PrintStream e, BundleContext context) {
+        String[] words = line.strip().split("\\s+");
+        if (words[0].equals("help") && words.length <= 2) {
+            CommandHelp help = CommandHelp.of(context);
+            if (words.length == 1 || words[1].equals("all")) {
+                o.print(help.list(words.length == 2));
+                o.flush();
+                return true;
+            }
+            Optional<String> about = help.about(words[1]);
+            if (about.isPresent()) {
+                o.print(about.get());
+                o.flush();
+                return true;
+            }
+            e.println("Error: no command " + words[1] + "; 'help' lists them");
+            e.flush();
+            return false;
+        }
+        if (words[0].equals("clear") && words.length == 1) { // Gogo's own needs a JLine terminal the session does not have
+            o.print(CLEAR);
+            o.flush();
+            return true;
+        }
         try {
             Object result = session.execute(line);
             if (result != null) o.println(session.format(result, Converter.INSPECT));
@@ -108,7 +142,19 @@ final class GogoCommand implements Command {
             while (t.getCause() != null && (t.getMessage() == null || t instanceof java.lang.reflect.InvocationTargetException)) {
                 t = t.getCause();
             }
-            e.println("Error: " + (t.getMessage() == null ? t.toString() : t.getMessage()));
+            String message = t.getMessage() == null ? t.toString() : t.getMessage();
+            if (message.startsWith("Cannot coerce ")) {
+                // Gogo found the command but no method takes these arguments
+                List<CommandHelp.Command> found = CommandHelp.of(context).find(words[0]);
+                if (!found.isEmpty()) {
+                    e.println("Error: " + words[0] + (words.length == 1 ? " needs arguments:" : " does not take these arguments:"));
+                    for (CommandHelp.Command c : found) for (String u : c.usages()) e.println("  usage: " + u);
+                    e.flush();
+                    return false;
+                }
+            }
+            if (message.startsWith("Command not found")) message += "; 'help' lists the commands";
+            e.println("Error: " + message);
             e.flush();
             return false;
         }
@@ -127,7 +173,7 @@ final class GogoCommand implements Command {
         LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("strata")
                 .completer(new StringsCompleter(commands(session))).build();
         LOG.info("Console session opened by {}", user);
-        o.println("Strata admin console. module:list, feature:list, config:get, log:tail; 'help' lists all; 'exit' leaves.");
+        o.println("Strata admin console. module:list, feature:list, config:get, log:tail; 'help' lists the commands; 'exit' leaves.");
         try {
             while (true) {
                 String line;
@@ -142,7 +188,7 @@ final class GogoCommand implements Command {
                 if (line.isEmpty()) continue;
                 if (line.equals("exit") || line.equals("quit") || line.equals("logout")) break;
                 LOG.info("Console command by {}: {}", user, redacted(line));
-                run(session, line, o, o);
+                run(session, line, o, o, context);
             }
         } finally {
             session.close();

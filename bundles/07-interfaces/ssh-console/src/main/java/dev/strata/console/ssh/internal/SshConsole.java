@@ -79,6 +79,8 @@ public final class SshConsole {
     }
 
     private final CommandProcessor processor;
+    /** For the console's help: the command services registered now. */
+    private final BundleContext context;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile AccountStore accounts;
@@ -95,6 +97,7 @@ public final class SshConsole {
     @Activate
     public SshConsole(BundleContext context, Config config, @Reference CommandProcessor processor) throws IOException, GeneralSecurityException {
         this.processor = processor;
+        this.context = context;
         String data = context.getProperty("strata.data");
         this.dir = Path.of(data == null ? "data" : data, "ssh");
         Files.createDirectories(dir);
@@ -118,8 +121,8 @@ public final class SshConsole {
                 KeyUtils.compareKeys(operator, key) || authorized.authenticate(user, key, session));
         sshd.setPasswordAuthenticator((user, password, session) -> adminPassword(user, password, address(session.getClientAddress())));
         sshd.setKeyboardInteractiveAuthenticator(null);
-        sshd.setShellFactory(channel -> new GogoCommand(processor, null));
-        sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, command));
+        sshd.setShellFactory(channel -> new GogoCommand(processor, context, null));
+        sshd.setCommandFactory((channel, command) -> new GogoCommand(processor, context, command));
         applyLimits(sshd, c);
         try {
             sshd.start();
