@@ -70,8 +70,10 @@ public final class ModuleCommands {
             if (!all && !Modules.isStrata(b) && !plugin) continue;
             String why = modules.whyNotResolved(b); // also resolves a stopped bundle not yet resolved since boot
             if (why != null) failures.add(Modules.shortName(b) + ": " + why);
-            rows.add(new String[] {Long.toString(b.getBundleId()), Modules.shortName(b), b.getVersion().toString(), Modules.state(b),
-                    Modules.layer(b), modules.source(b)});
+            List<String> problems = Modules.problems(context, b);
+            for (String p : problems) failures.add(Modules.shortName(b) + ": " + p);
+            rows.add(new String[] {Long.toString(b.getBundleId()), Modules.shortName(b), b.getVersion().toString(),
+                    problems.isEmpty() ? Modules.state(b) : "FAILED", Modules.layer(b), modules.source(b)});
         }
         for (Path jar : Modules.jars(modules.plugins)) {
             if (Modules.symbolicName(jar) == null) {

@@ -17,7 +17,10 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
+
+import dev.strata.api.module.Problem;
 
 /**
  * How the console names and finds bundles: by {@code Strata-Module} short name ({@code ssh-console}),
@@ -171,5 +174,30 @@ final class Modules {
         try (InputStream in = Files.newInputStream(jar)) {
             return context.installBundle(SYSTEM_LOCATION + bsn, in);
         }
+    }
+
+    /** What modules that run but cannot do their job say ({@link Problem} services), as "module: text". */
+    static List<String> problems(BundleContext context) {
+        List<String> all = new ArrayList<>();
+        for (Bundle b : context.getBundles()) for (String p : problems(context, b)) all.add(shortName(b) + ": " + p);
+        return all;
+    }
+
+    /** The {@link Problem}s {@code bundle} registered. */
+    static List<String> problems(BundleContext context, Bundle bundle) {
+        List<String> texts = new ArrayList<>();
+        ServiceReference<?>[] refs = bundle.getRegisteredServices();
+        if (refs == null) return texts;
+        for (ServiceReference<?> ref : refs) {
+            String[] classes = (String[]) ref.getProperty(Constants.OBJECTCLASS);
+            if (classes == null || !List.of(classes).contains(Problem.class.getName())) continue;
+            Object service = context.getService(ref);
+            try {
+                if (service instanceof Problem p) texts.add(p.text());
+            } finally {
+                if (service != null) context.ungetService(ref);
+            }
+        }
+        return texts;
     }
 }

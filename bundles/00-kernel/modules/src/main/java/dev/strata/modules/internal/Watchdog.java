@@ -16,19 +16,25 @@ import org.osgi.framework.BundleEvent;
 import org.osgi.framework.BundleListener;
 import org.osgi.framework.FrameworkEvent;
 import org.osgi.framework.FrameworkListener;
+import org.osgi.framework.InvalidSyntaxException;
+import org.osgi.framework.ServiceEvent;
+import org.osgi.framework.ServiceListener;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import dev.strata.api.module.Problem;
+
 /**
  * Logs what an admin must know without asking: how long the boot took (JVM start to every
- * bundle active), and, once per file version, each plugin that cannot run, with the reason
- * (not a bundle, or the requirement it misses).
+ * bundle active) and which modules run but cannot do their job ({@link Problem}s, also kept in
+ * {@code data/problems} for {@code bin/strata status}), and, once per file version, each plugin
+ * that cannot run, with the reason (not a bundle, or the requirement it misses).
  */
 @Component(service = {}, immediate = true)
-public final class Watchdog implements FrameworkListener, BundleListener {
+public final class Watchdog implements FrameworkListener, BundleListener, ServiceListener {
     private static final Logger LOG = LoggerFactory.getLogger("dev.strata.modules");
 
     private final BundleContext context;
@@ -42,7 +48,13 @@ public final class Watchdog implements FrameworkListener, BundleListener {
         this.modules = new Modules(context);
         context.addFrameworkListener(this);
         context.addBundleListener(this);
+        try {
+            context.addServiceListener(this, "(objectClass=" + Problem.class.getName() + ")");
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e);
+        }
         if (context.getBundle(0).getState() == Bundle.ACTIVE) reportBoot();
+        else writeProblems(); // none yet: a stale file from the last run must not speak for this one
         this.pluginScan = Thread.ofPlatform().daemon().name("strata-plugin-check").start(this::scanPlugins);
     }
 
@@ -50,6 +62,7 @@ public final class Watchdog implements FrameworkListener, BundleListener {
     void deactivate() {
         context.removeFrameworkListener(this);
         context.removeBundleListener(this);
+        context.removeServiceListener(this);
         pluginScan.interrupt();
     }
 
@@ -67,8 +80,38 @@ public final class Watchdog implements FrameworkListener, BundleListener {
             if (b.getState() == Bundle.ACTIVE) active++;
             else if (b.getHeaders("").get("Fragment-Host") == null) notActive.append(' ').append(Modules.shortName(b)).append('(').append(Modules.state(b)).append(')');
         }
-        LOG.info("Strata started in {} s: {} bundles active{}", String.format("%.2f", seconds), active,
-                notActive.isEmpty() ? "" : "; not active:" + notActive);
+        List<String> problems = Modules.problems(context);
+        if (problems.isEmpty()) {
+            LOG.info("Strata started in {} s: {} bundles active{}", String.format("%.2f", seconds), active,
+                    notActive.isEmpty() ? "" : "; not active:" + notActive);
+        } else {
+            LOG.error("Strata started in {} s: {} bundles active{}; FAILED: {}", String.format("%.2f", seconds), active,
+                    notActive.isEmpty() ? "" : "; not active:" + notActive, String.join("; ", problems));
+        }
+        writeProblems();
+    }
+
+    /**
+     * {@code data/problems}: one line per module that runs but cannot do its job, empty when none;
+     * what {@code bin/strata status} reads. Rewritten whenever one comes or goes.
+     */
+    private synchronized void writeProblems() {
+        String data = context.getProperty("strata.data");
+        if (data == null) return;
+        try {
+            Path file = Path.of(data, "problems");
+            Path tmp = Path.of(data, "problems.tmp");
+            List<String> problems = Modules.problems(context);
+            Files.write(tmp, problems);
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            LOG.warn("Cannot write {}/problems: {}", data, e.getMessage());
+        }
+    }
+
+    @Override
+    public void serviceChanged(ServiceEvent event) {
+        writeProblems();
     }
 
     @Override

@@ -3,6 +3,8 @@ package dev.strata.transport.internal;
 import java.net.InetSocketAddress;
 import java.util.Map;
 
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.ConfigurationPolicy;
@@ -17,6 +19,8 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.strata.api.module.Problem;
 
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -57,13 +61,17 @@ public final class Listener {
 
     private final Config config;
     private final EventLoops loops;
+    private final BundleContext context;
     private volatile ListenerKind kind;
     private Channel server;
+    /** While the port cannot be bound: what module:list, the started line and bin/strata say. */
+    private ServiceRegistration<Problem> problem;
 
     @Activate
-    public Listener(Config config, @Reference EventLoops loops) {
+    public Listener(Config config, @Reference EventLoops loops, BundleContext context) {
         this.config = config;
         this.loops = loops;
+        this.context = context;
     }
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -99,15 +107,35 @@ public final class Listener {
         try {
             server = b.bind(config.bind(), config.port()).sync().channel();
         } catch (Exception e) {
-            LOG.error("Cannot listen on {}:{} for {} connections: {} (set the STRATA_*_PORT variables or the strata.listener configurations)",
-                    config.bind(), config.port(), config.kind(), e.getMessage());
+            String text = "Cannot listen on " + config.bind() + ":" + config.port() + " for " + config.kind() + " connections: " + e.getMessage()
+                    + " (set the STRATA_*_PORT variables or the strata.listener configurations)";
+            LOG.error(text);
+            if (problem == null) {
+                try {
+                    problem = context.registerService(Problem.class, () -> text, null);
+                } catch (IllegalStateException stopping) {
+                    // the bundle is stopping: nobody is left to tell
+                }
+            }
             return;
         }
+        clearProblem();
         LOG.info("Listening on {}:{} for {} connections ({}) over {}", config.bind(), ((InetSocketAddress) server.localAddress()).getPort(),
                 config.kind(), config.direct_tls() ? "direct TLS" : "STARTTLS", loops.kind());
     }
 
+    private void clearProblem() {
+        if (problem == null) return;
+        try {
+            problem.unregister();
+        } catch (IllegalStateException gone) {
+            // unregistered with the bundle already
+        }
+        problem = null;
+    }
+
     private synchronized void close() {
+        clearProblem();
         if (server == null) return;
         server.close().syncUninterruptibly();
         server = null;
