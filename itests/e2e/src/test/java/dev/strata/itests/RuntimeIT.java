@@ -77,6 +77,14 @@ class RuntimeIT {
         assertThat(m.find()).as("boot line in strata.log").isTrue();
         assertThat(m.group(3)).as("bundles not active").isEmpty();
         System.out.printf("[figure] boot to all %s bundles ACTIVE: %s s%n", m.group(2), m.group(1));
+        // the README's count is this one, not a number typed once and left behind
+        String readme;
+        try {
+            readme = Files.readString(Path.of("../../README.md"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        assertThat(readme).as("README's bundle count").contains("all " + m.group(2) + " bundles started");
 
         Result all = server.ssh("module:list all");
         assertThat(all.exit()).isZero();
@@ -115,6 +123,19 @@ class RuntimeIT {
         Result r = StrataServer.run(cmd, Map.of(), Duration.ofSeconds(60));
         assertThat(r.exit()).isEqualTo(255);
         assertThat(r.err()).contains("Permission denied");
+    }
+
+    /** Two versions of one plugin dropped side by side both run: module:list and the log say so. */
+    @Test
+    void twoVersionsOfOnePluginAreReported() throws IOException {
+        deployMotd("motd.jar");
+        Path part = server.home.resolve("motd-new.jar.part");
+        Jars.withManifest(MOTD, part, a -> a.putValue("Bundle-Version", "1.0.1"));
+        Files.move(part, server.home.resolve("plugins/motd-new.jar"), StandardCopyOption.ATOMIC_MOVE);
+        String list = awaitValue(DEPLOY, "both copies listed", this::moduleList, l -> l.contains("is in plugins/ 2 times"));
+        assertThat(list).contains("org.example.strata.motd is in plugins/ 2 times (").contains("motd.jar 1.0.0").contains("motd-new.jar 1.0.1")
+                .contains("delete all but one");
+        await(DEPLOY, "a warning in the log", () -> server.log().contains("WARN") && server.log().contains("Plugin org.example.strata.motd is in plugins/ 2 times"));
     }
 
     @Test

@@ -81,6 +81,7 @@ public final class ModuleCommands {
                 failures.add(jar.getFileName() + ": not an OSGi bundle (no Bundle-SymbolicName in its manifest)");
             }
         }
+        failures.addAll(modules.duplicatePlugins());
         StringBuilder sb = new StringBuilder(table(rows));
         for (String f : failures) sb.append("\n  ").append(f);
         return sb.toString();

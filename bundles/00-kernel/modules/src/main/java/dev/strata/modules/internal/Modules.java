@@ -200,4 +200,23 @@ final class Modules {
         }
         return texts;
     }
+
+    /**
+     * Symbolic names installed more than once from {@code plugins/} (two versions of one plugin
+     * dropped side by side both run), each with the locations, as one line: "name: a.jar, b.jar".
+     */
+    List<String> duplicatePlugins() {
+        java.util.Map<String, List<String>> byName = new java.util.TreeMap<>();
+        for (Bundle b : context.getBundles()) {
+            if (b.getSymbolicName() != null && isPlugin(b)) {
+                String location = b.getLocation();
+                byName.computeIfAbsent(b.getSymbolicName(), n -> new ArrayList<>()).add(location.substring(location.lastIndexOf('/') + 1) + " " + b.getVersion());
+            }
+        }
+        List<String> lines = new ArrayList<>();
+        byName.forEach((name, where) -> {
+            if (where.size() > 1) lines.add(name + " is in plugins/ " + where.size() + " times (" + String.join(", ", where) + "), and each copy runs: delete all but one");
+        });
+        return lines;
+    }
 }

@@ -129,6 +129,9 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
         } catch (InterruptedException e) {
             return;
         }
+        for (String twice : modules.duplicatePlugins()) {
+            if (report("twice:" + twice)) LOG.warn("Plugin {}", twice);
+        }
         if (b.getState() != Bundle.INSTALLED) return;
         String why = modules.whyNotResolved(b);
         if (why != null && report("bundle:" + b.getBundleId() + ":" + b.getLastModified())) {
