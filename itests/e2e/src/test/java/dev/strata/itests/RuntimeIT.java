@@ -125,6 +125,17 @@ class RuntimeIT {
         assertThat(r.err()).contains("Permission denied");
     }
 
+    /** module:load of a jar that cannot start says why and leaves nothing in plugins/. */
+    @Test
+    void aFailedLoadLeavesNothingBehind() throws IOException {
+        Path broken = Jars.unresolvable(StrataServer.WORK.resolve("load-broken.jar"));
+        Result r = server.ssh("module:load " + broken);
+        assertThat(r.exit()).isEqualTo(1);
+        assertThat(r.err()).contains("cannot start: missing package").contains("removed from plugins/ again");
+        assertThat(server.home.resolve("plugins/load-broken.jar")).doesNotExist();
+        await(DEPLOY, "the bundle uninstalled", () -> !moduleList().contains("org.example.broken"));
+    }
+
     /** Two versions of one plugin dropped side by side both run: module:list and the log say so. */
     @Test
     void twoVersionsOfOnePluginAreReported() throws IOException {

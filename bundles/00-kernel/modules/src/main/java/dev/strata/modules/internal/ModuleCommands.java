@@ -135,6 +135,7 @@ public final class ModuleCommands {
         if (bsn == null) throw new IllegalArgumentException(jar + " is not an OSGi bundle (no Bundle-SymbolicName in its manifest)");
         Files.createDirectories(modules.plugins);
         Path target = modules.plugins.resolve(jar.getFileName());
+        boolean replaces = Files.exists(target);
         Path tmp = modules.plugins.resolve("." + jar.getFileName() + ".part");
         Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -144,7 +145,13 @@ public final class ModuleCommands {
                 if (bsn.equals(b.getSymbolicName()) && modules.isPlugin(b)) {
                     if (b.getState() == Bundle.ACTIVE) return Modules.shortName(b) + " " + b.getVersion() + " ACTIVE (" + target + ")";
                     String why = b.getState() == Bundle.INSTALLED ? modules.whyNotResolved(b) : null;
-                    if (why != null) throw new IllegalStateException(Modules.shortName(b) + " was installed but cannot start: " + why);
+                    if (why != null) {
+                        // a load that failed leaves nothing behind, unless it replaced a jar that was there
+                        if (!replaces) Files.deleteIfExists(target);
+                        throw new IllegalStateException(Modules.shortName(b) + " cannot start: " + why + (replaces
+                                ? "; " + target + " stays (it replaced the jar of that name), delete it to drop it"
+                                : "; removed from plugins/ again"));
+                    }
                 }
             }
             Thread.sleep(100);
