@@ -32,6 +32,8 @@ class RuntimeIT {
     /** The deadline for hot-deploy effects; the issue asks for 2 s, measured times are printed. */
     private static final Duration DEPLOY = Duration.ofSeconds(6);
     private static final Path MOTD = Path.of(System.getProperty("strata.motd.jar", "../plugins/motd-example/target/motd-1.0.0.jar")).toAbsolutePath();
+    private static final Path WORDFILTER = Path.of(System.getProperty("strata.wordfilter.jar", "../plugins/wordfilter-example/target/wordfilter-1.0.0.jar"))
+            .toAbsolutePath();
 
     private StrataServer server;
 
@@ -51,7 +53,8 @@ class RuntimeIT {
             for (Path p : s.toList()) Files.delete(p);
         }
         Files.deleteIfExists(server.home.resolve("config/stack/plugins/strata.motd.cfg"));
-        await(DEPLOY, "plugins to be uninstalled", () -> !moduleList().contains("motd") && !moduleList().contains("broken"));
+        Files.deleteIfExists(server.home.resolve("config/stack/plugins/strata.wordfilter.cfg"));
+        await(DEPLOY, "plugins to be uninstalled", () -> !moduleList().contains("motd") && !moduleList().contains("broken") && !moduleList().contains("wordfilter"));
     }
 
     private String moduleList() {
@@ -123,6 +126,44 @@ class RuntimeIT {
         Result r = StrataServer.run(cmd, Map.of(), Duration.ofSeconds(60));
         assertThat(r.exit()).isEqualTo(255);
         assertThat(r.err()).contains("Permission denied");
+    }
+
+    /**
+     * The second example plugin changes stanzas: dropped in, it masks the configured words in what
+     * users send; its words change live with its configuration file; deleted, messages pass as sent.
+     * Nobody is disconnected on the way.
+     */
+    @Test
+    void theWordFilterPluginChangesMessagesLive() throws Exception {
+        for (String u : List.of("wf-alice", "wf-bob")) assertThat(server.ssh("user:add " + u + "@localhost " + u + "-Pw-1").exit()).isZero();
+        Path config = server.home.resolve("config/stack/plugins/strata.wordfilter.cfg");
+        Files.createDirectories(config.getParent());
+        Files.writeString(config, "words = darn, heck\n");
+        try (StreamManagementIT.Raw alice = StreamManagementIT.Raw.bound(server, "wf-alice", "desk");
+             StreamManagementIT.Raw bob = StreamManagementIT.Raw.bound(server, "wf-bob", "phone")) {
+            bob.send("<presence/>");
+            Files.copy(WORDFILTER, server.home.resolve("plugins/.wordfilter.jar.part"), StandardCopyOption.REPLACE_EXISTING);
+            Files.move(server.home.resolve("plugins/.wordfilter.jar.part"), server.home.resolve("plugins/wordfilter.jar"), StandardCopyOption.ATOMIC_MOVE);
+            awaitValue(DEPLOY, "wordfilter ACTIVE", this::moduleList, l -> row(l, "wordfilter").contains("ACTIVE"));
+            assertThat(said(alice, bob, "m1", "Darn it, what the heck")).isEqualTo("**** it, what the ****");
+            Files.writeString(config, "words = it\nmask = #\n");
+            await(DEPLOY, "the new words applied", () -> said(alice, bob, "m" + System.nanoTime(), "Darn it").equals("Darn ##"));
+            Files.delete(server.home.resolve("plugins/wordfilter.jar"));
+            await(DEPLOY, "wordfilter uninstalled", () -> !moduleList().contains("wordfilter"));
+            assertThat(said(alice, bob, "m3", "Darn it, what the heck")).isEqualTo("Darn it, what the heck");
+        }
+    }
+
+    /** Alice sends {@code text} to Bob; the body Bob got. */
+    private static String said(StreamManagementIT.Raw alice, StreamManagementIT.Raw bob, String id, String text) {
+        try {
+            alice.send("<message to='wf-bob@localhost/phone' type='chat' id='" + id + "'><body>" + text + "</body></message>");
+            String got = bob.await("message " + id, x -> x.contains("id=\"" + id + "\"") && x.substring(x.indexOf("id=\"" + id + "\"")).contains("</message>"));
+            String m = got.substring(got.indexOf("id=\"" + id + "\""));
+            return m.substring(m.indexOf("<body>") + 6, m.indexOf("</body>"));
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** module:load of a jar that cannot start says why and leaves nothing in plugins/. */
