@@ -145,7 +145,8 @@ class RuntimeIT {
             Files.copy(WORDFILTER, server.home.resolve("plugins/.wordfilter.jar.part"), StandardCopyOption.REPLACE_EXISTING);
             Files.move(server.home.resolve("plugins/.wordfilter.jar.part"), server.home.resolve("plugins/wordfilter.jar"), StandardCopyOption.ATOMIC_MOVE);
             awaitValue(DEPLOY, "wordfilter ACTIVE", this::moduleList, l -> row(l, "wordfilter").contains("ACTIVE"));
-            assertThat(said(alice, bob, "m1", "Darn it, what the heck")).isEqualTo("**** it, what the ****");
+            // its configuration reaches it moments after it starts
+            await(DEPLOY, "the words masked", () -> said(alice, bob, "m" + System.nanoTime(), "Darn it, what the heck").equals("**** it, what the ****"));
             Files.writeString(config, "words = it\nmask = #\n");
             await(DEPLOY, "the new words applied", () -> said(alice, bob, "m" + System.nanoTime(), "Darn it").equals("Darn ##"));
             Files.delete(server.home.resolve("plugins/wordfilter.jar"));
@@ -327,6 +328,28 @@ class RuntimeIT {
 
         Result clear = server.ssh("clear");
         assertThat(clear.exit()).as("%s", clear).isZero();
+
+        // log:tail -f follows the log until the admin leaves
+        Process tail = new ProcessBuilder(server.sshCommand(server.key, "log:tail -f 1")).redirectErrorStream(true).start();
+        try {
+            StringBuffer followed = new StringBuffer();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (var in = tail.getInputStream()) {
+                    byte[] buf = new byte[4096];
+                    for (int n; (n = in.read(buf)) > 0; ) followed.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                } catch (IOException e) {
+                    // closed
+                }
+            });
+            await(DEPLOY, "log:tail -f started", () -> !followed.isEmpty());
+            assertThat(server.ssh("user:add tail-follow@localhost tail-follow-Pw-1").exit()).isZero();
+            await(DEPLOY, "the new log line followed", () -> followed.toString().contains("Account tail-follow@localhost created"));
+            assertThat(tail.isAlive()).as("still following").isTrue();
+            tail.destroy();
+            reader.join(5000);
+        } finally {
+            tail.destroyForcibly();
+        }
 
         assertThat(server.ssh("user:add console-guide@localhost console-guide-Pw-1").exit()).isZero();
         try (StreamManagementIT.Raw client = StreamManagementIT.Raw.bound(server, "console-guide", "desk")) {

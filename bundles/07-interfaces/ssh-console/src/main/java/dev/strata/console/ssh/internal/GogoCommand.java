@@ -100,6 +100,14 @@ final class GogoCommand implements Command {
         }
     }
 
+    /** A word without the single or double quotes around it. */
+    static String unquoted(String word) {
+        if (word.length() >= 2 && (word.startsWith("'") && word.endsWith("'") || word.startsWith("\"") && word.endsWith("\""))) {
+            return word.substring(1, word.length() - 1);
+        }
+        return word;
+    }
+
     /** What clears an ANSI terminal: cursor home, erase the screen. */
     static final String CLEAR = "\u001b[H\u001b[2J";
 
@@ -110,6 +118,7 @@ final class GogoCommand implements Command {
      */
     static boolean run(CommandSession session, String line, PrintStream o, PrintStream e, BundleContext context) {
         String[] words = line.strip().split("\\s+");
+        for (int i = 0; i < words.length; i++) words[i] = unquoted(words[i]); // strata shell quotes each argument
         if (words[0].equals("help") && words.length <= 2) {
             CommandHelp help = CommandHelp.of(context);
             if (words.length == 1 || words[1].equals("all")) {
@@ -201,6 +210,7 @@ final class GogoCommand implements Command {
     /** The command name and how many arguments it had: arguments may be passwords, and logs must never hold one. */
     static String redacted(String line) {
         String[] words = line.strip().split("\\s+");
+        for (int i = 0; i < words.length; i++) words[i] = unquoted(words[i]); // strata shell quotes each argument
         return words.length == 1 ? words[0] : words[0] + " (" + (words.length - 1) + (words.length == 2 ? " argument)" : " arguments)");
     }
 
