@@ -326,6 +326,14 @@ class RuntimeIT {
         assertThat(wrong.exit()).isEqualTo(1);
         assertThat(wrong.err()).contains("usage: user:delete <user>");
 
+        // a setting that follows the environment is not quietly turned into a literal
+        Path tlsListener = server.home.resolve("config/stack/01-transport/strata.listener~c2s-tls.cfg");
+        String before = Files.readString(tlsListener);
+        Result placeholder = server.ssh("config:set strata.listener~c2s-tls port 5299");
+        assertThat(placeholder.exit()).isEqualTo(1);
+        assertThat(placeholder.err()).contains("follows ${env:STRATA_C2S_TLS_PORT:-5223}").contains("set STRATA_C2S_TLS_PORT");
+        assertThat(Files.readString(tlsListener)).isEqualTo(before);
+
         Result clear = server.ssh("clear");
         assertThat(clear.exit()).as("%s", clear).isZero();
 
