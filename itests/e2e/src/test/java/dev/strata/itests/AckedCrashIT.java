@@ -32,32 +32,7 @@ class AckedCrashIT {
     void everyAcknowledgedMessageSurvivesAKill() throws Exception {
         Path home = StrataServer.freshHome("acked-crash-it", "sender", "sleeper");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
-            AtomicLong acked = new AtomicLong();
-            try (Raw sender = Raw.bound(s, "sender", "desk")) {
-                sender.send("<enable xmlns='urn:xmpp:sm:3'/>");
-                sender.await("<enabled/>", x -> x.contains("<enabled"));
-                Thread reader = acks(sender, acked);
-                Thread killer = Thread.ofPlatform().start(() -> {
-                    try {
-                        Thread.sleep(700);
-                        s.kill();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                try {
-                    for (int i = 0; i < MESSAGES; i++) {
-                        sender.send("<message type='chat' to='sleeper@localhost' id='k" + i + "'><body>kept " + i + "</body></message>"
-                                + (i % 5 == 4 ? "<r xmlns='urn:xmpp:sm:3'/>" : ""));
-                        Thread.sleep(3);
-                    }
-                } catch (Exception e) {
-                    // the server is gone
-                }
-                killer.join();
-                reader.join(5000);
-            }
-            long promised = acked.get();
+            long promised = streamUntilKilled(s);
             System.out.printf("[figure] XEP-0198 crash: %d messages acknowledged before SIGKILL%n", promised);
             assertThat(promised).as("some were acknowledged before the kill").isPositive();
             assertThat(promised).as("the kill came mid-stream").isLessThan(MESSAGES);
@@ -86,35 +61,13 @@ class AckedCrashIT {
     void everyAcknowledgedMessageIsInTheArchiveAfterAKill() throws Exception {
         Path home = StrataServer.freshHome("acked-archive-crash-it", "sender", "sleeper");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
-            AtomicLong acked = new AtomicLong();
-            try (Raw sleeper = Raw.bound(s, "sleeper", "phone"); Raw sender = Raw.bound(s, "sender", "desk")) {
+            long promised;
+            try (Raw sleeper = Raw.bound(s, "sleeper", "phone")) {
                 sleeper.send("<iq type='set' id='prefs'><prefs xmlns='urn:xmpp:mam:2' default='always'/></iq>"
                         + "<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
                 sleeper.await("archiving on and SM enabled", x -> x.contains("id=\"prefs\"") && x.contains("<enabled"));
-                sender.send("<enable xmlns='urn:xmpp:sm:3'/>");
-                sender.await("<enabled/>", x -> x.contains("<enabled"));
-                Thread reader = acks(sender, acked);
-                Thread killer = Thread.ofPlatform().start(() -> {
-                    try {
-                        Thread.sleep(700);
-                        s.kill();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                });
-                try {
-                    for (int i = 0; i < MESSAGES; i++) {
-                        sender.send("<message type='chat' to='sleeper@localhost' id='k" + i + "'><body>kept " + i + "</body></message>"
-                                + (i % 5 == 4 ? "<r xmlns='urn:xmpp:sm:3'/>" : ""));
-                        Thread.sleep(3);
-                    }
-                } catch (Exception e) {
-                    // the server is gone
-                }
-                killer.join();
-                reader.join(5000);
+                promised = streamUntilKilled(s);
             }
-            long promised = acked.get();
             System.out.printf("[figure] XEP-0198 crash with archiving: %d messages acknowledged before SIGKILL%n", promised);
             assertThat(promised).as("some were acknowledged before the kill").isPositive();
             assertThat(promised).as("the kill came mid-stream").isLessThan(MESSAGES);
@@ -136,6 +89,40 @@ class AckedCrashIT {
                 for (int i = 0; i < promised; i++) assertThat(ids).as("acknowledged message k%s in the archive", i).contains(i);
             }
         }
+    }
+
+    /**
+     * Logs in "sender" with stream management and streams {@link #MESSAGES} messages to sleeper,
+     * asking for an ack every 5, while the server is killed after 0.7 s; returns how many the
+     * server had acknowledged.
+     */
+    private static long streamUntilKilled(StrataServer s) throws Exception {
+        AtomicLong acked = new AtomicLong();
+        try (Raw sender = Raw.bound(s, "sender", "desk")) {
+            sender.send("<enable xmlns='urn:xmpp:sm:3'/>");
+            sender.await("<enabled/>", x -> x.contains("<enabled"));
+            Thread reader = acks(sender, acked);
+            Thread killer = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(700);
+                    s.kill();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            try {
+                for (int i = 0; i < MESSAGES; i++) {
+                    sender.send("<message type='chat' to='sleeper@localhost' id='k" + i + "'><body>kept " + i + "</body></message>"
+                            + (i % 5 == 4 ? "<r xmlns='urn:xmpp:sm:3'/>" : ""));
+                    Thread.sleep(3);
+                }
+            } catch (Exception e) {
+                // the server is gone
+            }
+            killer.join();
+            reader.join(5000);
+        }
+        return acked.get();
     }
 
     /** Reads the sender's stream on a thread of its own, keeping the highest {@code <a h/>} seen. */
