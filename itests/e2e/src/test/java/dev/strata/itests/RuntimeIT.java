@@ -334,6 +334,11 @@ class RuntimeIT {
         assertThat(placeholder.err()).contains("follows ${env:STRATA_C2S_TLS_PORT:-5223}").contains("set STRATA_C2S_TLS_PORT");
         assertThat(Files.readString(tlsListener)).isEqualTo(before);
 
+        // config:get PID shows what the files set and, marked, the component's defaults for the rest
+        String mam = server.ssh("config:get strata.xep0313").out();
+        assertThat(mam).contains("strata.xep0313 default.policy = roster    (config/stack/06-storage/strata.xep0313.cfg:")
+                .contains("strata.xep0313 max.page.size = 250    (default)");
+
         Result clear = server.ssh("clear");
         assertThat(clear.exit()).as("%s", clear).isZero();
 

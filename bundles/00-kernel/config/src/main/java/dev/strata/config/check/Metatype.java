@@ -25,7 +25,7 @@ import org.xml.sax.SAXException;
  */
 public final class Metatype {
     /** One attribute definition. Cardinality 0 is a single value; otherwise a list. */
-    public record Ad(String id, String type, int cardinality, String min, String max, List<String> options, String description) {
+    public record Ad(String id, String type, int cardinality, String min, String max, List<String> options, String description, String defaultValue) {
     }
 
     /** One object class definition, and the bundle that declares it. */
@@ -76,7 +76,7 @@ public final class Metatype {
                 String card = a.getAttribute("cardinality");
                 ads.put(a.getAttribute("id"), new Ad(a.getAttribute("id"), a.hasAttribute("type") ? a.getAttribute("type") : "String",
                         card.isEmpty() ? 0 : Integer.parseInt(card), attr(a, "min"), attr(a, "max"), List.copyOf(options),
-                        attr(a, "description")));
+                        attr(a, "description"), attr(a, "default")));
             }
             ocds.put(o.getAttribute("id"), new Ocd(o.getAttribute("id"), o.getAttribute("name"), ads, bundle, layer));
         }

@@ -244,7 +244,7 @@ public final class ConfigManager implements BundleListener {
     }
 
     /** config:get PID — the settings of one configuration. */
-    @Descriptor("Show the settings of one configuration")
+    @Descriptor("Show the settings of one configuration, defaults included")
     public String get(@Descriptor("configuration PID") String pid) {
         return get(pid, null);
     }
@@ -265,11 +265,19 @@ public final class ConfigManager implements BundleListener {
                         .append("    (").append(s.getValue().source()).append(")\n");
             }
         }
-        if (!found && pid != null) {
+        if (pid != null) {
+            // what no file sets: the component's own default, shown as such
             Metatype.Ocd ocd = metatype.find(target(pid));
-            if (ocd == null) throw new IllegalArgumentException("Unknown PID: " + pid);
-            if (key != null && !ocd.ads().containsKey(key)) throw new IllegalArgumentException("Unknown key for " + pid + ": " + key);
-            sb.append(pid).append(key == null ? "" : " " + key).append(": not set in ").append(root).append("; component defaults apply\n");
+            if (ocd == null && !found) throw new IllegalArgumentException("Unknown PID: " + pid);
+            if (ocd != null) {
+                if (key != null && !ocd.ads().containsKey(key)) throw new IllegalArgumentException("Unknown key for " + pid + ": " + key);
+                Map<String, Setting> set = t.targets().getOrDefault(target(pid), Map.of());
+                for (Metatype.Ad ad : ocd.ads().values()) {
+                    if (key != null && !ad.id().equals(key) || set.containsKey(ad.id())) continue;
+                    sb.append(pid).append(' ').append(ad.id()).append(" = ").append(ad.defaultValue() == null ? "(none)" : ad.defaultValue())
+                            .append("    (default)\n");
+                }
+            }
         }
         return sb.toString().stripTrailing();
     }
