@@ -271,11 +271,18 @@ final class Servers {
             return pids;
         }
 
+        /** The distribution's H2 jar, whose shell reads and fills the database while the server is stopped. */
+        private String h2Jar;
+
         private String sql(String sql) throws Exception {
             if (postgres != null) return output(List.of("psql", "-qAt", "-F", " ", "-v", "ON_ERROR_STOP=1", postgres, "-c", sql));
+            if (h2Jar == null) {
+                try (var jars = Files.list(dist.resolve("system"))) {
+                    h2Jar = jars.map(Path::toString).filter(f -> f.matches(".*/h2-[0-9.]+\\.jar")).findFirst().orElseThrow();
+                }
+            }
             String java = ProcessHandle.current().info().command().orElse("java");
-            String h2 = Files.list(dist.resolve("system")).map(Path::toString).filter(f -> f.matches(".*/h2-[0-9.]+\\.jar")).findFirst().orElseThrow();
-            return output(List.of(java, "-cp", h2, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata"), "-user", "STRATA",
+            return output(List.of(java, "-cp", h2Jar, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata"), "-user", "STRATA",
                     "-password", "", "-sql", sql));
         }
 

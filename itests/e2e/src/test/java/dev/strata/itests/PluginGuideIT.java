@@ -20,7 +20,7 @@ import dev.strata.itests.StrataServer.Result;
  * jar they make hot-deploys into a running server.
  */
 class PluginGuideIT {
-    private static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+    private static final Path ROOT = StrataServer.REPOSITORY;
 
     @Test
     void theGuidesBuildCommandsMakeAPluginThatHotDeploys() throws Exception {

@@ -19,7 +19,7 @@ import dev.strata.itests.StreamManagementIT.Raw;
  * to the console as one word each.
  */
 class ReadmeCommandsIT {
-    private static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+    private static final Path ROOT = StrataServer.REPOSITORY;
 
     @Test
     void theReadmesRegisterCommandsMakeTheirAccountsWhileTheServerRuns() throws Exception {

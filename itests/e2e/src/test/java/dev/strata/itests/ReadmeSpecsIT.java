@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
  * starting with exactly that and naming the bundle, and every bundle a row names exists.
  */
 class ReadmeSpecsIT {
-    private static final Path ROOT = Path.of("../..").toAbsolutePath().normalize();
+    private static final Path ROOT = StrataServer.REPOSITORY;
 
     @Test
     void everySpecBundleIsListedWithItsVersionAndEveryListedBundleExists() throws IOException {

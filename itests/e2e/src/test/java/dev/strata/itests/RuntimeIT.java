@@ -68,26 +68,24 @@ class RuntimeIT {
     }
 
     private Path deployMotd(String fileName) throws IOException {
-        Path target = server.home.resolve("plugins").resolve(fileName);
+        return deploy(MOTD, fileName);
+    }
+
+    /** Drops {@code jar} into plugins/ as {@code fileName} at once (copied aside, then moved in). */
+    private Path deploy(Path jar, String fileName) throws IOException {
         Path tmp = server.home.resolve(fileName + ".part");
-        Files.copy(MOTD, tmp, StandardCopyOption.REPLACE_EXISTING);
-        return Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        Files.copy(jar, tmp, StandardCopyOption.REPLACE_EXISTING);
+        return Files.move(tmp, server.home.resolve("plugins").resolve(fileName), StandardCopyOption.ATOMIC_MOVE);
     }
 
     @Test
-    void bootsWithEveryBundleActiveAndLogsTheBootTime() {
+    void bootsWithEveryBundleActiveAndLogsTheBootTime() throws IOException {
         Matcher m = Pattern.compile("Strata started in ([0-9.]+) s: (\\d+) bundles active(.*)").matcher(server.log());
         assertThat(m.find()).as("boot line in strata.log").isTrue();
         assertThat(m.group(3)).as("bundles not active").isEmpty();
         System.out.printf("[figure] boot to all %s bundles ACTIVE: %s s%n", m.group(2), m.group(1));
         // the README's count is this one, not a number typed once and left behind
-        String readme;
-        try {
-            readme = Files.readString(Path.of("../../README.md"));
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        assertThat(readme).as("README's bundle count").contains("all " + m.group(2) + " bundles started");
+        assertThat(Files.readString(StrataServer.REPOSITORY.resolve("README.md"))).as("README's bundle count").contains("all " + m.group(2) + " bundles started");
 
         Result all = server.ssh("module:list all");
         assertThat(all.exit()).isZero();
@@ -142,8 +140,7 @@ class RuntimeIT {
         try (StreamManagementIT.Raw alice = StreamManagementIT.Raw.bound(server, "wf-alice", "desk");
              StreamManagementIT.Raw bob = StreamManagementIT.Raw.bound(server, "wf-bob", "phone")) {
             bob.send("<presence/>");
-            Files.copy(WORDFILTER, server.home.resolve("plugins/.wordfilter.jar.part"), StandardCopyOption.REPLACE_EXISTING);
-            Files.move(server.home.resolve("plugins/.wordfilter.jar.part"), server.home.resolve("plugins/wordfilter.jar"), StandardCopyOption.ATOMIC_MOVE);
+            deploy(WORDFILTER, "wordfilter.jar");
             awaitValue(DEPLOY, "wordfilter ACTIVE", this::moduleList, l -> row(l, "wordfilter").contains("ACTIVE"));
             // its configuration reaches it moments after it starts
             await(DEPLOY, "the words masked", () -> said(alice, bob, "m" + System.nanoTime(), "Darn it, what the heck").equals("**** it, what the ****"));
@@ -182,9 +179,7 @@ class RuntimeIT {
     @Test
     void twoVersionsOfOnePluginAreReported() throws IOException {
         deployMotd("motd.jar");
-        Path part = server.home.resolve("motd-new.jar.part");
-        Jars.withManifest(MOTD, part, a -> a.putValue("Bundle-Version", "1.0.1"));
-        Files.move(part, server.home.resolve("plugins/motd-new.jar"), StandardCopyOption.ATOMIC_MOVE);
+        Jars.withManifest(MOTD, server.home.resolve("plugins/motd-new.jar"), a -> a.putValue("Bundle-Version", "1.0.1")); // written aside, moved in
         String list = awaitValue(DEPLOY, "both copies listed", this::moduleList, l -> l.contains("is in plugins/ 2 times"));
         assertThat(list).contains("org.example.strata.motd is in plugins/ 2 times (").contains("motd.jar 1.0.0").contains("motd-new.jar 1.0.1")
                 .contains("delete all but one");

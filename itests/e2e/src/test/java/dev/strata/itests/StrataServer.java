@@ -31,6 +31,8 @@ import dev.strata.bench.Loopback;
 final class StrataServer implements AutoCloseable {
     static final Path DIST = Path.of(System.getProperty("strata.dist", "../runtime/target/strata")).toAbsolutePath().normalize();
     static final Path WORK = Path.of(System.getProperty("strata.work", "target/it-work")).toAbsolutePath().normalize();
+    /** The repository's root (the tests run in itests/e2e): the README and the plugin guide are read from it. */
+    static final Path REPOSITORY = Path.of("../..").toAbsolutePath().normalize();
 
     final Path home;
     final Path data;

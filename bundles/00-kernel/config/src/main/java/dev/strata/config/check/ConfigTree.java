@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.function.UnaryOperator;
 import java.util.regex.Matcher;
@@ -27,6 +28,12 @@ public final class ConfigTree {
     public static final String SERVER_PID = "strata";
     public static final String DOMAIN_FACTORY_PID = "strata.domain";
     private static final Pattern ENV = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)(:-([^}]*))?}");
+
+    /** The first environment variable a value as written follows ({@code ${env:NAME...}}), if any. */
+    public static Optional<String> environmentVariable(String raw) {
+        Matcher m = ENV.matcher(raw);
+        return m.find() ? Optional.of(m.group(1)) : Optional.empty();
+    }
     private static final Pattern SECTION = Pattern.compile("\\[\\s*([A-Za-z0-9_.~-]+)\\s*]");
 
     /** Where a value was set: the file (relative to the tree), its line, and the raw text. */

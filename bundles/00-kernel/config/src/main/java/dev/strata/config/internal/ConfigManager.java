@@ -12,11 +12,10 @@ import java.util.HashSet;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import org.apache.felix.service.command.Descriptor;
@@ -294,12 +293,11 @@ public final class ConfigManager implements BundleListener {
         Setting current = t.targets().getOrDefault(target, Map.of()).get(key);
         Path file;
         int line;
-        if (current != null && current.source().raw().contains("${env:")) {
-            // writing a literal over it would quietly stop the setting from following the environment
-            Matcher m = ENV_NAME.matcher(current.source().raw());
-            String variable = m.find() ? m.group(1) : "the environment variable";
+        // writing a literal over it would quietly stop the setting from following the environment
+        Optional<String> variable = current == null ? Optional.empty() : ConfigTree.environmentVariable(current.source().raw());
+        if (variable.isPresent()) {
             throw new IllegalArgumentException(pid + " " + key + " follows " + current.source().raw() + " (" + current.source()
-                    + "): set " + variable + " (in .env or the environment) and restart, or edit that line to stop following it");
+                    + "): set " + variable.get() + " (in .env or the environment) and restart, or edit that line to stop following it");
         }
         if (current != null) {
             file = root.getParent().resolve(current.source().file());
@@ -313,8 +311,6 @@ public final class ConfigManager implements BundleListener {
         apply();
         return pid + " " + key + " = " + value + "    (" + root.getParent().relativize(file) + ")";
     }
-
-    private static final Pattern ENV_NAME = Pattern.compile("\\$\\{env:([A-Za-z_][A-Za-z0-9_]*)");
 
     private static Target target(String pid) {
         int tilde = pid.indexOf('~');

@@ -8,11 +8,11 @@ import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 import org.apache.felix.service.command.Descriptor;
 import org.apache.felix.service.command.Parameter;
-
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
@@ -65,15 +65,16 @@ public final class ModuleCommands {
         List<Bundle> bundles = new ArrayList<>(List.of(context.getBundles()));
         bundles.sort(Comparator.comparing(Modules::layer).thenComparing(Modules::shortName));
         List<String> failures = new ArrayList<>();
+        Map<Bundle, List<String>> problems = Modules.problems(context);
         for (Bundle b : bundles) {
             boolean plugin = modules.isPlugin(b);
             if (!all && !Modules.isStrata(b) && !plugin) continue;
             String why = modules.whyNotResolved(b); // also resolves a stopped bundle not yet resolved since boot
             if (why != null) failures.add(Modules.shortName(b) + ": " + why);
-            List<String> problems = Modules.problems(context, b);
-            for (String p : problems) failures.add(Modules.shortName(b) + ": " + p);
+            List<String> own = problems.getOrDefault(b, List.of());
+            for (String p : own) failures.add(Modules.shortName(b) + ": " + p);
             rows.add(new String[] {Long.toString(b.getBundleId()), Modules.shortName(b), b.getVersion().toString(),
-                    problems.isEmpty() ? Modules.state(b) : "FAILED", Modules.layer(b), modules.source(b)});
+                    own.isEmpty() ? Modules.state(b) : "FAILED", Modules.layer(b), modules.source(b)});
         }
         for (Path jar : Modules.jars(modules.plugins)) {
             if (Modules.symbolicName(jar) == null) {

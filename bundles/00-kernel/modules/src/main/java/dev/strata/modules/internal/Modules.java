@@ -5,8 +5,12 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 import java.util.regex.Matcher;
@@ -17,6 +21,7 @@ import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.wiring.FrameworkWiring;
 
@@ -176,37 +181,41 @@ final class Modules {
         }
     }
 
-    /** What modules that run but cannot do their job say ({@link Problem} services), as "module: text". */
-    static List<String> problems(BundleContext context) {
-        List<String> all = new ArrayList<>();
-        for (Bundle b : context.getBundles()) for (String p : problems(context, b)) all.add(shortName(b) + ": " + p);
-        return all;
-    }
-
-    /** The {@link Problem}s {@code bundle} registered. */
-    static List<String> problems(BundleContext context, Bundle bundle) {
-        List<String> texts = new ArrayList<>();
-        ServiceReference<?>[] refs = bundle.getRegisteredServices();
-        if (refs == null) return texts;
-        for (ServiceReference<?> ref : refs) {
-            String[] classes = (String[]) ref.getProperty(Constants.OBJECTCLASS);
-            if (classes == null || !List.of(classes).contains(Problem.class.getName())) continue;
-            Object service = context.getService(ref);
+    /** What modules that run but cannot do their job say ({@link Problem} services), by the bundle that registered each. */
+    static Map<Bundle, List<String>> problems(BundleContext context) {
+        Map<Bundle, List<String>> byBundle = new LinkedHashMap<>();
+        Collection<ServiceReference<Problem>> refs;
+        try {
+            refs = context.getServiceReferences(Problem.class, null);
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException(e); // no filter given
+        }
+        for (ServiceReference<Problem> ref : refs) {
+            Bundle owner = ref.getBundle();
+            Problem p = owner == null ? null : context.getService(ref);
+            if (p == null) continue; // unregistered meanwhile
             try {
-                if (service instanceof Problem p) texts.add(p.text());
+                byBundle.computeIfAbsent(owner, b -> new ArrayList<>()).add(p.text());
             } finally {
-                if (service != null) context.ungetService(ref);
+                context.ungetService(ref);
             }
         }
-        return texts;
+        return byBundle;
+    }
+
+    /** The same, one line each: "module: text". */
+    static List<String> problemLines(Map<Bundle, List<String>> problems) {
+        List<String> lines = new ArrayList<>();
+        problems.forEach((b, texts) -> texts.forEach(t -> lines.add(shortName(b) + ": " + t)));
+        return lines;
     }
 
     /**
      * Symbolic names installed more than once from {@code plugins/} (two versions of one plugin
-     * dropped side by side both run), each with the locations, as one line: "name: a.jar, b.jar".
+     * dropped side by side both run), one line each naming the files and versions.
      */
     List<String> duplicatePlugins() {
-        java.util.Map<String, List<String>> byName = new java.util.TreeMap<>();
+        Map<String, List<String>> byName = new TreeMap<>();
         for (Bundle b : context.getBundles()) {
             if (b.getSymbolicName() != null && isPlugin(b)) {
                 String location = b.getLocation();

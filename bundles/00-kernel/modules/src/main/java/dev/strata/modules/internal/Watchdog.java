@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -54,7 +55,7 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
             throw new IllegalStateException(e);
         }
         if (context.getBundle(0).getState() == Bundle.ACTIVE) reportBoot();
-        else writeProblems(); // none yet: a stale file from the last run must not speak for this one
+        else writeProblems(List.of()); // none yet: a stale file from the last run must not speak for this one
         this.pluginScan = Thread.ofPlatform().daemon().name("strata-plugin-check").start(this::scanPlugins);
     }
 
@@ -80,7 +81,7 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
             if (b.getState() == Bundle.ACTIVE) active++;
             else if (b.getHeaders("").get("Fragment-Host") == null) notActive.append(' ').append(Modules.shortName(b)).append('(').append(Modules.state(b)).append(')');
         }
-        List<String> problems = Modules.problems(context);
+        List<String> problems = Modules.problemLines(Modules.problems(context));
         if (problems.isEmpty()) {
             LOG.info("Strata started in {} s: {} bundles active{}", String.format("%.2f", seconds), active,
                     notActive.isEmpty() ? "" : "; not active:" + notActive);
@@ -88,22 +89,20 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
             LOG.error("Strata started in {} s: {} bundles active{}; FAILED: {}", String.format("%.2f", seconds), active,
                     notActive.isEmpty() ? "" : "; not active:" + notActive, String.join("; ", problems));
         }
-        writeProblems();
+        writeProblems(problems);
     }
 
     /**
      * {@code data/problems}: one line per module that runs but cannot do its job, empty when none;
      * what {@code bin/strata status} reads. Rewritten whenever one comes or goes.
      */
-    private synchronized void writeProblems() {
+    private synchronized void writeProblems(List<String> problems) {
         String data = context.getProperty("strata.data");
         if (data == null) return;
         try {
-            Path file = Path.of(data, "problems");
             Path tmp = Path.of(data, "problems.tmp");
-            List<String> problems = Modules.problems(context);
             Files.write(tmp, problems);
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, Path.of(data, "problems"), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             LOG.warn("Cannot write {}/problems: {}", data, e.getMessage());
         }
@@ -111,7 +110,7 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
 
     @Override
     public void serviceChanged(ServiceEvent event) {
-        writeProblems();
+        writeProblems(Modules.problemLines(Modules.problems(context)));
     }
 
     @Override

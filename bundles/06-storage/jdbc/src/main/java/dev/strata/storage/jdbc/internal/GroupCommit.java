@@ -143,9 +143,8 @@ public final class GroupCommit implements Durability, AutoCloseable {
 
     /** Waits for a signal up to {@code nanos}, the lock held; false when the time ran out first. */
     private boolean awaitNanos(long nanos) {
-        long deadline = System.nanoTime() + nanos;
         try {
-            return requested.awaitNanos(nanos) > 0 && System.nanoTime() < deadline;
+            return requested.awaitNanos(nanos) > 0;
         } catch (InterruptedException e) {
             return true; // the flusher is not interrupted by anyone but a shutdown; look again
         }

@@ -3,12 +3,9 @@ package dev.strata.console.ssh.internal;
 import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 import org.apache.felix.service.command.CommandSession;
 import org.apache.felix.service.command.Descriptor;
@@ -61,12 +58,14 @@ final class CommandHelp {
                 context.ungetService(ref);
             }
         }
-        commands.sort(Comparator.comparing(Command::scope).thenComparing(Command::name));
-        return new CommandHelp(commands);
+        return of(commands);
     }
 
+    /** These commands, sorted by scope and name. */
     static CommandHelp of(List<Command> commands) {
-        return new CommandHelp(commands);
+        List<Command> sorted = new ArrayList<>(commands);
+        sorted.sort(Comparator.comparing(Command::scope).thenComparing(Command::name));
+        return new CommandHelp(sorted);
     }
 
     static Command describe(String scope, String name, Class<?> type, boolean strata) {
@@ -74,7 +73,7 @@ final class CommandHelp {
         List<String> usages = new ArrayList<>();
         List<Method> methods = new ArrayList<>();
         for (Method m : type.getMethods()) {
-            if (m.getName().equals(name) || m.getName().equals("_" + name)) methods.add(m);
+            if (m.getName().equals(name)) methods.add(m);
         }
         // the plain forms first (a form that reads the session's input describes itself as a variant)
         methods.sort(Comparator.comparing((Method m) -> takesSession(m)).thenComparingInt(Method::getParameterCount));
@@ -104,18 +103,17 @@ final class CommandHelp {
         return m.getParameterCount() > 0 && m.getParameterTypes()[0] == CommandSession.class;
     }
 
-    /** {@code help}: Strata's commands by scope; with {@code all}, the framework's after them. */
+    /** {@code help}: Strata's commands by scope (they are kept sorted so); with {@code all}, the framework's after them. */
     String list(boolean all) {
         StringBuilder sb = new StringBuilder();
-        Map<String, List<Command>> strata = byScope(true), framework = byScope(false);
         int width = commands.stream().filter(c -> all || c.strata()).mapToInt(c -> c.qualified().length()).max().orElse(10) + 2;
-        append(sb, strata, width);
+        append(sb, true, width);
         if (all) {
             sb.append("\nFramework commands (Apache Felix, Gogo, SCR, ConfigAdmin):\n");
-            append(sb, framework, width);
+            append(sb, false, width);
         } else {
             sb.append("\n'help COMMAND' shows how to call one; 'help all' adds the framework's ")
-                    .append(framework.values().stream().mapToInt(List::size).sum()).append(" commands (felix:, gogo:, scr:, cm:).\n");
+                    .append(commands.stream().filter(c -> !c.strata()).count()).append(" commands (felix:, gogo:, scr:, cm:).\n");
         }
         return sb.toString();
     }
@@ -143,19 +141,9 @@ final class CommandHelp {
         return found;
     }
 
-    private Map<String, List<Command>> byScope(boolean strata) {
-        Map<String, List<Command>> m = new TreeMap<>();
+    private void append(StringBuilder sb, boolean strata, int width) {
         for (Command c : commands) {
-            if (c.strata() == strata) m.computeIfAbsent(c.scope(), s -> new ArrayList<>()).add(c);
+            if (c.strata() == strata) sb.append("  ").append(String.format(Locale.ROOT, "%-" + width + "s", c.qualified())).append(c.description()).append('\n');
         }
-        return new LinkedHashMap<>(m);
-    }
-
-    private static void append(StringBuilder sb, Map<String, List<Command>> byScope, int width) {
-        byScope.forEach((scope, list) -> {
-            for (Command c : list) {
-                sb.append("  ").append(String.format(Locale.ROOT, "%-" + width + "s", c.qualified())).append(c.description()).append('\n');
-            }
-        });
     }
 }
