@@ -76,8 +76,9 @@ public final class Main {
         }
     }
 
-    /** Reads framework properties, expanding {@code ${name}} from system properties. */
-    static Map<String, String> frameworkProperties(Path file) throws IOException {
+    /** Reads framework properties, expanding {@code ${name}} from system properties. Public, like the start-level
+     *  helpers below, so the in-framework tests (itests/osgi) start the same bundles the same way. */
+    public static Map<String, String> frameworkProperties(Path file) throws IOException {
         Properties p = new Properties();
         try (InputStream in = Files.newInputStream(file)) {
             p.load(in);
@@ -103,7 +104,7 @@ public final class Main {
     }
 
     /** {@code strata.startlevel.N = prefix*, name} lines: symbolic names started at level N. */
-    static List<Map.Entry<Integer, String>> startLevels(Map<String, String> props) {
+    public static List<Map.Entry<Integer, String>> startLevels(Map<String, String> props) {
         List<Map.Entry<Integer, String>> levels = new ArrayList<>();
         props.forEach((k, v) -> {
             if (k.startsWith("strata.startlevel.")) {
@@ -114,7 +115,7 @@ public final class Main {
         return levels;
     }
 
-    static int startLevelOf(String bsn, List<Map.Entry<Integer, String>> levels, int fallback) {
+    public static int startLevelOf(String bsn, List<Map.Entry<Integer, String>> levels, int fallback) {
         for (Map.Entry<Integer, String> e : levels) {
             String pattern = e.getValue();
             boolean match = pattern.endsWith("*") ? bsn.startsWith(pattern.substring(0, pattern.length() - 1)) : bsn.equals(pattern);

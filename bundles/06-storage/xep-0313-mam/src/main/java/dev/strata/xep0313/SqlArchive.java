@@ -14,7 +14,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -102,20 +101,21 @@ public final class SqlArchive implements ArchiveStore {
         }
     }
 
+    /** Queued by {@link #stop}, after every row that was appended before it: the appender finishes those and ends. */
+    private static final Row STOP = new Row(null, null, null, null, null, null, null);
+
     private void appendLoop() {
         List<Row> batch = new ArrayList<>();
-        while (true) {
+        boolean stopping = false;
+        while (!stopping) {
             try {
-                Row first = waiting.poll(200, TimeUnit.MILLISECONDS);
-                if (first == null) {
-                    if (closed) return;
-                    continue;
-                }
-                batch.add(first);
+                batch.add(waiting.take());
             } catch (InterruptedException e) {
                 return;
             }
             waiting.drainTo(batch, MAX_BATCH - 1);
+            stopping = batch.remove(STOP);
+            if (batch.isEmpty()) continue;
             try {
                 long[] ids = db.transactionWithoutWaiting(c -> insert(c, batch));
                 for (int i = 0; i < batch.size(); i++) batch.get(i).id().complete(ids[i]);
@@ -158,12 +158,13 @@ public final class SqlArchive implements ArchiveStore {
     @Deactivate
     void stop() {
         closed = true; // not interrupted: an interrupt closes the database file under H2
+        waiting.add(STOP);
         try {
             appender.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Row r; (r = waiting.poll()) != null; ) r.id().completeExceptionally(new StorageException("The message archive stopped"));
+        for (Row r; (r = waiting.poll()) != null; ) if (r != STOP) r.id().completeExceptionally(new StorageException("The message archive stopped"));
     }
 
     /** An id as the table keeps it; -1 for a string that cannot be one of ours. */

@@ -1,0 +1,151 @@
+package dev.strata.itests;
+
+import static org.ops4j.pax.exam.CoreOptions.bundle;
+import static org.ops4j.pax.exam.CoreOptions.composite;
+import static org.ops4j.pax.exam.CoreOptions.frameworkProperty;
+import static org.ops4j.pax.exam.CoreOptions.frameworkStartLevel;
+import static org.ops4j.pax.exam.CoreOptions.junitBundles;
+import static org.ops4j.pax.exam.CoreOptions.streamBundle;
+import static org.ops4j.pax.exam.CoreOptions.systemProperty;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarFile;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
+import java.util.stream.Stream;
+
+import org.ops4j.pax.exam.Option;
+import org.osgi.framework.Constants;
+
+import dev.strata.bench.Loopback;
+import dev.strata.bench.RawXmppClient;
+import dev.strata.launcher.Main;
+
+/**
+ * The Pax Exam options that start a Strata server in the test JVM as {@code bin/strata start} does: a home
+ * made from the distribution ({@code config/}, {@code features/}, {@code lib/}), the framework properties of
+ * {@code lib/framework.properties}, and every jar of {@code system/} at the start level the launcher gives it.
+ * What differs: the test picks the ports (loopback only), logs go to the home's {@code logs/strata.log} only,
+ * and the bundles' locations are their {@code file:} URLs, not {@code strata:system/NAME} (so
+ * {@code module:list} shows their source as "console" and {@code module:reload} updates from that URL).
+ * Runs outside the framework, in Pax Exam's {@code @Configuration}; the probe reads what it needs from the
+ * system properties set here (one JVM: the native container).
+ */
+public final class StrataOptions {
+    static final Path DIST = StrataServer.DIST;
+    static final Path WORK = Path.of(System.getProperty("strata.work", "target/pax-work")).toAbsolutePath().normalize();
+
+    private StrataOptions() {
+    }
+
+    /** A fresh home under target/pax-work/NAME and the options that boot it; the client port is in {@code strata.test.c2s.port}. */
+    public static Option server(String name) {
+        try {
+            Path home = WORK.resolve(name);
+            StrataServer.deleteTree(home);
+            for (String dir : List.of("config", "features", "lib")) StrataServer.copyTreePlain(DIST.resolve(dir), home.resolve(dir));
+            for (String dir : List.of("data", "logs", "plugins")) Files.createDirectories(home.resolve(dir));
+            int c2s = Loopback.freePort();
+            int ssh = Loopback.freePort();
+            Path transport = home.resolve("config/stack/01-transport");
+            Files.writeString(transport.resolve("strata.listener~c2s.cfg"), "kind = c2s\nbind = 127.0.0.1\nport = " + c2s + "\n");
+            Files.delete(transport.resolve("strata.listener~c2s-tls.cfg"));
+            Files.writeString(home.resolve("config/stack/07-interfaces/strata.console.ssh.cfg"), "port = " + ssh + "\nbind = 127.0.0.1\n");
+            // the distribution also logs to /dev/stdout, which is the test JVM's channel to Maven here
+            Path logback = home.resolve("config/logback.xml");
+            Files.writeString(logback, Files.readString(logback).replaceAll("(?s)<appender name=\"CONSOLE\".*?</appender>", "")
+                    .replace("<appender-ref ref=\"CONSOLE\"/>", ""));
+
+            // the launcher expands lib/framework.properties from these system properties (bin/strata sets them)
+            Map<String, String> dirs = Map.of("strata.home", home.toString(), "strata.data", home.resolve("data").toString(),
+                    "strata.config", home.resolve("config").toString(), "strata.logs", home.resolve("logs").toString(),
+                    "strata.plugins", home.resolve("plugins").toString());
+            dirs.forEach(System::setProperty);
+            System.setProperty("logback.configurationFile", logback.toString());
+            System.setProperty("strata.test.c2s.port", Integer.toString(c2s));
+            Map<String, String> props = Main.frameworkProperties(home.resolve("lib/framework.properties"));
+            List<Map.Entry<Integer, String>> levels = Main.startLevels(props);
+            int defaultLevel = Integer.parseInt(props.getOrDefault("felix.startlevel.bundle", "1"));
+
+            List<Option> options = new ArrayList<>();
+            props.forEach((k, v) -> {
+                if (!k.equals("org.osgi.framework.startlevel.beginning")) options.add(frameworkProperty(k).value(v));
+            });
+            options.add(frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"));
+            for (Path jar : systemJars()) {
+                Manifestish m = Manifestish.of(jar);
+                if (m.symbolicName == null) continue;
+                options.add(bundle(jar.toUri().toString()).startLevel(Main.startLevelOf(m.symbolicName, levels, defaultLevel))
+                        .start(!m.fragment));
+            }
+            // Strata's highest level is 4 (listeners and client streams); the probe and JUnit start after it
+            options.add(frameworkStartLevel(5));
+            options.add(junitBundles());
+            for (Map.Entry<String, String> e : dirs.entrySet()) options.add(systemProperty(e.getKey()).value(e.getValue()));
+            return composite(options.toArray(Option[]::new));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * The benchmark's raw XMPP client (STARTTLS, SCRAM, bind) as a bundle, so tests inside the framework connect
+     * real clients over loopback: its classes from the test class path, importing the api from the framework.
+     */
+    public static Option rawClientBundle() {
+        try {
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            Manifest mf = new Manifest();
+            Attributes main = mf.getMainAttributes();
+            main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
+            main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
+            main.putValue(Constants.BUNDLE_SYMBOLICNAME, "dev.strata.itests.rawclient");
+            main.putValue(Constants.EXPORT_PACKAGE, "dev.strata.bench");
+            main.putValue(Constants.IMPORT_PACKAGE, "dev.strata.api.auth, javax.net.ssl");
+            Path classes = Path.of(RawXmppClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            // the bench's jar, or its classes folder when the reactor did not package it
+            try (JarOutputStream jar = new JarOutputStream(bytes, mf);
+                    FileSystem fs = Files.isDirectory(classes) ? null : FileSystems.newFileSystem(classes);
+                    Stream<Path> s = Files.list((fs == null ? classes : fs.getPath("/")).resolve("dev/strata/bench"))) {
+                for (Path c : s.filter(p -> p.getFileName().toString().matches("(RawXmppClient|ScramClient)(\\$.*)?\\.class")).toList()) {
+                    jar.putNextEntry(new JarEntry("dev/strata/bench/" + c.getFileName()));
+                    jar.write(Files.readAllBytes(c));
+                    jar.closeEntry();
+                }
+            }
+            return streamBundle(new ByteArrayInputStream(bytes.toByteArray())).startLevel(3);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static List<Path> systemJars() throws IOException {
+        try (Stream<Path> s = Files.list(DIST.resolve("system"))) {
+            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        }
+    }
+
+    private record Manifestish(String symbolicName, boolean fragment) {
+        static Manifestish of(Path jar) throws IOException {
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                var main = jf.getManifest() == null ? null : jf.getManifest().getMainAttributes();
+                String bsn = main == null ? null : main.getValue(Constants.BUNDLE_SYMBOLICNAME);
+                return new Manifestish(bsn == null ? null : bsn.split(";")[0].strip(), main != null && main.getValue(Constants.FRAGMENT_HOST) != null);
+            }
+        }
+    }
+}
