@@ -409,6 +409,35 @@ class RuntimeIT {
         assertThat(r.out()).contains("strata> ", "ssh-console", "strata environment = development");
     }
 
+    /**
+     * A configuration no installed module declares (a plugin's, before the plugin): one rule for strata check and
+     * the server. Both warn with the same words and keep it; the plugin, once loaded, runs on it.
+     */
+    @Test
+    void aConfigurationForAPluginNotYetLoadedIsAWarningInCheckAndServer() throws Exception {
+        Path cfg = server.home.resolve("config/stack/plugins/strata.motd.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, "message = Waiting for its plugin\n");
+        Path jar = server.home.resolve("plugins/motd.jar");
+        try {
+            String warning = "config/stack/plugins/strata.motd.cfg:1: [strata.motd] no installed module declares the configuration 'strata.motd': "
+                    + "kept, and applied when a module that declares it is loaded";
+            Result check = server.strata(Map.of(), "check");
+            assertThat(check.exit()).as("%s", check).isZero();
+            assertThat(check.out()).contains("WARN " + warning, "OK:");
+            await(DEPLOY, "the server's warning", () -> server.log().contains("WARN  dev.strata.config.internal.ConfigManager config: " + warning));
+            assertThat(server.log()).doesNotContain("ERROR dev.strata.config.internal.ConfigManager config: " + warning);
+            assertThat(server.ssh("config:get strata.motd").out().strip()).isEqualTo(
+                    "strata.motd message = Waiting for its plugin    (config/stack/plugins/strata.motd.cfg:1)  kept: no installed module declares strata.motd");
+
+            Files.copy(MOTD, jar);
+            awaitValue(DEPLOY, "the plugin on the waiting configuration", () -> server.ssh("motd:show").out().strip(), "Waiting for its plugin"::equals);
+        } finally {
+            Files.deleteIfExists(jar);
+            Files.deleteIfExists(cfg);
+        }
+    }
+
     @Test
     void checkValidatesTheConfigTree() throws IOException {
         Result ok = server.strata(Map.of(), "check");
@@ -452,7 +481,13 @@ class RuntimeIT {
             for (String p : problems) {
                 StrataServer.await(Duration.ofSeconds(20), "the server to refuse " + p, () -> server.log().contains("config: " + p + "; keeping the previous configuration"));
             }
-            assertThat(server.ssh("config:get strata domains").out()).as("still serving its previous domains").contains("localhost");
+            // config:get tells what the files say, that it was refused and why, and what runs instead
+            // (strata.cfg's own [strata] keys override the environment's; every layer is still checked)
+            assertThat(server.ssh("config:get strata domains").out().strip()).startsWith("strata domains = localhost    (config/strata.cfg:3)  REJECTED (config/environments/development.cfg:")
+                    .contains("): 'bad domain' is not a valid domain").endsWith("; in effect: localhost (the previous configuration)");
+            String port = server.ssh("config:get strata.listener~c2s").out();
+            assertThat(port).contains("strata.listener~c2s port = 99999", "REJECTED: 99999 is above the maximum 65535; in effect: " + server.c2sPort + " (the previous configuration)")
+                    .contains("strata.listener~c2s kind = c2s", "not applied: strata.listener~c2s has a rejected setting; in effect: c2s (the previous configuration)");
         } finally {
             Files.writeString(dev, devBefore);
             Files.writeString(listener, listenerBefore);

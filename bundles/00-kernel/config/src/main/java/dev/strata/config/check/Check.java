@@ -16,7 +16,8 @@ import dev.strata.config.check.ConfigTree.Problem;
 /**
  * {@code strata check}: validates the whole config tree against the metatype of the bundles in
  * {@code system/} and {@code plugins/}, with the server stopped. Prints one line per problem
- * (file:line: [pid] key: reason) and exits 1 if there is any, 0 otherwise.
+ * (file:line: [pid] key: reason) and exits 1 if there is any, 0 otherwise. Configurations no module declares
+ * are warnings (WARN), as the running server logs them: kept for the plugin that will declare them.
  */
 public final class Check {
     private Check() {
@@ -33,6 +34,7 @@ public final class Check {
         ConfigTree tree = ConfigTree.read(config, System::getenv);
         List<Problem> problems = Validator.validate(tree, metatype);
         problems.forEach(p -> System.out.println("ERROR " + p));
+        Validator.undeclared(tree, metatype).forEach(p -> System.out.println("WARN " + p));
         System.out.println(problems.isEmpty()
                 ? "OK: " + tree.files().size() + " files, " + tree.targets().size() + " configurations, environment " + tree.environment()
                 : problems.size() + " problem(s) in " + config);

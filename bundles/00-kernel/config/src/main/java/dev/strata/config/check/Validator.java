@@ -16,22 +16,35 @@ public final class Validator {
     private Validator() {
     }
 
-    /** Every problem of every target in the tree; PIDs nobody declares count as problems. */
+    /** Every problem of every target in the tree (errors: the server does not apply them); see {@link #undeclared}. */
     public static List<Problem> validate(ConfigTree tree, Metatype metatype) {
         List<Problem> problems = new ArrayList<>(tree.problems());
         for (Target target : tree.targets().keySet()) problems.addAll(validate(tree, target, metatype.find(target)));
         return problems;
     }
 
-    /** The problems of every setting of one target, in every layer, against its schema (null: nobody declares it). */
+    /**
+     * Warnings, the same for {@code strata check} and the running server: configurations no installed module
+     * declares. Not errors: a plugin's configuration may wait in {@code config/} for the plugin. The server keeps it
+     * and applies it when a bundle that declares the PID arrives; a typo shows here, by name, on every check.
+     */
+    public static List<Problem> undeclared(ConfigTree tree, Metatype metatype) {
+        List<Problem> warnings = new ArrayList<>();
+        for (Target target : tree.targets().keySet()) if (metatype.find(target) == null) warnings.add(undeclared(tree, target));
+        return warnings;
+    }
+
+    /** The warning for a target nobody declares, at its first setting. */
+    public static Problem undeclared(ConfigTree tree, Target target) {
+        Setting any = tree.targets().get(target).values().iterator().next();
+        return new Problem(any.source().file(), any.source().line(), target.toString(), null,
+                "no installed module declares the configuration '" + target.pid() + "': kept, and applied when a module that declares it is loaded");
+    }
+
+    /** The problems of every setting of one target, in every layer, against its schema (null, nobody declares it: none). */
     public static List<Problem> validate(ConfigTree tree, Target target, Ocd ocd) {
         List<Problem> problems = new ArrayList<>();
-        if (ocd == null) {
-            Setting any = tree.targets().get(target).values().iterator().next();
-            problems.add(new Problem(any.source().file(), any.source().line(), target.toString(), null,
-                    "unknown PID: no installed component declares a configuration '" + target.pid() + "'"));
-            return problems;
-        }
+        if (ocd == null) return problems;
         for (Map<String, Setting> section : tree.sections(target)) {
             section.forEach((key, setting) -> {
                 String reason = check(ocd, key, setting.value());

@@ -2,9 +2,11 @@ package dev.strata.config.internal;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.reflect.Array;
 import java.net.URL;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Enumeration;
 import java.util.HashMap;
@@ -145,9 +147,9 @@ public final class ConfigManager implements BundleListener {
                 Metatype.Ocd ocd = m.find(target);
                 List<Problem> problems = Validator.validate(t, target, ocd);
                 if (ocd == null) {
-                    String line = problems.getFirst() + " (applied anyway, for when it is loaded)";
+                    String line = Validator.undeclared(t, target).toString();
                     now.add(line);
-                    report(line);
+                    if (reported.add(line)) LOG.warn("config: {}", line);
                 } else if (!problems.isEmpty()) {
                     String consequence = applied(target) ? "; keeping the previous configuration of " + target
                             : "; " + target + " has no configuration until this is fixed (a component with defaults runs on them; "
@@ -188,12 +190,17 @@ public final class ConfigManager implements BundleListener {
 
     /** Whether ConfigAdmin holds a configuration of {@code target} already (from this run or a previous one). */
     private boolean applied(Target target) throws IOException {
+        return configurationOf(target) != null;
+    }
+
+    /** ConfigAdmin's configuration of {@code target}, or null. */
+    private Configuration configurationOf(Target target) throws IOException {
         String pid = target.isFactory() ? target.pid() + "~" + target.factoryName() : target.pid();
         try {
             Configuration[] found = configAdmin.listConfigurations("(service.pid=" + pid + ")");
-            return found != null && found.length > 0;
+            return found == null || found.length == 0 ? null : found[0];
         } catch (InvalidSyntaxException e) {
-            return false; // a PID that is not a valid filter value: nothing can have been applied under it
+            return null; // a PID that is not a valid filter value: nothing can have been applied under it
         }
     }
 
@@ -248,25 +255,45 @@ public final class ConfigManager implements BundleListener {
         return get(pid, null);
     }
 
-    /** config:get PID KEY — one setting. */
+    /**
+     * config:get PID KEY — one setting. Each line is what a file sets and where; a configuration the server refused
+     * (a setting fails validation: the whole configuration stays as it was) says so on each of its lines, with the
+     * reason and the value in effect instead; the component's defaults for what no file sets are marked (default).
+     */
     @Descriptor("Show one setting")
     public String get(@Descriptor("configuration PID") String pid, @Descriptor("key") String key) {
         ConfigTree t = requireTree();
+        Metatype m = metatype;
         StringBuilder sb = new StringBuilder();
         Map<Target, Map<String, Setting>> targets = new TreeMap<>(t.targets());
         boolean found = false;
         for (Map.Entry<Target, Map<String, Setting>> e : targets.entrySet()) {
             if (pid != null && !e.getKey().toString().equals(pid)) continue;
+            Metatype.Ocd ocd = m.find(e.getKey());
+            Map<String, Problem> rejected = new HashMap<>();
+            for (Problem p : Validator.validate(t, e.getKey(), ocd)) rejected.putIfAbsent(p.key() == null ? "" : p.key(), p);
+            Dictionary<String, Object> inEffect = rejected.isEmpty() ? null : current(e.getKey());
             for (Map.Entry<String, Setting> s : e.getValue().entrySet()) {
                 if (key != null && !s.getKey().equals(key)) continue;
                 found = true;
                 sb.append(e.getKey()).append(' ').append(s.getKey()).append(" = ").append(s.getValue().value())
-                        .append("    (").append(s.getValue().source()).append(")\n");
+                        .append("    (").append(s.getValue().source()).append(')');
+                if (ocd == null) {
+                    sb.append("  kept: no installed module declares ").append(e.getKey().pid());
+                } else if (!rejected.isEmpty()) {
+                    Problem p = rejected.get(s.getKey());
+                    // every layer is checked: the refused value may be in a file this one overrides
+                    String at = p == null ? "" : p.file() + (p.line() > 0 ? ":" + p.line() : "");
+                    sb.append(p == null ? "  not applied: " + e.getKey() + " has a rejected setting"
+                            : "  REJECTED" + (at.equals(s.getValue().source().toString()) ? "" : " (" + at + ")") + ": " + p.reason())
+                            .append("; in effect: ").append(inEffect(e.getKey(), inEffect, ocd, s.getKey()));
+                }
+                sb.append('\n');
             }
         }
         if (pid != null) {
             // what no file sets: the component's own default, shown as such
-            Metatype.Ocd ocd = metatype.find(target(pid));
+            Metatype.Ocd ocd = m.find(target(pid));
             if (ocd == null && !found) throw new IllegalArgumentException("Unknown PID: " + pid);
             if (ocd != null) {
                 if (key != null && !ocd.ads().containsKey(key)) throw new IllegalArgumentException("Unknown key for " + pid + ": " + key);
@@ -279,6 +306,36 @@ public final class ConfigManager implements BundleListener {
             }
         }
         return sb.toString().stripTrailing();
+    }
+
+    /** What ConfigAdmin holds for {@code target} now (what the component runs on), or null if nothing. */
+    private Dictionary<String, Object> current(Target target) {
+        try {
+            Configuration c = configurationOf(target);
+            return c == null ? null : c.getProperties();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** The value in effect for a key of a refused configuration: the previous configuration's, else the default. */
+    private static String inEffect(Target target, Dictionary<String, Object> current, Metatype.Ocd ocd, String key) {
+        if (current == null) {
+            if (target.isFactory()) return "nothing, " + target + " does not exist until this is fixed";
+            Metatype.Ad ad = ocd.ads().get(key);
+            return ad == null || ad.defaultValue() == null ? "nothing (no configuration yet)" : ad.defaultValue() + " (default)";
+        }
+        Object v = current.get(key);
+        if (v == null) {
+            Metatype.Ad ad = ocd.ads().get(key);
+            return ad == null || ad.defaultValue() == null ? "(none)" : ad.defaultValue() + " (default)";
+        }
+        if (v.getClass().isArray()) {
+            List<String> items = new ArrayList<>();
+            for (int i = 0; i < Array.getLength(v); i++) items.add(String.valueOf(Array.get(v, i)));
+            v = String.join(", ", items);
+        }
+        return v + " (the previous configuration)";
     }
 
     /** config:set PID KEY VALUE — validates, then writes the file the value comes from (atomically). */
