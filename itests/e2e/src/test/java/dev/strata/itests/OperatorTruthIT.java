@@ -66,10 +66,20 @@ class OperatorTruthIT {
             alice.send("<presence/>");
             bob.send("<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
             bob.await("SM enabled", x -> x.contains("<enabled"));
+            assertThat(s.ssh("session:kick alice@localhost/desk").exit()).isZero();
+            alice.await("the kick", x -> x.contains("</stream:stream>"));
             s.stop();
         }
         String log = s.log();
         assertThat(log).contains("Strata started in");
+        // each session's end says what happened to it
+        assertThat(log).contains("Session ended: alice@localhost/desk (stream error policy-violation: Disconnected by an administrator)");
+        // bob's session is resumable (XEP-0198) yet ends at once: no session waits for a connection through a shutdown
+        // (the stream error, or the transport's close if that came first)
+        assertThat(log.lines().filter(l -> l.contains("Session ended: bob@localhost/phone (")).toList()).singleElement().asString()
+                .containsAnyOf("(stream error system-shutdown: The server is shutting down)",
+                        "(connection lost: the client transport stopped (server shutdown, or module:unload/reload transport); The server is shutting down)");
+        assertThat(log).doesNotContain("sessions had not ended");
         assertThat(log.lines().filter(l -> l.contains(" ERROR ")).toList()).as("ERROR lines of a stop with clients connected").isEmpty();
     }
 }

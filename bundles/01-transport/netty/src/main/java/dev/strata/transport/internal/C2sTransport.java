@@ -152,6 +152,9 @@ public final class C2sTransport implements ListenerKind {
 
     @Deactivate
     void deactivate() {
+        for (var ch : channels) {
+            if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the client transport stopped (server shutdown, or module:unload/reload transport)");
+        }
         channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
         LOG.info("Client connections closed");
     }

@@ -61,7 +61,8 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
     private volatile byte[] tlsExporter;
     private boolean broken;
     private boolean gone;
-    private String reason = "closed by the client";
+    /** Why the connection ended, as the stream layer hears it when it closes; set on the event loop, or by the transport stopping. */
+    private volatile String reason = "closed by the client";
 
     private final long handshakeMillis;
     private final long idleTimeoutNanos;
@@ -191,6 +192,11 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
                     TcpFraming.error(StreamError.POLICY_VIOLATION, "Too much undelivered data: the client does not read")));
             channel.close();
         });
+    }
+
+    /** The server closes this connection, for this reason (when its stream layer has not said another). */
+    void closedBecause(String why) {
+        reason = why;
     }
 
     @Override

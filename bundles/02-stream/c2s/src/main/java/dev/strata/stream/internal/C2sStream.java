@@ -128,6 +128,7 @@ final class C2sStream implements StreamHandler, Negotiation {
         submit(() -> {
             LOG.debug("{} closed its stream", this);
             closedCleanly = true;
+            if (endReason == null) endReason = "closed by the client";
             conn.closeStream(header());
         });
     }
@@ -158,7 +159,7 @@ final class C2sStream implements StreamHandler, Negotiation {
             open = false;
             ClientSession s = session;
             // only a connection lost without a closing handshake or a stream error may leave its session kept
-            if (s != null) s.detach(this, reason, !closedCleanly);
+            if (s != null) s.detach(this, endReason != null ? endReason : "connection lost: " + reason, !closedCleanly);
         });
     }
 
@@ -169,10 +170,14 @@ final class C2sStream implements StreamHandler, Negotiation {
         return new StreamHeader(domain != null ? domain : owner.defaultDomain(), id);
     }
 
+    /** Why this stream ended, as the session's end is logged: the server's stream error, or the client's closing tag. On the worker. */
+    private String endReason;
+
     /** Sends a stream error (§4.9.1.1: after our header if it was not sent yet) and closes. */
     void streamError(StreamError error, String text) {
         if (!open) return;
         LOG.debug("Stream error {} to {}: {}", error.condition(), conn.remoteAddress(), text);
+        if (endReason == null) endReason = "stream error " + error.condition() + ": " + text;
         open = false;
         closedCleanly = true;
         conn.streamError(header(), error, text);

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -247,10 +248,13 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     private final Events events;
 
+    private final BundleContext context;
+
     @Activate
-    public C2sStreams(Config config, @Reference Events events) {
+    public C2sStreams(Config config, @Reference Events events, BundleContext context) {
         this.config = config;
         this.events = events;
+        this.context = context;
     }
 
     @Modified
@@ -260,13 +264,24 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     @Deactivate
     void deactivate() throws InterruptedException {
-        for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, "The client stream module is stopping");
+        // the framework stopping is a server shutdown; otherwise an admin unloaded or reloaded this module
+        boolean shutdown = context != null && context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        String why = shutdown ? "The server is shutting down" : "The client stream module is stopping (module:unload or module:reload stream-c2s)";
+        stopping = why;
+        for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, why);
         // sessions end on their workers; wait (a little) so what their clients never acknowledged is
         // routed on (to offline storage) while routing and storage still run: at shutdown this
         // bundle stops before them (start level 4)
         long deadline = System.nanoTime() + 5_000_000_000L;
         while ((!live.isEmpty() || ending.get() > 0) && System.nanoTime() < deadline) Thread.sleep(20);
         if (!live.isEmpty() || ending.get() > 0) LOG.warn("{} sessions had not ended 5 s after the client stream module began stopping", live.size() + ending.get());
+    }
+
+    private volatile String stopping;
+
+    /** Why this module is stopping, once it is (a session then ends rather than wait for a connection); null before. */
+    String stopping() {
+        return stopping;
     }
 
     /** Sessions in the middle of ending (re-routing what their clients never acknowledged). */

@@ -104,12 +104,16 @@ final class ClientSession implements Session {
      * meanwhile, its presence goes unavailable, RFC 6121 §4.6), unless it may be kept (the connection
      * was lost, not closed) and a lifecycle keeps it.
      */
-    void detach(C2sStream s, String reason, boolean keepable) {
+    void detach(C2sStream s, String lost, boolean keepable) {
         synchronized (this) {
             if (stream != s) return;
             stream = null;
         }
-        Duration keep = open && keepable ? owner.keepDetached(this, reason) : Duration.ZERO;
+        // once the client stream module stops (server shutdown, unload), no session waits for a connection: each ends
+        // now, while routing and storage still take what its client never acknowledged
+        String stopping = owner.stopping();
+        String reason = stopping != null && keepable ? lost + "; " + stopping : lost;
+        Duration keep = open && keepable && stopping == null ? owner.keepDetached(this, reason) : Duration.ZERO;
         if (!keep.isZero()) detachedSince = System.nanoTime();
         if (keep.isZero()) {
             end(reason);
@@ -271,7 +275,7 @@ final class ClientSession implements Session {
     public void close(StreamError error, String text) {
         C2sStream s = stream;
         if (s != null) s.close(error, text);
-        else worker.execute(() -> end("closed: " + error.condition()));
+        else worker.execute(() -> end("stream error " + error.condition() + " (no connection attached): " + text));
     }
 
     @Override

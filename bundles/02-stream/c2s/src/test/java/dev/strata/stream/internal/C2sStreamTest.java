@@ -76,7 +76,7 @@ class C2sStreamTest {
     final RecordingRouter router = new RecordingRouter();
     final C2sStreams.Config config = Configs.of(C2sStreams.Config.class, Map.of("auth.failure.delay.ms", 0));
     final Events events = new Events();
-    final C2sStreams owner = new C2sStreams(config, events);
+    final C2sStreams owner = new C2sStreams(config, events, null);
     final SaslFeature sasl = new SaslFeature(config, events);
     final List<String> ended = new CopyOnWriteArrayList<>();
 
@@ -250,6 +250,13 @@ class C2sStreamTest {
     @Test
     void aStreamClosedOnPurposeEndsItsSessionWhateverTheLifecycles() throws InterruptedException {
         keepDetachedSessions(Duration.ofSeconds(30));
+        Map<String, String> endedBecause = new java.util.concurrent.ConcurrentHashMap<>();
+        owner.addLifecycle(new SessionLifecycle() {
+            @Override
+            public void ended(Session session, String reason) {
+                endedBecause.put(session.jid().resource(), reason);
+            }
+        });
         Client c = connect();
         Session s = login(c, "phone");
         c.stream.closed(); // </stream:stream> from the client
@@ -263,5 +270,7 @@ class C2sStreamTest {
         kicked.stream.disconnected("closed by the client");
         await("ended", () -> !k.isOpen());
         assertThat(registry.all()).isEmpty();
+        // the log and the lifecycles say what happened, not what the transport saw last
+        assertThat(endedBecause).containsEntry("phone", "closed by the client").containsEntry("laptop", "stream error policy-violation: kicked");
     }
 }
