@@ -438,6 +438,17 @@ class RuntimeIT {
         }
     }
 
+    /** Tab completes what each argument names, asked of the running server: a module, a PID, then its key. */
+    @Test
+    void tabCompletesModulesPidsAndKeys() {
+        List<String> cmd = new java.util.ArrayList<>(server.sshCommand(server.key, null));
+        cmd.add(1, "-tt");
+        Result r = StrataServer.run(cmd, Map.of(), Duration.ofSeconds(60),
+                "module:reload xep-0199-pi\t\nconfig:get strata.console.s\tidle.t\t\nfeature:list\nexit\n");
+        assertThat(r.out()).contains("xep-0199-ping 0.1.0", "strata.console.ssh idle.timeout = ");
+        assertThat(server.log()).contains("Console command by admin: module:reload (1 argument)");
+    }
+
     @Test
     void checkValidatesTheConfigTree() throws IOException {
         Result ok = server.strata(Map.of(), "check");

@@ -22,7 +22,6 @@ import org.jline.reader.EndOfFileException;
 import org.jline.reader.LineReader;
 import org.jline.reader.LineReaderBuilder;
 import org.jline.reader.UserInterruptException;
-import org.jline.reader.impl.completer.StringsCompleter;
 import org.jline.terminal.Attributes;
 import org.jline.terminal.Size;
 import org.jline.terminal.Terminal;
@@ -180,7 +179,7 @@ final class GogoCommand implements Command {
         PrintStream o = new PrintStream(terminal.output(), true, StandardCharsets.UTF_8);
         CommandSession session = processor.createSession(terminal.input(), o, o);
         LineReader reader = LineReaderBuilder.builder().terminal(terminal).appName("strata")
-                .completer(new StringsCompleter(commands(session))).build();
+                .completer(new Completions(ServerNames.of(context, () -> commands(session)))).build();
         LOG.info("Console session opened by {}", user);
         o.println("Strata admin console. module:list, feature:list, config:get, log:tail; 'help' lists the commands; 'exit' leaves.");
         try {
@@ -216,13 +215,7 @@ final class GogoCommand implements Command {
 
     private static List<String> commands(CommandSession session) {
         List<String> names = new ArrayList<>();
-        if (session.get(".commands") instanceof Collection<?> c) {
-            for (Object n : c) {
-                String s = n.toString();
-                names.add(s);
-                names.add(s.substring(s.indexOf(':') + 1));
-            }
-        }
+        if (session.get(".commands") instanceof Collection<?> c) for (Object n : c) names.add(n.toString());
         return names;
     }
 
