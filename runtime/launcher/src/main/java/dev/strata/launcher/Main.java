@@ -33,7 +33,7 @@ import org.osgi.framework.startlevel.BundleStartLevel;
  * when its jar is newer than the installed revision, and uninstalled when its jar is gone.
  * A bundle is started once, when first installed; after that the framework's persistent state
  * decides, so a module an admin unloaded stays unloaded across restarts. Bundles from
- * {@code plugins/} belong to FileInstall and are left alone here.
+ * {@code plugins/} belong to FileInstall and are left alone here. Start levels: bundles/README.md §2.
  */
 public final class Main {
     static final String SYSTEM_LOCATION = "strata:system/";

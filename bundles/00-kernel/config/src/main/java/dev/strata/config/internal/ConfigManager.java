@@ -48,7 +48,7 @@ import dev.strata.config.check.Validator;
  * and re-read on any change; a configuration whose settings fail validation is not applied (the
  * component keeps its previous one) and each problem is logged once with file, line and key.
  * Configurations this manager created and whose files are gone are deleted. Also the console
- * commands {@code config:get} and {@code config:set}.
+ * commands {@code config:get} and {@code config:set}. The rules: bundles/README.md §7.
  */
 @ConsoleCommand(scope = "config", function = {"get", "set"})
 @Component(service = ConfigManager.class, immediate = true)

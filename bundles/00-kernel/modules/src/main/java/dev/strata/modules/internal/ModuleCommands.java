@@ -187,7 +187,7 @@ public final class ModuleCommands {
         done.await(WAIT_MS, java.util.concurrent.TimeUnit.MILLISECONDS);
     }
 
-    /** Modules that hold the clients' connections: unloading one drops every client. */
+    /** Modules that hold the clients' connections: unloading one drops every client (bundles/README.md §6). */
     static final Set<String> HOLDS_CONNECTIONS = Set.of("dev.strata.transport", "dev.strata.stream");
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)

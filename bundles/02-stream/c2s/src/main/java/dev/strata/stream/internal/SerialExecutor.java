@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one session's work strictly in order on a virtual thread that exists only while there is
  * work: an idle session owns no thread. {@link #pending()} lets the owner apply
- * back-pressure on the socket.
+ * back-pressure on the socket. The threading model: bundles/README.md §4.
  */
 final class SerialExecutor implements Executor {
     private static final Logger LOG = LoggerFactory.getLogger(SerialExecutor.class);

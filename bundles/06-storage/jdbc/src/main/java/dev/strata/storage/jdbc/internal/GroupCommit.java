@@ -18,7 +18,7 @@ import dev.strata.api.storage.StorageException;
  * next flush that starts after its commit. Writers that commit while a flush runs share the one
  * after it, so a burst of N writes costs a few flushes, not N. Writers that do not wait
  * ({@link #committedWithoutWaiting}) get a flush within {@link #WITHOUT_WAITING_MS} anyway, and
- * whoever acknowledges their writes waits for {@link #durable()}.
+ * whoever acknowledges their writes waits for {@link #durable()}. Why: bundles/README.md §5.
  */
 public final class GroupCommit implements Durability, AutoCloseable {
     /** One flush of everything committed so far (H2: {@code MVStore.commit()}, then {@code sync()} to reach the disk). */
