@@ -19,11 +19,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
+import java.util.TreeMap;
 import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 import org.ops4j.pax.exam.Option;
@@ -31,6 +28,7 @@ import org.osgi.framework.Constants;
 
 import dev.strata.bench.Loopback;
 import dev.strata.bench.RawXmppClient;
+import dev.strata.itests.osgi.BundleJar;
 import dev.strata.launcher.Main;
 
 /**
@@ -106,25 +104,18 @@ public final class StrataOptions {
      */
     public static Option rawClientBundle() {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-            Manifest mf = new Manifest();
-            Attributes main = mf.getMainAttributes();
-            main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
-            main.putValue(Constants.BUNDLE_SYMBOLICNAME, "dev.strata.itests.rawclient");
-            main.putValue(Constants.EXPORT_PACKAGE, "dev.strata.bench");
-            main.putValue(Constants.IMPORT_PACKAGE, "dev.strata.api.auth, javax.net.ssl");
             Path classes = Path.of(RawXmppClient.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Map<String, byte[]> entries = new TreeMap<>();
             // the bench's jar, or its classes folder when the reactor did not package it
-            try (JarOutputStream jar = new JarOutputStream(bytes, mf);
-                    FileSystem fs = Files.isDirectory(classes) ? null : FileSystems.newFileSystem(classes);
+            try (FileSystem fs = Files.isDirectory(classes) ? null : FileSystems.newFileSystem(classes);
                     Stream<Path> s = Files.list((fs == null ? classes : fs.getPath("/")).resolve("dev/strata/bench"))) {
                 for (Path c : s.filter(p -> p.getFileName().toString().matches("(RawXmppClient|ScramClient)(\\$.*)?\\.class")).toList()) {
-                    jar.putNextEntry(new JarEntry("dev/strata/bench/" + c.getFileName()));
-                    jar.write(Files.readAllBytes(c));
-                    jar.closeEntry();
+                    entries.put("dev/strata/bench/" + c.getFileName(), Files.readAllBytes(c));
                 }
             }
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            BundleJar.write(bytes, "dev.strata.itests.rawclient",
+                    Map.of(Constants.EXPORT_PACKAGE, "dev.strata.bench", Constants.IMPORT_PACKAGE, "dev.strata.api.auth, javax.net.ssl"), entries);
             return streamBundle(new ByteArrayInputStream(bytes.toByteArray())).startLevel(3);
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -20,10 +20,8 @@ import java.util.Arrays;
 import java.util.Dictionary;
 import java.util.Hashtable;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 
 import javax.inject.Inject;
 
@@ -171,17 +169,11 @@ public class FrameworkIT {
 
     /** A bundle whose manifest imports a package nothing exports: the smallest plugin that cannot resolve. */
     private static Path unresolvablePlugin(Path dir) throws IOException {
-        Manifest mf = new Manifest();
-        Attributes main = mf.getMainAttributes();
-        main.put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        main.putValue(Constants.BUNDLE_MANIFESTVERSION, "2");
-        main.putValue(Constants.BUNDLE_SYMBOLICNAME, "org.example.needsmissing");
-        main.putValue(Constants.BUNDLE_VERSION, "1.0.0");
-        main.putValue(Constants.IMPORT_PACKAGE, "org.example.nowhere;version=\"[1,2)\"");
         Files.createDirectories(dir);
         Path jar = dir.resolve("needs-missing-1.0.0.jar");
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar), mf)) {
-            out.flush();
+        try (OutputStream out = Files.newOutputStream(jar)) {
+            BundleJar.write(out, "org.example.needsmissing",
+                    Map.of(Constants.BUNDLE_VERSION, "1.0.0", Constants.IMPORT_PACKAGE, "org.example.nowhere;version=\"[1,2)\""), Map.of());
         }
         return jar;
     }
