@@ -75,10 +75,9 @@ class OperatorTruthIT {
         // each session's end says what happened to it
         assertThat(log).contains("Session ended: alice@localhost/desk (stream error policy-violation: Disconnected by an administrator)");
         // bob's session is resumable (XEP-0198) yet ends at once: no session waits for a connection through a shutdown
-        // (the stream error, or the transport's close if that came first)
+        // (by the stream error, or after the transport closed its connection first: the order of the two varies)
         assertThat(log.lines().filter(l -> l.contains("Session ended: bob@localhost/phone (")).toList()).singleElement().asString()
-                .containsAnyOf("(stream error system-shutdown: The server is shutting down)",
-                        "(connection lost: the client transport stopped (server shutdown, or module:unload/reload transport); The server is shutting down)");
+                .endsWith("The server is shutting down)");
         assertThat(log).doesNotContain("sessions had not ended");
         assertThat(log.lines().filter(l -> l.contains(" ERROR ")).toList()).as("ERROR lines of a stop with clients connected").isEmpty();
     }
