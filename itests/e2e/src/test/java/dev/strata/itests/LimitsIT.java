@@ -38,12 +38,14 @@ class LimitsIT {
                 StandardOpenOption.APPEND);
         // policies/security.cfg sets these; the environment layer overrides policies
         Files.writeString(home.resolve("config/environments/development.cfg"),
-                "\n[strata.stream.c2s]\nauth.failures.per.account = 3\nauth.failure.delay.ms = 0\nnegotiation.timeout = 4\nmax.resources.per.account = 1\n", StandardOpenOption.APPEND);
+                "\n[strata.stream.c2s]\nauth.failure.delay.ms = 0\nnegotiation.timeout = 4\nmax.resources.per.account = 1\n"
+                        + "[strata.auth]\nfree.per.account.address = 2\ndelay.first = 60\n", StandardOpenOption.APPEND);
         // a third listener whose port is out of range: on this fresh data folder it has no previous configuration to keep
         Files.writeString(home.resolve("config/stack/01-transport/strata.listener~broken.cfg"), "kind = c2s\nbind = 127.0.0.1\nport = 99999\n");
         assertThat(StrataServer.register(home, home.resolve("data"), "dave", "localhost", "Dave-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "erin", "localhost", "Erin-pw-1").exit()).isZero();
         assertThat(StrataServer.register(home, home.resolve("data"), "frank", "localhost", "Frank-pw-1").exit()).isZero();
+        assertThat(StrataServer.register(home, home.resolve("data"), "grace", "localhost", "Grace-pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 
@@ -120,9 +122,13 @@ class LimitsIT {
         }
     }
 
-    /** Password guessing: after 3 failures on one account, even the right password is refused for a while. */
+    /**
+     * Password guessing: past 2 free failures of one account from one address, that account is locked there
+     * (even the right password is refused, with how long to wait); another account logs in from the same address
+     * meanwhile; auth:lockouts shows the lock and auth:clear lifts it.
+     */
     @Test
-    void failedLoginsAreThrottledPerAccount() throws Exception {
+    void failedLoginsLockTheAccountOnItsAddressOnly() throws Exception {
         for (int i = 0; i < 3; i++) {
             try (var l = RawXmppClient.login(server.c2sPort, false, "dave", "guess-" + i, ScramHash.SHA_256, null)) {
                 assertThat(l.success()).isFalse();
@@ -131,10 +137,21 @@ class LimitsIT {
         }
         try (var l = RawXmppClient.login(server.c2sPort, false, "dave", "Dave-pw-1", ScramHash.SHA_256, null)) {
             assertThat(l.success()).isFalse();
-            assertThat(l.transcript()).contains("<temporary-auth-failure/>", "Too many failed attempts");
+            assertThat(l.transcript()).contains("<temporary-auth-failure/>", "Too many failed logins for dave@localhost from 127.0.0.1; try again in ");
+        }
+        try (var other = RawXmppClient.login(server.c2sPort, false, "grace", "Grace-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(other.success()).as("another account from the same address: %s", other.transcript()).isTrue();
         }
         assertThat(server.log()).contains("Authentication failed from 127.0.0.1 as dave@localhost with SCRAM-SHA-256: wrong password")
                 .doesNotContain("guess-0");
+
+        String lockouts = server.ssh("auth:lockouts").out();
+        assertThat(lockouts.lines().filter(l -> l.startsWith("127.0.0.1") && l.contains("dave@localhost")).findFirst()).get().asString()
+                .contains(" 3 ", "for ").doesNotContain(" - ");
+        assertThat(server.ssh("auth:clear dave@localhost").out()).contains("Cleared 2 records of dave@localhost");
+        try (var l = RawXmppClient.login(server.c2sPort, false, "dave", "Dave-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.success()).as("after auth:clear: %s", l.transcript()).isTrue();
+        }
     }
 
     @Test
@@ -207,13 +224,20 @@ class LimitsIT {
         }
     }
 
+    /** The SSH console and client streams keep one record of failed logins: guessing over one locks the other too. */
     @Test
-    void sshPasswordGuessingIsThrottledLikeSasl() throws IOException {
+    void sshPasswordGuessingIsThrottledWithSasl() throws Exception {
         assertThat(server.ssh("user:add admin@localhost Admin-pw-1").exit()).isZero();
         assertThat(sshPassword("admin", "Admin-pw-1")).as("the right password, before any failure").isTrue();
-        for (int i = 0; i < 10; i++) assertThat(sshPassword("admin", "guess-" + i)).isFalse();
-        assertThat(sshPassword("admin", "Admin-pw-1")).as("after 10 failures of the account, even the right password waits for the window").isFalse();
-        assertThat(server.log()).contains("SSH console: password login refused for admin@localhost from 127.0.0.1: too many recent failures");
+        for (int i = 0; i < 3; i++) assertThat(sshPassword("admin", "guess-" + i)).isFalse();
+        assertThat(sshPassword("admin", "Admin-pw-1")).as("locked: even the right password is refused").isFalse();
+        assertThat(server.log()).contains("SSH console: password login refused for admin@localhost from 127.0.0.1: "
+                + "Too many failed logins for admin@localhost from 127.0.0.1; try again in ");
+        try (var l = RawXmppClient.login(server.c2sPort, false, "admin", "Admin-pw-1", ScramHash.SHA_256, null)) {
+            assertThat(l.transcript()).as("the same lock over XMPP").contains("<temporary-auth-failure/>");
+        }
+        assertThat(server.ssh("auth:clear 127.0.0.1").out()).startsWith("Cleared ");
+        assertThat(sshPassword("admin", "Admin-pw-1")).as("after auth:clear 127.0.0.1").isTrue();
     }
 
     @Test

@@ -9,7 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
  * Once either count reaches its limit, further attempts for that address or account are refused
  * until the window has passed, whatever the password. Every way in that takes a password (SASL on
  * client streams, the SSH console) keeps one, so none of them is a way around the others' limits.
+ *
+ * @deprecated the server keeps one record for all ways in, with delays instead of blocks: {@link LoginThrottle}
  */
+@Deprecated(since = "auth 1.4.0")
 public final class AuthThrottle {
     private final ConcurrentHashMap<String, Deque<Long>> failures = new ConcurrentHashMap<>();
     private final int perAddress;

@@ -78,15 +78,6 @@ public final class C2sStreams implements StreamHandlerFactory {
         @AttributeDefinition(min = "2", max = "5", description = "Failed attempts allowed on one stream before it is closed (RFC 6120 §6.4.5)")
         int auth_retries() default 5;
 
-        @AttributeDefinition(min = "1", description = "Failed authentications from one address within the window before it is refused")
-        int auth_failures_per_address() default 20;
-
-        @AttributeDefinition(min = "1", description = "Failed authentications of one account within the window before it is refused")
-        int auth_failures_per_account() default 10;
-
-        @AttributeDefinition(min = "1", description = "Window of the authentication failure counts, in seconds")
-        int auth_window() default 300;
-
         @AttributeDefinition(min = "0", max = "10000", description = "Milliseconds a failed authentication waits before its answer")
         int auth_failure_delay_ms() default 1000;
     }

@@ -18,7 +18,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
-import dev.strata.api.auth.AuthThrottle;
+import dev.strata.api.auth.LoginThrottle;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.ScramHash;
 import dev.strata.api.stanza.StreamError;
@@ -45,10 +45,12 @@ public final class SaslFeature implements StreamFeature {
 
     private final Events events;
     private volatile C2sStreams.Config config;
-    private volatile AuthThrottle throttle;
-
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile AccountStore accounts;
+
+    /** The server's record of failed logins (shared with the SSH console); without it, nobody logs in: it fails closed. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile LoginThrottle throttle;
 
     @Activate
     public SaslFeature(C2sStreams.Config config, @Reference Events events) {
@@ -59,7 +61,6 @@ public final class SaslFeature implements StreamFeature {
     @Modified
     void modified(C2sStreams.Config c) {
         config = c;
-        throttle = new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
     }
 
     /** The binding data of this TLS session, computed once it is secure (the offer and SCRAM both need it). */
@@ -145,8 +146,8 @@ public final class SaslFeature implements StreamFeature {
             return;
         }
         AccountStore accounts = this.accounts;
-        if (accounts == null) {
-            failure(n, "temporary-auth-failure", "Account storage is not available");
+        if (accounts == null || throttle == null) {
+            failure(n, "temporary-auth-failure", accounts == null ? "Account storage is not available" : "The login throttle is not available");
             return;
         }
         Sasl sasl;
@@ -173,6 +174,13 @@ public final class SaslFeature implements StreamFeature {
         step(x, sasl.evaluate(data), n);
     }
 
+    /** The throttle's verdict for this account from this address (not allowed without a throttle: fail closed). */
+    private LoginThrottle.Verdict allowed(String ip, Jid account) {
+        LoginThrottle t = throttle;
+        if (t == null) return new LoginThrottle.Verdict(false, java.time.Duration.ZERO, "The login throttle is not available");
+        return t.check(ip, account == null ? null : account.toString());
+    }
+
     private static byte[] decode(String text) {
         String t = text.strip();
         if (t.equals("=")) return new byte[0];
@@ -188,10 +196,12 @@ public final class SaslFeature implements StreamFeature {
         switch (step) {
             case Sasl.Challenge(byte[] data) -> n.send(Element.builder("challenge", SASL_NS)
                     .text(data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)).build());
-            case Sasl.Success(byte[] data, Jid account) when throttle.blocked(ip, account.toString()) ->
-                    fail(x, new Sasl.Failure("temporary-auth-failure", account, "too many recent failures"), ip, n);
+            case Sasl.Success(byte[] data, Jid account) when !allowed(ip, account).allowed() ->
+                    fail(x, new Sasl.Failure("temporary-auth-failure", account, allowed(ip, account).reason()), ip, n);
             case Sasl.Success(byte[] data, Jid account) -> {
                 n.attribute(EXCHANGE, null);
+                LoginThrottle t = throttle;
+                if (t != null) t.succeeded(ip, account.toString());
                 LOG.info("{} authenticated as {} with {} ({})", ip, account, x.mechanism(), n.connection().tlsProtocol().orElse("no TLS"));
                 n.authenticated(account, x.mechanism()); // before <success/> leaves: the client's next bytes are a new stream header
                 Element.Builder success = Element.builder("success", SASL_NS);
@@ -205,21 +215,25 @@ public final class SaslFeature implements StreamFeature {
     private void fail(Exchange x, Sasl.Failure failure, String ip, Negotiation n) {
         n.attribute(EXCHANGE, null);
         String account = failure.user() == null ? null : failure.user().toString();
-        boolean blocked = throttle.blocked(ip, account);
-        throttle.failed(ip, account);
+        // while locked, an attempt is refused whatever it sent, and not counted: it told the guesser nothing,
+        // and a user who retries must not lengthen the lock
+        LoginThrottle t = throttle;
+        LoginThrottle.Verdict verdict = allowed(ip, failure.user());
+        if (verdict.allowed() && t != null) t.failed(ip, account);
         int failures = (n.attribute(FAILURES) instanceof Integer i ? i : 0) + 1;
         n.attribute(FAILURES, failures);
-        LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(), failure.detail());
+        LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(),
+                verdict.allowed() ? failure.detail() : verdict.reason());
         events.post("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
         try {
             Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // not-authorized carries no text; a malformed exchange says what was wrong with it
-        String text = blocked ? "Too many failed attempts; try again later"
+        // not-authorized carries no text; a malformed exchange says what was wrong with it; a lock says until when
+        String text = !verdict.allowed() ? verdict.reason()
                 : failure.condition().equals("not-authorized") || failure.condition().equals("temporary-auth-failure") ? null : failure.detail();
-        failure(n, blocked ? "temporary-auth-failure" : failure.condition(), text);
+        failure(n, verdict.allowed() ? failure.condition() : "temporary-auth-failure", text);
         if (failures >= config.auth_retries()) n.fail(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
     }
 

@@ -30,6 +30,7 @@ import dev.strata.api.xml.XmlWriter;
 import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeRegistry;
 import dev.strata.testkit.FakeServer;
+import dev.strata.testkit.FakeThrottle;
 import dev.strata.testkit.MemoryAccounts;
 import dev.strata.testkit.RecordingRouter;
 
@@ -77,6 +78,7 @@ class C2sStreamTest {
     final C2sStreams.Config config = Configs.of(C2sStreams.Config.class, Map.of("auth.failure.delay.ms", 0));
     final Events events = new Events();
     final C2sStreams owner = new C2sStreams(config, events, null);
+    final FakeThrottle throttle = new FakeThrottle();
     final SaslFeature sasl = new SaslFeature(config, events);
     final List<String> ended = new CopyOnWriteArrayList<>();
 
@@ -88,6 +90,9 @@ class C2sStreamTest {
         Field accounts = SaslFeature.class.getDeclaredField("accounts");
         accounts.setAccessible(true);
         accounts.set(sasl, new MemoryAccounts().with("alice@example.org"));
+        Field throttle = SaslFeature.class.getDeclaredField("throttle");
+        throttle.setAccessible(true);
+        throttle.set(sasl, this.throttle);
         feature(sasl, SaslFeature.SASL_NS, null);
         feature(new BindFeature(), BindFeature.NS, BindFeature.NS);
         feature(new LegacySession(), LegacySession.NS, LegacySession.NS);
@@ -176,6 +181,7 @@ class C2sStreamTest {
         c.until("</stream:features>");
         c.send(plain("wrong"));
         assertThat(c.until("</failure>")).contains("<not-authorized/>");
+        assertThat(throttle.failures).as("counted in the server's one record of failed logins").hasSize(1);
         c.send(Element.builder("iq", "jabber:client").attribute("type", "set").attribute("id", "b1").child(Element.of("bind", BindFeature.NS)).build());
         assertThat(c.until("</stream:error>")).contains("<not-authorized", "Authenticate first");
     }

@@ -14,13 +14,14 @@ import org.jline.reader.ParsedLine;
 /**
  * Tab completion at the console: command names first, then what each command's arguments name, asked of the
  * running server at the moment Tab is pressed: modules for {@code module:*}, features for {@code feature:*},
- * PIDs then keys for {@code config:*}, connected JIDs for {@code session:kick}, accounts for {@code user:*}.
+ * PIDs then keys for {@code config:*}, connected JIDs for {@code session:kick}, accounts for {@code user:*}, the
+ * addresses and accounts with failed logins for {@code auth:clear}.
  */
 final class Completions implements Completer {
     /** Where the names come from (the server's services; fixed lists in tests). */
     record Sources(Supplier<Collection<String>> commands, Supplier<Collection<String>> modules, Supplier<Collection<String>> features,
             Supplier<Collection<String>> pids, Function<String, Collection<String>> keys, Supplier<Collection<String>> sessions,
-            Supplier<Collection<String>> accounts) {
+            Supplier<Collection<String>> accounts, Supplier<Collection<String>> lockouts) {
     }
 
     private final Sources sources;
@@ -54,6 +55,7 @@ final class Completions implements Completer {
                     : arg == 0 ? sources.pids().get() : arg == 1 ? sources.keys().apply(args.getFirst()) : List.of();
             case "kick" -> arg == 0 && isScope(command, "session") ? sources.sessions().get() : List.of();
             case "passwd", "delete" -> arg == 0 && isScope(command, "user") ? sources.accounts().get() : List.of();
+            case "clear" -> arg == 0 && isScope(command, "auth") ? sources.lockouts().get() : List.of();
             default -> List.of();
         };
     }

@@ -24,6 +24,7 @@ import org.osgi.service.metatype.ObjectClassDefinition;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.auth.LoginThrottle;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
@@ -35,7 +36,7 @@ final class ServerNames {
 
     static Completions.Sources of(BundleContext context, Supplier<Collection<String>> commands) {
         return new Completions.Sources(commands, () -> modules(context), () -> features(context), () -> pids(context),
-                pid -> keys(context, pid), () -> sessions(context), () -> accounts(context));
+                pid -> keys(context, pid), () -> sessions(context), () -> accounts(context), () -> lockouts(context));
     }
 
     /** What module:* takes: Strata's modules by name, plugins by symbolic name. */
@@ -112,6 +113,19 @@ final class ServerNames {
         List<String> accounts = with(context, AccountStore.class,
                 store -> domains.stream().flatMap(d -> store.list(d).stream()).map(Jid::toString).sorted().toList());
         return accounts == null ? List.of() : accounts;
+    }
+
+    /** The addresses and accounts the login throttle holds failures of. */
+    static Collection<String> lockouts(BundleContext context) {
+        TreeSet<String> names = new TreeSet<>();
+        with(context, LoginThrottle.class, t -> {
+            for (LoginThrottle.Lockout l : t.lockouts()) {
+                if (l.address() != null) names.add(l.address());
+                if (l.account() != null) names.add(l.account());
+            }
+            return null;
+        });
+        return names;
     }
 
     private static <S, T> T with(BundleContext context, Class<S> type, Function<S, T> use) {

@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
-import dev.strata.api.auth.AuthThrottle;
+import dev.strata.api.auth.LoginThrottle;
 import dev.strata.api.server.ServerInfo;
 
 /**
@@ -65,15 +65,6 @@ public final class SshConsole {
         @AttributeDefinition(min = "10", description = "Seconds before an idle session is closed")
         int idle_timeout() default 1800;
 
-        @AttributeDefinition(min = "1", description = "Failed password logins from one address within the window before it is refused, whatever the password")
-        int auth_failures_per_address() default 20;
-
-        @AttributeDefinition(min = "1", description = "Failed password logins of one account within the window before it is refused, whatever the password")
-        int auth_failures_per_account() default 10;
-
-        @AttributeDefinition(min = "1", description = "Window of the password failure counts, in seconds")
-        int auth_window() default 300;
-
         @AttributeDefinition(min = "1", max = "20", description = "Authentication attempts allowed per connection")
         int max_auth_attempts() default 3;
     }
@@ -87,7 +78,9 @@ public final class SshConsole {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
     private volatile ServerInfo serverInfo;
-    private volatile AuthThrottle throttle;
+    /** The server's record of failed logins, shared with client streams (strata.auth); without it, password logins are refused. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile LoginThrottle throttle;
     private final Path dir;
     private final PublicKey operator;
     private final AuthorizedKeysAuthenticator authorized;
@@ -105,7 +98,6 @@ public final class SshConsole {
         this.operator = operatorKey(dir);
         this.authorized = new AuthorizedKeysAuthenticator(dir.resolve("authorized_keys"));
         this.config = config;
-        this.throttle = newThrottle(config);
         this.server = start(config);
     }
 
@@ -145,7 +137,11 @@ public final class SshConsole {
         AccountStore store = accounts;
         ServerInfo info = serverInfo;
         if (store == null || info == null || info.domains().isEmpty()) return false;
-        AuthThrottle t = throttle;
+        LoginThrottle t = throttle;
+        if (t == null) {
+            LOG.warn("SSH console: password login refused for {} from {}: the login throttle (accounts module) is not running", user, address);
+            return false;
+        }
         Jid jid;
         try {
             jid = user.contains("@") ? Jid.of(user).bare() : Jid.of(user, info.domains().getFirst(), null);
@@ -156,24 +152,22 @@ public final class SshConsole {
             t.failed(address, null);
             return false;
         }
-        if (t.blocked(address, jid.toString())) {
-            // the same rule as SASL: over the limit, even the right password is refused until the window passes
-            LOG.warn("SSH console: password login refused for {} from {}: too many recent failures", jid, address);
+        LoginThrottle.Verdict verdict = t.check(address, jid.toString());
+        if (!verdict.allowed()) {
+            // the same rule as SASL: while locked, even the right password is refused, and the attempt does not count
+            LOG.warn("SSH console: password login refused for {} from {}: {}", jid, address, verdict.reason());
             return false;
         }
         boolean ok = store.verifyPassword(jid, password);
         boolean admin = info.isAdmin(jid);
         if (ok && admin) {
+            t.succeeded(address, jid.toString());
             LOG.info("SSH console: {} logged in with a password", jid);
             return true;
         }
         t.failed(address, jid.toString());
         LOG.warn("SSH console: password login refused for {} from {}", jid, address);
         return false;
-    }
-
-    private static AuthThrottle newThrottle(Config c) {
-        return new AuthThrottle(c.auth_failures_per_address(), c.auth_failures_per_account(), c.auth_window() * 1000L);
     }
 
     private static String address(java.net.SocketAddress a) {
@@ -190,10 +184,6 @@ public final class SshConsole {
     synchronized void modified(Config c) throws IOException {
         Config old = config;
         config = c;
-        if (c.auth_failures_per_address() != old.auth_failures_per_address() || c.auth_failures_per_account() != old.auth_failures_per_account()
-                || c.auth_window() != old.auth_window()) {
-            throttle = newThrottle(c);
-        }
         if (c.port() != old.port() || !c.bind().equals(old.bind())) {
             server.stop(true);
             server = start(c);

@@ -12,7 +12,7 @@ class CompletionsTest {
             () -> List.of("module:load", "module:reload", "config:get", "config:set", "session:kick", "user:passwd", "motd:set"),
             () -> List.of("xep-0199-ping", "stream-c2s"), () -> List.of("core"), () -> List.of("strata.console.ssh", "strata.listener"),
             pid -> Map.of("strata.console.ssh", List.of("port", "idle.timeout"), "strata.listener", List.of("kind", "port")).getOrDefault(pid, List.of()),
-            () -> List.of("alice@localhost/phone"), () -> List.of("alice@localhost", "bob@localhost")));
+            () -> List.of("alice@localhost/phone"), () -> List.of("alice@localhost", "bob@localhost"), () -> List.of("127.0.0.1", "alice@localhost")));
 
     private List<String> at(String line) {
         List<String> words = new java.util.ArrayList<>(List.of(line.split(" ", -1)));
@@ -33,6 +33,7 @@ class CompletionsTest {
         assertThat(at("config:set strata.console.ssh port ")).as("a value is free text").isEmpty();
         assertThat(at("session:kick ")).containsExactly("alice@localhost/phone");
         assertThat(at("user:passwd ")).containsExactly("alice@localhost", "bob@localhost");
+        assertThat(at("auth:clear ")).containsExactly("127.0.0.1", "alice@localhost");
         assertThat(at("motd:set ")).as("another scope's set").isEmpty();
         assertThat(at("module:reload xep-0199-ping ")).isEmpty();
     }
