@@ -55,9 +55,11 @@ class RosterIT {
         BareJid juliet = JidCreate.bareFrom("juliet@localhost");
         try {
             Roster.getInstanceFor(phone).createItem(juliet, "Juliet", new String[] {"Capulets"});
-            StrataServer.await(Duration.ofSeconds(10), "the push to the laptop", () -> {
+            // RFC 6121 §2.3.2 orders neither the pushes nor the result: the phone's own push may come after its result
+            StrataServer.await(Duration.ofSeconds(10), "the push to the laptop and to the phone itself", () -> {
                 RosterEntry e = Roster.getInstanceFor(laptop).getEntry(juliet);
-                return e != null && "Juliet".equals(e.getName()) && e.getGroups().stream().anyMatch(g -> g.getName().equals("Capulets"));
+                return e != null && "Juliet".equals(e.getName()) && e.getGroups().stream().anyMatch(g -> g.getName().equals("Capulets"))
+                        && Roster.getInstanceFor(phone).getEntry(juliet) != null;
             });
             Roster.getInstanceFor(phone).getEntry(juliet).setName("My love");
             StrataServer.await(Duration.ofSeconds(10), "the rename pushed", () -> "My love".equals(Roster.getInstanceFor(laptop).getEntry(juliet).getName()));
