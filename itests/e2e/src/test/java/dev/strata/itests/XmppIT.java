@@ -134,6 +134,22 @@ class XmppIT {
         assertThat(server.log()).contains("authenticated as alice@localhost with SCRAM-SHA-256 (TLSv1.3)");
     }
 
+    /**
+     * Debian's slixmpp 1.8.3 exactly as it comes: it offers SCRAM-SHA-512-PLUS with tls-unique (which TLS 1.3 does not
+     * define, so this server cannot check it), then SCRAM with gs2 flag y on the same stream; having seen -PLUS fail
+     * for want of a common binding type, that 'y' is not a downgrade and is accepted (strata.stream.c2s
+     * channel.binding.fallback). A 'y' without that attempt stays refused (ScramServerTest).
+     */
+    @Test
+    void slixmppWithItsDefaultsLogsInOverTls13() {
+        for (boolean direct : new boolean[] {false, true}) {
+            Result r = StrataServer.run(List.of("/usr/bin/python3", PYTHON_CLIENT.toString(), "bob@localhost/defaults" + direct, "Bob-pw-1",
+                    Integer.toString(direct ? server.c2sTlsPort : server.c2sPort), direct ? "direct" : "starttls", "default"), Map.of(), Duration.ofSeconds(60));
+            assertThat(r.out()).as("%s", r).contains("BOUND bob@localhost/defaults" + direct, "TLS TLSv1.3", "PING ", "DONE");
+        }
+        assertThat(server.log()).contains("Channel binding type tls-unique is not supported here", "authenticated as bob@localhost with SCRAM-SHA-512 (TLSv1.3)");
+    }
+
     @Test
     void smackLogsInPingsAndReadsDiscoOverStartTlsAndDirectTls() throws Exception {
         for (boolean direct : new boolean[] {false, true}) {

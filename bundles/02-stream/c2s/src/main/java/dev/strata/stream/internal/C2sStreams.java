@@ -78,6 +78,12 @@ public final class C2sStreams implements StreamHandlerFactory {
         @AttributeDefinition(min = "2", max = "5", description = "Failed attempts allowed on one stream before it is closed (RFC 6120 §6.4.5)")
         int auth_retries() default 5;
 
+        @AttributeDefinition(description = "After a client failed a -PLUS mechanism on a stream for want of a channel binding type this server has "
+                + "(slixmpp 1.8 knows only tls-unique, which TLS 1.3 lacks), accept its SCRAM with gs2 flag y on that stream. Lets such clients "
+                + "log in; an active man in the middle holding a certificate the client trusts could fake that failed attempt and so pass a "
+                + "downgrade it would otherwise be refused: set false where no such client is used")
+        boolean channel_binding_fallback() default true;
+
         @AttributeDefinition(min = "0", max = "10000", description = "Milliseconds a failed authentication waits before its answer")
         int auth_failure_delay_ms() default 1000;
     }

@@ -41,7 +41,8 @@ public final class SaslFeature implements StreamFeature {
     private static final Logger LOG = LoggerFactory.getLogger(SaslFeature.class);
     private static final List<ScramHash> HASHES = List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1);
     /** Stream attributes: the exchange in progress, the failures so far, the channel bindings of the TLS session. */
-    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", ATTEMPTS = "strata.sasl.attempts", BINDINGS = "strata.sasl.bindings";
+    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", ATTEMPTS = "strata.sasl.attempts", BINDINGS = "strata.sasl.bindings",
+            NO_COMMON_BINDING = "strata.sasl.nocommonbinding";
 
     private final Events events;
     private volatile C2sStreams.Config config;
@@ -156,7 +157,7 @@ public final class SaslFeature implements StreamFeature {
         } else {
             boolean plus = name.endsWith("-PLUS");
             ScramHash hash = ScramHash.valueOf(name.replace("-PLUS", "").replace("SCRAM-", "").replace('-', '_'));
-            sasl = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash));
+            sasl = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash), n.attribute(NO_COMMON_BINDING) != null);
         }
         Exchange x = new Exchange(sasl, name);
         n.attribute(EXCHANGE, x);
@@ -214,19 +215,24 @@ public final class SaslFeature implements StreamFeature {
 
     private void fail(Exchange x, Sasl.Failure failure, String ip, Negotiation n) {
         n.attribute(EXCHANGE, null);
+        // a client that only knows a binding type we cannot compute (tls-unique on TLS 1.3, slixmpp 1.8) falls back to
+        // SCRAM with gs2 flag y on this stream: having seen our -PLUS offer, that is not a downgrade (RFC 5802 §6)
+        // asking for a binding type we lack checks no password: not counted as a failed login, not slowed down
+        boolean noBinding = x.sasl() instanceof ScramServer s && s.unsupportedBinding() != null;
+        if (noBinding && config.channel_binding_fallback()) n.attribute(NO_COMMON_BINDING, ((ScramServer) x.sasl()).unsupportedBinding());
         String account = failure.user() == null ? null : failure.user().toString();
         // while locked, an attempt is refused whatever it sent, and not counted: it told the guesser nothing,
         // and a user who retries must not lengthen the lock
         LoginThrottle t = throttle;
         LoginThrottle.Verdict verdict = allowed(ip, failure.user());
-        if (verdict.allowed() && t != null) t.failed(ip, account);
+        if (verdict.allowed() && t != null && !noBinding) t.failed(ip, account);
         int failures = (n.attribute(FAILURES) instanceof Integer i ? i : 0) + 1;
         n.attribute(FAILURES, failures);
         LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(),
                 verdict.allowed() ? failure.detail() : verdict.reason());
         events.post("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
         try {
-            Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
+            if (!noBinding) Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -44,6 +44,8 @@ final class ScramServer implements Sasl {
     private String serverFirst;
     private String nonce;
     private byte[] expectedBinding;
+    private final boolean noCommonBinding;
+    private String unsupportedBinding;
 
     /**
      * @param channelBindings the channel binding types available on this connection, with their
@@ -51,11 +53,26 @@ final class ScramServer implements Sasl {
      */
     ScramServer(ScramHash hash, boolean plus, String domain, Map<String, byte[]> channelBindings,
                 Function<Jid, Optional<ScramCredential>> credentials) {
+        this(hash, plus, domain, channelBindings, credentials, false);
+    }
+
+    /**
+     * @param noCommonBinding the client already tried a -PLUS mechanism on this stream with a binding type we do not
+     *        have ({@link #unsupportedBinding}): it saw our -PLUS offer, so its gs2 flag {@code y} is not a downgrade
+     */
+    ScramServer(ScramHash hash, boolean plus, String domain, Map<String, byte[]> channelBindings,
+                Function<Jid, Optional<ScramCredential>> credentials, boolean noCommonBinding) {
+        this.noCommonBinding = noCommonBinding;
         this.hash = hash;
         this.plus = plus;
         this.domain = domain;
         this.channelBindings = channelBindings;
         this.credentials = credentials;
+    }
+
+    /** The binding type the client asked for that this connection does not have, once that failed the exchange; else null. */
+    String unsupportedBinding() {
+        return unsupportedBinding;
     }
 
     @Override
@@ -83,13 +100,15 @@ final class ScramServer implements Sasl {
             if (!plus) return new Failure("malformed-request", null, "channel binding requested with a mechanism without -PLUS");
             expectedBinding = channelBindings.get(type);
             if (expectedBinding == null) {
+                unsupportedBinding = type;
                 return new Failure("malformed-request", null, "Channel binding type " + type + " is not supported here; offered: "
                         + (channelBindings.isEmpty() ? "none" : String.join(", ", channelBindings.keySet())) + " (XEP-0440)");
             }
         } else if (flag.equals("y")) {
             if (plus) return new Failure("malformed-request", null, "-PLUS mechanism without channel binding");
-            if (!channelBindings.isEmpty()) {
-                // RFC 5802 §6: the client thinks we cannot bind, but we offered -PLUS: a downgrade
+            if (!channelBindings.isEmpty() && !noCommonBinding) {
+                // RFC 5802 §6: the client thinks we cannot bind, but we offered -PLUS: a downgrade (unless this
+                // client showed on this stream that it saw -PLUS and has none of our binding types)
                 return new Failure("not-authorized", null, "channel binding downgrade detected (gs2 flag y)");
             }
         } else if (flag.equals("n")) {

@@ -22,8 +22,11 @@ class ScramServerTest {
     private static final byte[] CB = "channel-binding-data".getBytes(UTF_8);
 
     private static ScramServer server(boolean plus, Map<String, byte[]> bindings) {
-        return new ScramServer(ScramHash.SHA_256, plus, "example.org", bindings,
-                u -> u.equals(ALICE) ? Optional.of(CREDENTIAL) : Optional.empty());
+        return new ScramServer(ScramHash.SHA_256, plus, "example.org", bindings, credentials());
+    }
+
+    private static java.util.function.Function<Jid, Optional<dev.strata.api.auth.ScramCredential>> credentials() {
+        return u -> u.equals(ALICE) ? Optional.of(CREDENTIAL) : Optional.empty();
     }
 
     /** A client exchange; returns the server's last step. */
@@ -84,6 +87,20 @@ class ScramServerTest {
         assertThat(exchange(server(false, Map.of("tls-exporter", CB)), "alice", "secret", "y,,", null))
                 .isInstanceOfSatisfying(Sasl.Failure.class, f -> assertThat(f.condition()).isEqualTo("not-authorized"));
         assertThat(exchange(server(false, Map.of()), "alice", "secret", "y,,", null)).isInstanceOf(Sasl.Success.class);
+    }
+
+    /**
+     * A client that knows only a binding type this server lacks (slixmpp 1.8: tls-unique, which TLS 1.3 does not define)
+     * fails -PLUS on that, then falls back to 'y' on the same stream: having seen -PLUS, its 'y' is not a downgrade.
+     */
+    @Test
+    void acceptsTheFlagYOnceTheClientShowedItHasNoBindingTypeOfOurs() {
+        ScramServer plus = server(true, Map.of("tls-exporter", CB));
+        assertThat(exchange(plus, "alice", "secret", "p=tls-unique,,", CB)).isInstanceOf(Sasl.Failure.class);
+        assertThat(plus.unsupportedBinding()).isEqualTo("tls-unique");
+        ScramServer fallback = new ScramServer(ScramHash.SHA_256, false, "example.org", Map.of("tls-exporter", CB), credentials(), true);
+        assertThat(exchange(fallback, "alice", "secret", "y,,", null)).isInstanceOf(Sasl.Success.class);
+        assertThat(server(true, Map.of("tls-exporter", CB)).unsupportedBinding()).isNull();
     }
 
     @Test
