@@ -41,6 +41,8 @@ public final class RawXmppClient {
         }
     };
     static final SSLContext TRUST_ALL = trustAll();
+    /** The {@code cbType} of a client that can bind but thinks the server cannot (gs2 flag y, RFC 5802 §6). */
+    public static final String CLAIM_NO_BINDING = "y";
     private static final String HEADER = "<?xml version='1.0'?><stream:stream to='localhost' version='1.0' xmlns='jabber:client' "
             + "xmlns:stream='http://etherx.jabber.org/streams'>";
 
@@ -58,7 +60,8 @@ public final class RawXmppClient {
     /**
      * Logs in as {@code user@localhost}.
      *
-     * @param cbType null for no channel binding (gs2 flag n), else the -PLUS binding type
+     * @param cbType null for no channel binding (gs2 flag n), {@link #CLAIM_NO_BINDING} for gs2 flag y (what a client that
+     *        can bind sends when it saw no -PLUS mechanism), else the -PLUS binding type
      */
     public static Login login(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
         Login l = authenticate(port, directTls, user, password, hash, cbType);
@@ -90,7 +93,9 @@ public final class RawXmppClient {
         OutputStream out = tls.getOutputStream();
         send(out, HEADER);
         String features = read(in, "</stream:features>");
-        String gs2 = cbType == null ? "n,," : "p=" + cbType + ",,";
+        boolean y = CLAIM_NO_BINDING.equals(cbType);
+        if (y) cbType = null;
+        String gs2 = y ? "y,," : cbType == null ? "n,," : "p=" + cbType + ",,";
         String mechanism = hash.mechanism() + (cbType == null ? "" : "-PLUS");
         if (!features.contains(">" + mechanism + "<")) return new Login(tls, false, features);
         ScramClient scram = new ScramClient(hash, user, password, gs2);

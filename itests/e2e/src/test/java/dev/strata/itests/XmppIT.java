@@ -150,6 +150,22 @@ class XmppIT {
         assertThat(server.log()).contains("Channel binding type tls-unique is not supported here", "authenticated as bob@localhost with SCRAM-SHA-512 (TLSv1.3)");
     }
 
+    /**
+     * A man in the middle strips the -PLUS mechanisms from the features: a client that can bind then sends gs2 flag y,
+     * and since it never asked -PLUS on this stream, the server takes it for the downgrade it is.
+     */
+    @Test
+    void aClientThatSawNoPlusMechanismIsRefusedAsADowngrade() throws Exception {
+        for (boolean direct : new boolean[] {false, true}) {
+            try (var l = dev.strata.bench.RawXmppClient.login(direct ? server.c2sTlsPort : server.c2sPort, direct, "bob", "Bob-pw-1",
+                    dev.strata.api.auth.ScramHash.SHA_256, dev.strata.bench.RawXmppClient.CLAIM_NO_BINDING)) {
+                assertThat(l.success()).as("%s", l.transcript()).isFalse();
+                assertThat(l.transcript()).contains("<not-authorized/>");
+            }
+        }
+        assertThat(server.log()).contains("channel binding downgrade detected (gs2 flag y)");
+    }
+
     @Test
     void smackLogsInPingsAndReadsDiscoOverStartTlsAndDirectTls() throws Exception {
         for (boolean direct : new boolean[] {false, true}) {
