@@ -247,7 +247,8 @@ class C2sStreamTest {
         Client c = connect();
         Session s = login(c, "phone");
         c.stream.disconnected("connection reset");
-        await("ended", () -> !s.isOpen());
+        // isOpen turns false as the end begins; the lifecycles hear of it a moment later, on the session's worker
+        await("ended, and the lifecycles told", () -> !s.isOpen() && !ended.isEmpty());
         assertThat(registry.find(Jid.of("alice@example.org/phone"))).isEmpty();
         assertThat(ended).singleElement().asString().startsWith("alice@example.org/phone: no connection came back");
     }
@@ -277,6 +278,7 @@ class C2sStreamTest {
         await("ended", () -> !k.isOpen());
         assertThat(registry.all()).isEmpty();
         // the log and the lifecycles say what happened, not what the transport saw last
+        await("the lifecycles told", () -> endedBecause.size() == 2);
         assertThat(endedBecause).containsEntry("phone", "closed by the client").containsEntry("laptop", "stream error policy-violation: kicked");
     }
 }
