@@ -20,7 +20,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 import org.ops4j.pax.exam.Option;
@@ -82,11 +81,9 @@ public final class StrataOptions {
                 if (!k.equals("org.osgi.framework.startlevel.beginning")) options.add(frameworkProperty(k).value(v));
             });
             options.add(frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"));
-            for (Path jar : systemJars()) {
-                Manifestish m = Manifestish.of(jar);
-                if (m.symbolicName == null) continue;
-                options.add(bundle(jar.toUri().toString()).startLevel(Main.startLevelOf(m.symbolicName, levels, defaultLevel))
-                        .start(!m.fragment));
+            for (Main.SystemJar jar : Main.systemJars(DIST.resolve("system"), System.out)) {
+                options.add(bundle(jar.path().toUri().toString()).startLevel(Main.startLevelOf(jar.symbolicName(), levels, defaultLevel))
+                        .start(!jar.fragment()));
             }
             // Strata's highest level is 4 (listeners and client streams); the probe and JUnit start after it
             options.add(frameworkStartLevel(5));
@@ -121,22 +118,6 @@ public final class StrataOptions {
             throw new UncheckedIOException(e);
         } catch (java.net.URISyntaxException e) {
             throw new IllegalStateException(e);
-        }
-    }
-
-    private static List<Path> systemJars() throws IOException {
-        try (Stream<Path> s = Files.list(DIST.resolve("system"))) {
-            return s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
-        }
-    }
-
-    private record Manifestish(String symbolicName, boolean fragment) {
-        static Manifestish of(Path jar) throws IOException {
-            try (JarFile jf = new JarFile(jar.toFile())) {
-                var main = jf.getManifest() == null ? null : jf.getManifest().getMainAttributes();
-                String bsn = main == null ? null : main.getValue(Constants.BUNDLE_SYMBOLICNAME);
-                return new Manifestish(bsn == null ? null : bsn.split(";")[0].strip(), main != null && main.getValue(Constants.FRAGMENT_HOST) != null);
-            }
         }
     }
 }

@@ -124,18 +124,20 @@ public final class Main {
         return fallback;
     }
 
-    /** Installs, updates and uninstalls the system bundles to match system/; each gets its start level (listed, else {@code defaultLevel}). */
-    private static void sync(BundleContext ctx, Path system, List<Map.Entry<Integer, String>> levels, int defaultLevel, PrintStream out)
-            throws IOException, BundleException {
-        Map<String, Bundle> installed = new HashMap<>();
-        for (Bundle b : ctx.getBundles()) {
-            if (b.getLocation().startsWith(SYSTEM_LOCATION)) installed.put(b.getLocation(), b);
-        }
-        List<Bundle> toStart = new ArrayList<>();
+    /** A jar of {@code system/} with what its manifest says: its symbolic name and whether it is a fragment. */
+    public record SystemJar(Path path, String symbolicName, boolean fragment) {
+    }
+
+    /**
+     * The bundles of {@code system/}, in name order; a jar without a Bundle-SymbolicName is reported on {@code out} and
+     * left out. Public for the in-framework tests (itests/osgi), which install the same set.
+     */
+    public static List<SystemJar> systemJars(Path system, PrintStream out) throws IOException {
         List<Path> jars;
         try (Stream<Path> s = Files.list(system)) {
             jars = s.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
         }
+        List<SystemJar> result = new ArrayList<>();
         for (Path jar : jars) {
             Manifest mf;
             try (JarFile jf = new JarFile(jar.toFile())) {
@@ -146,19 +148,32 @@ public final class Main {
                 out.println("strata: " + jar + " is not an OSGi bundle (no Bundle-SymbolicName); skipped");
                 continue;
             }
-            bsn = bsn.split(";")[0].strip();
-            boolean fragment = mf.getMainAttributes().getValue(Constants.FRAGMENT_HOST) != null;
+            result.add(new SystemJar(jar, bsn.split(";")[0].strip(), mf.getMainAttributes().getValue(Constants.FRAGMENT_HOST) != null));
+        }
+        return result;
+    }
+
+    /** Installs, updates and uninstalls the system bundles to match system/; each gets its start level (listed, else {@code defaultLevel}). */
+    private static void sync(BundleContext ctx, Path system, List<Map.Entry<Integer, String>> levels, int defaultLevel, PrintStream out)
+            throws IOException, BundleException {
+        Map<String, Bundle> installed = new HashMap<>();
+        for (Bundle b : ctx.getBundles()) {
+            if (b.getLocation().startsWith(SYSTEM_LOCATION)) installed.put(b.getLocation(), b);
+        }
+        List<Bundle> toStart = new ArrayList<>();
+        for (SystemJar jar : systemJars(system, out)) {
+            String bsn = jar.symbolicName();
             String location = SYSTEM_LOCATION + bsn;
             Bundle b = installed.remove(location);
             if (b == null) {
-                try (InputStream in = Files.newInputStream(jar)) {
+                try (InputStream in = Files.newInputStream(jar.path())) {
                     b = ctx.installBundle(location, in);
                 }
                 b.adapt(BundleStartLevel.class).setStartLevel(startLevelOf(bsn, levels, defaultLevel));
-                if (!fragment) toStart.add(b);
+                if (!jar.fragment()) toStart.add(b);
             } else {
-                if (Files.getLastModifiedTime(jar).toMillis() > b.getLastModified()) {
-                    try (InputStream in = Files.newInputStream(jar)) {
+                if (Files.getLastModifiedTime(jar.path()).toMillis() > b.getLastModified()) {
+                    try (InputStream in = Files.newInputStream(jar.path())) {
                         b.update(in);
                     }
                 }

@@ -320,15 +320,12 @@ public final class ConfigManager implements BundleListener {
 
     /** The value in effect for a key of a refused configuration: the previous configuration's, else the default. */
     private static String inEffect(Target target, Dictionary<String, Object> current, Metatype.Ocd ocd, String key) {
-        if (current == null) {
-            if (target.isFactory()) return "nothing, " + target + " does not exist until this is fixed";
-            Metatype.Ad ad = ocd.ads().get(key);
-            return ad == null || ad.defaultValue() == null ? "nothing (no configuration yet)" : ad.defaultValue() + " (default)";
-        }
-        Object v = current.get(key);
+        if (current == null && target.isFactory()) return "nothing, " + target + " does not exist until this is fixed";
+        Object v = current == null ? null : current.get(key);
         if (v == null) {
             Metatype.Ad ad = ocd.ads().get(key);
-            return ad == null || ad.defaultValue() == null ? "(none)" : ad.defaultValue() + " (default)";
+            if (ad != null && ad.defaultValue() != null) return ad.defaultValue() + " (default)";
+            return current == null ? "nothing (no configuration yet)" : "(none)";
         }
         if (v.getClass().isArray()) {
             List<String> items = new ArrayList<>();

@@ -14,6 +14,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 import org.apache.felix.service.command.Descriptor;
+import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -262,7 +263,7 @@ public final class C2sStreams implements StreamHandlerFactory {
     @Deactivate
     void deactivate() throws InterruptedException {
         // the framework stopping is a server shutdown; otherwise an admin unloaded or reloaded this module
-        boolean shutdown = context != null && context.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        boolean shutdown = context != null && context.getBundle(0).getState() == Bundle.STOPPING;
         String why = shutdown ? "The server is shutting down" : "The client stream module is stopping (module:unload or module:reload stream-c2s)";
         stopping = why;
         for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, why);

@@ -197,9 +197,12 @@ public final class SaslFeature implements StreamFeature {
         switch (step) {
             case Sasl.Challenge(byte[] data) -> n.send(Element.builder("challenge", SASL_NS)
                     .text(data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)).build());
-            case Sasl.Success(byte[] data, Jid account) when !allowed(ip, account).allowed() ->
-                    fail(x, new Sasl.Failure("temporary-auth-failure", account, allowed(ip, account).reason()), ip, n);
             case Sasl.Success(byte[] data, Jid account) -> {
+                LoginThrottle.Verdict verdict = allowed(ip, account);
+                if (!verdict.allowed()) {
+                    fail(x, new Sasl.Failure("temporary-auth-failure", account, verdict.reason()), ip, n);
+                    return;
+                }
                 n.attribute(EXCHANGE, null);
                 LoginThrottle t = throttle;
                 if (t != null) t.succeeded(ip, account.toString());
@@ -218,8 +221,9 @@ public final class SaslFeature implements StreamFeature {
         // a client that only knows a binding type we cannot compute (tls-unique on TLS 1.3, slixmpp 1.8) falls back to
         // SCRAM with gs2 flag y on this stream: having seen our -PLUS offer, that is not a downgrade (RFC 5802 §6)
         // asking for a binding type we lack checks no password: not counted as a failed login, not slowed down
-        boolean noBinding = x.sasl() instanceof ScramServer s && s.unsupportedBinding() != null;
-        if (noBinding && config.channel_binding_fallback()) n.attribute(NO_COMMON_BINDING, ((ScramServer) x.sasl()).unsupportedBinding());
+        String missingBinding = x.sasl() instanceof ScramServer s ? s.unsupportedBinding() : null;
+        boolean noBinding = missingBinding != null;
+        if (noBinding && config.channel_binding_fallback()) n.attribute(NO_COMMON_BINDING, missingBinding);
         String account = failure.user() == null ? null : failure.user().toString();
         // while locked, an attempt is refused whatever it sent, and not counted: it told the guesser nothing,
         // and a user who retries must not lengthen the lock
