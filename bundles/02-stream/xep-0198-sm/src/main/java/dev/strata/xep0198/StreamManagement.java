@@ -25,6 +25,7 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Feature;
+import dev.strata.api.stream.InlineFeature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamAcks;
 import dev.strata.api.stream.StreamFeature;
@@ -41,7 +42,7 @@ import dev.strata.api.xml.Element;
 @Feature(namespace = StreamAcks.NAMESPACE)
 @Component(name = "strata.xep0198", service = {StreamFeature.class, SessionLifecycle.class})
 @Designate(ocd = StreamManagement.Config.class)
-public final class StreamManagement implements StreamFeature, SessionLifecycle {
+public final class StreamManagement implements InlineFeature, SessionLifecycle {
     static final String NS = StreamAcks.NAMESPACE;
     private static final Logger LOG = LoggerFactory.getLogger(StreamManagement.class);
     private static final SecureRandom RANDOM = new SecureRandom();
@@ -83,6 +84,15 @@ public final class StreamManagement implements StreamFeature, SessionLifecycle {
     @Override
     public Element offer(Stage stage, Negotiation negotiation) {
         return stage == Stage.AFTER_AUTH ? Element.of("sm", NS) : null;
+    }
+
+    /**
+     * XEP-0388/XEP-0386: a SASL2 login may resume a session ({@code <resume/>} in {@code <authenticate/>}),
+     * and a Bind 2 request may enable stream management on the new session ({@code <enable/>} in {@code <bind/>}).
+     */
+    @Override
+    public Element inline(Where where, Negotiation negotiation) {
+        return Element.of("sm", NS);
     }
 
     @Override

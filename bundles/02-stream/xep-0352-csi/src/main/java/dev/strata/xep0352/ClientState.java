@@ -25,6 +25,7 @@ import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stream.Feature;
+import dev.strata.api.stream.InlineFeature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
@@ -44,7 +45,7 @@ import dev.strata.api.xml.Element;
 @Component(name = "strata.xep0352", service = {StreamFeature.class, SessionFilter.class, SessionLifecycle.class},
         property = "service.ranking:Integer=-1000")
 @Designate(ocd = ClientState.Config.class)
-public final class ClientState implements StreamFeature, SessionFilter, SessionLifecycle {
+public final class ClientState implements InlineFeature, SessionFilter, SessionLifecycle {
     static final String NS = "urn:xmpp:csi:0";
     /** Session attribute: the stanzas held while the client is inactive (absent: active). Guarded by itself. */
     static final String HELD = "urn:xmpp:csi:0";
@@ -85,6 +86,12 @@ public final class ClientState implements StreamFeature, SessionFilter, SessionL
     @Override
     public Element offer(Stage stage, Negotiation negotiation) {
         return stage == Stage.AFTER_AUTH ? Element.of("csi", NS) : null;
+    }
+
+    /** XEP-0386: a client logging in with Bind 2 may start its session inactive (or active). */
+    @Override
+    public Element inline(Where where, Negotiation negotiation) {
+        return where == Where.BIND2 ? Element.of("csi", NS) : null;
     }
 
     @Override

@@ -32,7 +32,12 @@ import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaContext;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.stream.Feature;
+import dev.strata.api.stream.InlineFeature;
+import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamAcks;
+import dev.strata.api.stream.StreamFeature;
 import dev.strata.api.xml.Element;
 
 /**
@@ -46,14 +51,16 @@ import dev.strata.api.xml.Element;
  * resources of the highest non-negative priority for a bare JID). The sending resource never gets
  * a copy of its own message, and no resource gets a message twice. {@code <private/>} (removed
  * before delivery, §7) and XEP-0334 {@code <no-copy/>} stop the copies. The enabled flag is a
- * session attribute: reloading this module keeps it, unloading it stops the copies.
+ * session attribute: reloading this module keeps it, unloading it stops the copies. A client that
+ * logs in with XEP-0386 Bind 2 enables carbons inline, in the same round trip as its login.
  */
 @IqRoute(namespace = Carbons.NS, type = "set", target = {IqRoute.To.SERVER, IqRoute.To.SELF})
 @DiscoFeature(feature = Carbons.NS)
 @Hook(StanzaHook.OUTBOUND)
 @Filter(StanzaFilter.INBOUND)
-@Component(name = "strata.xep0280", service = {IqHandler.class, DeliveryListener.class, StanzaHook.class, StanzaFilter.class})
-public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, StanzaFilter {
+@Feature(namespace = Carbons.NS)
+@Component(name = "strata.xep0280", service = {IqHandler.class, DeliveryListener.class, StanzaHook.class, StanzaFilter.class, StreamFeature.class})
+public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, StanzaFilter, InlineFeature {
     static final String NS = "urn:xmpp:carbons:2";
     static final String FORWARD = "urn:xmpp:forward:0";
     static final String HINTS = Messages.HINTS;
@@ -92,6 +99,30 @@ public final class Carbons implements IqHandler, DeliveryListener, StanzaHook, S
         }
         LOG.debug("Carbons {} for {}", iq.payload().name() + "d", session.jid());
         return null;
+    }
+
+    // --- XEP-0386 Bind 2: enabled inline, with the login -------------------------------------------
+
+    @Override
+    public Element offer(Stage stage, Negotiation negotiation) {
+        return null; // carbons are enabled with an IQ (§4), or inline in Bind 2; no stream feature of their own
+    }
+
+    @Override
+    public Element inline(Where where, Negotiation negotiation) {
+        return where == Where.BIND2 ? Element.of("enable", NS) : null;
+    }
+
+    @Override
+    public void negotiate(Element element, Negotiation negotiation) {
+        Session session = negotiation.session();
+        if (negotiation.inline() != Where.BIND2 || session == null) {
+            negotiation.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "Enable carbons with an IQ (XEP-0280 §4) or inline in a Bind 2 request (XEP-0386)");
+            return;
+        }
+        // §4 of XEP-0386: enabling carbons cannot fail, so nothing is answered in <bound/>
+        if (element.name().equals("enable")) session.attribute(ENABLED, Boolean.TRUE);
+        LOG.debug("Carbons {} for {} in Bind 2", element.name().equals("enable") ? "enabled" : "not enabled (<" + element.name() + "/>)", session.jid());
     }
 
     static boolean enabled(Session s) {

@@ -3,7 +3,7 @@
  * No plaintext password is ever stored: only salt, iteration count, StoredKey and ServerKey.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package dev.strata.api.auth;
 
 import org.osgi.annotation.bundle.Export;

@@ -36,6 +36,25 @@ public interface Negotiation {
     void authenticated(Jid user, String mechanism);
 
     /**
+     * Authentication succeeded for {@code user} with {@code mechanism}; with {@code restart} false
+     * (XEP-0388 SASL2) the stream goes on without a restart and the feature sends the features of
+     * the authenticated stream itself. {@code authenticated(user, mechanism, true)} is
+     * {@link #authenticated(Jid, String)}.
+     */
+    default void authenticated(Jid user, String mechanism, boolean restart) {
+        if (!restart) throw new UnsupportedOperationException("This stream cannot be authenticated without a restart");
+        authenticated(user, mechanism);
+    }
+
+    /**
+     * Where this negotiation runs inline (XEP-0388/XEP-0386), or null for a top-level element the
+     * client sent on its own. See {@link InlineFeature}.
+     */
+    default InlineFeature.Where inline() {
+        return null;
+    }
+
+    /**
      * Binds the authenticated account's full JID {@code full} (RFC 6120 §7): the client session starts
      * and routing reaches it. An existing session of that JID is replaced or the bind refused, by policy.
      * @throws StanzaException {@code conflict} when refused, {@code not-allowed} when bound already,

@@ -221,10 +221,11 @@ final class C2sStream implements StreamHandler, Negotiation {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
-        conn.openStream(header(), features());
+        conn.openStream(header(), offered());
     }
 
-    private List<Element> features() {
+    /** The features to offer now: before authentication, before binding, or none once bound. */
+    List<Element> offered() {
         List<Element> f = new ArrayList<>();
         if (user == null) {
             if (!conn.isSecure()) {
@@ -382,14 +383,44 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     // --- the session's outbound path ------------------------------------------------------------
 
+    /**
+     * Stanzas written while a SASL2 success is being made: the session is bound (and may be routed
+     * to) before its {@code <success/>} leaves, and nothing may go out before it (XEP-0388 §2.5).
+     * Null when not holding: the write path then costs one volatile read.
+     */
+    private volatile List<Element> held;
+
     /** Writes a stanza for the session attached to this stream. */
     void write(Element stanza) {
+        if (held != null && hold(List.of(stanza))) return;
         if (open) conn.write(stanza, CLIENT_NS);
     }
 
     /** Writes stanzas a session filter held back, flushed once. */
     void write(List<Element> stanzas) {
+        if (held != null && hold(stanzas)) return;
         if (open) conn.write(stanzas, CLIENT_NS);
+    }
+
+    private synchronized boolean hold(List<Element> stanzas) {
+        List<Element> h = held;
+        if (h == null) return false;
+        h.addAll(stanzas);
+        return true;
+    }
+
+    /** From now until {@link #release}, what is written to this stream waits. On the worker. */
+    synchronized void hold() {
+        if (held == null) held = new ArrayList<>();
+    }
+
+    /** Writes {@code first} (a SASL2 success and the features after it), then what waited, and stops holding. */
+    synchronized void release(List<Element> first) {
+        List<Element> h = held;
+        held = null;
+        List<Element> out = new ArrayList<>(first);
+        if (h != null) out.addAll(h);
+        if (open) conn.write(out, CLIENT_NS);
     }
 
     /** Sends a stream error and closes, on the worker. */
@@ -421,10 +452,20 @@ final class C2sStream implements StreamHandler, Negotiation {
 
     @Override
     public void authenticated(Jid account, String with) {
+        authenticated(account, with, true);
+    }
+
+    @Override
+    public void authenticated(Jid account, String with, boolean restart) {
         if (user != null) throw new IllegalStateException("The stream is authenticated already");
         user = account;
         mechanism = with;
-        conn.resetStream(); // the client's next bytes are a new stream header
+        if (restart) conn.resetStream(); // the client's next bytes are a new stream header
+    }
+
+    /** The stream features on the whiteboard, by namespace. */
+    Map<String, StreamFeature> streamFeatures() {
+        return owner.features();
     }
 
     @Override

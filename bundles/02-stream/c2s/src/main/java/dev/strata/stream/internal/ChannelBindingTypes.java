@@ -18,7 +18,7 @@ public final class ChannelBindingTypes implements StreamFeature {
 
     @Override
     public Element offer(Stage stage, Negotiation n) {
-        Map<String, byte[]> bindings = stage == Stage.BEFORE_AUTH ? SaslFeature.channelBindings(n) : Map.of();
+        Map<String, byte[]> bindings = stage == Stage.BEFORE_AUTH ? Logins.channelBindings(n) : Map.of();
         if (bindings.isEmpty()) return null;
         Element.Builder b = Element.builder("sasl-channel-binding", NS);
         for (String type : bindings.keySet()) b.child(Element.builder("channel-binding", NS).attribute("type", type).build());

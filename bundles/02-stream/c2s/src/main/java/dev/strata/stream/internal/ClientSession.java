@@ -91,7 +91,7 @@ final class ClientSession implements Session {
         if (acks != null) return false;
         acks = a;
         attribute(StreamAcks.ATTRIBUTE, a);
-        s.write(answer);
+        if (answer != null) s.write(answer);
         return true;
     }
 

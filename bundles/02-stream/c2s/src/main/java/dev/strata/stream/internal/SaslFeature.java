@@ -1,96 +1,40 @@
 package dev.strata.stream.internal;
 
-import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
-import dev.strata.api.auth.LoginThrottle;
-import dev.strata.api.auth.AccountStore;
-import dev.strata.api.auth.ScramHash;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
-import dev.strata.api.transport.Connection;
 import dev.strata.api.xml.Element;
 
 /**
- * RFC 6120 §6 SASL as a stream feature: SCRAM-SHA-1/256/512 and their -PLUS variants with the
- * channel bindings of the TLS session (RFC 5802, RFC 7677, RFC 9266), PLAIN over TLS where allowed;
- * failures are throttled per address and per account, slowed, and counted per stream (§6.4.5).
- * The settings are those of {@code strata.stream.c2s}.
+ * RFC 6120 §6 SASL as a stream feature: {@code <auth/>}, challenges and responses, and a stream
+ * restart after {@code <success/>}. The mechanisms, throttling and failures are {@link Logins}'.
  */
-@Feature(namespace = SaslFeature.SASL_NS)
-@Component(service = StreamFeature.class, configurationPid = "strata.stream.c2s")
+@Feature(namespace = Logins.SASL_NS)
+@Component(service = StreamFeature.class)
 public final class SaslFeature implements StreamFeature {
-    static final String SASL_NS = "urn:ietf:params:xml:ns:xmpp-sasl";
-    private static final Logger LOG = LoggerFactory.getLogger(SaslFeature.class);
-    private static final List<ScramHash> HASHES = List.of(ScramHash.SHA_512, ScramHash.SHA_256, ScramHash.SHA_1);
-    /** Stream attributes: the exchange in progress, the failures so far, the channel bindings of the TLS session. */
-    private static final String EXCHANGE = "strata.sasl.exchange", FAILURES = "strata.sasl.failures", ATTEMPTS = "strata.sasl.attempts", BINDINGS = "strata.sasl.bindings",
-            NO_COMMON_BINDING = "strata.sasl.nocommonbinding";
+    static final String SASL_NS = Logins.SASL_NS;
 
-    private final Events events;
-    private volatile C2sStreams.Config config;
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile AccountStore accounts;
-
-    /** The server's record of failed logins (shared with the SSH console); without it, nobody logs in: it fails closed. */
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile LoginThrottle throttle;
+    private final Logins logins;
 
     @Activate
-    public SaslFeature(C2sStreams.Config config, @Reference Events events) {
-        this.events = events;
-        modified(config);
-    }
-
-    @Modified
-    void modified(C2sStreams.Config c) {
-        config = c;
-    }
-
-    /** The binding data of this TLS session, computed once it is secure (the offer and SCRAM both need it). */
-    @SuppressWarnings("unchecked")
-    static Map<String, byte[]> channelBindings(Negotiation n) {
-        Connection conn = n.connection();
-        if (!conn.isSecure()) return Map.of();
-        if (n.attribute(BINDINGS) instanceof Map<?, ?> m) return (Map<String, byte[]>) m;
-        Map<String, byte[]> m = new LinkedHashMap<>();
-        conn.channelBinding("tls-exporter").ifPresent(b -> m.put("tls-exporter", b));
-        conn.channelBinding("tls-server-end-point").ifPresent(b -> m.put("tls-server-end-point", b));
-        Map<String, byte[]> bindings = Collections.unmodifiableMap(m); // keeps the preference order (tls-exporter first)
-        n.attribute(BINDINGS, bindings);
-        return bindings;
-    }
-
-    private List<String> mechanisms(Negotiation n) {
-        List<String> list = new ArrayList<>();
-        if (!channelBindings(n).isEmpty()) for (ScramHash h : HASHES) list.add(h.mechanism() + "-PLUS");
-        for (ScramHash h : HASHES) list.add(h.mechanism());
-        if (n.connection().isSecure() && config.plain_allowed()) list.add("PLAIN");
-        return list;
+    public SaslFeature(@Reference Logins logins) {
+        this.logins = logins;
     }
 
     @Override
     public Element offer(Stage stage, Negotiation n) {
         if (stage != Stage.BEFORE_AUTH) return null;
         Element.Builder m = Element.builder("mechanisms", SASL_NS);
-        for (String name : mechanisms(n)) m.child(Element.builder("mechanism", SASL_NS).text(name).build());
+        for (String name : logins.mechanisms(n)) m.child(Element.builder("mechanism", SASL_NS).text(name).build());
         return m.build();
     }
 
@@ -102,154 +46,36 @@ public final class SaslFeature implements StreamFeature {
         }
         switch (e.name()) {
             case "auth" -> auth(e, n);
-            case "response" -> {
-                if (!(n.attribute(EXCHANGE) instanceof Exchange x)) {
-                    failure(n, "malformed-request", "No authentication in progress");
-                    return;
-                }
-                byte[] data = decode(e.text());
-                if (data == null) {
-                    n.attribute(EXCHANGE, null);
-                    failure(n, "incorrect-encoding", null);
-                    return;
-                }
-                step(x, x.sasl().evaluate(data), n);
-            }
-            case "abort" -> {
-                n.attribute(EXCHANGE, null);
-                failure(n, "aborted", null);
-            }
+            case "response" -> logins.respond(e.text(), SASL_NS, n);
+            case "abort" -> logins.abort(SASL_NS, n);
             default -> n.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "Unknown SASL element " + e.name());
         }
     }
 
-    /** One SASL exchange on a stream: the mechanism's state machine and its name. */
-    private record Exchange(Sasl sasl, String mechanism) {
-    }
-
     private void auth(Element e, Negotiation n) {
-        // every <auth> counts, not only those that end in a failed verification: aborted, malformed or
-        // abandoned exchanges would otherwise restart without end (each one a credential lookup)
-        int attempts = (n.attribute(ATTEMPTS) instanceof Integer i ? i : 0) + 1;
-        n.attribute(ATTEMPTS, attempts);
-        if (attempts > config.auth_retries()) {
-            n.fail(StreamError.POLICY_VIOLATION, "Too many authentication attempts on one stream (RFC 6120 §6.4.5)");
-            return;
-        }
-        if (!n.connection().isSecure() && config.tls_required()) {
-            failure(n, "encryption-required", "Start TLS first (RFC 6120 §5)");
-            return;
-        }
+        if (!logins.mayStart(SASL_NS, n)) return;
         String name = e.attribute("mechanism");
-        List<String> offered = mechanisms(n);
+        List<String> offered = logins.mechanisms(n);
         if (name == null || !offered.contains(name)) {
-            failure(n, "invalid-mechanism", "Offered: " + String.join(" ", offered));
+            Logins.failure(n, SASL_NS, "invalid-mechanism", "Offered: " + String.join(" ", offered));
             return;
         }
-        AccountStore accounts = this.accounts;
-        if (accounts == null || throttle == null) {
-            failure(n, "temporary-auth-failure", accounts == null ? "Account storage is not available" : "The login throttle is not available");
-            return;
-        }
-        Sasl sasl;
-        if (name.equals("PLAIN")) {
-            sasl = new PlainServer(n.domain(), accounts::verifyPassword);
-        } else {
-            boolean plus = name.endsWith("-PLUS");
-            ScramHash hash = ScramHash.valueOf(name.replace("-PLUS", "").replace("SCRAM-", "").replace('-', '_'));
-            sasl = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash), n.attribute(NO_COMMON_BINDING) != null);
-        }
-        Exchange x = new Exchange(sasl, name);
-        n.attribute(EXCHANGE, x);
         String text = e.text().strip();
-        if (text.isEmpty()) {
-            n.send(Element.builder("challenge", SASL_NS).text("=").build());
-            return;
-        }
-        byte[] data = decode(text);
-        if (data == null) {
-            n.attribute(EXCHANGE, null);
-            failure(n, "incorrect-encoding", null);
-            return;
-        }
-        step(x, sasl.evaluate(data), n);
-    }
-
-    /** The throttle's verdict for this account from this address (not allowed without a throttle: fail closed). */
-    private LoginThrottle.Verdict allowed(String ip, Jid account) {
-        LoginThrottle t = throttle;
-        if (t == null) return new LoginThrottle.Verdict(false, java.time.Duration.ZERO, "The login throttle is not available");
-        return t.check(ip, account == null ? null : account.toString());
-    }
-
-    private static byte[] decode(String text) {
-        String t = text.strip();
-        if (t.equals("=")) return new byte[0];
-        try {
-            return Base64.getMimeDecoder().decode(t);
-        } catch (IllegalArgumentException e) {
-            return null;
-        }
-    }
-
-    private void step(Exchange x, Sasl.Step step, Negotiation n) {
-        String ip = n.connection().remoteAddress().getAddress().getHostAddress();
-        switch (step) {
-            case Sasl.Challenge(byte[] data) -> n.send(Element.builder("challenge", SASL_NS)
-                    .text(data.length == 0 ? "=" : Base64.getEncoder().encodeToString(data)).build());
-            case Sasl.Success(byte[] data, Jid account) -> {
-                LoginThrottle.Verdict verdict = allowed(ip, account);
-                if (!verdict.allowed()) {
-                    fail(x, new Sasl.Failure("temporary-auth-failure", account, verdict.reason()), ip, n);
-                    return;
-                }
-                n.attribute(EXCHANGE, null);
-                LoginThrottle t = throttle;
-                if (t != null) t.succeeded(ip, account.toString());
-                LOG.info("{} authenticated as {} with {} ({})", ip, account, x.mechanism(), n.connection().tlsProtocol().orElse("no TLS"));
-                n.authenticated(account, x.mechanism()); // before <success/> leaves: the client's next bytes are a new stream header
-                Element.Builder success = Element.builder("success", SASL_NS);
-                if (data.length > 0) success.text(Base64.getEncoder().encodeToString(data));
-                n.send(success.build());
+        byte[] initial = null;
+        if (!text.isEmpty()) {
+            initial = Logins.decode(text);
+            if (initial == null) {
+                Logins.failure(n, SASL_NS, "incorrect-encoding", null);
+                return;
             }
-            case Sasl.Failure failure -> fail(x, failure, ip, n);
         }
+        logins.start(name, initial, SASL_NS, n, SaslFeature::succeeded);
     }
 
-    private void fail(Exchange x, Sasl.Failure failure, String ip, Negotiation n) {
-        n.attribute(EXCHANGE, null);
-        // a client that only knows a binding type we cannot compute (tls-unique on TLS 1.3, slixmpp 1.8) falls back to
-        // SCRAM with gs2 flag y on this stream: having seen our -PLUS offer, that is not a downgrade (RFC 5802 §6)
-        // asking for a binding type we lack checks no password: not counted as a failed login, not slowed down
-        String missingBinding = x.sasl() instanceof ScramServer s ? s.unsupportedBinding() : null;
-        boolean noBinding = missingBinding != null;
-        if (noBinding && config.channel_binding_fallback()) n.attribute(NO_COMMON_BINDING, missingBinding);
-        String account = failure.user() == null ? null : failure.user().toString();
-        // while locked, an attempt is refused whatever it sent, and not counted: it told the guesser nothing,
-        // and a user who retries must not lengthen the lock
-        LoginThrottle t = throttle;
-        LoginThrottle.Verdict verdict = allowed(ip, failure.user());
-        if (verdict.allowed() && t != null && !noBinding) t.failed(ip, account);
-        int failures = (n.attribute(FAILURES) instanceof Integer i ? i : 0) + 1;
-        n.attribute(FAILURES, failures);
-        LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(),
-                verdict.allowed() ? failure.detail() : verdict.reason());
-        events.post("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
-        try {
-            if (!noBinding) Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        // not-authorized carries no text; a malformed exchange says what was wrong with it; a lock says until when
-        String text = !verdict.allowed() ? verdict.reason()
-                : failure.condition().equals("not-authorized") || failure.condition().equals("temporary-auth-failure") ? null : failure.detail();
-        failure(n, verdict.allowed() ? failure.condition() : "temporary-auth-failure", text);
-        if (failures >= config.auth_retries()) n.fail(StreamError.NOT_AUTHORIZED, "Too many failed authentication attempts");
-    }
-
-    private static void failure(Negotiation n, String condition, String text) {
-        Element.Builder f = Element.builder("failure", SASL_NS).child(Element.of(condition, SASL_NS));
-        if (text != null) f.child(Element.builder("text", SASL_NS).attribute(Element.XML_NS, "lang", "en").text(text).build());
-        n.send(f.build());
+    private static void succeeded(Negotiation n, Logins.Exchange x, byte[] data, Jid account) {
+        n.authenticated(account, x.mechanism()); // before <success/> leaves: the client's next bytes are a new stream header
+        Element.Builder success = Element.builder("success", SASL_NS);
+        if (data.length > 0) success.text(Base64.getEncoder().encodeToString(data));
+        n.send(success.build());
     }
 }

@@ -79,7 +79,8 @@ class C2sStreamTest {
     final Events events = new Events();
     final C2sStreams owner = new C2sStreams(config, events, null);
     final FakeThrottle throttle = new FakeThrottle();
-    final SaslFeature sasl = new SaslFeature(config, events);
+    final Logins logins = new Logins(config, events);
+    final SaslFeature sasl = new SaslFeature(logins);
     final List<String> ended = new CopyOnWriteArrayList<>();
 
     @BeforeEach
@@ -87,12 +88,12 @@ class C2sStreamTest {
         set("registry", registry);
         set("router", router);
         set("server", FakeServer.of("example.org"));
-        Field accounts = SaslFeature.class.getDeclaredField("accounts");
+        Field accounts = Logins.class.getDeclaredField("accounts");
         accounts.setAccessible(true);
-        accounts.set(sasl, new MemoryAccounts().with("alice@example.org"));
-        Field throttle = SaslFeature.class.getDeclaredField("throttle");
+        accounts.set(logins, new MemoryAccounts().with("alice@example.org"));
+        Field throttle = Logins.class.getDeclaredField("throttle");
         throttle.setAccessible(true);
-        throttle.set(sasl, this.throttle);
+        throttle.set(logins, this.throttle);
         feature(sasl, SaslFeature.SASL_NS, null);
         feature(new BindFeature(), BindFeature.NS, BindFeature.NS);
         feature(new LegacySession(), LegacySession.NS, LegacySession.NS);
