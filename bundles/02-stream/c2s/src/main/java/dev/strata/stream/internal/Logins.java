@@ -177,8 +177,29 @@ public final class Logins {
         step(x, sasl.evaluate(initial), n);
     }
 
+    /**
+     * A top-level element of a SASL profile: {@code start} ({@code <auth/>}, {@code <authenticate/>})
+     * goes to {@code begin}; responses and aborts are the same in both profiles; anything else, or
+     * anything on an authenticated stream, is a stream error.
+     */
+    void negotiate(Element e, Negotiation n, String namespace, String start, java.util.function.BiConsumer<Element, Negotiation> begin) {
+        if (n.user() != null) {
+            n.fail(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
+            return;
+        }
+        if (e.name().equals(start)) {
+            begin.accept(e, n);
+            return;
+        }
+        switch (e.name()) {
+            case "response" -> respond(e.text(), namespace, n);
+            case "abort" -> abort(namespace, n);
+            default -> n.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + " xmlns='" + namespace + "'> is not a SASL element here");
+        }
+    }
+
     /** The client's response to a challenge (base64 text). */
-    void respond(String text, String namespace, Negotiation n) {
+    private void respond(String text, String namespace, Negotiation n) {
         Exchange x = exchange(n, namespace);
         if (x == null) {
             failure(n, namespace, "malformed-request", "No authentication in progress");
@@ -193,7 +214,7 @@ public final class Logins {
         step(x, x.sasl().evaluate(data), n);
     }
 
-    void abort(String namespace, Negotiation n) {
+    private void abort(String namespace, Negotiation n) {
         n.attribute(EXCHANGE, null);
         failure(n, namespace, "aborted", null);
     }

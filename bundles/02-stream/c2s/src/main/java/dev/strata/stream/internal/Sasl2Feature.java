@@ -24,7 +24,6 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.FastTokens;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaException;
-import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.InlineFeature;
 import dev.strata.api.stream.Negotiation;
@@ -91,16 +90,7 @@ public final class Sasl2Feature implements StreamFeature {
 
     @Override
     public void negotiate(Element e, Negotiation n) {
-        if (n.user() != null) {
-            n.fail(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
-            return;
-        }
-        switch (e.name()) {
-            case "authenticate" -> authenticate(e, n);
-            case "response" -> logins.respond(e.text(), NS, n);
-            case "abort" -> logins.abort(NS, n);
-            default -> n.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + e.name() + " xmlns='" + NS + "'> is not part of XEP-0388 here");
-        }
+        logins.negotiate(e, n, NS, "authenticate", this::authenticate);
     }
 
     private void authenticate(Element e, Negotiation n) {

@@ -8,7 +8,6 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 import dev.strata.api.Jid;
-import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
@@ -40,16 +39,7 @@ public final class SaslFeature implements StreamFeature {
 
     @Override
     public void negotiate(Element e, Negotiation n) {
-        if (n.user() != null) {
-            n.fail(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
-            return;
-        }
-        switch (e.name()) {
-            case "auth" -> auth(e, n);
-            case "response" -> logins.respond(e.text(), SASL_NS, n);
-            case "abort" -> logins.abort(SASL_NS, n);
-            default -> n.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "Unknown SASL element " + e.name());
-        }
+        logins.negotiate(e, n, SASL_NS, "auth", this::auth);
     }
 
     private void auth(Element e, Negotiation n) {
