@@ -262,8 +262,9 @@ public final class Logins {
                 n.attribute(EXCHANGE, null);
                 LoginThrottle t = throttle;
                 if (t != null) t.succeeded(ip, account.toString());
-                LOG.info("{} authenticated as {} with {}{} ({})", ip, account, x.mechanism(), x.namespace().equals(SASL_NS) ? "" : " over SASL2",
-                        n.connection().tlsProtocol().orElse("no TLS"));
+                String binding = x.sasl().channelBinding();
+                LOG.info("{} authenticated as {} with {}{} ({}{})", ip, account, x.mechanism(), x.namespace().equals(SASL_NS) ? "" : " over SASL2",
+                        n.connection().tlsProtocol().orElse("no TLS"), binding == null ? "" : binding.equals("y") ? ", gs2 flag y" : ", channel binding " + binding);
                 x.then().succeeded(n, x, data, account);
             }
             case Sasl.Failure failure -> fail(x, failure, ip, n);

@@ -7,6 +7,11 @@ interface Sasl {
     /** What to answer a client message (the initial response first; empty when there was none). */
     Step evaluate(byte[] message);
 
+    /** The channel binding the exchange used (RFC 5929/9266 name), "y" for the SCRAM gs2 flag y, or null for none; for the log and the interoperability matrix. */
+    default String channelBinding() {
+        return null;
+    }
+
     sealed interface Step permits Challenge, Success, Failure {
     }
 

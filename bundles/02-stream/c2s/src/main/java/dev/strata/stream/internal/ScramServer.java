@@ -39,6 +39,8 @@ final class ScramServer implements Sasl {
     private int step;
     private Jid user;
     private ScramCredential credential;
+    /** The channel binding named by the client's gs2 header: its type, "y" (flag y: the client thinks we cannot bind), or null for n. */
+    private String bindingUsed;
     private String gs2Header;
     private String clientFirstBare;
     private String serverFirst;
@@ -85,6 +87,11 @@ final class ScramServer implements Sasl {
         };
     }
 
+    @Override
+    public String channelBinding() {
+        return bindingUsed;
+    }
+
     private Step clientFirst(String m) {
         // gs2-header = gs2-cbind-flag "," [ authzid ] ","
         int c1 = m.indexOf(',');
@@ -97,6 +104,7 @@ final class ScramServer implements Sasl {
 
         if (flag.startsWith("p=")) {
             String type = flag.substring(2);
+            bindingUsed = type;
             if (!plus) return new Failure("malformed-request", null, "channel binding requested with a mechanism without -PLUS");
             expectedBinding = channelBindings.get(type);
             if (expectedBinding == null) {
@@ -105,6 +113,7 @@ final class ScramServer implements Sasl {
                         + (channelBindings.isEmpty() ? "none" : String.join(", ", channelBindings.keySet())) + " (XEP-0440)");
             }
         } else if (flag.equals("y")) {
+            bindingUsed = "y";
             if (plus) return new Failure("malformed-request", null, "-PLUS mechanism without channel binding");
             if (!channelBindings.isEmpty() && !noCommonBinding) {
                 // RFC 5802 §6: the client thinks we cannot bind, but we offered -PLUS: a downgrade (unless this

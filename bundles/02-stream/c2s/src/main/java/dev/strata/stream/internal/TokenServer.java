@@ -33,6 +33,11 @@ final class TokenServer implements Sasl {
         this.invalidate = invalidate;
     }
 
+    @Override
+    public String channelBinding() {
+        return mechanism.endsWith("-EXPR") ? "tls-exporter" : mechanism.endsWith("-ENDP") ? "tls-server-end-point" : null;
+    }
+
     FastTokens.Token next() {
         return next;
     }
