@@ -89,7 +89,7 @@ class XmppIT {
     }
 
     /** Trusts exactly the server's (self-signed) certificate: Smack still checks it and its name. */
-    private static TrustManagerFactory trusting(Path cert) throws Exception {
+    static TrustManagerFactory trusting(Path cert) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
         try (InputStream in = Files.newInputStream(cert)) {
@@ -147,7 +147,7 @@ class XmppIT {
                     Integer.toString(direct ? server.c2sTlsPort : server.c2sPort), direct ? "direct" : "starttls", "default"), Map.of(), Duration.ofSeconds(60));
             assertThat(r.out()).as("%s", r).contains("BOUND bob@localhost/defaults" + direct, "TLS TLSv1.3", "PING ", "DONE");
         }
-        assertThat(server.log()).contains("Channel binding type tls-unique is not supported here", "authenticated as bob@localhost with SCRAM-SHA-512 (TLSv1.3, gs2 flag y)");
+        assertThat(server.log()).contains("Channel binding type tls-unique is not supported here", "authenticated as bob@localhost with SCRAM-SHA-512 (TLSv1.3)");
     }
 
     /**
