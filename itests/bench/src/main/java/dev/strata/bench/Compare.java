@@ -147,6 +147,7 @@ public final class Compare {
             quiesce(t);
             logins(t, true, ScramHash.SHA_256, n, "W1 STARTTLS + SCRAM-SHA-256");
         }
+        if (t.fast()) fastLogins(t, n);
         quiesce(t);
         jfr(t, "start", "w1-plain");
         logins(t, false, ScramHash.SHA_1, n, "W1 plain TCP + SCRAM-SHA-1");
@@ -293,11 +294,41 @@ public final class Compare {
         logins(t, false, ScramHash.SHA_1, batch, null);
     }
 
+    /** One login of the driver: the {@code k}-th, as resource {@code resource}. */
+    @FunctionalInterface
+    private interface Login {
+        LoadClient login(int k, String resource) throws Exception;
+    }
+
+    /**
+     * A reconnecting client with a XEP-0484 FAST token, SASL2 and Bind 2: one round trip after TLS
+     * (a SCRAM login takes five). Each account gets a token first (one client per account), then a
+     * warm-up batch, then {@code n} logins.
+     */
+    private void fastLogins(Servers.Target t, int n) throws Exception {
+        String[] tokens = new String[users];
+        String[] clients = new String[users];
+        for (int i = 0; i < users; i++) {
+            clients[i] = java.util.UUID.nameUUIDFromBytes(("bench" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+            tokens[i] = LoadClient.fastToken(t.port, "localhost", "bench" + i, PASSWORD, clients[i]);
+        }
+        Login fast = (k, resource) -> LoadClient.loginFast(t.port, "localhost", "bench" + (k % users), tokens[k % users], clients[k % users], resource);
+        logins(t, integer("batch"), null, fast);
+        quiesce(t);
+        jfr(t, "start", "w1-fast");
+        logins(t, n, "W1 STARTTLS + SASL2 with a FAST token and Bind 2 (a reconnect)", fast);
+        jfr(t, "stop", "w1-fast");
+    }
+
     /**
      * {@code n} logins, {@code concurrency} at a time; prints the rows named {@code row} (none when
      * null); server CPU ms/login.
      */
     private double logins(Servers.Target t, boolean tls, ScramHash hash, int n, String row) throws Exception {
+        return logins(t, n, row, (k, resource) -> LoadClient.login(t.port, "localhost", tls, hash, "bench" + (k % users), PASSWORD, resource));
+    }
+
+    private double logins(Servers.Target t, int n, String row, Login login) throws Exception {
         int concurrency = integer("concurrency");
         Semaphore gate = new Semaphore(concurrency);
         AtomicInteger failures = new AtomicInteger();
@@ -315,8 +346,7 @@ public final class Compare {
                 int k = i;
                 ex.submit(() -> {
                     long s = System.nanoTime();
-                    try (LoadClient c = LoadClient.login(t.port, "localhost", tls, hash, "bench" + (k % users), PASSWORD,
-                            "w1-" + seq.incrementAndGet())) {
+                    try (LoadClient c = login.login(k, "w1-" + seq.incrementAndGet())) {
                         latency[k] = System.nanoTime() - s;
                     } catch (Exception e) {
                         if (failures.incrementAndGet() <= 3) System.out.println("  login failed: " + e);

@@ -8,9 +8,14 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.security.GeneralSecurityException;
 import java.time.Duration;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.function.LongConsumer;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -18,8 +23,8 @@ import dev.strata.api.auth.ScramHash;
 
 /**
  * One XMPP client session for the load driver: plain TCP or STARTTLS, SCRAM-SHA-1 or -256, bind,
- * initial presence; then messages to a partner and a reader that counts the messages it receives
- * and their latency. Blocking sockets, meant for virtual threads (the JDK parks them on its NIO
+ * initial presence (or SASL2 with a FAST token and Bind 2, in one round trip); then messages to a
+ * partner and a reader that counts the messages it receives and their latency. Blocking sockets, meant for virtual threads (the JDK parks them on its NIO
  * poller), so thousands of sessions cost a few kilobytes each in the driver.
  */
 final class LoadClient implements AutoCloseable {
@@ -39,28 +44,46 @@ final class LoadClient implements AutoCloseable {
         this.jid = jid;
     }
 
-    /** Logs in as {@code user@domain/resource} and sends initial presence; throws when any step fails. */
-    static LoadClient login(int port, String domain, boolean startTls, ScramHash hash, String user, String password, String resource)
-            throws Exception {
-        String header = "<?xml version='1.0'?><stream:stream to='" + domain + "' version='1.0' xmlns='jabber:client' "
+    private static String header(String domain) {
+        return "<?xml version='1.0'?><stream:stream to='" + domain + "' version='1.0' xmlns='jabber:client' "
                 + "xmlns:stream='http://etherx.jabber.org/streams'>";
+    }
+
+    /**
+     * A connection with its stream open, over STARTTLS or plain TCP; with {@code first} (pipelined
+     * after TLS, before the features are read) sent in the same write as the stream header.
+     */
+    private static LoadClient connect(int port, String domain, boolean startTls, String jid, String first) throws IOException {
         Socket plain = new Socket(InetAddress.getLoopbackAddress(), port);
         plain.setTcpNoDelay(true);
         plain.setSoTimeout(60_000);
-        LoadClient c = new LoadClient(plain, user + "@" + domain + "/" + resource);
+        LoadClient c = new LoadClient(plain, jid);
         try {
-            c.send(header);
-            String features = c.readUntil("</stream:features>");
             if (startTls) {
+                c.send(header(domain));
+                c.readUntil("</stream:features>");
                 c.send("<starttls xmlns='urn:ietf:params:xml:ns:xmpp-tls'/>");
                 c.readUntil("<proceed");
                 c.readUntil(">");
                 SSLSocket tls = (SSLSocket) TLS.getSocketFactory().createSocket(plain, domain, port, true);
                 tls.startHandshake();
-                c = new LoadClient(tls, c.jid);
-                c.send(header);
-                features = c.readUntil("</stream:features>");
+                c = new LoadClient(tls, jid);
             }
+            c.send(header(domain) + first);
+            return c;
+        } catch (IOException | RuntimeException e) {
+            c.socket.close();
+            plain.close();
+            throw e;
+        }
+    }
+
+    /** Logs in as {@code user@domain/resource} and sends initial presence; throws when any step fails. */
+    static LoadClient login(int port, String domain, boolean startTls, ScramHash hash, String user, String password, String resource)
+            throws Exception {
+        LoadClient c = connect(port, domain, startTls, user + "@" + domain + "/" + resource, "");
+        try {
+            String features = c.readUntil("</stream:features>");
             if (!features.contains(">" + hash.mechanism() + "<")) throw new IOException(hash.mechanism() + " not offered: " + features);
             ScramClient scram = new ScramClient(hash, user, password, "n,,");
             c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + hash.mechanism() + "'>" + scram.first() + "</auth>");
@@ -68,7 +91,7 @@ final class LoadClient implements AutoCloseable {
             c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(text(challenge, "challenge"), new byte[0]) + "</response>");
             String success = c.readUntil("</success>");
             if (!scram.verify(text(success, "success"))) throw new IOException("wrong server signature");
-            c.send(header);
+            c.send(header(domain));
             c.readUntil("</stream:features>");
             c.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
             String bound = c.readUntil("</iq>");
@@ -76,9 +99,59 @@ final class LoadClient implements AutoCloseable {
             c.send("<presence/>");
             return c;
         } catch (Exception e) {
-            c.socket.close();
-            plain.close();
+            c.close();
             throw e;
+        }
+    }
+
+    /** A XEP-0484 token for one client ({@code clientId}, a UUID) of {@code user}, got with a SASL2 PLAIN login over STARTTLS. */
+    static String fastToken(int port, String domain, String user, String password, String clientId) throws Exception {
+        String ir = Base64.getEncoder().encodeToString(("\0" + user + "\0" + password).getBytes(UTF_8));
+        try (LoadClient c = connect(port, domain, true, user + "@" + domain, "")) {
+            String features = c.readUntil("</stream:features>");
+            if (!features.contains("urn:xmpp:fast:0")) throw new IOException("FAST not offered: " + features);
+            c.send("<authenticate xmlns='urn:xmpp:sasl:2' mechanism='PLAIN'><initial-response>" + ir + "</initial-response><user-agent id='" + clientId
+                    + "'/><request-token xmlns='urn:xmpp:fast:0' mechanism='HT-SHA-256-NONE'/></authenticate>");
+            String success = c.readUntil("</success>").replace('"', '\'');
+            int t = success.indexOf(" token='");
+            if (t < 0) throw new IOException("no token: " + success);
+            return success.substring(t + 8, success.indexOf('\'', t + 8));
+        }
+    }
+
+    /**
+     * Logs in with a FAST token as a reconnecting client does (XEP-0388 SASL2, XEP-0484 with
+     * HT-SHA-256-NONE, XEP-0386 Bind 2 with tag {@code resource}), the request pipelined with the
+     * stream header after TLS: one round trip to a bound session. Sends initial presence.
+     */
+    static LoadClient loginFast(int port, String domain, String user, String token, String clientId, String resource) throws Exception {
+        byte[] u = (user + "\0").getBytes(UTF_8);
+        byte[] h = hmac(token, "Initiator");
+        byte[] ir = Arrays.copyOf(u, u.length + h.length);
+        System.arraycopy(h, 0, ir, u.length, h.length);
+        String authenticate = "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'><initial-response>" + Base64.getEncoder().encodeToString(ir)
+                + "</initial-response><user-agent id='" + clientId + "'/><bind xmlns='urn:xmpp:bind:0'><tag>" + resource
+                + "</tag></bind><fast xmlns='urn:xmpp:fast:0'/></authenticate>";
+        LoadClient c = connect(port, domain, true, user + "@" + domain + "/" + resource, authenticate);
+        try {
+            String success = c.readUntil("</success>");
+            String expected = Base64.getEncoder().encodeToString(hmac(token, "Responder"));
+            if (!success.contains(expected)) throw new IOException("wrong server proof: " + success);
+            c.send("<presence/>");
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    static byte[] hmac(String token, String label) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(token.getBytes(UTF_8), "HmacSHA256"));
+            return mac.doFinal(label.getBytes(UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -78,6 +78,14 @@ final class Servers {
             return true;
         }
 
+        /**
+         * Whether the server as installed here offers XEP-0388 SASL2 with XEP-0484 FAST tokens and
+         * XEP-0386 Bind 2 (Debian's Prosody 0.12 and ejabberd 23.01 do not: Strata alone).
+         */
+        boolean fast() {
+            return false;
+        }
+
         /** Starts the server (prepared the first time); again after {@link #close()} on the same data. */
         void start() throws Exception {
             if (!prepared) prepare();
@@ -228,6 +236,11 @@ final class Servers {
             this.env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(port),
                     "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_DATA_PATH", dir.resolve("data").toString());
+        }
+
+        @Override
+        boolean fast() {
+            return true;
         }
 
         @Override

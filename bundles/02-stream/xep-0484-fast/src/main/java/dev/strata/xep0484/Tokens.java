@@ -46,16 +46,19 @@ import dev.strata.api.xml.Element;
  * logged in with, and {@code new}, one issued and not used yet. The hashed-token mechanisms
  * (draft-schmaus-kitten-sasl-ht-08) are HT-SHA-256-NONE, -ENDP (tls-server-end-point) and -EXPR
  * (tls-exporter); a token works with the mechanism it was issued for only. A password change
- * revokes every token of the account.
+ * revokes every token of the account. Records are kept in memory too (this service is the store's
+ * only writer), so a reconnect reads no document.
  */
 @Component(name = "strata.xep0484", service = {FastTokens.class, EventHandler.class},
-        property = EventConstants.EVENT_TOPIC + "=strata/account/PASSWORD_CHANGED")
+        property = {EventConstants.EVENT_TOPIC + "=strata/account/PASSWORD_CHANGED", EventConstants.EVENT_TOPIC + "=strata/account/DELETED"})
 @Designate(ocd = Tokens.Config.class)
 public final class Tokens implements FastTokens, EventHandler {
     static final String STORE = "fast";
     static final String NS = "urn:strata:fast";
     private static final Logger LOG = LoggerFactory.getLogger(Tokens.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** How precisely a client's last token login is recorded. */
+    private static final Duration LAST_USED_GRAIN = Duration.ofHours(1);
     /** Mechanism name to the channel binding type it hashes in ("" for none), most preferred first. */
     private static final Map<String, String> MECHANISMS = new LinkedHashMap<>();
 
@@ -74,7 +77,13 @@ public final class Tokens implements FastTokens, EventHandler {
         int rotate_before_days() default 7;
     }
 
+    /** At most this many clients' records in memory; past it the cache starts over. */
+    private static final int CACHED = 100_000;
+
     private final KeyValueStore store;
+    /** Records by account and client id, as stored; {@link #NONE} for a client known to have none. */
+    private final java.util.concurrent.ConcurrentHashMap<String, Record> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private static final Record NONE = new Record(new Client("", "", ""), "", null, null, null);
     private final Clock clock;
     private volatile Config config;
 
@@ -147,6 +156,7 @@ public final class Tokens implements FastTokens, EventHandler {
         }
         byte[] responder = hmac(used.secret(), "Responder", cb);
         if (invalidate) {
+            cache.remove(key(account, clientId));
             store.delete(account, STORE, clientId);
             LOG.info("FAST tokens of {} client {} invalidated by the client", account, clientId);
             return new Accepted(responder, null);
@@ -159,7 +169,11 @@ public final class Tokens implements FastTokens, EventHandler {
             next = newToken();
             fresh = new Slot(next.secret(), next.expiry());
         }
-        save(account, new Record(r.client(), mechanism, current, fresh, now));
+        // a reconnect with the token in use writes nothing unless an hour passed since its last use was recorded:
+        // "last used" is kept to the hour, and a login costs no database write
+        if (fromNew || fresh != r.fresh() || r.lastUsed() == null || r.lastUsed().isBefore(now.minus(LAST_USED_GRAIN))) {
+            save(account, new Record(r.client(), mechanism, current, fresh, now));
+        }
         return new Accepted(responder, next);
     }
 
@@ -178,6 +192,7 @@ public final class Tokens implements FastTokens, EventHandler {
 
     @Override
     public boolean revoke(Jid account, String clientId) {
+        cache.remove(key(account, clientId));
         boolean had = store.delete(account, STORE, clientId);
         if (had) LOG.info("FAST tokens of {} client {} revoked", account, clientId);
         return had;
@@ -185,17 +200,20 @@ public final class Tokens implements FastTokens, EventHandler {
 
     @Override
     public int revokeAll(Jid account) {
+        forget(account);
         List<String> keys = store.keys(account, STORE);
         int n = keys.isEmpty() ? 0 : store.delete(account, STORE, keys);
         if (n > 0) LOG.info("FAST tokens of {} revoked for {} client(s)", account, n);
         return n;
     }
 
-    /** The account's password changed: no token issued before stays valid. */
+    /** The account's password changed: no token issued before stays valid; or the account was deleted, with its documents. */
     @Override
     public void handleEvent(Event event) {
         try {
-            revokeAll(Jid.of(String.valueOf(event.getProperty("jid"))));
+            Jid account = Jid.of(String.valueOf(event.getProperty("jid")));
+            if (event.getTopic().endsWith("/DELETED")) forget(account);
+            else revokeAll(account);
         } catch (RuntimeException e) {
             LOG.warn("Could not revoke the FAST tokens of {} after its password changed: {}", event.getProperty("jid"), e.toString());
         }
@@ -219,12 +237,32 @@ public final class Tokens implements FastTokens, EventHandler {
         }
     }
 
+    private static String key(Jid account, String clientId) {
+        return account.bare() + "\0" + clientId;
+    }
+
+    private void forget(Jid account) {
+        String prefix = account.bare() + "\0";
+        cache.keySet().removeIf(k -> k.startsWith(prefix));
+    }
+
     private Optional<Record> load(Jid account, String clientId) {
-        return store.get(account.bare(), STORE, clientId).map(Record::of);
+        Record r = cache.get(key(account, clientId));
+        if (r == null) {
+            r = store.get(account.bare(), STORE, clientId).map(Record::of).orElse(NONE);
+            remember(account, clientId, r);
+        }
+        return r == NONE ? Optional.empty() : Optional.of(r);
+    }
+
+    private void remember(Jid account, String clientId, Record r) {
+        if (cache.size() >= CACHED) cache.clear();
+        cache.put(key(account, clientId), r);
     }
 
     private void save(Jid account, Record r) {
         store.put(account.bare(), STORE, r.client().id(), r.toElement());
+        remember(account, r.client().id(), r);
     }
 
     /** One token slot. */

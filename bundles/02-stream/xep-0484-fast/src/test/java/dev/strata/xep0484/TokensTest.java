@@ -119,6 +119,15 @@ class TokensTest {
     }
 
     @Test
+    void aDeletedAccountsTokensAreForgottenWithItsDocuments() {
+        FastTokens.Token t = issue();
+        assertThat(login(t, false)).isInstanceOf(FastTokens.Accepted.class);
+        store.delete(ALICE, Tokens.STORE, store.keys(ALICE, Tokens.STORE)); // as account deletion does with every store
+        tokens.handleEvent(new Event("strata/account/DELETED", Map.of("jid", ALICE.toString())));
+        assertThat(login(t, false)).as("no token survives in memory").isInstanceOf(FastTokens.Refused.class);
+    }
+
+    @Test
     void theDeviceCommandsListAndRevoke() {
         issue();
         DeviceCommands commands = new DeviceCommands(tokens);

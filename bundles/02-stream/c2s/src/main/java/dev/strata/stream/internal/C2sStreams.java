@@ -85,6 +85,10 @@ public final class C2sStreams implements StreamHandlerFactory {
                 + "downgrade it would otherwise be refused: set false where no such client is used")
         boolean channel_binding_fallback() default true;
 
+        @AttributeDefinition(description = "XEP-0474: SCRAM's server-first-message carries 'h', a hash of the mechanisms and channel-binding types "
+                + "advertised, so a client that knows XEP-0474 detects a man in the middle who removed some; clients that do not ignore it")
+        boolean scram_downgrade_protection() default true;
+
         @AttributeDefinition(min = "0", max = "10000", description = "Milliseconds a failed authentication waits before its answer")
         int auth_failure_delay_ms() default 1000;
     }

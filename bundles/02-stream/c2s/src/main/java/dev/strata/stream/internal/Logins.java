@@ -157,7 +157,10 @@ public final class Logins {
         } else {
             boolean plus = name.endsWith("-PLUS");
             ScramHash hash = ScramHash.valueOf(name.replace("-PLUS", "").replace("SCRAM-", "").replace('-', '_'));
-            sasl = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash), n.attribute(NO_COMMON_BINDING) != null);
+            ScramServer scram = new ScramServer(hash, plus, n.domain(), channelBindings(n), u -> accounts.credential(u, hash), n.attribute(NO_COMMON_BINDING) != null);
+            // both profiles advertise the same mechanisms (SASL2's FAST ones are inline, not in its list), and XEP-0440 the bindings
+            if (config.scram_downgrade_protection()) scram.downgradeProtection(mechanisms(n), channelBindings(n).keySet());
+            sasl = scram;
         }
         start(sasl, name, initial, namespace, n, then);
     }

@@ -72,6 +72,22 @@ final class ScramServer implements Sasl {
         this.credentials = credentials;
     }
 
+    /** XEP-0474: what the server advertised, hashed into the server-first-message as {@code h}; null: no attribute. */
+    private String advertised;
+
+    /**
+     * XEP-0474 SCRAM downgrade protection: the server-first-message carries {@code h}, the hash (this
+     * mechanism's) of the advertised mechanisms, sorted and joined by 0x1E, then 0x1F and the
+     * XEP-0440 channel-binding types the same way when any were advertised; a client that knows
+     * XEP-0474 compares it with what it saw, and the attribute is covered by the SCRAM proofs.
+     */
+    ScramServer downgradeProtection(java.util.Collection<String> mechanisms, java.util.Collection<String> bindingTypes) {
+        StringBuilder s = new StringBuilder(String.join("\u001E", new java.util.TreeSet<>(mechanisms)));
+        if (!bindingTypes.isEmpty()) s.append('\u001F').append(String.join("\u001E", new java.util.TreeSet<>(bindingTypes)));
+        advertised = s.toString();
+        return this;
+    }
+
     /** The binding type the client asked for that this connection does not have, once that failed the exchange; else null. */
     String unsupportedBinding() {
         return unsupportedBinding;
@@ -148,7 +164,8 @@ final class ScramServer implements Sasl {
         byte[] serverNonce = new byte[18];
         RANDOM.nextBytes(serverNonce);
         nonce = attrs.get("r") + Base64.getEncoder().encodeToString(serverNonce);
-        serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(credential.salt()) + ",i=" + credential.iterations();
+        serverFirst = "r=" + nonce + ",s=" + Base64.getEncoder().encodeToString(credential.salt()) + ",i=" + credential.iterations()
+                + (advertised == null ? "" : ",h=" + Base64.getEncoder().encodeToString(Scram.digest(hash, advertised.getBytes(UTF_8))));
         return new Challenge(serverFirst.getBytes(UTF_8));
     }
 

@@ -142,4 +142,18 @@ class ScramServerTest {
                 .isInstanceOfSatisfying(Sasl.Failure.class, f -> assertThat(f.condition()).isEqualTo("invalid-authzid"));
         assertThat(plain.evaluate("no-separators".getBytes(UTF_8))).isInstanceOf(Sasl.Failure.class);
     }
+
+    /** XEP-0474 §5.1's example: SHA-1 over the sorted mechanisms, 0x1F, the sorted binding types. */
+    @Test
+    void theServerFirstMessageCarriesTheDowngradeProtectionHashAndTheProofsCoverIt() {
+        ScramCredential sha1 = Scram.derive(ScramHash.SHA_1, "pencil", 4096);
+        ScramServer example = new ScramServer(ScramHash.SHA_1, false, "example.org", Map.of(), u -> Optional.of(sha1))
+                .downgradeProtection(java.util.List.of("SCRAM-SHA-1-PLUS", "SCRAM-SHA-1"), java.util.List.of("tls-server-end-point", "tls-exporter"));
+        Sasl.Step first = example.evaluate("n,,n=user,r=12C4CD5C".getBytes(UTF_8));
+        assertThat(first).isInstanceOfSatisfying(Sasl.Challenge.class, c -> assertThat(new String(c.data(), UTF_8)).endsWith(",h=G6k/rBLDqgOhRRaCuuatSDFkJ08="));
+
+        // the attribute is part of the AuthMessage both proofs sign: a client that keeps the message as sent logs in
+        ScramServer withH = server(false, Map.of()).downgradeProtection(java.util.List.of("SCRAM-SHA-256"), java.util.List.of());
+        assertThat(exchange(withH, "alice", "secret", "n,,", null)).isInstanceOf(Sasl.Success.class);
+    }
 }
