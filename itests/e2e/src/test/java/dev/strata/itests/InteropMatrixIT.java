@@ -40,6 +40,9 @@ class InteropMatrixIT {
     static final String END = "<!-- end of interop matrix -->";
     private static final Path SLIXMPP = Path.of("src/test/python/slix_client.py").toAbsolutePath();
     private static final Path XMPPJS = Path.of("src/test/js/xmppjs_client.mjs").toAbsolutePath();
+    private static final Path STROPHE_SOURCE = Path.of("src/test/c/strophe_client.c").toAbsolutePath();
+    private static final Path STROPHE = Path.of("target/strophe_client").toAbsolutePath();
+    private String stropheVersion;
     private static final Pattern SUCCESS = Pattern.compile("authenticated as (\\S+) with (\\S+)( over SASL2)? \\((TLSv[\\d.]+)(?:, (channel binding \\S+|gs2 flag y))?\\)");
     private static final Pattern UNSUPPORTED_BINDING = Pattern.compile("Channel binding type (\\S+) is not supported");
     private static final Pattern FAILURE = Pattern.compile("Authentication failed from \\S+ as \\S+ with (\\S+): (.*)");
@@ -49,6 +52,13 @@ class InteropMatrixIT {
 
     @BeforeAll
     void start() throws Exception {
+        // libstrophe's own client is a few lines of C against Debian's libstrophe-dev (.ci/run installs it)
+        Result version = StrataServer.run(List.of("pkg-config", "--modversion", "libstrophe"), Map.of(), Duration.ofSeconds(30));
+        assertThat(version.exit()).as("libstrophe-dev (pkg-config): %s", version).isZero();
+        stropheVersion = version.out().strip();
+        Result cc = StrataServer.run(List.of("sh", "-c", "gcc -O2 -o " + STROPHE + " " + STROPHE_SOURCE + " $(pkg-config --cflags --libs libstrophe)"),
+                Map.of(), Duration.ofSeconds(120));
+        assertThat(cc.exit()).as("compiling the libstrophe client: %s", cc).isZero();
         tls13 = server("interop-tls13", null);
         tls12 = server("interop-tls12", "[strata.tls]\nprotocols = TLSv1.2\n");
         SmackConfiguration.setDefaultReplyTimeout(15_000);
@@ -56,7 +66,7 @@ class InteropMatrixIT {
 
     private static StrataServer server(String name, String environment) throws Exception {
         Path home = StrataServer.freshHome(name);
-        for (String u : List.of("slix", "smack", "xmppjs")) assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-Pw-1").exit()).isZero();
+        for (String u : List.of("slix", "smack", "xmppjs", "strophe")) assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-Pw-1").exit()).isZero();
         if (environment != null) Files.writeString(home.resolve("config/environments/development.cfg"), "\n" + environment, java.nio.file.StandardOpenOption.APPEND);
         StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of());
         StrataServer.await(Duration.ofSeconds(30), "the generated certificate", () -> Files.exists(s.data.resolve("certs/localhost.crt")));
@@ -84,6 +94,7 @@ class InteropMatrixIT {
                 rows.add(login(server, direct, "slixmpp 1.8.3 (Debian 12)", "slix", () -> slixmpp(server, direct)));
                 rows.add(login(server, direct, "Smack 4.4.8", "smack", () -> smack(server, direct)));
                 rows.add(login(server, direct, "xmpp.js (@xmpp/client 0.14.0)", "xmppjs", () -> xmppJs(server, direct)));
+                rows.add(login(server, direct, "libstrophe " + stropheVersion + " (Debian 12)", "strophe", () -> strophe(server, direct)));
             }
         }
         StringBuilder table = new StringBuilder(BEGIN + "\n| client | transport | TLS | SASL | mechanism | channel binding | refused first |\n|---|---|---|---|---|---|---|\n");
@@ -163,6 +174,13 @@ class InteropMatrixIT {
         Result r = StrataServer.run(List.of("node", XMPPJS.toString(), service, "localhost", "xmppjs", "xmppjs-Pw-1", "matrix", "2"),
                 Map.of("NODE_EXTRA_CA_CERTS", server.data.resolve("certs/localhost.crt").toString()), Duration.ofSeconds(90));
         assertThat(r.out()).as("xmpp.js: %s", r).contains("DONE");
+        return r.out();
+    }
+
+    private static String strophe(StrataServer server, boolean direct) {
+        Result r = StrataServer.run(List.of(STROPHE.toString(), "strophe@localhost", "strophe-Pw-1", Integer.toString(direct ? server.c2sTlsPort : server.c2sPort),
+                direct ? "direct" : "starttls", server.data.resolve("certs/localhost.crt").toString()), Map.of(), Duration.ofSeconds(60));
+        assertThat(r.out()).as("libstrophe: %s", r).contains("CONNECTED strophe@localhost/", "SECURE 1", "DONE");
         return r.out();
     }
 }
