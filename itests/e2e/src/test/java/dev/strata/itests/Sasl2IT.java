@@ -132,6 +132,31 @@ class Sasl2IT {
         }
     }
 
+    /** The inline lists are the whiteboard's: a module unloaded is no longer offered inline, and comes back with its bundle. */
+    @Test
+    void unloadingAModuleTakesItOutOfTheInlineLists() throws Exception {
+        try {
+            assertThat(server.ssh("module:unload xep-0280-carbons").exit()).isZero();
+            assertThat(server.ssh("module:unload xep-0484-fast").exit()).isZero();
+            try (Wire w = new Wire(server.c2sTlsPort)) {
+                assertThat(w.features).contains("<feature var='urn:xmpp:sm:3'").doesNotContain("urn:xmpp:carbons:2", "urn:xmpp:fast:0");
+                // a client that still asks for them logs in; what is not offered is ignored (XEP-0386 §3)
+                assertThat(w.send(authenticate(plain("bob"), "<user-agent id='" + PHONE + "'/><bind xmlns='urn:xmpp:bind:0'><enable xmlns='urn:xmpp:carbons:2'/></bind>"),
+                        FEATURES_AFTER_SUCCESS)).contains("<success", "<bound");
+            }
+        } finally {
+            assertThat(server.ssh("module:load xep-0280-carbons").exit()).isZero();
+            assertThat(server.ssh("module:load xep-0484-fast").exit()).isZero();
+        }
+        StrataServer.await(Duration.ofSeconds(20), "carbons and FAST offered inline again", () -> {
+            try (Wire w = new Wire(server.c2sTlsPort)) {
+                return w.features.contains("<feature var='urn:xmpp:carbons:2'") && w.features.contains("<fast xmlns='urn:xmpp:fast:0'");
+            } catch (Exception e) {
+                return false;
+            }
+        });
+    }
+
     private static String plain(String user) {
         return "PLAIN' ir='" + Base64.getEncoder().encodeToString(("\0" + user + "\0" + user + "-Pw-1").getBytes(UTF_8));
     }
