@@ -8,14 +8,10 @@ import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
-import java.security.GeneralSecurityException;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.function.LongConsumer;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 
@@ -125,17 +121,13 @@ final class LoadClient implements AutoCloseable {
      * stream header after TLS: one round trip to a bound session. Sends initial presence.
      */
     static LoadClient loginFast(int port, String domain, String user, String token, String clientId, String resource) throws Exception {
-        byte[] u = (user + "\0").getBytes(UTF_8);
-        byte[] h = hmac(token, "Initiator");
-        byte[] ir = Arrays.copyOf(u, u.length + h.length);
-        System.arraycopy(h, 0, ir, u.length, h.length);
-        String authenticate = "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'><initial-response>" + Base64.getEncoder().encodeToString(ir)
+        String authenticate = "<authenticate xmlns='urn:xmpp:sasl:2' mechanism='HT-SHA-256-NONE'><initial-response>" + RawXmppClient.hashedToken(user, token)
                 + "</initial-response><user-agent id='" + clientId + "'/><bind xmlns='urn:xmpp:bind:0'><tag>" + resource
                 + "</tag></bind><fast xmlns='urn:xmpp:fast:0'/></authenticate>";
         LoadClient c = connect(port, domain, true, user + "@" + domain + "/" + resource, authenticate);
         try {
             String success = c.readUntil("</success>");
-            String expected = Base64.getEncoder().encodeToString(hmac(token, "Responder"));
+            String expected = Base64.getEncoder().encodeToString(RawXmppClient.hmac(token, "Responder"));
             if (!success.contains(expected)) throw new IOException("wrong server proof: " + success);
             c.send("<presence/>");
             return c;
@@ -145,15 +137,6 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
-    static byte[] hmac(String token, String label) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(token.getBytes(UTF_8), "HmacSHA256"));
-            return mac.doFinal(label.getBytes(UTF_8));
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 
     private static String text(String stanza, String name) {
         int open = stanza.indexOf("<" + name);

@@ -11,6 +11,8 @@ import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
 
+import javax.crypto.Mac;
+import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.ExtendedSSLSession;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -111,6 +113,26 @@ public final class RawXmppClient {
         if (!scram.verify(v)) throw new IllegalStateException("the server's signature is wrong: " + v);
         send(out, HEADER);
         return new Login(tls, true, read(in, "</stream:features>"));
+    }
+
+    /** HMAC-SHA-256(token, label): the hashed-token mechanisms' proofs ("Initiator", "Responder"; no channel binding: HT-SHA-256-NONE). */
+    public static byte[] hmac(String token, String label) {
+        try {
+            Mac mac = Mac.getInstance("HmacSHA256");
+            mac.init(new SecretKeySpec(token.getBytes(UTF_8), "HmacSHA256"));
+            return mac.doFinal(label.getBytes(UTF_8));
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** The HT-SHA-256-NONE initial response, base64: {@code user NUL HMAC(token, "Initiator")} (XEP-0484, draft-schmaus-kitten-sasl-ht). */
+    public static String hashedToken(String user, String token) {
+        byte[] u = (user + "\0").getBytes(UTF_8);
+        byte[] h = hmac(token, "Initiator");
+        byte[] all = java.util.Arrays.copyOf(u, u.length + h.length);
+        System.arraycopy(h, 0, all, u.length, h.length);
+        return java.util.Base64.getEncoder().encodeToString(all);
     }
 
     /** The channel binding data as the client computes it from its own TLS session (RFC 9266, RFC 5929). */

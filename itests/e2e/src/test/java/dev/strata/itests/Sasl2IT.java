@@ -15,8 +15,6 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -162,22 +160,11 @@ class Sasl2IT {
     }
 
     private static String ht(String user, String token) {
-        byte[] u = (user + "\0").getBytes(UTF_8);
-        byte[] h = hmac(token, "Initiator");
-        byte[] all = new byte[u.length + h.length];
-        System.arraycopy(u, 0, all, 0, u.length);
-        System.arraycopy(h, 0, all, u.length, h.length);
-        return Base64.getEncoder().encodeToString(all);
+        return RawXmppClient.hashedToken(user, token);
     }
 
     private static byte[] hmac(String token, String label) {
-        try {
-            Mac mac = Mac.getInstance("HmacSHA256");
-            mac.init(new SecretKeySpec(token.getBytes(UTF_8), "HmacSHA256"));
-            return mac.doFinal(label.getBytes(UTF_8));
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
+        return RawXmppClient.hmac(token, label);
     }
 
     /** {@code mechanismAndIr} is "MECH' ir='BASE64" from {@link #plain}. */
