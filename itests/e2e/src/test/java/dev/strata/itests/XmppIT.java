@@ -4,16 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyStore;
-import java.security.cert.CertificateFactory;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -76,7 +72,7 @@ class XmppIT {
         server = StrataServer.start(home, home.resolve("data"), Map.of());
         Path cert = server.data.resolve("certs/localhost.crt");
         StrataServer.await(Duration.ofSeconds(30), "the generated certificate", () -> Files.exists(cert));
-        TrustManagerFactory tmf = trusting(cert);
+        TrustManagerFactory tmf = StrataServer.trusting(cert);
         trustManager = (X509TrustManager) tmf.getTrustManagers()[0];
         trust = SSLContext.getInstance("TLS");
         trust.init(null, tmf.getTrustManagers(), null);
@@ -86,18 +82,6 @@ class XmppIT {
     @AfterAll
     void stop() throws Exception {
         if (server != null) server.close();
-    }
-
-    /** Trusts exactly the server's (self-signed) certificate: Smack still checks it and its name. */
-    static TrustManagerFactory trusting(Path cert) throws Exception {
-        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-        ks.load(null, null);
-        try (InputStream in = Files.newInputStream(cert)) {
-            ks.setCertificateEntry("strata", (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ks);
-        return tmf;
     }
 
     private XMPPTCPConnection smack(String user, String password, String resource, boolean directTls) throws Exception {
