@@ -53,6 +53,7 @@ class InteropSmack45IT {
         InteropMatrix.assertReadmeHas(rows);
     }
 
+    /** InteropMatrixIT's Smack login, compiled here against Smack 4.5: the two versions cannot share one class file. */
     private static String smack(StrataServer server, boolean direct) throws Exception {
         TrustManagerFactory tmf = StrataServer.trusting(server.data.resolve("certs/localhost.crt"));
         SSLContext trust = SSLContext.getInstance("TLS");
