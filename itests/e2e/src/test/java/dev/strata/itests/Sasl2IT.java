@@ -99,14 +99,14 @@ class Sasl2IT {
 
             // the token from another device is refused; from its own, it logs in; revoked, it is credentials-expired, and a password still works
             try (Wire other = new Wire(server.c2sTlsPort)) {
-                assertThat(other.send(authenticate("HT-SHA-256-NONE", ht("bob", token), "<user-agent id='0e1f2b40-0000-4000-8000-000000000000'/>"
+                assertThat(other.send(authenticate("HT-SHA-256-NONE", RawXmppClient.hashedToken("bob", token), "<user-agent id='0e1f2b40-0000-4000-8000-000000000000'/>"
                         + "<fast xmlns='urn:xmpp:fast:0'/>"), "</failure>")).contains("<credentials-expired", "<text");
-                assertThat(other.send(authenticate("HT-SHA-256-NONE", ht("bob", token), "<user-agent id='" + PHONE + "'/><fast xmlns='urn:xmpp:fast:0'/>"),
-                        "</success>")).contains("<success", "<additional-data>" + Base64.getEncoder().encodeToString(hmac(token, "Responder")) + "<");
+                assertThat(other.send(authenticate("HT-SHA-256-NONE", RawXmppClient.hashedToken("bob", token), "<user-agent id='" + PHONE + "'/><fast xmlns='urn:xmpp:fast:0'/>"),
+                        "</success>")).contains("<success", "<additional-data>" + Base64.getEncoder().encodeToString(RawXmppClient.hmac(token, "Responder")) + "<");
             }
             assertThat(server.ssh("user:revoke bob@localhost " + PHONE).out()).contains("Revoked");
             try (Wire again = new Wire(server.c2sTlsPort)) {
-                assertThat(again.send(authenticate("HT-SHA-256-NONE", ht("bob", token), "<user-agent id='" + PHONE + "'/><fast xmlns='urn:xmpp:fast:0'/>"),
+                assertThat(again.send(authenticate("HT-SHA-256-NONE", RawXmppClient.hashedToken("bob", token), "<user-agent id='" + PHONE + "'/><fast xmlns='urn:xmpp:fast:0'/>"),
                         "</failure>")).contains("<credentials-expired", "revoked");
                 assertThat(again.send(authenticate(plain("bob"), ""), "</success>")).contains("<authorization-identifier>bob@localhost<");
             }
@@ -157,14 +157,6 @@ class Sasl2IT {
 
     private static String plain(String user) {
         return "PLAIN' ir='" + Base64.getEncoder().encodeToString(("\0" + user + "\0" + user + "-Pw-1").getBytes(UTF_8));
-    }
-
-    private static String ht(String user, String token) {
-        return RawXmppClient.hashedToken(user, token);
-    }
-
-    private static byte[] hmac(String token, String label) {
-        return RawXmppClient.hmac(token, label);
     }
 
     /** {@code mechanismAndIr} is "MECH' ir='BASE64" from {@link #plain}. */

@@ -1,6 +1,7 @@
 package dev.strata.xep0484;
 
 import java.util.List;
+import java.util.Locale;
 
 import org.apache.felix.service.command.Descriptor;
 import org.osgi.service.component.annotations.Activate;
@@ -41,7 +42,7 @@ public final class DeviceCommands {
             int n = tokens.revokeAll(account);
             return "Revoked the tokens of " + n + (n == 1 ? " client" : " clients") + " of " + account;
         }
-        if (!tokens.revoke(account, device.toLowerCase(java.util.Locale.ROOT))) throw new IllegalArgumentException(account + " has no client " + device + " (see user:devices " + account + ")");
+        if (!tokens.revoke(account, device.toLowerCase(Locale.ROOT))) throw new IllegalArgumentException(account + " has no client " + device + " (see user:devices " + account + ")");
         return "Revoked the tokens of " + device + " of " + account;
     }
 

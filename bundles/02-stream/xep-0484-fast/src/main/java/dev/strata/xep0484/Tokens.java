@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
@@ -18,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -82,7 +84,7 @@ public final class Tokens implements FastTokens, EventHandler {
 
     private final KeyValueStore store;
     /** Records by account and client id, as stored; {@link #NONE} for a client known to have none. */
-    private final java.util.concurrent.ConcurrentHashMap<String, Record> cache = new java.util.concurrent.ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Record> cache = new ConcurrentHashMap<>();
     private static final Record NONE = new Record(new Client("", "", ""), "", null, null, null);
     private final Clock clock;
     private volatile Config config;
@@ -222,7 +224,7 @@ public final class Tokens implements FastTokens, EventHandler {
     private Token newToken() {
         byte[] b = new byte[32];
         RANDOM.nextBytes(b);
-        return new Token(Base64.getUrlEncoder().withoutPadding().encodeToString(b), clock.instant().plus(Duration.ofDays(config.token_lifetime_days())).truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+        return new Token(Base64.getUrlEncoder().withoutPadding().encodeToString(b), clock.instant().plus(Duration.ofDays(config.token_lifetime_days())).truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** HMAC-SHA-256(token, label || cb-data), as the HT mechanisms define the initiator's and responder's messages. */

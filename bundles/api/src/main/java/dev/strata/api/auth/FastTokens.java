@@ -3,6 +3,7 @@ package dev.strata.api.auth;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -22,7 +23,7 @@ public interface FastTokens {
      * The FAST mechanisms a client may use on a stream whose TLS session offers these channel
      * binding types (RFC 5929, RFC 9266 names), most preferred first; {@code HT-SHA-256-NONE} always.
      */
-    List<String> mechanisms(java.util.Set<String> channelBindings);
+    List<String> mechanisms(Set<String> channelBindings);
 
     /**
      * A new token for {@code client} of {@code account}, bound to {@code mechanism}, placed in the

@@ -57,8 +57,8 @@ public final class BindFeature implements StreamFeature, IqHandler {
         });
     }
 
-    /** RFC 6120 §7.6: a resource the server makes up, unique enough not to clash. */
-    private static String generatedResource() {
+    /** RFC 6120 §7.6: a resource the server makes up, unique enough not to clash (also Bind 2's when a client's own cannot be bound). */
+    static String generatedResource() {
         byte[] b = new byte[6];
         RANDOM.nextBytes(b);
         return "strata-" + HexFormat.of().formatHex(b);

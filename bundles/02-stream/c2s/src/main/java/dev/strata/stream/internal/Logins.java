@@ -7,6 +7,7 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -68,10 +69,6 @@ public final class Logins {
         config = c;
     }
 
-    C2sStreams.Config config() {
-        return config;
-    }
-
     /** The FAST module, or null while it is not loaded. */
     FastTokens fast() {
         return fast;
@@ -110,9 +107,8 @@ public final class Logins {
         return list;
     }
 
-    /** The XEP-0484 mechanisms offered on this stream: none without TLS or without the FAST module. */
-    List<String> fastMechanisms(Negotiation n) {
-        FastTokens f = fast;
+    /** The XEP-0484 mechanisms {@code f} offers on this stream: none without TLS or without the FAST module ({@code f} null). */
+    static List<String> fastMechanisms(FastTokens f, Negotiation n) {
         return f == null || !n.connection().isSecure() ? List.of() : f.mechanisms(channelBindings(n).keySet());
     }
 
@@ -185,7 +181,7 @@ public final class Logins {
      * goes to {@code begin}; responses and aborts are the same in both profiles; anything else, or
      * anything on an authenticated stream, is a stream error.
      */
-    void negotiate(Element e, Negotiation n, String namespace, String start, java.util.function.BiConsumer<Element, Negotiation> begin) {
+    void negotiate(Element e, Negotiation n, String namespace, String start, BiConsumer<Element, Negotiation> begin) {
         if (n.user() != null) {
             n.fail(StreamError.POLICY_VIOLATION, "The stream is authenticated already");
             return;

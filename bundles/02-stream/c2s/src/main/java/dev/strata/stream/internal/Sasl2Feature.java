@@ -4,13 +4,15 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.security.SecureRandom;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
@@ -45,9 +47,10 @@ public final class Sasl2Feature implements StreamFeature {
     static final String BIND_NS = "urn:xmpp:bind:0";
     static final String FAST_NS = "urn:xmpp:fast:0";
     private static final String STREAMS_NS = "http://etherx.jabber.org/streams";
+    /** The namespaces whose children of a request this class reads itself. */
+    private static final Set<String> OWN = Set.of(NS, BIND_NS, FAST_NS);
     private static final Logger LOG = LoggerFactory.getLogger(Sasl2Feature.class);
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
-    private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Logins logins;
 
@@ -70,7 +73,7 @@ public final class Sasl2Feature implements StreamFeature {
             if (sasl2 != null) inline.child(sasl2);
         }
         inline.child(Element.builder("bind", BIND_NS).child(bindInline.build()).build());
-        List<String> fast = logins.fastMechanisms(n);
+        List<String> fast = Logins.fastMechanisms(logins.fast(), n);
         if (!fast.isEmpty()) {
             Element.Builder f = Element.builder("fast", FAST_NS);
             for (String m : fast) f.child(Element.builder("mechanism", FAST_NS).text(m).build());
@@ -97,7 +100,8 @@ public final class Sasl2Feature implements StreamFeature {
         if (!logins.mayStart(NS, n)) return;
         String name = e.attribute("mechanism");
         List<String> offered = logins.mechanisms(n);
-        List<String> fast = logins.fastMechanisms(n);
+        FastTokens tokens = logins.fast(); // read once: the module may go away meanwhile
+        List<String> fast = Logins.fastMechanisms(tokens, n);
         if (name == null || !offered.contains(name) && !fast.contains(name)) {
             Logins.failure(n, NS, "invalid-mechanism", "Offered: " + String.join(" ", offered) + (fast.isEmpty() ? "" : "; with a FAST token: " + String.join(" ", fast)));
             return;
@@ -112,7 +116,7 @@ public final class Sasl2Feature implements StreamFeature {
             Logins.failure(n, NS, "malformed-request", "The user-agent id must be a UUID (XEP-0388 §2.3), not '" + clip(clientId) + "'");
             return;
         }
-        FastTokens.Client client = clientId == null ? null : new FastTokens.Client(clientId.toLowerCase(java.util.Locale.ROOT),
+        FastTokens.Client client = clientId == null ? null : new FastTokens.Client(clientId.toLowerCase(Locale.ROOT),
                 agent.flatMap(a -> a.child("software", NS)).map(Element::text).map(String::strip).orElse(""),
                 agent.flatMap(a -> a.child("device", NS)).map(Element::text).map(String::strip).orElse(""));
         Optional<Element> requestToken = e.child("request-token", FAST_NS);
@@ -139,7 +143,6 @@ public final class Sasl2Feature implements StreamFeature {
         }
         Logins.Succeeded then = (neg, x, data, account) -> succeeded(neg, x, data, account, e, client);
         if (fast.contains(name)) {
-            FastTokens tokens = logins.fast();
             if (client == null) {
                 Logins.failure(n, NS, "malformed-request", "A FAST token is used by the client it was issued to: send <user-agent id='...'/> (XEP-0484 §5)");
                 return;
@@ -168,16 +171,10 @@ public final class Sasl2Feature implements StreamFeature {
         s.hold();
         Element.Builder success = Element.builder("success", NS);
         if (data.length > 0) success.child(Element.builder("additional-data", NS).text(Base64.getEncoder().encodeToString(data)).build());
-        List<Element> answers = new ArrayList<>();
-        Map<String, StreamFeature> features = s.streamFeatures();
-        for (Element child : request.elements().toList()) {
-            if (features.get(child.namespace()) instanceof InlineFeature f && offers(f, InlineFeature.Where.SASL2, s) != null) {
-                f.negotiate(child, new InlineNegotiation(s, InlineFeature.Where.SASL2, answers));
-            }
-        }
+        List<Element> answers = inline(request, InlineFeature.Where.SASL2, s);
         Element bound = null;
         Optional<Element> bind = request.child("bind", BIND_NS);
-        if (s.session() == null && bind.isPresent()) bound = bind(s, bind.get(), account, client, features);
+        if (s.session() == null && bind.isPresent()) bound = bind(s, bind.get(), account, client);
         Session session = s.session();
         success.child(Element.builder("authorization-identifier", NS).text((session != null ? session.jid() : account).toString()).build());
         for (Element answer : answers) success.child(answer);
@@ -212,13 +209,13 @@ public final class Sasl2Feature implements StreamFeature {
      * the inline features the request names on the new session; unknown ones are ignored (§3).
      * Null when no resource could be bound (the client may still bind the RFC 6120 way).
      */
-    private Element bind(C2sStream s, Element request, Jid account, FastTokens.Client client, Map<String, StreamFeature> features) {
+    private Element bind(C2sStream s, Element request, Jid account, FastTokens.Client client) {
         String tag = request.child("tag", BIND_NS).map(Element::text).map(String::strip).orElse("");
         Session session = null;
         StanzaException refused = null;
         for (int attempt = 0; attempt < 2 && session == null; attempt++) {
             // a client's stable resource first; if the policy refuses to replace it, a fresh one
-            String id = attempt == 0 && client != null ? stableId(account, client.id(), tag) : randomId();
+            String id = attempt == 0 && client != null ? stableId(account, client.id(), tag) : BindFeature.generatedResource();
             try {
                 session = s.bind(account.withResource(tag.isEmpty() ? id : tag + "/" + id));
             } catch (InvalidJidException e) {
@@ -231,33 +228,37 @@ public final class Sasl2Feature implements StreamFeature {
             LOG.info("Bind 2 for {} bound nothing: {}", account, refused == null ? "no valid resource" : refused.getMessage());
             return null;
         }
+        Element.Builder bound = Element.builder("bound", BIND_NS);
+        for (Element a : inline(request, InlineFeature.Where.BIND2, s)) bound.child(a);
+        return bound.build();
+    }
+
+    /**
+     * Hands each child of {@code request} (an {@code <authenticate/>} or a {@code <bind/>}) to the
+     * inline feature offered there for its namespace; returns what they answered. Children in SASL2's,
+     * Bind 2's and FAST's namespaces are this class's own; those of features not offered there are
+     * ignored (XEP-0386 §3).
+     */
+    private static List<Element> inline(Element request, InlineFeature.Where where, C2sStream s) {
         List<Element> answers = new ArrayList<>();
+        Map<String, StreamFeature> features = s.streamFeatures();
         for (Element child : request.elements().toList()) {
-            if (child.namespace().equals(BIND_NS)) continue;
-            if (features.get(child.namespace()) instanceof InlineFeature f && offers(f, InlineFeature.Where.BIND2, s) != null) {
-                f.negotiate(child, new InlineNegotiation(s, InlineFeature.Where.BIND2, answers));
-            } else {
-                LOG.debug("Bind 2 request of {} names {} which is not offered inline; ignored (XEP-0386 §3)", account, child.namespace());
+            if (features.get(child.namespace()) instanceof InlineFeature f && offers(f, where, s) != null) {
+                f.negotiate(child, new InlineNegotiation(s, where, answers));
+            } else if (!OWN.contains(child.namespace())) {
+                LOG.debug("{} of {} names {}, not offered inline there; ignored", request.name(), s.user(), child.namespace());
             }
         }
-        Element.Builder bound = Element.builder("bound", BIND_NS);
-        for (Element a : answers) bound.child(a);
-        return bound.build();
+        return answers;
     }
 
     /** The same for one account, client and tag, and says nothing of the user-agent id (XEP-0386 §3.1). */
     static String stableId(Jid account, String clientId, String tag) {
         try {
             byte[] d = MessageDigest.getInstance("SHA-256").digest((account + "\0" + clientId + "\0" + tag).getBytes(UTF_8));
-            return Base64.getUrlEncoder().withoutPadding().encodeToString(java.util.Arrays.copyOf(d, 9));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Arrays.copyOf(d, 9));
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    private static String randomId() {
-        byte[] b = new byte[9];
-        RANDOM.nextBytes(b);
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(b);
     }
 }

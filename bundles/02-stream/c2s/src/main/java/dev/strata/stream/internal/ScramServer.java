@@ -6,8 +6,10 @@ import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.Base64;
+import java.util.Collection;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.function.Function;
 
 import dev.strata.api.InvalidJidException;
@@ -81,9 +83,9 @@ final class ScramServer implements Sasl {
      * XEP-0440 channel-binding types the same way when any were advertised; a client that knows
      * XEP-0474 compares it with what it saw, and the attribute is covered by the SCRAM proofs.
      */
-    ScramServer downgradeProtection(java.util.Collection<String> mechanisms, java.util.Collection<String> bindingTypes) {
-        StringBuilder s = new StringBuilder(String.join("\u001E", new java.util.TreeSet<>(mechanisms)));
-        if (!bindingTypes.isEmpty()) s.append('\u001F').append(String.join("\u001E", new java.util.TreeSet<>(bindingTypes)));
+    ScramServer downgradeProtection(Collection<String> mechanisms, Collection<String> bindingTypes) {
+        StringBuilder s = new StringBuilder(String.join("\u001E", new TreeSet<>(mechanisms)));
+        if (!bindingTypes.isEmpty()) s.append('\u001F').append(String.join("\u001E", new TreeSet<>(bindingTypes)));
         advertised = s.toString();
         return this;
     }
