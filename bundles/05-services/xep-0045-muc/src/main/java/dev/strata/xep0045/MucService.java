@@ -19,8 +19,6 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
-import org.osgi.service.component.annotations.ReferencePolicy;
-import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -94,12 +92,14 @@ public final class MucService implements Room.Host {
     /** Stanzas from one room to another room of this service leave on this thread, never while the sender holds its room. */
     private final ExecutorService between = Executors.newSingleThreadExecutor(r -> new Thread(r, "strata-muc-between-rooms"));
 
-    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private volatile SessionRegistry sessions;
+    /** Sessions, to tell which occupants handed over by the previous revision are still connected. */
+    private final SessionRegistry sessions;
 
     @Activate
-    public MucService(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference SqlDatabase db) {
+    public MucService(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference SqlDatabase db,
+            @Reference(cardinality = ReferenceCardinality.OPTIONAL) SessionRegistry sessions) {
         this.context = context;
+        this.sessions = sessions;
         this.config = config;
         this.router = router;
         this.server = server;

@@ -1,0 +1,150 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.jivesoftware.smack.XMPPException.XMPPErrorException;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.delay.packet.DelayInformation;
+import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.muc.Affiliate;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.jivesoftware.smackx.muc.packet.MUCUser;
+import org.jivesoftware.smackx.xdata.form.FillableForm;
+import org.junit.jupiter.api.Test;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+/**
+ * XEP-0045 rooms with two client libraries: Smack (the owner, a late member) and slixmpp (an
+ * invited member) in one members-only room, a server restart that keeps the room, and a
+ * {@code module:reload xep-0045-muc} that keeps its occupants chatting.
+ */
+class MucIT {
+    private static final String PW = "-Pw-1";
+
+    @Test
+    void smackAndSlixmppShareAMembersOnlyRoomThatOutlivesARestart() throws Exception {
+        Path home = StrataServer.freshHome("muc-it", "olga", "pete", "quinn");
+        EntityBareJid team = JidCreate.entityBareFrom("team@conference.localhost");
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            XMPPTCPConnection olga = Clients.smack(s, "olga", "olga" + PW, "desk");
+            MultiUserChat room = MultiUserChatManager.getInstanceFor(olga).getMultiUserChat(team);
+            room.create(Resourcepart.from("olga"));
+            FillableForm form = room.getConfigurationForm().getFillableForm();
+            form.setAnswer("muc#roomconfig_roomname", "Team");
+            form.setAnswer("muc#roomconfig_persistentroom", true);
+            form.setAnswer("muc#roomconfig_membersonly", true);
+            room.sendConfigurationForm(form);
+            room.changeSubject("Plans for the week");
+            // pete is offline: the invitation waits in offline storage and makes him a member
+            room.invite(JidCreate.entityBareFrom("pete@localhost"), "join us");
+
+            CompletableFuture<StrataServer.Result> slix = CompletableFuture.supplyAsync(() -> slixmpp(s, "first"));
+            Message hello = awaitBody(room, "hello from slixmpp");
+            assertThat(hello.getFrom().getResourceOrNull().toString()).isEqualTo("pete");
+            room.sendMessage("hi pete");
+            StrataServer.Result first = slix.get(60, TimeUnit.SECONDS);
+            assertThat(first.out()).as("%s", first).contains("LOGGED-IN", "INVITED to team@conference.localhost by olga@localhost",
+                    "JOINED affiliation member role participant", "GOT hi pete from olga", "DONE");
+
+            // quinn is no member: refused until olga makes him one; then he gets the history, with delay stamps
+            XMPPTCPConnection quinn = Clients.smack(s, "quinn", "quinn" + PW, "laptop");
+            MultiUserChat quinnRoom = MultiUserChatManager.getInstanceFor(quinn).getMultiUserChat(team);
+            assertThatThrownBy(() -> quinnRoom.join(Resourcepart.from("quinn")))
+                    .isInstanceOfSatisfying(XMPPErrorException.class,
+                            e -> assertThat(e.getStanzaError().getCondition()).isEqualTo(StanzaError.Condition.registration_required));
+            room.grantMembership(JidCreate.bareFrom("quinn@localhost"));
+            CompletableFuture<Presence> kicked = new CompletableFuture<>();
+            quinn.addAsyncStanzaListener(p -> {
+                MUCUser u = MUCUser.from(p);
+                if (u != null && u.getStatus().contains(MUCUser.Status.KICKED_307)) kicked.complete((Presence) p);
+            }, StanzaTypeFilter.PRESENCE);
+            quinnRoom.join(quinnRoom.getEnterConfigurationBuilder(Resourcepart.from("quinn")).requestMaxStanzasHistory(10).build());
+            Message h1 = quinnRoom.nextMessage(5000);
+            Message h2 = quinnRoom.nextMessage(5000);
+            assertThat(List.of(h1.getBody(), h2.getBody())).containsExactly("hello from slixmpp", "hi pete");
+            assertThat(DelayInformation.from(h1)).as("history carries a delay stamp").isNotNull();
+            assertThat(quinnRoom.getSubject()).isEqualTo("Plans for the week");
+
+            room.kickParticipant(Resourcepart.from("quinn"), "test over");
+            Presence k = kicked.get(10, TimeUnit.SECONDS);
+            assertThat(MUCUser.from(k).getItem().getReason()).isEqualTo("test over");
+            assertThat(s.ssh("muc:info team@conference.localhost").out()).contains("\"Team\"", "persistent", "members only", "member  pete@localhost",
+                    "member  quinn@localhost", "owner  olga@localhost", "occupants (1)");
+            quinn.disconnect();
+            olga.disconnect();
+
+            s.stop();
+            s.start();
+            olga = Clients.smack(s, "olga", "olga" + PW, "desk");
+            DiscoverInfo info = ServiceDiscoveryManager.getInstanceFor(olga).discoverInfo(team);
+            assertThat(info.containsFeature("muc_persistent")).isTrue();
+            assertThat(info.containsFeature("muc_membersonly")).isTrue();
+            assertThat(info.getIdentities().get(0).getName()).isEqualTo("Team");
+            room = MultiUserChatManager.getInstanceFor(olga).getMultiUserChat(team);
+            assertThat(room.getMembers().stream().map(Affiliate::getJid).map(Object::toString))
+                    .containsExactlyInAnyOrder("pete@localhost", "quinn@localhost");
+            StrataServer.Result again = slixmpp(s, "rejoin");
+            assertThat(again.out()).as("%s", again).contains("REJOINED affiliation member subject Plans for the week", "DONE");
+            olga.disconnect();
+        }
+    }
+
+    @Test
+    void occupantsKeepChattingAcrossAModuleReload() throws Exception {
+        Path home = StrataServer.freshHome("muc-reload-it", "rita", "sam");
+        EntityBareJid lounge = JidCreate.entityBareFrom("lounge@conference.localhost");
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            XMPPTCPConnection rita = Clients.smack(s, "rita", "rita" + PW, "desk");
+            XMPPTCPConnection sam = Clients.smack(s, "sam", "sam" + PW, "phone");
+            MultiUserChat ritaRoom = MultiUserChatManager.getInstanceFor(rita).getMultiUserChat(lounge);
+            ritaRoom.create(Resourcepart.from("rita")).makeInstant();
+            MultiUserChat samRoom = MultiUserChatManager.getInstanceFor(sam).getMultiUserChat(lounge);
+            samRoom.join(Resourcepart.from("sam"));
+            ritaRoom.sendMessage("before the reload");
+            assertThat(awaitBody(samRoom, "before the reload")).isNotNull();
+
+            StrataServer.Result reload = s.ssh("module:reload xep-0045-muc");
+            assertThat(reload.exit()).as("%s", reload).isZero();
+
+            ritaRoom.sendMessage("after the reload");
+            assertThat(awaitBody(samRoom, "after the reload").getFrom().getResourceOrNull().toString()).isEqualTo("rita");
+            samRoom.sendMessage("still here");
+            assertThat(awaitBody(ritaRoom, "still here")).isNotNull();
+            assertThat(s.ssh("muc:info lounge@conference.localhost").out()).contains("occupants (2)", "rita  moderator  owner", "sam  participant  none");
+            assertThat(rita.isConnected() && sam.isConnected()).isTrue();
+            rita.disconnect();
+            sam.disconnect();
+        }
+    }
+
+    private static StrataServer.Result slixmpp(StrataServer s, String mode) {
+        return StrataServer.run(List.of("/usr/bin/python3", Path.of("src/test/python/slix_muc.py").toAbsolutePath().toString(),
+                Integer.toString(s.c2sPort), PW, "pete", "olga", "team@conference.localhost", mode), Map.of(), Duration.ofSeconds(60));
+    }
+
+    /** The next groupchat message of the room with this body (others, such as reflections of one's own, are skipped). */
+    private static Message awaitBody(MultiUserChat room, String body) throws Exception {
+        long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (System.nanoTime() < until) {
+            Message m = room.nextMessage(1000);
+            if (m != null && body.equals(m.getBody())) return m;
+        }
+        throw new AssertionError("no message '" + body + "' in " + room.getRoom());
+    }
+}
