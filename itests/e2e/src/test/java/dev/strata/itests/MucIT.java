@@ -19,6 +19,7 @@ import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
+import org.jivesoftware.smackx.mam.MamManager;
 import org.jivesoftware.smackx.muc.Affiliate;
 import org.jivesoftware.smackx.muc.MultiUserChat;
 import org.jivesoftware.smackx.muc.MultiUserChatManager;
@@ -49,6 +50,7 @@ class MucIT {
             form.setAnswer("muc#roomconfig_roomname", "Team");
             form.setAnswer("muc#roomconfig_persistentroom", true);
             form.setAnswer("muc#roomconfig_membersonly", true);
+            form.setAnswer("muc#roomconfig_enablelogging", true);
             room.sendConfigurationForm(form);
             room.changeSubject("Plans for the week");
             // pete is offline: the invitation waits in offline storage and makes him a member
@@ -99,8 +101,15 @@ class MucIT {
             room = MultiUserChatManager.getInstanceFor(olga).getMultiUserChat(team);
             assertThat(room.getMembers().stream().map(Affiliate::getJid).map(Object::toString))
                     .containsExactlyInAnyOrder("pete@localhost", "quinn@localhost");
+            // the room's archive (XEP-0313 on the room's JID) kept the discussion across the restart
+            MamManager mam = MamManager.getInstanceFor(room);
+            assertThat(mam.isSupported()).isTrue();
+            MamManager.MamQuery page = mam.queryArchive(MamManager.MamQueryArgs.builder().setResultPageSizeTo(10).build());
+            assertThat(page.getMessages().stream().map(Message::getBody)).containsExactly("hello from slixmpp", "hi pete");
+            assertThat(page.getMessages().get(0).getFrom().toString()).isEqualTo("team@conference.localhost/pete");
+            // and the history of those who enter comes from it
             StrataServer.Result again = slixmpp(s, "rejoin");
-            assertThat(again.out()).as("%s", again).contains("REJOINED affiliation member subject Plans for the week", "DONE");
+            assertThat(again.out()).as("%s", again).contains("REJOINED affiliation member subject Plans for the week", "HISTORY hello from slixmpp|hi pete", "DONE");
             olga.disconnect();
         }
     }

@@ -19,6 +19,8 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -35,6 +37,7 @@ import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.ArchiveStore;
 import dev.strata.api.storage.SqlDatabase;
 import dev.strata.api.xml.Element;
 
@@ -77,6 +80,12 @@ public final class MucService implements Room.Host {
 
         @AttributeDefinition(min = "1", max = "100000", description = "Rooms one user may own")
         int max_rooms_per_user() default 100;
+
+        @AttributeDefinition(min = "1", max = "10000", description = "Messages in a page of a room's archive when a query does not ask for a number")
+        int archive_page_size() default 50;
+
+        @AttributeDefinition(min = "1", max = "10000", description = "Most messages in one page of a room's archive")
+        int archive_max_page_size() default 250;
     }
 
     private final Router router;
@@ -91,6 +100,10 @@ public final class MucService implements Room.Host {
     private ServiceRegistration<DomainService> registration;
     /** Stanzas from one room to another room of this service leave on this thread, never while the sender holds its room. */
     private final ExecutorService between = Executors.newSingleThreadExecutor(r -> new Thread(r, "strata-muc-between-rooms"));
+
+    /** The message archive module's store: rooms that log keep their messages in it while it is loaded. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ArchiveStore archive;
 
     /** Sessions, to tell which occupants handed over by the previous revision are still connected. */
     private final SessionRegistry sessions;
@@ -317,6 +330,26 @@ public final class MucService implements Room.Host {
     public void gone(Room room) {
         rooms.remove(room.jid, room);
         if (stored.remove(room.jid)) store.delete(room.jid);
+        ArchiveStore a = archive;
+        if (a != null && room.config.logging) {
+            int n = a.delete(room.jid);
+            if (n > 0) LOG.info("Deleted the {} archived messages of the room {}", n, room.jid);
+        }
+    }
+
+    @Override
+    public ArchiveStore archive() {
+        return archive;
+    }
+
+    @Override
+    public int pageSize() {
+        return config.archive_page_size();
+    }
+
+    @Override
+    public int maxPageSize() {
+        return config.archive_max_page_size();
     }
 
     @Override

@@ -24,6 +24,8 @@ import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.ArchiveStore;
+import dev.strata.api.storage.MamQuery;
 import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
@@ -72,6 +74,14 @@ final class Room {
 
         int maxHistory();
 
+        /** The message archive, or null while no archive module is loaded (rooms then keep no logs). */
+        ArchiveStore archive();
+
+        /** XEP-0313 query pages of room archives: the usual size, and the most a query gets. */
+        int pageSize();
+
+        int maxPageSize();
+
         /** Server administrators are owners of every room (XEP-0045 §5.2: a service may give them that). */
         boolean isServerAdmin(Jid user);
     }
@@ -91,6 +101,8 @@ final class Room {
     private final ArrayDeque<Said> history = new ArrayDeque<>();
     /** The last subject as broadcast (without 'to'), or null when none was ever set. */
     private Element subject;
+    /** Whether the history was filled from the archive (once, after the room was read back). */
+    private boolean historyRecalled;
     /** A new room nobody may enter until its owner submits the configuration (§10.1). */
     private boolean locked;
     /** Makes occupant ids (XEP-0421) that no one outside the room can link to a JID; kept with the room. */
@@ -254,6 +266,7 @@ final class Room {
         bySession.put(from, o);
         List<Integer> selfCodes = new ArrayList<>();
         if (config.nonAnonymous()) selfCodes.add(100);
+        if (logged()) selfCodes.add(170);
         if (creating) selfCodes.add(201);
         broadcastPresence(o, null, selfCodes, null, from);
         sendHistory(from, x);
@@ -268,6 +281,7 @@ final class Room {
         List<Integer> selfCodes = new ArrayList<>(codes);
         selfCodes.add(0, 110);
         if (config.nonAnonymous()) selfCodes.add(100);
+        if (logged()) selfCodes.add(170);
         send(presence(self, to, true, false, selfCodes, null));
         sendHistory(to, x);
         sendSubject(to);
@@ -439,7 +453,26 @@ final class Room {
 
     // --- history and subject (§7.2.13–7.2.15) -------------------------------------------------------
 
+    /**
+     * A logging room read back after a restart has no history in memory: its archive has the last
+     * messages, read once, when someone first enters.
+     */
+    private void recallHistory() {
+        if (historyRecalled) return;
+        historyRecalled = true;
+        ArchiveStore archive = logged() ? host.archive() : null;
+        if (archive == null || !history.isEmpty() || config.historyLength == 0) return;
+        try {
+            archive.query(jid, new ArchiveStore.Query(null, null, null, null, null, List.of(), config.historyLength, true)).ifPresent(page -> {
+                for (ArchiveStore.Entry e : page.entries()) history.addLast(new Said(e.stanza(), e.stamp(), e.stanza().toXml().length()));
+            });
+        } catch (RuntimeException e) {
+            // the archive failed: those entering get no history this time, and nothing else changes
+        }
+    }
+
     private void sendHistory(Jid to, Element x) {
+        recallHistory();
         int max = config.historyLength;
         Integer maxChars = null;
         Instant since = null;
@@ -517,9 +550,15 @@ final class Room {
         } else if (!o.role.hasVoice()) {
             throw new StanzaException(StanzaError.FORBIDDEN, "Visitors have no voice in the moderated room " + jid + "; ask a moderator for it");
         }
-        Element out = m.without(c -> c.is("x", USER) || c.namespace().equals(OCCUPANT_ID)).toBuilder()
-                .attribute("from", jid + "/" + o.nick).attribute("to", null)
+        // what only the room may say: occupant ids, and stanza ids by the room (XEP-0359 §4)
+        Element out = m.without(c -> c.is("x", USER) || c.namespace().equals(OCCUPANT_ID) || (c.is("stanza-id", MamQuery.SID) && jid.toString().equals(c.attribute("by"))))
+                .toBuilder().attribute("from", jid + "/" + o.nick).attribute("to", null)
                 .child(Element.builder("occupant-id", OCCUPANT_ID).attribute("id", occupantId(o.user)).build()).build();
+        ArchiveStore archive = logged() ? host.archive() : null;
+        if (!subjectChange && archive != null && Messages.hasContent(m) && !Messages.hint(m, "no-store") && !Messages.hint(m, "no-permanent-store")) {
+            String id = archive.append(jid, jid.withResource(o.nick), Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS), out);
+            out = out.toBuilder().child(Element.builder("stanza-id", MamQuery.SID).attribute("id", id).attribute("by", jid.toString()).build()).build();
+        }
         if (subjectChange) {
             subject = out.without(c -> c.namespace().equals(Messages.DELAY));
             host.changed(this);
@@ -648,10 +687,42 @@ final class Room {
             case PING -> iq.result(null);
             case ADMIN -> iq.type() == Iq.Type.GET ? iq.result(adminGet(iq, from)) : adminSet(iq, from);
             case OWNER -> iq.type() == Iq.Type.GET ? iq.result(ownerGet(from)) : ownerSet(iq, from);
+            case MamQuery.NS -> archiveQuery(iq, from);
             default -> null;
         };
         if (reply == null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "The room does not answer " + iq.namespace() + " " + iq.type().value());
         send(reply);
+    }
+
+    /** Whether the room keeps its messages now: logging configured, and an archive there to keep them. */
+    private boolean logged() {
+        return config.logging && host.archive() != null;
+    }
+
+    /**
+     * XEP-0313 for a room (§6 of XEP-0313, "MUC archives"): its occupants, and anyone who may enter
+     * an open room, page through what it archived; results come from the room's JID.
+     */
+    private Element archiveQuery(Iq iq, Jid from) throws StanzaException {
+        ArchiveStore archive = host.archive();
+        if (!config.logging || archive == null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, jid + " keeps no archive");
+        Affiliation aff = affiliation(from);
+        boolean mayRead = bySession.containsKey(from) || aff.atLeast(Affiliation.MEMBER)
+                || (aff != Affiliation.OUTCAST && config.publicRoom && !config.membersOnly && !config.passwordProtected);
+        if (!mayRead) throw new StanzaException(StanzaError.FORBIDDEN, "Only occupants and members may read the archive of " + jid);
+        Element payload = iq.payload();
+        switch (payload.name()) {
+            case "query" -> {
+                if (iq.type() == Iq.Type.GET) return iq.result(MamQuery.form());
+                MamQuery.Answer answer = MamQuery.parse(payload, host.pageSize(), host.maxPageSize()).run(archive, jid, from);
+                for (Element r : answer.results()) send(r);
+                return iq.result(answer.fin());
+            }
+            case "metadata" -> {
+                return iq.result(MamQuery.metadata(archive, jid));
+            }
+            default -> throw new StanzaException(StanzaError.FEATURE_NOT_IMPLEMENTED, "<" + payload.name() + "/> is not part of " + MamQuery.NS + " for rooms");
+        }
     }
 
     /** §6.4: the room's identity, features and {@code muc#roominfo}. */
@@ -667,6 +738,7 @@ final class Room {
                 config.nonAnonymous() ? "muc_nonanonymous" : "muc_semianonymous",
                 config.passwordProtected ? "muc_passwordprotected" : "muc_unsecured"));
         if (!locked) features.add(MUC + "#stable_id");
+        if (logged()) features.addAll(List.of(MamQuery.NS, MamQuery.EXTENDED, MamQuery.SID));
         for (String f : features) q.child(Element.builder("feature", DISCO_INFO).attribute("var", f).build());
         Element.Builder form = DataForm.form("result", ROOMINFO, null)
                 .child(DataForm.field("muc#roominfo_description", null, "Description", false, List.of(config.description)))

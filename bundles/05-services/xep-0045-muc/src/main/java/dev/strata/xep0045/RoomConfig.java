@@ -38,6 +38,8 @@ final class RoomConfig {
     String allowPm = "anyone";
     boolean allowInvites;
     boolean changeSubject;
+    /** Messages go into the room's archive (XEP-0313), which occupants query; status 170 says so. */
+    boolean logging;
 
     RoomConfig(int maxUsers, int historyLength) {
         this.maxUsers = maxUsers;
@@ -59,6 +61,7 @@ final class RoomConfig {
         c.allowPm = allowPm;
         c.allowInvites = allowInvites;
         c.changeSubject = changeSubject;
+        c.logging = logging;
         return c;
     }
 
@@ -91,6 +94,8 @@ final class RoomConfig {
         f.child(options(DataForm.field("muc#roomconfig_allowpm", "list-single", "Who may send private messages", false, List.of(allowPm)), PM_POLICIES));
         f.child(DataForm.field("muc#roomconfig_allowinvites", "boolean", "Occupants may invite others (and so make them members)", false, List.of(bool(allowInvites))));
         f.child(DataForm.field("muc#roomconfig_changesubject", "boolean", "Participants may change the subject", false, List.of(bool(changeSubject))));
+        f.child(DataForm.field("muc#roomconfig_enablelogging", "boolean", "Keep the messages in the room's archive (XEP-0313), which its occupants may read", false,
+                List.of(bool(logging))));
         f.child(DataForm.field(OWNERS, "jid-multi", "Owners", false, owners));
         f.child(DataForm.field(ADMINS, "jid-multi", "Admins", false, admins));
         return f.build();
@@ -139,6 +144,7 @@ final class RoomConfig {
                 case "muc#roomconfig_allowpm" -> allowPm = oneOf(var, v, PM_POLICIES);
                 case "muc#roomconfig_allowinvites" -> allowInvites = bool(var, v);
                 case "muc#roomconfig_changesubject" -> changeSubject = bool(var, v);
+                case "muc#roomconfig_enablelogging" -> logging = bool(var, v);
                 default -> throw new StanzaException(StanzaError.BAD_REQUEST, "The room has no configuration field '" + var + "'");
             }
         }

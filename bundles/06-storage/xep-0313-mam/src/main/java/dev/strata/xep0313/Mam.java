@@ -2,10 +2,7 @@ package dev.strata.xep0313;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -31,7 +28,6 @@ import org.osgi.service.metatype.annotations.Option;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.module.DiscoFeature;
@@ -52,8 +48,8 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.ArchiveStore;
 import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.storage.MamQuery;
 import dev.strata.api.stream.StreamAcks;
-import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
 /**
@@ -75,14 +71,11 @@ import dev.strata.api.xml.Element;
 @Component(name = "strata.xep0313", service = {IqHandler.class, StanzaHook.class, StanzaFilter.class, AccountDeletion.class})
 @Designate(ocd = Mam.Config.class)
 public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDeletion {
-    static final String NS = "urn:xmpp:mam:2";
-    static final String EXTENDED = "urn:xmpp:mam:2#extended";
-    static final String SID = "urn:xmpp:sid:0";
-    static final String RSM = "http://jabber.org/protocol/rsm";
-    static final String FORWARD = "urn:xmpp:forward:0";
+    static final String NS = MamQuery.NS;
+    static final String EXTENDED = MamQuery.EXTENDED;
+    static final String SID = MamQuery.SID;
     static final String HINTS = Messages.HINTS;
     static final String CLIENT = "jabber:client";
-    private static final Set<String> FIELDS = Set.of("FORM_TYPE", "with", "start", "end", "before-id", "after-id", "ids");
     private static final String PREFS_STORE = "mam";
     private static final String PREFS_KEY = "prefs";
     private static final Logger LOG = LoggerFactory.getLogger(Mam.class);
@@ -229,124 +222,21 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         Jid account = session.jid().bare();
         Element payload = iq.payload();
         return switch (payload.name()) {
-            case "query" -> iq.type() == Iq.Type.GET ? form() : query(payload, session, account);
+            case "query" -> iq.type() == Iq.Type.GET ? MamQuery.form() : query(payload, session, account);
             case "prefs" -> iq.type() == Iq.Type.GET ? prefsElement(prefs(account)) : setPrefs(payload, account);
             case "metadata" -> {
                 if (iq.type() != Iq.Type.GET) throw new StanzaException(StanzaError.BAD_REQUEST, "Metadata is read with a get");
-                yield metadata(account);
+                yield MamQuery.metadata(archive, account);
             }
             default -> throw new StanzaException(StanzaError.FEATURE_NOT_IMPLEMENTED, "<" + payload.name() + "/> is not part of " + NS);
         };
     }
 
-    /** §4.1.1: the fields a query may use. */
-    static Element form() {
-        Element.Builder x = DataForm.form("form", NS, null);
-        x.child(DataForm.field("with", "jid-single", null, false, List.of()));
-        x.child(DataForm.field("start", "text-single", null, false, List.of()));
-        x.child(DataForm.field("end", "text-single", null, false, List.of()));
-        x.child(DataForm.field("before-id", "text-single", null, false, List.of()));
-        x.child(DataForm.field("after-id", "text-single", null, false, List.of()));
-        x.child(DataForm.field("ids", "list-multi", null, false, List.of()));
-        return Element.builder("query", NS).child(x.build()).build();
-    }
-
     private Element query(Element query, Session session, Jid account) throws StanzaException {
         Config c = config;
-        String queryId = query.attribute("queryid");
-        Jid with = null;
-        Instant start = null, end = null;
-        String afterId = null, beforeId = null;
-        List<String> ids = List.of();
-        Optional<Element> form = query.child("x", DataForm.NS);
-        if (form.isPresent()) {
-            for (Element field : form.get().elements().filter(e -> e.name().equals("field")).toList()) {
-                String var = field.attribute("var");
-                if (var == null || !FIELDS.contains(var)) {
-                    throw new StanzaException(StanzaError.BAD_REQUEST, "Unknown field '" + var + "'; a query may use " + String.join(", ", FIELDS.stream().sorted().toList()));
-                }
-            }
-            Optional<String> formType = DataForm.value(form.get(), "FORM_TYPE");
-            if (formType.isPresent() && !formType.get().equals(NS)) throw new StanzaException(StanzaError.BAD_REQUEST, "FORM_TYPE must be " + NS);
-            Optional<String> w = DataForm.value(form.get(), "with");
-            if (w.isPresent()) {
-                try {
-                    with = Jid.of(w.get());
-                } catch (InvalidJidException e) {
-                    throw new StanzaException(StanzaError.BAD_REQUEST, "'with' is not a JID: " + e.getMessage());
-                }
-            }
-            start = instant(form.get(), "start");
-            end = instant(form.get(), "end");
-            afterId = DataForm.value(form.get(), "after-id").orElse(null);
-            beforeId = DataForm.value(form.get(), "before-id").orElse(null);
-            ids = DataForm.values(form.get(), "ids");
-        }
-        int max = c.page_size();
-        boolean fromEnd = false;
-        Optional<Element> set = query.child("set", RSM);
-        if (set.isPresent()) {
-            Optional<Element> m = set.get().child("max", RSM);
-            if (m.isPresent()) {
-                try {
-                    max = Integer.parseInt(m.get().text().strip());
-                } catch (NumberFormatException e) {
-                    throw new StanzaException(StanzaError.BAD_REQUEST, "<max/> must be a non-negative number");
-                }
-                if (max < 0) throw new StanzaException(StanzaError.BAD_REQUEST, "<max/> must be a non-negative number");
-            }
-            if (set.get().child("index", RSM).isPresent()) throw new StanzaException(StanzaError.FEATURE_NOT_IMPLEMENTED, "Paging by <index/> is not supported; use <after/> or <before/>");
-            Optional<Element> after = set.get().child("after", RSM);
-            if (after.isPresent()) afterId = after.get().text().strip();
-            Optional<Element> before = set.get().child("before", RSM);
-            if (before.isPresent()) {
-                String b = before.get().text().strip();
-                if (b.isEmpty()) fromEnd = true;
-                else beforeId = b;
-            }
-        }
-        max = Math.min(max, c.max_page_size());
-        ArchiveStore.Page page = archive.query(account, new ArchiveStore.Query(with, start, end, afterId, beforeId, ids, max, fromEnd))
-                .orElseThrow(() -> new StanzaException(StanzaError.ITEM_NOT_FOUND, "No message with that id in this archive"));
-        List<ArchiveStore.Entry> entries = new ArrayList<>(page.entries());
-        if (query.child("flip-page", NS).isPresent()) java.util.Collections.reverse(entries);
-        for (ArchiveStore.Entry e : entries) session.send(result(e, account, session.jid(), queryId));
-        Element.Builder fin = Element.builder("fin", NS);
-        if (page.complete()) fin.attribute("complete", "true");
-        Element.Builder rsm = Element.builder("set", RSM);
-        if (entries.isEmpty()) {
-            rsm.child(Element.builder("count", RSM).text("0").build());
-        } else {
-            rsm.child(Element.builder("first", RSM).text(entries.getFirst().id()).build());
-            rsm.child(Element.builder("last", RSM).text(entries.getLast().id()).build());
-        }
-        return fin.child(rsm.build()).build();
-    }
-
-    private static Instant instant(Element form, String var) throws StanzaException {
-        Optional<String> v = DataForm.value(form, var);
-        if (v.isEmpty()) return null;
-        try {
-            return OffsetDateTime.parse(v.get().strip()).toInstant();
-        } catch (DateTimeParseException e) {
-            throw new StanzaException(StanzaError.BAD_REQUEST, "'" + var + "' must be a XEP-0082 date and time such as 2026-12-04T10:00:00Z");
-        }
-    }
-
-    static Element result(ArchiveStore.Entry e, Jid account, Jid to, String queryId) {
-        Element.Builder r = Element.builder("result", NS).attribute("id", e.id());
-        if (queryId != null) r.attribute("queryid", queryId);
-        r.child(Element.builder("forwarded", FORWARD)
-                .child(Messages.delay(null, e.stamp(), null))
-                .child(e.stanza()).build());
-        return Element.builder("message", CLIENT).attribute("from", account.toString()).attribute("to", to.toString()).child(r.build()).build();
-    }
-
-    private Element metadata(Jid account) {
-        Element.Builder m = Element.builder("metadata", NS);
-        archive.first(account).ifPresent(e -> m.child(Element.builder("start", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
-        archive.last(account).ifPresent(e -> m.child(Element.builder("end", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
-        return m.build();
+        MamQuery.Answer answer = MamQuery.parse(query, c.page_size(), c.max_page_size()).run(archive, account, session.jid());
+        for (Element result : answer.results()) session.send(result);
+        return answer.fin();
     }
 
     /** A deleted account's archive goes with it, and what is cached of its preferences: the name inherits nothing. */

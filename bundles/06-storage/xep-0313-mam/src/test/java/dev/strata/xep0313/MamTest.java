@@ -11,6 +11,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.strata.api.storage.MamQuery;
 import dev.strata.api.Jid;
 import dev.strata.api.stanza.StanzaContext;
 import dev.strata.api.stanza.StanzaError;
@@ -70,7 +71,7 @@ class MamTest {
     }
 
     private List<String> bodies() {
-        return alice.received.stream().map(m -> m.child("result", Mam.NS).orElseThrow().child("forwarded", Mam.FORWARD).orElseThrow()
+        return alice.received.stream().map(m -> m.child("result", Mam.NS).orElseThrow().child("forwarded", MamQuery.FORWARD).orElseThrow()
                 .child("message", "jabber:client").orElseThrow().child("body", "jabber:client").orElseThrow().text()).toList();
     }
 
@@ -101,7 +102,7 @@ class MamTest {
         assertThat(bodies()).containsExactly("m10", "m11");
         fin = query("<query xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><max>3</max><before/></set></query>");
         assertThat(bodies()).as("the newest page, oldest first").containsExactly("m9", "m10", "m11");
-        assertThat(fin.child("set", Mam.RSM).orElseThrow().child("first", Mam.RSM).orElseThrow().text()).isEqualTo(ids.get(9));
+        assertThat(fin.child("set", MamQuery.RSM).orElseThrow().child("first", MamQuery.RSM).orElseThrow().text()).isEqualTo(ids.get(9));
         query("<query xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><max>3</max><before>" + ids.get(9) + "</before></set></query>");
         assertThat(bodies()).containsExactly("m6", "m7", "m8");
         query("<query xmlns='urn:xmpp:mam:2'><set xmlns='http://jabber.org/protocol/rsm'><max>3</max><before/></set><flip-page/></query>");
