@@ -1,0 +1,243 @@
+package dev.strata.xep0045;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.strata.api.Jid;
+import dev.strata.api.stanza.Origin;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.storage.ArchiveStore;
+import dev.strata.api.xml.DataForm;
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.Xml;
+
+class RoomTest {
+    static final Jid ROOM = Jid.of("den@conference.example.org");
+    static final Jid OWNER = Jid.of("owner@example.org/a");
+    static final Jid BOB = Jid.of("bob@example.org/b");
+    static final Jid CAROL = Jid.of("carol@example.org/c");
+
+    /** What the room sent, and what it asked its service to store or forget. */
+    static final class Host implements Room.Host {
+        final List<Element> sent = new ArrayList<>();
+        int changed;
+        boolean gone;
+
+        @Override
+        public void send(Element stanza, Origin from) {
+            sent.add(stanza);
+        }
+
+        @Override
+        public void changed(Room room) {
+            changed++;
+        }
+
+        @Override
+        public void gone(Room room) {
+            gone = true;
+        }
+
+        @Override
+        public int maxUsers() {
+            return 200;
+        }
+
+        @Override
+        public int maxHistory() {
+            return 100;
+        }
+
+        @Override
+        public ArchiveStore archive() {
+            return null;
+        }
+
+        @Override
+        public int pageSize() {
+            return 50;
+        }
+
+        @Override
+        public int maxPageSize() {
+            return 250;
+        }
+
+        @Override
+        public boolean isServerAdmin(Jid user) {
+            return false;
+        }
+
+        List<Element> to(Jid jid) {
+            return sent.stream().filter(e -> jid.toString().equals(e.attribute("to"))).toList();
+        }
+    }
+
+    Host host;
+    Room room;
+
+    @BeforeEach
+    void create() throws Exception {
+        host = new Host();
+        room = Room.create(ROOM, host, OWNER, new RoomConfig(50, 20));
+        room.enter(join(OWNER, "owner", ""), OWNER, "owner", true);
+    }
+
+    static Element join(Jid from, String nick, String inner) throws Exception {
+        return Xml.parse("<presence xmlns='jabber:client' from='" + from + "' to='" + ROOM + "/" + nick + "'><x xmlns='http://jabber.org/protocol/muc'>" + inner + "</x></presence>");
+    }
+
+    void handle(String xml, Jid from, Jid to) throws Exception {
+        room.handle(Xml.parse(xml), from, to);
+    }
+
+    void configure(String fields) throws Exception {
+        handle("<iq xmlns='jabber:client' type='set' id='c'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'>"
+                + "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#roomconfig</value></field>" + fields + "</x></query></iq>", OWNER, ROOM);
+    }
+
+    static StanzaError refusal(ThrowingRunnable r) {
+        try {
+            r.run();
+        } catch (StanzaException e) {
+            return e.error();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+        throw new AssertionError("not refused");
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    static List<String> codes(Element presence) {
+        return presence.child("x", Room.USER).orElseThrow().elements().filter(e -> e.name().equals("status")).map(e -> e.attribute("code")).toList();
+    }
+
+    @Test
+    void aNewRoomIsLockedUntilConfiguredAndTheCreatorHears201() throws Exception {
+        Element self = host.to(OWNER).getFirst();
+        assertThat(codes(self)).containsExactly("110", "201");
+        assertThat(self.child("x", Room.USER).orElseThrow().child("item", Room.USER).orElseThrow().attribute("affiliation")).isEqualTo("owner");
+        assertThat(refusal(() -> room.enter(join(BOB, "bob", ""), BOB, "bob", false))).isEqualTo(StanzaError.ITEM_NOT_FOUND);
+        configure("");
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        List<Element> toBob = host.to(BOB);
+        // §7.2.3: the others first, then bob's own presence (110), then the subject (empty: none set)
+        assertThat(toBob.get(0).attribute("from")).isEqualTo(ROOM + "/owner");
+        assertThat(codes(toBob.get(1))).containsExactly("110");
+        assertThat(toBob.get(0).child("x", Room.USER).orElseThrow().child("item", Room.USER).orElseThrow().attribute("jid"))
+                .as("semi-anonymous: a participant sees no one else's JID").isNull();
+        assertThat(toBob.get(1).child("x", Room.USER).orElseThrow().child("item", Room.USER).orElseThrow().attribute("jid")).as("but its own").isEqualTo(BOB.toString());
+        assertThat(toBob.getLast().child("subject", Room.CLIENT)).isPresent();
+    }
+
+    @Test
+    void enteringIsRefusedWithTheErrorsOfSection7() throws Exception {
+        configure("<field var='muc#roomconfig_passwordprotectedroom'><value>1</value></field><field var='muc#roomconfig_roomsecret'><value>s3</value></field>"
+                + "<field var='muc#roomconfig_maxusers'><value>10</value></field>");
+        assertThat(refusal(() -> room.enter(join(BOB, "bob", ""), BOB, "bob", false))).isEqualTo(StanzaError.NOT_AUTHORIZED);
+        assertThat(refusal(() -> room.enter(join(BOB, "bob", "<password>no</password>"), BOB, "bob", false))).isEqualTo(StanzaError.NOT_AUTHORIZED);
+        assertThat(refusal(() -> room.enter(join(BOB, "owner", "<password>s3</password>"), BOB, "owner", false))).isEqualTo(StanzaError.CONFLICT);
+        assertThat(refusal(() -> handle("<presence xmlns='jabber:client'/>", BOB, ROOM))).isEqualTo(StanzaError.JID_MALFORMED);
+        handle("<iq xmlns='jabber:client' type='set' id='b'><query xmlns='http://jabber.org/protocol/muc#admin'><item affiliation='outcast' jid='carol@example.org'/></query></iq>",
+                OWNER, ROOM);
+        assertThat(refusal(() -> room.enter(join(CAROL, "carol", "<password>s3</password>"), CAROL, "carol", false))).isEqualTo(StanzaError.FORBIDDEN);
+        configure("<field var='muc#roomconfig_membersonly'><value>1</value></field>");
+        assertThat(refusal(() -> room.enter(join(BOB, "bob", "<password>s3</password>"), BOB, "bob", false))).isEqualTo(StanzaError.REGISTRATION_REQUIRED);
+        configure("<field var='muc#roomconfig_membersonly'><value>0</value></field><field var='muc#roomconfig_maxusers'><value>1</value></field>");
+        assertThat(refusal(() -> room.enter(join(BOB, "bob", "<password>s3</password>"), BOB, "bob", false))).isEqualTo(StanzaError.SERVICE_UNAVAILABLE);
+    }
+
+    @Test
+    void messagesNeedAnOccupantWithVoiceAndTheRightType() throws Exception {
+        configure("<field var='muc#roomconfig_moderatedroom'><value>1</value></field>");
+        assertThat(refusal(() -> handle("<message xmlns='jabber:client' type='groupchat'><body>hi</body></message>", BOB, ROOM))).isEqualTo(StanzaError.NOT_ACCEPTABLE);
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        assertThat(refusal(() -> handle("<message xmlns='jabber:client' type='groupchat'><body>hi</body></message>", BOB, ROOM)))
+                .as("a visitor in a moderated room").isEqualTo(StanzaError.FORBIDDEN);
+        assertThat(refusal(() -> handle("<message xmlns='jabber:client' type='chat'><body>hi</body></message>", OWNER, ROOM))).isEqualTo(StanzaError.BAD_REQUEST);
+        assertThat(refusal(() -> handle("<message xmlns='jabber:client' type='groupchat'><body>hi</body></message>", OWNER, ROOM.withResource("bob"))))
+                .isEqualTo(StanzaError.BAD_REQUEST);
+        host.sent.clear();
+        handle("<message xmlns='jabber:client' type='groupchat' id='m1'><body>hello</body><occupant-id xmlns='urn:xmpp:occupant-id:0' id='forged'/></message>", OWNER, ROOM);
+        assertThat(host.sent).hasSize(2); // reflected to the sender too
+        Element atBob = host.to(BOB).getFirst();
+        assertThat(atBob.attribute("from")).isEqualTo(ROOM + "/owner");
+        assertThat(atBob.elements().filter(e -> e.name().equals("occupant-id")).map(e -> e.attribute("id")).toList())
+                .containsExactly(room.occupantId(OWNER));
+    }
+
+    @Test
+    void historyHonoursMaxstanzasAndCarriesDelay() throws Exception {
+        configure("");
+        for (int i = 1; i <= 3; i++) handle("<message xmlns='jabber:client' type='groupchat'><body>m" + i + "</body></message>", OWNER, ROOM);
+        host.sent.clear();
+        room.enter(join(BOB, "bob", "<history maxstanzas='2'/>"), BOB, "bob", false);
+        List<Element> bodies = host.to(BOB).stream().filter(e -> e.child("body", Room.CLIENT).isPresent()).toList();
+        assertThat(bodies.stream().map(e -> e.child("body", Room.CLIENT).orElseThrow().text())).containsExactly("m2", "m3");
+        assertThat(bodies.getFirst().child("delay", "urn:xmpp:delay").orElseThrow().attribute("from")).isEqualTo(ROOM.toString());
+        room.enter(join(CAROL, "carol", "<history maxchars='0'/>"), CAROL, "carol", false);
+        assertThat(host.to(CAROL).stream().filter(e -> e.child("body", Room.CLIENT).isPresent())).isEmpty();
+    }
+
+    @Test
+    void kickBanAndTheLastOwner() throws Exception {
+        configure("");
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        room.enter(join(CAROL, "carol", ""), CAROL, "carol", false);
+        assertThat(refusal(() -> handle("<iq xmlns='jabber:client' type='set' id='k'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='owner' role='none'/></query></iq>",
+                BOB, ROOM))).as("a participant kicks nobody").isEqualTo(StanzaError.FORBIDDEN);
+        host.sent.clear();
+        handle("<iq xmlns='jabber:client' type='set' id='k'><query xmlns='http://jabber.org/protocol/muc#admin'><item nick='bob' role='none'><reason>bye</reason></item></query></iq>",
+                OWNER, ROOM);
+        Element atBob = host.to(BOB).getFirst();
+        assertThat(atBob.attribute("type")).isEqualTo("unavailable");
+        assertThat(codes(atBob)).containsExactly("110", "307");
+        assertThat(codes(host.to(CAROL).getFirst())).containsExactly("307");
+        assertThat(room.sessions()).doesNotContain(BOB);
+        assertThat(refusal(() -> handle("<iq xmlns='jabber:client' type='set' id='o'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='owner@example.org' affiliation='member'/></query></iq>",
+                OWNER, ROOM))).isEqualTo(StanzaError.CONFLICT);
+        handle("<iq xmlns='jabber:client' type='set' id='b'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='carol@example.org' affiliation='outcast'/></query></iq>", OWNER, ROOM);
+        assertThat(codes(host.to(CAROL).getLast())).containsExactly("110", "301");
+    }
+
+    @Test
+    void aConfigurationFormWithAnUnknownOrBadFieldChangesNothing() throws Exception {
+        configure("<field var='muc#roomconfig_roomname'><value>Den</value></field>");
+        assertThat(refusal(() -> configure("<field var='muc#roomconfig_roomname'><value>Other</value></field><field var='muc#roomconfig_nonsense'><value>1</value></field>")))
+                .isEqualTo(StanzaError.BAD_REQUEST);
+        assertThat(refusal(() -> configure("<field var='muc#roomconfig_maxusers'><value>many</value></field>"))).isEqualTo(StanzaError.BAD_REQUEST);
+        assertThat(room.name()).isEqualTo("Den");
+    }
+
+    @Test
+    void aStoredRoomComesBackWithItsConfigurationAffiliationsAndSubject() throws Exception {
+        configure("<field var='muc#roomconfig_persistentroom'><value>1</value></field><field var='muc#roomconfig_roomname'><value>Den</value></field>"
+                + "<field var='muc#roomconfig_whois'><value>anyone</value></field>");
+        handle("<message xmlns='jabber:client' type='groupchat'><subject>Today</subject></message>", OWNER, ROOM);
+        handle("<iq xmlns='jabber:client' type='set' id='m'><query xmlns='http://jabber.org/protocol/muc#admin'><item jid='bob@example.org' affiliation='member'/></query></iq>", OWNER, ROOM);
+        Element stored = Xml.parse(room.toElement(false).toXml());
+        Room back = Room.fromElement(stored, host, 50, 20, j -> false);
+        assertThat(back.name()).isEqualTo("Den");
+        assertThat(back.config.persistent).isTrue();
+        assertThat(back.config.nonAnonymous()).isTrue();
+        assertThat(back.affiliations()).containsEntry(Jid.of("bob@example.org"), Affiliation.MEMBER).containsEntry(Jid.of("owner@example.org"), Affiliation.OWNER);
+        assertThat(back.isLocked()).isFalse();
+        assertThat(back.occupantId(BOB)).as("occupant ids survive").isEqualTo(room.occupantId(BOB));
+        host.sent.clear();
+        back.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        Element subject = host.to(BOB).getLast();
+        assertThat(subject.child("subject", Room.CLIENT).orElseThrow().text()).isEqualTo("Today");
+        assertThat(codes(host.to(BOB).stream().filter(e -> e.name().equals("presence")).toList().getLast())).containsExactly("110", "100");
+        assertThat(DataForm.value(back.discoInfo(null).child("x", DataForm.NS).orElseThrow(), "muc#roominfo_occupants")).contains("1");
+    }
+}
