@@ -24,14 +24,14 @@ import dev.strata.api.auth.ScramHash;
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
  * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
- * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}). Server {@code strata-pg} is Strata
+ * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}). Server {@code strata-pg} is Strata
  * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
  *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
- *     [workloads=W1,W2,W3,W4,W5,W6,W7] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
+ *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8] [muc=1x100,100x10] [mucrate=10000] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -44,7 +44,9 @@ public final class Compare {
 
     private Compare(Map<String, String> opt) {
         this.opt = opt;
-        this.users = Math.max(2 * integer("pairs"), 200);
+        int occupants = 0;
+        for (String shape : opt.get("muc").split(",")) occupants = Math.max(occupants, rooms(shape) * occupants(shape));
+        this.users = Math.max(Math.max(2 * integer("pairs"), 200), runs("W8") ? occupants : 0);
     }
 
     private int integer(String key) {
@@ -55,7 +57,7 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
-                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
@@ -85,7 +87,7 @@ public final class Compare {
         System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
         for (String s : servers) {
             for (boolean archive : new boolean[] {false, true}) {
-                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6").stream().noneMatch(this::runs)) continue;
+                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6", "W8").stream().noneMatch(this::runs)) continue;
                 try (Servers.Target t = switch (s) {
                     case "strata" -> new Servers.Strata(root, dist, null, archive);
                     case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"), archive);
@@ -129,6 +131,7 @@ public final class Compare {
         t.createUsers(users, PASSWORD);
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
         if (runs("W6")) durableWrites(t);
+        if (runs("W8")) groupChat(t);
         if (!runs("W1") && !runs("W2") && !runs("W3") && !runs("W5")) return;
         int n = integer("logins");
         // the first logins after start, as a user of a freshly (re)started server sees them: code loaded on
@@ -154,6 +157,99 @@ public final class Compare {
         jfr(t, "stop", "w1-plain");
         messaging(t);
         slowReader(t);
+    }
+
+    // --- W8 ---------------------------------------------------------------------------------------
+
+    private static int rooms(String shape) {
+        return Integer.parseInt(shape.split("x")[0].strip());
+    }
+
+    private static int occupants(String shape) {
+        return Integer.parseInt(shape.split("x")[1].strip());
+    }
+
+    /**
+     * W8 group chat (XEP-0045 on {@code conference.localhost}, each server's own MUC): for each
+     * shape ROOMSxOCCUPANTS of {@code muc}, every occupant enters its room (the first creates it
+     * and makes it an instant room) asking for no history; then all occupants send groupchat
+     * messages, open loop, at {@code mucrate} delivered copies a second in all (a message reaches
+     * every occupant, its sender too), for {@code seconds}. Server CPU per delivered copy, and the
+     * latency of every copy from its scheduled send time.
+     */
+    private void groupChat(Servers.Target t) throws Exception {
+        for (String shape : opt.get("muc").split(",")) {
+            int rooms = rooms(shape), per = occupants(shape);
+            String label = "W8 MUC " + rooms + (rooms == 1 ? " room" : " rooms") + " x " + per;
+            String tag = "w8x" + rooms + "x" + per;
+            Recorder recorder = new Recorder();
+            AtomicLong received = new AtomicLong();
+            List<LoadClient> clients = new ArrayList<>();
+            List<String> roomOf = new ArrayList<>();
+            try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (int r = 0; r < rooms; r++) {
+                    String room = tag + "r" + r + "@conference.localhost";
+                    for (int i = 0; i < per; i++) {
+                        LoadClient c = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (r * per + i), PASSWORD, tag);
+                        c.send("<presence to='" + room + "/o" + Integer.toString(i, 36) + "'><x xmlns='http://jabber.org/protocol/muc'><history maxstanzas='0'/></x></presence>");
+                        if (i == 0) {
+                            c.readUntilAny("code='201'", "code=\"201\"");
+                            c.send("<iq type='set' id='w8cfg' to='" + room + "'><query xmlns='http://jabber.org/protocol/muc#owner'><x xmlns='jabber:x:data' type='submit'/></query></iq>");
+                            c.readUntilAny("id='w8cfg'", "id=\"w8cfg\"");
+                        } else {
+                            c.readUntilAny("<subject");
+                        }
+                        ex.submit(() -> c.readMessages(ns -> {
+                            received.incrementAndGet();
+                            recorder.add(ns);
+                        }));
+                        clients.add(c);
+                        roomOf.add(room);
+                    }
+                }
+                quiesce(t); // the presence of everyone entering settles
+                int seconds = integer("seconds");
+                double perClient = integer("mucrate") / (double) per / clients.size(); // messages a second from each
+                long interval = (long) (1e9 / perClient);
+                List<Long> pids = t.pids();
+                long received0 = received.get();
+                long cpu0 = cpuMillis(pids);
+                AtomicLong sent = new AtomicLong();
+                recorder.recording = true;
+                long s0 = System.nanoTime();
+                long sEnd = s0 + TimeUnit.SECONDS.toNanos(seconds);
+                List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
+                for (int k = 0; k < clients.size(); k++) {
+                    LoadClient c = clients.get(k);
+                    String room = roomOf.get(k);
+                    long offset = (long) (Math.random() * interval);
+                    senders.add(ex.submit(() -> {
+                        for (long next = s0 + offset; next < sEnd; next += interval) {
+                            long wait = next - System.nanoTime();
+                            if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                            c.send("<message to='" + room + "' type='groupchat'><body>" + sent.incrementAndGet() + " " + next + "</body></message>");
+                        }
+                        return null;
+                    }));
+                }
+                for (var f : senders) f.get();
+                long expected = sent.get() * per;
+                long deadline = System.currentTimeMillis() + 15_000;
+                while (System.currentTimeMillis() < deadline && received.get() - received0 < expected) Thread.sleep(20);
+                long delivered = received.get() - received0;
+                long cpu = cpuMillis(pids) - cpu0;
+                double secs = (System.nanoTime() - s0) / 1e9;
+                recorder.recording = false;
+                int n = Math.min(recorder.count.get(), recorder.values.length);
+                long[] lat = Arrays.copyOf(recorder.values, n);
+                Arrays.sort(lat);
+                put(t.name, label + ": delivered copies/s", fmt(delivered / secs, 0), delivered / secs);
+                put(t.name, label + ": server CPU µs per delivered copy", fmt(cpu * 1000.0 / Math.max(1, delivered), 2), cpu * 1000.0 / Math.max(1, delivered));
+                put(t.name, label + ": p50 / p99 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
+                put(t.name, label + ": copies lost (of those due)", (expected - delivered) + " (of " + expected + ")", expected - delivered);
+                for (LoadClient c : clients) c.close();
+            }
+        }
     }
 
     // --- W6 ---------------------------------------------------------------------------------------

@@ -178,6 +178,30 @@ final class LoadClient implements AutoCloseable {
         }
     }
 
+    /** Reads until any of {@code markers} (servers quote attributes differently); returns what came up to and including it. */
+    String readUntilAny(String... markers) throws IOException {
+        while (true) {
+            int best = -1;
+            String found = null;
+            for (String m : markers) {
+                int i = pending.indexOf(m);
+                if (i >= 0 && (best < 0 || i < best)) {
+                    best = i;
+                    found = m;
+                }
+            }
+            if (found != null) {
+                String got = pending.substring(0, best + found.length());
+                pending.delete(0, best + found.length());
+                return got;
+            }
+            if (pending.indexOf("</stream:error>") >= 0 || pending.indexOf("</stream:stream>") >= 0) throw new IOException("refused: " + pending);
+            int n = in.read(buf);
+            if (n < 0) throw new IOException("closed by the server after: " + pending);
+            pending.append(new String(buf, 0, n, UTF_8));
+        }
+    }
+
     /**
      * Reads until the socket closes, handing each received chat message's latency in nanoseconds
      * to {@code latency}; other stanzas are skipped.

@@ -388,6 +388,7 @@ final class Servers {
                     %3$s
                     VirtualHost "localhost"
                         ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
+                    Component "conference.localhost" "muc"
                     """.formatted(dir, port, !archive ? "" : """
                     default_archive_policy = true
                     archive_expires_after = "never"
@@ -513,6 +514,8 @@ final class Servers {
                       mod_carboncopy: {}
                       mod_disco: {}
                       mod_last: {}
+                      mod_muc:
+                        host: conference.localhost
                       mod_offline:
                         access_max_user_messages: max_user_offline_messages
                       mod_ping: {}
