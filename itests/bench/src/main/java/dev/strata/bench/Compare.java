@@ -213,6 +213,7 @@ public final class Compare {
                 long interval = (long) (1e9 / perClient);
                 List<Long> pids = t.pids();
                 long received0 = received.get();
+                jfr(t, "start", tag);
                 long cpu0 = cpuMillis(pids);
                 AtomicLong sent = new AtomicLong();
                 recorder.recording = true;
@@ -238,6 +239,7 @@ public final class Compare {
                 while (System.currentTimeMillis() < deadline && received.get() - received0 < expected) Thread.sleep(20);
                 long delivered = received.get() - received0;
                 long cpu = cpuMillis(pids) - cpu0;
+                jfr(t, "stop", tag);
                 double secs = (System.nanoTime() - s0) / 1e9;
                 recorder.recording = false;
                 int n = Math.min(recorder.count.get(), recorder.values.length);
