@@ -62,7 +62,14 @@ class ConformanceIT {
      */
     static final Map<String, String> CLIENT_FAULTS = Map.of(
             "ModularXmppClientToServerConnectionLowLevelIntegrationTest.testDisconnectAfterConnect",
-            "connects a ModularXmppClientToServerConnection, whose STARTTLS races with itself (see KINDS_NOT_RUN)");
+            "connects a ModularXmppClientToServerConnection, whose STARTTLS races with itself (see KINDS_NOT_RUN)",
+            // The server refuses the third user with service-unavailable as §7.2.9 asks, and the test checks that
+            // first; then it waits for that user's participant listener to see the user's own presence, which
+            // only comes through when Smack's asynchronous listener happens to handle the error presence before
+            // join() removes the room's listeners (the test's own comment: "This is not watertight"). Measured:
+            // failed 3 of 8 runs against Strata, passing alone or failing alone at random.
+            "MultiUserChatOccupantIntegrationTest.mucMaxUsersLimitJoinRoomTest",
+            "after the refusal it checks, waits for a presence that arrives only if Smack's listener wins a race with its own join() (see ConformanceIT)");
 
     /**
      * SINT classes that need PEP (XEP-0163) but, unlike its OX and OMEMO classes, do not check for it:
@@ -91,7 +98,7 @@ class ConformanceIT {
             "modular-nocompress", "Smack's modular connection races with itself after <proceed/> and never starts TLS (see ConformanceIT)"));
 
     /** What passes today in each mode; a run below it lost a feature. */
-    private static final int PASSED_AT_LEAST = 93;
+    private static final int PASSED_AT_LEAST = 92;
 
     private static StrataServer server;
     private static X509TrustManager trust;

@@ -81,6 +81,12 @@ public final class MucService implements Room.Host {
         @AttributeDefinition(min = "1", max = "100000", description = "Rooms one user may own")
         int max_rooms_per_user() default 100;
 
+        @AttributeDefinition(min = "0.1", max = "10000", description = "Messages (to a room, or private) one occupant may send a second; past it, resource-constraint")
+        double occupant_rate() default 5;
+
+        @AttributeDefinition(min = "1", max = "100000", description = "Messages one occupant may send in a burst above occupant.rate")
+        int occupant_burst() default 25;
+
         @AttributeDefinition(min = "1", max = "10000", description = "Messages in a page of a room's archive when a query does not ask for a number")
         int archive_page_size() default 50;
 
@@ -340,6 +346,16 @@ public final class MucService implements Room.Host {
     @Override
     public ArchiveStore archive() {
         return archive;
+    }
+
+    @Override
+    public double messageRate() {
+        return config.occupant_rate();
+    }
+
+    @Override
+    public int messageBurst() {
+        return config.occupant_burst();
     }
 
     @Override

@@ -25,6 +25,23 @@ final class Occupant {
         this.presence = presence;
     }
 
+    /** The message allowance (a token bucket): tokens left, and when it was last filled. */
+    private double tokens = -1;
+    private long filled;
+
+    /** Takes one message from the allowance of {@code rate} a second and bursts of {@code burst}; false when there is none left. */
+    boolean take(double rate, int burst, long now) {
+        if (tokens < 0) {
+            tokens = burst;
+        } else {
+            tokens = Math.min(burst, tokens + (now - filled) / 1e9 * rate);
+        }
+        filled = now;
+        if (tokens < 1) return false;
+        tokens -= 1;
+        return true;
+    }
+
     /** The session that stands for the occupant where one JID is shown (the 'jid' of its item). */
     Jid first() {
         return sessions.iterator().next();

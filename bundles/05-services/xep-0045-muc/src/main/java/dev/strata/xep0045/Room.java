@@ -51,6 +51,12 @@ final class Room {
     static final String DISCO_INFO = "http://jabber.org/protocol/disco#info";
     static final String DISCO_ITEMS = "http://jabber.org/protocol/disco#items";
     static final String PING = "urn:xmpp:ping";
+    static final String VCARD = "vcard-temp";
+    static final String VCARD_UPDATE = "vcard-temp:x:update";
+    static final String REGISTER = "jabber:iq:register";
+    static final String REGISTER_FORM = MUC + "#register";
+    /** §7.12: the disco node under which a room tells a user its registered nickname. */
+    static final String ROOMUSER_NODE = "x-roomuser-item";
     static final String STORED_NS = "urn:strata:muc:0";
     /** Prefix of the ids of IQs the room forwards between occupants (§7.5 and XEP-0410): the way back is in the id. */
     private static final String FORWARDED = "muc~";
@@ -77,6 +83,11 @@ final class Room {
         /** The message archive, or null while no archive module is loaded (rooms then keep no logs). */
         ArchiveStore archive();
 
+        /** Messages (to the room or private) an occupant may send a second, and in a burst: past them, resource-constraint. */
+        double messageRate();
+
+        int messageBurst();
+
         /** XEP-0313 query pages of room archives: the usual size, and the most a query gets. */
         int pageSize();
 
@@ -101,6 +112,12 @@ final class Room {
     private final ArrayDeque<Said> history = new ArrayDeque<>();
     /** The last subject as broadcast (without 'to'), or null when none was ever set. */
     private Element subject;
+    /** The room's vCard (XEP-0054 on the room's JID; its photo is the room's avatar), or null. */
+    private Element vcard;
+    /** XEP-0153: the SHA-1 of the avatar's bytes, "" without one. */
+    private String avatarHash = "";
+    /** §7.10: nicknames registered with the room, by bare JID; nobody else may use them. */
+    private final Map<Jid, String> registered = new LinkedHashMap<>();
     /** Whether the history was filled from the archive (once, after the room was read back). */
     private boolean historyRecalled;
     /** A new room nobody may enter until its owner submits the configuration (§10.1). */
@@ -242,6 +259,7 @@ final class Room {
         if (holder != null && !holder.user.equals(from.bare())) {
             throw new StanzaException(StanzaError.CONFLICT, "The nickname '" + nick + "' is taken in " + jid);
         }
+        reservedCheck(nick, from);
         if (config.passwordProtected && !creating) {
             String given = x == null ? null : x.child("password", MUC).map(Element::text).orElse(null);
             if (given == null) throw new StanzaException(StanzaError.NOT_AUTHORIZED, jid + " needs a password to enter");
@@ -287,6 +305,23 @@ final class Room {
         sendSubject(to);
     }
 
+    /** §7.10: a nickname registered by someone else is theirs. */
+    private void reservedCheck(String nick, Jid from) throws StanzaException {
+        for (Map.Entry<Jid, String> r : registered.entrySet()) {
+            if (r.getValue().equals(nick) && !r.getKey().equals(from.bare())) {
+                throw new StanzaException(StanzaError.CONFLICT, "The nickname '" + nick + "' is registered with " + jid + " by someone else");
+            }
+        }
+    }
+
+    /** Takes one message from the occupant's allowance, or refuses it: a flood costs the room nothing but this check. */
+    private void allowance(Occupant o) throws StanzaException {
+        if (!o.take(host.messageRate(), host.messageBurst(), System.nanoTime())) {
+            throw new StanzaException(StanzaError.RESOURCE_CONSTRAINT, "Too many messages: at most " + (int) host.messageRate() + " a second (bursts of "
+                    + host.messageBurst() + ") in " + jid + "; this one was not sent");
+        }
+    }
+
     private Role roleFor(Affiliation aff) {
         if (aff.isAdmin()) return Role.MODERATOR;
         if (config.moderated && aff == Affiliation.NONE) return Role.VISITOR;
@@ -296,6 +331,7 @@ final class Room {
     private void changeNick(Occupant o, Jid from, String nick, Element p) throws StanzaException {
         Occupant holder = occupants.get(nick);
         if (holder != null) throw new StanzaException(StanzaError.CONFLICT, "The nickname '" + nick + "' is taken in " + jid);
+        reservedCheck(nick, from);
         if (o.sessions.size() > 1) {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "This nickname is used by " + o.sessions.size() + " of your sessions; leave with the others first");
         }
@@ -542,6 +578,7 @@ final class Room {
         }
         Occupant o = bySession.get(from);
         if (o == null) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Only occupants may send messages to " + jid + "; enter it first");
+        allowance(o);
         boolean subjectChange = m.child("subject", CLIENT).isPresent() && m.child("body", CLIENT).isEmpty();
         if (subjectChange) {
             if (o.role != Role.MODERATOR && !(config.changeSubject && o.role.hasVoice())) {
@@ -584,6 +621,7 @@ final class Room {
             default -> false;
         };
         if (!allowed) throw new StanzaException(StanzaError.FORBIDDEN, "Private messages are not allowed in " + jid + " (" + config.allowPm + ")");
+        allowance(sender);
         Occupant target = occupants.get(nick);
         if (target == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No occupant of " + jid + " is named '" + nick + "'");
         Element out = m.without(c -> c.is("x", USER) || c.namespace().equals(OCCUPANT_ID)).toBuilder().attribute("from", jid + "/" + sender.nick)
@@ -682,9 +720,12 @@ final class Room {
         if ("result".equals(type) || "error".equals(type)) return;
         Iq iq = Iq.of(stanza, from, jid);
         Element reply = switch (iq.namespace()) {
-            case DISCO_INFO -> iq.type() == Iq.Type.GET ? iq.result(discoInfo(iq.payload().attribute("node"))) : null;
+            case DISCO_INFO -> iq.type() == Iq.Type.GET ? iq.result(ROOMUSER_NODE.equals(iq.payload().attribute("node")) ? roomUserItem(from)
+                    : discoInfo(iq.payload().attribute("node"))) : null;
             case DISCO_ITEMS -> iq.type() == Iq.Type.GET ? iq.result(discoItems(from)) : null;
             case PING -> iq.result(null);
+            case VCARD -> iq.type() == Iq.Type.GET ? iq.result(vcard == null ? Element.of("vCard", VCARD) : vcard) : setVcard(iq, from);
+            case REGISTER -> iq.type() == Iq.Type.GET ? iq.result(registration(from)) : register(iq, from);
             case ADMIN -> iq.type() == Iq.Type.GET ? iq.result(adminGet(iq, from)) : adminSet(iq, from);
             case OWNER -> iq.type() == Iq.Type.GET ? iq.result(ownerGet(from)) : ownerSet(iq, from);
             case MamQuery.NS -> archiveQuery(iq, from);
@@ -730,7 +771,7 @@ final class Room {
         if (node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "The room has no disco node '" + node + "'");
         Element.Builder q = Element.builder("query", DISCO_INFO)
                 .child(Element.builder("identity", DISCO_INFO).attribute("category", "conference").attribute("type", "text").attribute("name", name()).build());
-        List<String> features = new ArrayList<>(List.of(MUC, DISCO_INFO, DISCO_ITEMS, OCCUPANT_ID, PING,
+        List<String> features = new ArrayList<>(List.of(MUC, DISCO_INFO, DISCO_ITEMS, OCCUPANT_ID, PING, VCARD, REGISTER,
                 config.persistent ? "muc_persistent" : "muc_temporary",
                 config.publicRoom ? "muc_public" : "muc_hidden",
                 config.membersOnly ? "muc_membersonly" : "muc_open",
@@ -750,6 +791,7 @@ final class Room {
                 .child(DataForm.field("muc#maxhistoryfetch", null, "Most messages of history", false, List.of(Integer.toString(config.historyLength))))
                 .child(DataForm.field("muc#roomconfig_allowpm", null, "Who may send private messages", false, List.of(config.allowPm)));
         if (!config.language.isBlank()) form.child(DataForm.field("muc#roominfo_lang", null, "Language", false, List.of(config.language)));
+        if (!avatarHash.isEmpty()) form.child(DataForm.field("muc#roominfo_avatarhash", "text-multi", "Avatar hash", false, List.of(avatarHash)));
         q.child(form.build());
         return q.build();
     }
@@ -913,6 +955,105 @@ final class Room {
         }
     }
 
+    // --- the room's vCard and avatar (XEP-0054, XEP-0153, §6.4's muc#roominfo_avatarhash) --------------
+
+    private static final int MAX_VCARD_CHARS = 256 * 1024;
+
+    /** Owners set the room's vCard; its photo is the room's avatar, announced to the occupants by its hash. */
+    private Element setVcard(Iq iq, Jid from) throws StanzaException {
+        if (affiliation(from) != Affiliation.OWNER) throw new StanzaException(StanzaError.FORBIDDEN, "Only owners may set the vCard of " + jid);
+        Element card = iq.payload();
+        if (!card.name().equals("vCard")) throw new StanzaException(StanzaError.BAD_REQUEST, "A vcard-temp set carries <vCard/>");
+        if (card.toXml().length() > MAX_VCARD_CHARS) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "A room's vCard takes at most " + MAX_VCARD_CHARS / 1024 + " KiB (avatars too)");
+        }
+        String hash = photoHash(card);
+        vcard = card.elements().findAny().isPresent() ? card : null;
+        if (!hash.equals(avatarHash)) {
+            avatarHash = hash;
+            for (Occupant v : List.copyOf(occupants.values())) {
+                for (Jid s : v.sessions) send(avatarPresence(s));
+            }
+        }
+        host.changed(this);
+        return iq.result(null);
+    }
+
+    private Element avatarPresence(Jid to) {
+        return Element.builder("presence", CLIENT).attribute("from", jid.toString()).attribute("to", to.toString())
+                .child(Element.builder("x", VCARD_UPDATE).child(Element.builder("photo", VCARD_UPDATE).text(avatarHash).build()).build()).build();
+    }
+
+    /** XEP-0153: the SHA-1 of the photo's bytes, "" when the card has none. */
+    static String photoHash(Element card) throws StanzaException {
+        Optional<String> binval = card.child("PHOTO", VCARD).flatMap(p -> p.child("BINVAL", VCARD)).map(b -> b.text().replaceAll("\\s", ""));
+        if (binval.isEmpty() || binval.get().isEmpty()) return "";
+        try {
+            byte[] bytes = Base64.getDecoder().decode(binval.get());
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
+        } catch (IllegalArgumentException e) {
+            throw new StanzaException(StanzaError.BAD_REQUEST, "The vCard's PHOTO/BINVAL is not base64");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    // --- registration (§7.10–7.12) -------------------------------------------------------------------
+
+    private Element registration(Jid from) {
+        String nick = registered.get(from.bare());
+        if (nick != null) {
+            return Element.builder("query", REGISTER).child(Element.of("registered", REGISTER))
+                    .child(Element.builder("username", REGISTER).text(nick).build()).build();
+        }
+        Element form = DataForm.form("form", REGISTER_FORM, "Registration with " + name())
+                .child(Element.builder("instructions", DataForm.NS).text("Register a nickname: it becomes yours in this room, and you a member.").build())
+                .child(DataForm.field("muc#register_roomnick", "text-single", "Nickname", true, List.of())).build();
+        return Element.builder("query", REGISTER).child(Element.builder("instructions", REGISTER).text("Fill in the form to register with the room").build())
+                .child(form).build();
+    }
+
+    /**
+     * §7.10: registering makes the user a member with a nickname of its own; {@code <remove/>}
+     * undoes both. In a members-only room only its members may register (others ask an admin).
+     */
+    private Element register(Iq iq, Jid from) throws StanzaException {
+        Jid user = from.bare();
+        Affiliation aff = affiliation(from);
+        Element q = iq.payload();
+        if (q.child("remove", REGISTER).isPresent()) {
+            if (registered.remove(user) == null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, user + " is not registered with " + jid);
+            if (aff == Affiliation.MEMBER) applyAffiliation(user, Affiliation.NONE, null, "registration cancelled");
+            host.changed(this);
+            return iq.result(null);
+        }
+        if (aff == Affiliation.OUTCAST) throw new StanzaException(StanzaError.FORBIDDEN, "You are banned from " + jid);
+        if (config.membersOnly && !aff.atLeast(Affiliation.MEMBER)) {
+            throw new StanzaException(StanzaError.NOT_ALLOWED, jid + " is for members only: ask one of its admins to make you a member");
+        }
+        Optional<Element> form = q.child("x", DataForm.NS);
+        String nick = form.isPresent() ? DataForm.value(form.get(), "muc#register_roomnick").orElse(null) : q.child("username", REGISTER).map(Element::text).orElse(null);
+        if (form.isPresent() && "cancel".equals(form.get().attribute("type"))) return iq.result(null);
+        if (nick == null || nick.isBlank()) throw new StanzaException(StanzaError.BAD_REQUEST, "Registration needs a nickname (muc#register_roomnick)");
+        nick = nick.strip();
+        if (Jid.tryParse(jid + "/" + nick).isEmpty()) throw new StanzaException(StanzaError.JID_MALFORMED, "'" + nick + "' cannot be a nickname");
+        reservedCheck(nick, from);
+        Occupant holder = occupants.get(nick);
+        if (holder != null && !holder.user.equals(user)) throw new StanzaException(StanzaError.CONFLICT, "The nickname '" + nick + "' is in use in " + jid);
+        registered.put(user, nick);
+        if (aff == Affiliation.NONE) applyAffiliation(user, Affiliation.MEMBER, null, "registered");
+        host.changed(this);
+        return iq.result(null);
+    }
+
+    /** §7.12: the nickname the asker registered, as the name of an identity; none when it has not. */
+    private Element roomUserItem(Jid asker) {
+        Element.Builder q = Element.builder("query", DISCO_INFO).attribute("node", ROOMUSER_NODE);
+        String nick = registered.get(asker.bare());
+        if (nick != null) q.child(Element.builder("identity", DISCO_INFO).attribute("category", "conference").attribute("type", "text").attribute("name", nick).build());
+        return q.build();
+    }
+
     private Element ownerGet(Jid from) throws StanzaException {
         if (affiliation(from) != Affiliation.OWNER) throw new StanzaException(StanzaError.FORBIDDEN, "Only owners may configure " + jid);
         List<String> owners = new ArrayList<>();
@@ -1068,6 +1209,8 @@ final class Room {
         b.child(config.stored());
         affiliations.forEach((u, a) -> b.child(Element.builder("affiliation", STORED_NS).attribute("jid", u.toString()).attribute("value", a.value()).build()));
         if (subject != null) b.child(Element.builder("subject", STORED_NS).child(subject).build());
+        if (vcard != null) b.child(Element.builder("vcard", STORED_NS).child(vcard).build());
+        registered.forEach((u, n) -> b.child(Element.builder("registered", STORED_NS).attribute("jid", u.toString()).attribute("nick", n).build()));
         if (live) {
             for (Occupant o : occupants.values()) {
                 Element.Builder ob = Element.builder("occupant", STORED_NS).attribute("nick", o.nick).attribute("user", o.user.toString()).attribute("role", o.role.value());
@@ -1087,6 +1230,17 @@ final class Room {
         if (form.isPresent()) config.apply(form.get(), Integer.MAX_VALUE, Integer.MAX_VALUE);
         Room r = new Room(Jid.of(e.attribute("jid")), host, config, e.attribute("salt"), Instant.parse(e.attribute("created")));
         r.locked = Boolean.parseBoolean(e.attribute("locked"));
+        e.child("vcard", STORED_NS).flatMap(Element::firstChild).ifPresent(v -> {
+            r.vcard = v;
+            try {
+                r.avatarHash = photoHash(v);
+            } catch (StanzaException ex) {
+                r.avatarHash = "";
+            }
+        });
+        for (Element reg : e.elements().filter(c -> c.is("registered", STORED_NS)).toList()) {
+            Jid.tryParse(reg.attribute("jid")).ifPresent(j -> r.registered.put(j, reg.attribute("nick")));
+        }
         for (Element a : e.elements().filter(c -> c.is("affiliation", STORED_NS)).toList()) {
             Affiliation.of(a.attribute("value")).ifPresent(v -> Jid.tryParse(a.attribute("jid")).ifPresent(j -> r.affiliations.put(j, v)));
         }

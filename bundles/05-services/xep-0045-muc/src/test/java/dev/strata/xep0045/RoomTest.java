@@ -60,6 +60,18 @@ class RoomTest {
             return null;
         }
 
+        double rate = 1000;
+
+        @Override
+        public double messageRate() {
+            return rate;
+        }
+
+        @Override
+        public int messageBurst() {
+            return 3;
+        }
+
         @Override
         public int pageSize() {
             return 50;
@@ -239,5 +251,52 @@ class RoomTest {
         assertThat(subject.child("subject", Room.CLIENT).orElseThrow().text()).isEqualTo("Today");
         assertThat(codes(host.to(BOB).stream().filter(e -> e.name().equals("presence")).toList().getLast())).containsExactly("110", "100");
         assertThat(DataForm.value(back.discoInfo(null).child("x", DataForm.NS).orElseThrow(), "muc#roominfo_occupants")).contains("1");
+    }
+
+    @Test
+    void aFloodIsRefusedPastTheBurst() throws Exception {
+        configure("");
+        host.rate = 0.1;
+        for (int i = 0; i < 3; i++) handle("<message xmlns='jabber:client' type='groupchat'><body>" + i + "</body></message>", OWNER, ROOM);
+        assertThat(refusal(() -> handle("<message xmlns='jabber:client' type='groupchat'><body>4</body></message>", OWNER, ROOM)))
+                .isEqualTo(StanzaError.RESOURCE_CONSTRAINT);
+    }
+
+    @Test
+    void theRoomsVcardPhotoIsItsAvatarAnnouncedByHash() throws Exception {
+        configure("");
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        String photo = java.util.Base64.getEncoder().encodeToString("a tiny png".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        String set = "<iq xmlns='jabber:client' type='set' id='v'><vCard xmlns='vcard-temp'><PHOTO><TYPE>image/png</TYPE><BINVAL>" + photo + "</BINVAL></PHOTO></vCard></iq>";
+        assertThat(refusal(() -> handle(set, BOB, ROOM))).as("only owners").isEqualTo(StanzaError.FORBIDDEN);
+        host.sent.clear();
+        handle(set, OWNER, ROOM);
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-1").digest("a tiny png".getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        Element atBob = host.to(BOB).getFirst();
+        assertThat(atBob.attribute("from")).isEqualTo(ROOM.toString());
+        assertThat(atBob.child("x", Room.VCARD_UPDATE).orElseThrow().child("photo", Room.VCARD_UPDATE).orElseThrow().text()).isEqualTo(hash);
+        assertThat(DataForm.value(room.discoInfo(null).child("x", DataForm.NS).orElseThrow(), "muc#roominfo_avatarhash")).contains(hash);
+        host.sent.clear();
+        handle("<iq xmlns='jabber:client' type='get' id='g'><vCard xmlns='vcard-temp'/></iq>", BOB, ROOM);
+        assertThat(host.sent.getFirst().child("vCard", Room.VCARD).orElseThrow().child("PHOTO", Room.VCARD)).isPresent();
+    }
+
+    @Test
+    void registeringReservesTheNicknameAndMakesAMember() throws Exception {
+        configure("");
+        String reg = "<iq xmlns='jabber:client' type='set' id='r'><query xmlns='jabber:iq:register'><x xmlns='jabber:x:data' type='submit'>"
+                + "<field var='FORM_TYPE'><value>http://jabber.org/protocol/muc#register</value></field><field var='muc#register_roomnick'><value>bobby</value></field></x></query></iq>";
+        handle(reg, BOB, ROOM);
+        assertThat(room.affiliations()).containsEntry(Jid.of("bob@example.org"), Affiliation.MEMBER);
+        assertThat(refusal(() -> room.enter(join(CAROL, "bobby", ""), CAROL, "bobby", false))).isEqualTo(StanzaError.CONFLICT);
+        assertThat(refusal(() -> handle(reg, CAROL, ROOM))).isEqualTo(StanzaError.CONFLICT);
+        host.sent.clear();
+        handle("<iq xmlns='jabber:client' type='get' id='n'><query xmlns='http://jabber.org/protocol/disco#info' node='x-roomuser-item'/></iq>", BOB, ROOM);
+        assertThat(host.sent.getFirst().child("query", Room.DISCO_INFO).orElseThrow().child("identity", Room.DISCO_INFO).orElseThrow().attribute("name")).isEqualTo("bobby");
+        Room back = Room.fromElement(Xml.parse(room.toElement(false).toXml()), host, 50, 20, j -> false);
+        assertThat(refusal(() -> back.enter(join(CAROL, "bobby", ""), CAROL, "bobby", false))).as("kept when stored").isEqualTo(StanzaError.CONFLICT);
+        handle("<iq xmlns='jabber:client' type='set' id='u'><query xmlns='jabber:iq:register'><remove/></query></iq>", BOB, ROOM);
+        assertThat(room.affiliations()).doesNotContainKey(Jid.of("bob@example.org"));
+        room.enter(join(CAROL, "bobby", ""), CAROL, "bobby", false);
     }
 }
