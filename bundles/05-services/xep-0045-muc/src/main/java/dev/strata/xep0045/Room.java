@@ -279,7 +279,7 @@ final class Room {
         Occupant o = new Occupant(nick, from.bare(), roleFor(aff), cleaned(p));
         o.sessions.add(from);
         // §7.2.3: the others' presence first, then the newcomer's to the others and itself, history, subject
-        for (Occupant other : List.copyOf(occupants.values())) send(presence(other, from, o.role == Role.MODERATOR, false, List.of(), null));
+        for (Occupant other : List.copyOf(occupants.values())) send(presence(other, from, sees(o), false, List.of(), null));
         occupants.put(nick, o);
         bySession.put(from, o);
         List<Integer> selfCodes = new ArrayList<>();
@@ -294,7 +294,7 @@ final class Room {
     /** The room's state for one session of an occupant already in: everyone's presence, its own (110), history, subject. */
     private void sendState(Occupant self, Jid to, Element x, List<Integer> codes) {
         for (Occupant other : List.copyOf(occupants.values())) {
-            if (other != self) send(presence(other, to, self.role == Role.MODERATOR, false, List.of(), null));
+            if (other != self) send(presence(other, to, sees(self), false, List.of(), null));
         }
         List<Integer> selfCodes = new ArrayList<>(codes);
         selfCodes.add(0, 110);

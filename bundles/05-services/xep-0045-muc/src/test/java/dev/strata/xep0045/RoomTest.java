@@ -299,4 +299,14 @@ class RoomTest {
         assertThat(room.affiliations()).doesNotContainKey(Jid.of("bob@example.org"));
         room.enter(join(CAROL, "bobby", ""), CAROL, "bobby", false);
     }
+
+    @Test
+    void inANonAnonymousRoomEveryoneSeesRealJids() throws Exception {
+        configure("<field var='muc#roomconfig_whois'><value>anyone</value></field>");
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        Element ownerAtBob = host.to(BOB).getFirst();
+        assertThat(ownerAtBob.attribute("from")).isEqualTo(ROOM + "/owner");
+        assertThat(ownerAtBob.child("x", Room.USER).orElseThrow().child("item", Room.USER).orElseThrow().attribute("jid")).isEqualTo(OWNER.toString());
+        assertThat(codes(host.to(BOB).get(1))).containsExactly("110", "100");
+    }
 }
