@@ -1,0 +1,112 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.InputStream;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.util.ArrayList;
+import java.util.List;
+
+import org.igniterealtime.smack.inttest.Configuration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * On demand, not in the build: SINT's multi-user chat tests against Debian's Prosody 0.12 with its
+ * {@code muc} component, the same way {@link ConformanceIT} runs them against Strata (accounts by
+ * in-band registration, STARTTLS required, its certificate pinned), so the README can say which of
+ * them Prosody fails. Needs root and the {@code prosody} package:
+ * {@code ./mvnw -pl itests/conformance verify -Dit.test=PeersIT -Dsint.peers=prosody}; the report
+ * goes to {@code target/peers-prosody.md}.
+ */
+@EnabledIfSystemProperty(named = "sint.peers", matches = ".*prosody.*")
+class PeersIT {
+    static final String MUC_TESTS = "MultiUserChatIntegrationTest,MultiUserChatOccupantIntegrationTest,MultiUserChatRolesAffiliationsPrivilegesIntegrationTest,"
+            + "MultiUserChatEntityIntegrationTest,MultiUserChatLowLevelIntegrationTest,ParticipantStatusIntegrationTest,UserStatusIntegrationTest";
+
+    @Test
+    void prosodyRunsTheMucTests() throws Exception {
+        Path dir = Files.createTempDirectory("sint-prosody");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        int port;
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        }
+        run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
+                "-addext", "subjectAltName=DNS:localhost,DNS:conference.localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
+        Files.createDirectories(dir.resolve("data"));
+        Path config = dir.resolve("prosody.cfg.lua");
+        Files.writeString(config, """
+                pidfile = "%1$s/prosody.pid"
+                data_path = "%1$s/data"
+                daemonize = false
+                interfaces = { "127.0.0.1" }
+                c2s_ports = { %2$d }
+                c2s_direct_tls_ports = { }
+                s2s_ports = { }
+                component_ports = { }
+                http_ports = { }
+                https_ports = { }
+                log = { warn = "%1$s/prosody.log" }
+                authentication = "internal_hashed"
+                c2s_require_encryption = true
+                allow_registration = true
+                min_seconds_between_registrations = 0
+                modules_enabled = {
+                    "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy";
+                    "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple"; "bookmarks";
+                }
+                modules_disabled = { "s2s" }
+                VirtualHost "localhost"
+                    ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
+                Component "conference.localhost" "muc"
+                    ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
+                """.formatted(dir, port));
+        run(List.of("chown", "-R", "prosody:prosody", dir.toString()));
+        Process prosody = new ProcessBuilder("setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups", "--reset-env", "prosody", "--config", config.toString())
+                .redirectErrorStream(true).redirectOutput(dir.resolve("stdout.log").toFile()).start();
+        try {
+            StrataServer.await(java.time.Duration.ofSeconds(30), "Prosody's port " + port, () -> {
+                try (Socket s = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                    return true;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
+            X509Certificate cert;
+            try (InputStream in = Files.newInputStream(dir.resolve("cert.pem"))) {
+                cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+            }
+            Sint.connectTo(port, ConformanceIT.pinned(cert));
+            System.setProperty("sint.only", MUC_TESTS);
+            Sint.Report r = Sint.run(() -> {
+                try {
+                    return Configuration.builder().setService("localhost").setSecurityMode("required").setReplyTimeout("10000")
+                            .setDefaultConnection("tcp").setDisabledConnections(String.join(",", ConformanceIT.KINDS_NOT_RUN.keySet()));
+                } catch (java.io.IOException e) {
+                    throw new AssertionError(e);
+                }
+            }, ConformanceIT.CLIENT_FAULTS.keySet(), new java.util.HashMap<>());
+            String text = ConformanceIT.render("Prosody 0.12 (Debian), muc component, accounts by in-band registration", r);
+            System.out.println(text);
+            Files.writeString(Path.of("target/peers-prosody.md"), text);
+            assertThat(r.count(Sint.Kind.PASSED) + r.count(Sint.Kind.FAILED)).as("tests that ran").isPositive();
+        } finally {
+            prosody.destroy();
+            prosody.waitFor();
+        }
+    }
+
+    private static void run(List<String> command) throws Exception {
+        Process p = new ProcessBuilder(new ArrayList<>(command)).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertThat(p.waitFor()).as("%s: %s", command, out).isZero();
+    }
+}
