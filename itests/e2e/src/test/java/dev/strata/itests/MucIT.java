@@ -137,6 +137,17 @@ class MucIT {
             assertThat(awaitBody(ritaRoom, "still here")).isNotNull();
             assertThat(s.ssh("muc:info lounge@conference.localhost").out()).contains("occupants (2)", "rita  moderator  owner", "sam  participant  none");
             assertThat(rita.isConnected() && sam.isConnected()).isTrue();
+
+            // an operator closes the room: its occupants are told why, and it is gone
+            CompletableFuture<Presence> destroyed = new CompletableFuture<>();
+            sam.addAsyncStanzaListener(p -> {
+                MUCUser u = MUCUser.from(p);
+                if (u != null && u.getDestroy() != null) destroyed.complete((Presence) p);
+            }, StanzaTypeFilter.PRESENCE);
+            StrataServer.Result destroy = s.ssh("muc:destroy lounge@conference.localhost closing time");
+            assertThat(destroy.out()).as("%s", destroy).contains("Destroyed lounge@conference.localhost (2 occupants told: closing time)");
+            assertThat(MUCUser.from(destroyed.get(10, TimeUnit.SECONDS)).getDestroy().getReason()).isEqualTo("closing time");
+            assertThat(s.ssh("muc:list").out()).doesNotContain("lounge@conference.localhost");
             rita.disconnect();
             sam.disconnect();
         }
