@@ -16,6 +16,8 @@ import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.packet.Presence;
 import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.commands.AdHocCommandManager;
+import org.jivesoftware.smackx.commands.RemoteCommand;
 import org.jivesoftware.smackx.delay.packet.DelayInformation;
 import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
 import org.jivesoftware.smackx.disco.packet.DiscoverInfo;
@@ -118,7 +120,7 @@ class MucIT {
     void occupantsKeepChattingAcrossAModuleReload() throws Exception {
         Path home = StrataServer.freshHome("muc-reload-it", "rita", "sam");
         EntityBareJid lounge = JidCreate.entityBareFrom("lounge@conference.localhost");
-        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_ADMIN_JID", "rita@localhost"))) {
             XMPPTCPConnection rita = Clients.smack(s, "rita", "rita" + PW, "desk");
             XMPPTCPConnection sam = Clients.smack(s, "sam", "sam" + PW, "phone");
             MultiUserChat ritaRoom = MultiUserChatManager.getInstanceFor(rita).getMultiUserChat(lounge);
@@ -137,6 +139,27 @@ class MucIT {
             assertThat(awaitBody(ritaRoom, "still here")).isNotNull();
             assertThat(s.ssh("muc:info lounge@conference.localhost").out()).contains("occupants (2)", "rita  moderator  owner", "sam  participant  none");
             assertThat(rita.isConnected() && sam.isConnected()).isTrue();
+
+            // the server's administrator destroys another room with an ad-hoc command (XEP-0050)
+            MultiUserChat attic = MultiUserChatManager.getInstanceFor(sam).getMultiUserChat(JidCreate.entityBareFrom("attic@conference.localhost"));
+            attic.create(Resourcepart.from("sam")).makeInstant();
+            CompletableFuture<Presence> atticGone = new CompletableFuture<>();
+            sam.addAsyncStanzaListener(p -> {
+                MUCUser u = MUCUser.from(p);
+                if (u != null && u.getDestroy() != null && p.getFrom().asBareJid().toString().equals("attic@conference.localhost")) atticGone.complete((Presence) p);
+            }, StanzaTypeFilter.PRESENCE);
+            RemoteCommand command = AdHocCommandManager.getAddHocCommandsManager(rita).getRemoteCommand(JidCreate.domainBareFrom("localhost"),
+                    "http://strata.dev/protocol/muc#destroy");
+            command.execute();
+            FillableForm form = new FillableForm(command.getForm());
+            form.setAnswer("room", "attic@conference.localhost");
+            form.setAnswer("reason", "spring cleaning");
+            command.complete(form);
+            assertThat(command.isCompleted()).isTrue();
+            assertThat(MUCUser.from(atticGone.get(10, TimeUnit.SECONDS)).getDestroy().getReason()).isEqualTo("spring cleaning");
+            RemoteCommand notAdmin = AdHocCommandManager.getAddHocCommandsManager(sam).getRemoteCommand(JidCreate.domainBareFrom("localhost"),
+                    "http://strata.dev/protocol/muc#destroy");
+            assertThatThrownBy(notAdmin::execute).as("only administrators").isInstanceOf(XMPPErrorException.class);
 
             // an operator closes the room: its occupants are told why, and it is gone
             CompletableFuture<Presence> destroyed = new CompletableFuture<>();
