@@ -6,8 +6,18 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smackx.disco.ServiceDiscoveryManager;
+import org.jivesoftware.smackx.mam.MamManager;
+import org.jivesoftware.smackx.muc.MultiUserChat;
+import org.jivesoftware.smackx.muc.MultiUserChatManager;
+import org.jivesoftware.smackx.xdata.form.FillableForm;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
 
 import dev.strata.api.auth.ScramHash;
 import dev.strata.bench.RawXmppClient;
@@ -49,6 +59,49 @@ class PostgresIT {
             assertThat(s.ssh("user:list").out()).contains("carol@localhost");
             assertThat(s.ssh("user:delete carol@localhost").exit()).isZero();
             assertThat(Files.exists(home.resolve("data/db/strata.mv.db"))).as("no H2 file when PostgreSQL is configured").isFalse();
+        }
+    }
+
+    /** A persistent, logging room (XEP-0045 with its archive) kept in PostgreSQL across a restart. */
+    @Test
+    void aPersistentRoomAndItsArchiveLiveInPostgresql() throws Exception {
+        Path home = StrataServer.freshHome("postgres-muc-it");
+        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, """
+                url = ${env:STRATA_TEST_PG_URL}
+                user = ${env:STRATA_TEST_PG_USER}
+                password = ${env:STRATA_TEST_PG_PASSWORD}
+                """);
+        // the database outlives test runs: a room of its own each time
+        EntityBareJid room = JidCreate.entityBareFrom("pg" + Long.toString(System.nanoTime(), 36) + "@conference.localhost");
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
+                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            s.ssh("user:delete dora@localhost");
+            assertThat(s.ssh("user:add dora@localhost Dora-pg-1").exit()).isZero();
+            XMPPTCPConnection dora = Clients.smack(s, "dora", "Dora-pg-1", "desk");
+            MultiUserChat muc = MultiUserChatManager.getInstanceFor(dora).getMultiUserChat(room);
+            muc.create(Resourcepart.from("dora"));
+            FillableForm form = muc.getConfigurationForm().getFillableForm();
+            form.setAnswer("muc#roomconfig_roomname", "On PostgreSQL");
+            form.setAnswer("muc#roomconfig_persistentroom", true);
+            form.setAnswer("muc#roomconfig_enablelogging", true);
+            muc.sendConfigurationForm(form);
+            muc.sendMessage("kept in postgres");
+            assertThat(muc.nextMessage(10_000).getBody()).isEqualTo("kept in postgres");
+            dora.disconnect();
+
+            s.stop();
+            s.start();
+            dora = Clients.smack(s, "dora", "Dora-pg-1", "desk");
+            assertThat(ServiceDiscoveryManager.getInstanceFor(dora).discoverInfo(room).getIdentities().get(0).getName()).isEqualTo("On PostgreSQL");
+            muc = MultiUserChatManager.getInstanceFor(dora).getMultiUserChat(room);
+            MamManager.MamQuery page = MamManager.getInstanceFor(muc).queryArchive(MamManager.MamQueryArgs.builder().setResultPageSizeTo(10).build());
+            assertThat(page.getMessages().stream().map(Message::getBody)).containsExactly("kept in postgres");
+            muc.destroy("test over", null);
+            dora.disconnect();
+            assertThat(s.ssh("user:delete dora@localhost").exit()).isZero();
         }
     }
 }
