@@ -22,6 +22,7 @@ import dev.strata.api.xml.Element;
 import dev.strata.api.xml.Xml;
 import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeSession;
+import dev.strata.testkit.H2Database;
 import dev.strata.testkit.Iqs;
 import dev.strata.testkit.MemoryStore;
 

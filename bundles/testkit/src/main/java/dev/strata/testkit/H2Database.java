@@ -1,4 +1,4 @@
-package dev.strata.xep0313;
+package dev.strata.testkit;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -9,11 +9,13 @@ import java.util.List;
 import dev.strata.api.storage.SqlDatabase;
 import dev.strata.api.storage.StorageException;
 
-/** An in-memory H2 database for the tests: migrations applied as written, one connection, each call a transaction. */
-final class H2Database implements SqlDatabase, AutoCloseable {
+/** An in-memory H2 database for module tests: migrations applied as written (each once), one connection, each call a transaction. */
+public final class H2Database implements SqlDatabase, AutoCloseable {
     private final Connection c;
+    /** How many migrations of each module this database has applied, as the real one records them. */
+    private final java.util.Map<String, Integer> applied = new java.util.HashMap<>();
 
-    H2Database(String name) throws SQLException {
+    public H2Database(String name) throws SQLException {
         c = DriverManager.getConnection("jdbc:h2:mem:" + name + ";DB_CLOSE_DELAY=-1");
         c.setAutoCommit(false);
     }
@@ -25,10 +27,12 @@ final class H2Database implements SqlDatabase, AutoCloseable {
 
     @Override
     public synchronized int migrate(String module, List<Migration> migrations) {
+        int done = applied.getOrDefault(module, 0);
         try (Statement s = c.createStatement()) {
-            for (Migration m : migrations) for (String sql : m.h2().split(";\\s*\\n")) if (!sql.isBlank()) s.execute(sql);
+            for (Migration m : migrations.subList(Math.min(done, migrations.size()), migrations.size())) for (String sql : m.h2().split(";\\s*\\n")) if (!sql.isBlank()) s.execute(sql);
             c.commit();
-            return migrations.size();
+            applied.put(module, Math.max(done, migrations.size()));
+            return Math.max(0, migrations.size() - done);
         } catch (SQLException e) {
             throw new StorageException("migration failed", e);
         }
