@@ -43,6 +43,16 @@ import org.reflections.Reflections;
  * the server's loopback address and port.
  */
 final class Sint {
+    static {
+        // SINT's OMEMO tests need an OmemoService on the client side, or they call themselves impossible:
+        // Smack's Signal one, with its in-memory store (GPLv3; a test dependency, never shipped with Strata).
+        // Its AES/GCM cipher passes an IvParameterSpec, which the JDK's provider refuses and BouncyCastle
+        // takes: added last, BouncyCastle serves only what the JDK's providers turn down.
+        java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        org.jivesoftware.smackx.omemo.signal.SignalOmemoService.acknowledgeLicense();
+        org.jivesoftware.smackx.omemo.signal.SignalOmemoService.setup();
+    }
+
     enum Kind { PASSED, FAILED, IMPOSSIBLE }
 
     /** The start of the reason of a test that failed, then passed when run again alone. */

@@ -19,6 +19,8 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import dev.strata.api.Jid;
+import dev.strata.api.module.AccountDisco;
 import dev.strata.api.module.Caps;
 import dev.strata.api.module.DiscoExtension;
 import dev.strata.api.module.ServerDisco;
@@ -47,6 +49,10 @@ public final class Disco implements IqHandler, ServerDisco {
     private static final String ACCOUNT_FEATURES = "(strata.disco.account=*)";
 
     private final BundleContext context;
+
+    /** What modules add to queries to an account (XEP-0163 PEP nodes). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<AccountDisco> accountDisco = new CopyOnWriteArrayList<>();
 
     /** XEP-0128 forms contributed by modules (XEP-0157 contact addresses, ...). */
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -80,9 +86,17 @@ public final class Disco implements IqHandler, ServerDisco {
     public Element handle(Iq iq, Origin from) throws StanzaException {
         String node = iq.payload().attribute("node");
         if (iq.to().local() != null) {
-            if (node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+            Jid account = iq.to().bare();
+            if (node != null) {
+                for (AccountDisco d : accountDisco) {
+                    Element info = d.info(account, node, from.jid());
+                    if (info != null) return info;
+                }
+                throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+            }
             Element.Builder query = Element.builder("query", INFO);
             query.child(identity("account", "registered", null));
+            for (AccountDisco d : accountDisco) query.children(d.identities(account));
             Set<String> accountFeatures = new TreeSet<>(list(ACCOUNT_FEATURES, "strata.disco.account"));
             accountFeatures.add(INFO);
             for (String f : accountFeatures) query.child(feature(f));

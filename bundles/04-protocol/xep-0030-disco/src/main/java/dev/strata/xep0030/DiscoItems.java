@@ -11,6 +11,7 @@ import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
 
+import dev.strata.api.module.AccountDisco;
 import dev.strata.api.module.DiscoFeature;
 import dev.strata.api.module.DiscoItemsProvider;
 import dev.strata.api.module.IqHandler;
@@ -42,6 +43,9 @@ public final class DiscoItems implements IqHandler {
     }
 
     private final List<Provider> providers = new CopyOnWriteArrayList<>();
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<AccountDisco> accountDisco = new CopyOnWriteArrayList<>();
     private final List<Service> services = new CopyOnWriteArrayList<>();
 
     @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -73,7 +77,17 @@ public final class DiscoItems implements IqHandler {
         String node = iq.payload().attribute("node");
         Element.Builder query = Element.builder("query", ITEMS);
         if (node != null) query.attribute("node", node);
-        if (iq.to().local() != null) return query.build(); // an account lists no items here (PEP comes later)
+        if (iq.to().local() != null) { // an account: what modules list for it (XEP-0163 PEP nodes)
+            boolean found = node == null;
+            for (AccountDisco d : accountDisco) {
+                List<Element> items = d.items(iq.to().bare(), node, from.jid());
+                if (items == null) continue;
+                found = true;
+                query.children(items);
+            }
+            if (!found) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+            return query.build();
+        }
         boolean known = node == null;
         if (node == null) {
             String suffix = "." + iq.to().domain();

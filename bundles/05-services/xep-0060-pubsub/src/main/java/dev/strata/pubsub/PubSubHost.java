@@ -4,6 +4,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 import org.osgi.annotation.versioning.ConsumerType;
@@ -47,8 +48,11 @@ public interface PubSubHost {
      * Who else hears of a publish to {@code node} than its subscribers: for PEP, the full JIDs of
      * available contacts and own resources whose entity capabilities ask for {@code node+notify}
      * (XEP-0163 §4.3). {@code mayRead} tells whether a JID is allowed to by the node's access model.
+     * Resources whose capabilities are still being asked for may be handed to {@code later} once
+     * known (from any thread); the engine checks the access model again and sends them the same
+     * notification.
      */
-    default Collection<Jid> interested(Jid service, String node, Predicate<Jid> mayRead) {
+    default Collection<Jid> interested(Jid service, String node, Predicate<Jid> mayRead, Consumer<Collection<Jid>> later) {
         return List.of();
     }
 

@@ -883,7 +883,11 @@ public final class Engine implements PubSubEngine {
             Predicate<Jid> mayRead = j -> denied(svc, n, j, host) == null;
             Collection<Jid> more;
             try {
-                more = host.interested(svc.jid, n.name, mayRead);
+                more = host.interested(svc.jid, n.name, mayRead, known -> {
+                    synchronized (svc) {
+                        for (Jid j : known) if (denied(svc, n, j, host) == null) send(svc, n, event, j);
+                    }
+                });
             } catch (RuntimeException e) {
                 LOG.warn("A pubsub host failed to list who hears of {} on {}", n.name, svc.jid, e);
                 more = List.of();

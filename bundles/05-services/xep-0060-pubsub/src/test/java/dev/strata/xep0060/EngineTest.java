@@ -271,7 +271,8 @@ class EngineTest {
             @Override public Limits limits() { return host.limits(); }
 
             @Override
-            public java.util.Collection<Jid> interested(Jid s, String n, java.util.function.Predicate<Jid> mayRead) {
+            public java.util.Collection<Jid> interested(Jid s, String n, java.util.function.Predicate<Jid> mayRead,
+                    java.util.function.Consumer<java.util.Collection<Jid>> later) {
                 for (Jid j : List.of(Jid.of(BOB), Jid.of("carol@example.org/x"))) if (mayRead.test(j)) asked.add(j);
                 return asked;
             }
