@@ -69,7 +69,15 @@ class ConformanceIT {
             // join() removes the room's listeners (the test's own comment: "This is not watertight"). Measured:
             // failed 3 of 8 runs against Strata, passing alone or failing alone at random.
             "MultiUserChatOccupantIntegrationTest.mucMaxUsersLimitJoinRoomTest",
-            "after the refusal it checks, waits for a presence that arrives only if Smack's listener wins a race with its own join() (see ConformanceIT)");
+            "after the refusal it checks, waits for a presence that arrives only if Smack's listener wins a race with its own join() (see ConformanceIT)",
+            // Bob queries his archive on his connection a millisecond after Alice's connection sent her message: it
+            // counts only if the server archived her message before reading his query, which a server that handles
+            // connections one at a time does, and Strata, which handles them in parallel, does not (alone: 0 found).
+            // It also expects nothing else with Alice in Bob's archive, while the class's own setup exchanged the
+            // OMEMO session-building messages under the default 'roster' preference, which are archived (3 found).
+            // The archive and the stanza ids work; see the MAM tests and MamIT.
+            "OmemoMamDecryptionTest.mamDecryptionTest",
+            "queries Bob's archive on his connection a millisecond after Alice's connection sent the message, and expects the class's own setup messages not to be archived (see ConformanceIT)");
 
     /**
      * SINT classes that need PEP (XEP-0163) but, unlike its OX and OMEMO classes, do not check for it:

@@ -85,6 +85,12 @@ public final class Disco implements IqHandler, ServerDisco {
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
         String node = iq.payload().attribute("node");
+        if (node != null && iq.element().attribute("to") == null) { // RFC 6120 §10.3.3: no 'to' is the sender's account too (PEP nodes)
+            for (AccountDisco d : accountDisco) {
+                Element info = d.info(from.jid().bare(), node, from.jid());
+                if (info != null) return info;
+            }
+        }
         if (iq.to().local() != null) {
             Jid account = iq.to().bare();
             if (node != null) {

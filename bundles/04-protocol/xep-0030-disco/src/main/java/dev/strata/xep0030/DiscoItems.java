@@ -77,6 +77,12 @@ public final class DiscoItems implements IqHandler {
         String node = iq.payload().attribute("node");
         Element.Builder query = Element.builder("query", ITEMS);
         if (node != null) query.attribute("node", node);
+        if (node != null && iq.element().attribute("to") == null) { // RFC 6120 §10.3.3: no 'to' is the sender's account too (PEP nodes)
+            for (AccountDisco d : accountDisco) {
+                List<Element> items = d.items(from.jid().bare(), node, from.jid());
+                if (items != null) return query.children(items).build();
+            }
+        }
         if (iq.to().local() != null) { // an account: what modules list for it (XEP-0163 PEP nodes)
             boolean found = node == null;
             for (AccountDisco d : accountDisco) {

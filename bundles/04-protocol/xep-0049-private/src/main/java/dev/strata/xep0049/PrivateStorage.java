@@ -1,12 +1,19 @@
 package dev.strata.xep0049;
 
 import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.LoggerFactory;
 
+import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.DocumentListener;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
@@ -26,13 +33,27 @@ import dev.strata.api.xml.Element;
 @Component(service = IqHandler.class)
 public final class PrivateStorage implements IqHandler {
     static final String NS = "jabber:iq:private";
-    private static final String STORE = "private";
+    private static final String STORE = DocumentListener.PRIVATE;
 
     private final KeyValueStore store;
 
     @Activate
     public PrivateStorage(@Reference KeyValueStore store) {
         this.store = store;
+    }
+
+    /** Modules that mirror this document elsewhere (XEP-0398, XEP-0411 conversions). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<DocumentListener> listeners = new CopyOnWriteArrayList<>();
+
+    private void told(Jid account, String key, Element document) {
+        for (DocumentListener l : listeners) {
+            try {
+                l.stored(account, STORE, key, document);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(getClass()).warn("{} failed on a stored {} of {}", l.getClass().getName(), STORE, account, e);
+            }
+        }
     }
 
     @Override
@@ -47,7 +68,9 @@ public final class PrivateStorage implements IqHandler {
             throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "One namespace per request (XEP-0049 §2.3)");
         }
         if (iq.type() == Iq.Type.SET) {
-            store.put(from.jid(), STORE, ns, Element.builder("query", NS).children(children).build());
+            Element document = Element.builder("query", NS).children(children).build();
+            store.put(from.jid(), STORE, ns, document);
+            told(from.jid().bare(), ns, document);
             return null;
         }
         if (children.size() != 1) throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "A get names exactly one element");

@@ -1,11 +1,19 @@
 package dev.strata.xep0054;
 
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
+import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
+import dev.strata.api.module.DocumentListener;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.stanza.Iq;
@@ -24,13 +32,27 @@ import dev.strata.api.xml.Element;
 @Component(service = IqHandler.class)
 public final class VCardTemp implements IqHandler {
     static final String NS = "vcard-temp";
-    private static final String STORE = "vcard";
+    private static final String STORE = DocumentListener.VCARD;
 
     private final KeyValueStore store;
 
     @Activate
     public VCardTemp(@Reference KeyValueStore store) {
         this.store = store;
+    }
+
+    /** Modules that mirror this document elsewhere (XEP-0398, XEP-0411 conversions). */
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<DocumentListener> listeners = new CopyOnWriteArrayList<>();
+
+    private void told(Jid account, String key, Element document) {
+        for (DocumentListener l : listeners) {
+            try {
+                l.stored(account, STORE, key, document);
+            } catch (RuntimeException e) {
+                LoggerFactory.getLogger(getClass()).warn("{} failed on a stored {} of {}", l.getClass().getName(), STORE, account, e);
+            }
+        }
     }
 
     @Override
@@ -40,6 +62,7 @@ public final class VCardTemp implements IqHandler {
         if (iq.type() == Iq.Type.SET) {
             if (!owner.equals(from.jid().bare())) throw new StanzaException(StanzaError.FORBIDDEN, "Only the owner sets a vCard (XEP-0054 §3.2)");
             store.put(owner, STORE, "current", iq.payload());
+            told(owner, "current", iq.payload());
             return null;
         }
         return store.get(owner, STORE, "current").orElseGet(() -> Element.of("vCard", NS));

@@ -1,6 +1,7 @@
 package dev.strata.pubsub;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -65,8 +66,12 @@ public interface PubSubEngine {
     record Notification(String node, Element event) {
     }
 
-    /** Publishes on the owner's behalf (XEP-0398, XEP-0411 conversions), with the checks and notifications of §7.1. */
-    void publish(Jid service, String node, String itemId, Element payload, Jid publisher) throws StanzaException;
+    /**
+     * Publishes on the owner's behalf (XEP-0398, XEP-0411 conversions), with the checks and
+     * notifications of §7.1; a node that does not exist yet is created with {@code newNode}'s
+     * configuration ({@code pubsub#...} field to value) over the service's defaults.
+     */
+    void publish(Jid service, String node, String itemId, Element payload, Jid publisher, Map<String, String> newNode) throws StanzaException;
 
     /** Retracts on the owner's behalf, notifying subscribers; false when there was no such item. */
     boolean retract(Jid service, String node, String itemId) throws StanzaException;

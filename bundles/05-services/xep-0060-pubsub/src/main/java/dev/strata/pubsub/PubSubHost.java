@@ -61,10 +61,6 @@ public interface PubSubHost {
         return null;
     }
 
-    /** Told after an item was published or retracted (XEP-0398 and XEP-0411 conversions follow it); may not block for long. */
-    default void published(Jid service, String node, String id, Element payload, Jid publisher) {
-    }
-
     /**
      * Limits of a service kind.
      * @param maxNodes most nodes on one service

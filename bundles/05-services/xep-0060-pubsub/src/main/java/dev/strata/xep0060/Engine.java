@@ -40,6 +40,7 @@ import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 import dev.strata.pubsub.PubSubEngine;
 import dev.strata.pubsub.PubSubHost;
+import dev.strata.pubsub.PubSubListener;
 
 /**
  * XEP-0060 1.26 for every pubsub service of the server: the owner and entity use cases of §6–§8
@@ -68,6 +69,9 @@ public final class Engine implements PubSubEngine {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Rosters rosters;
 
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private final List<PubSubListener> listeners = new CopyOnWriteArrayList<>();
+
     @Activate
     public Engine(@Reference Router router, @Reference SqlDatabase db) {
         this(router, new NodeStore(db));
@@ -80,6 +84,10 @@ public final class Engine implements PubSubEngine {
 
     void addHost(PubSubHost h) {
         hosts.add(h);
+    }
+
+    void addListener(PubSubListener l) {
+        listeners.add(l);
     }
 
     void rosters(Rosters r) {
@@ -496,13 +504,7 @@ public final class Engine implements PubSubEngine {
             if (id != null) items.child(i.build());
             notify(svc, n, Element.builder("event", NS_EVENT).child(items.build()).build(), host, true);
         }
-        if (id != null) {
-            try {
-                host.published(svc.jid, name, id, payload, requester);
-            } catch (RuntimeException e) {
-                LOG.warn("A pubsub host failed on a publish to {} of {}", name, svc.jid, e);
-            }
-        }
+        if (id != null) changed(svc, name, id, payload, false, requester);
         return id;
     }
 
@@ -538,10 +540,16 @@ public final class Engine implements PubSubEngine {
             notify(svc, n, Element.builder("event", NS_EVENT).child(Element.builder("items", NS_EVENT).attribute("node", n.name)
                     .child(Element.builder("retract", NS_EVENT).attribute("id", id).build()).build()).build(), host, true);
         }
-        try {
-            host.published(svc.jid, n.name, id, null, requester);
-        } catch (RuntimeException e) {
-            LOG.warn("A pubsub host failed on a retraction from {} of {}", n.name, svc.jid, e);
+        changed(svc, n.name, id, null, true, requester);
+    }
+
+    private void changed(Svc svc, String node, String id, Element payload, boolean retracted, Jid by) {
+        for (PubSubListener l : listeners) {
+            try {
+                l.changed(svc.jid, node, id, payload, retracted, by);
+            } catch (RuntimeException e) {
+                LOG.warn("{} failed on a change of {} on {}", l.getClass().getName(), node, svc.jid, e);
+            }
         }
     }
 
@@ -974,14 +982,16 @@ public final class Engine implements PubSubEngine {
     }
 
     @Override
-    public void publish(Jid service, String node, String itemId, Element payload, Jid publisher) throws StanzaException {
+    public void publish(Jid service, String node, String itemId, Element payload, Jid publisher, Map<String, String> newNode) throws StanzaException {
         PubSubHost host = host(service);
         Svc svc = svc(service, host);
         synchronized (svc) {
             Element.Builder item = Element.builder("item", NS);
             if (itemId != null) item.attribute("id", itemId);
             if (payload != null) item.child(payload);
-            publish(svc, node, item.build(), Map.of(), publisher, host);
+            Map<String, List<String>> options = new LinkedHashMap<>();
+            if (!svc.nodes.containsKey(node)) newNode.forEach((k, v) -> options.put(k, List.of(v)));
+            publish(svc, node, item.build(), options, publisher, host);
         }
     }
 
