@@ -24,14 +24,14 @@ import dev.strata.api.auth.ScramHash;
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
  * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
- * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}). Server {@code strata-pg} is Strata
+ * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}), W9 PEP fan-out (see {@link #pepFanOut}). Server {@code strata-pg} is Strata
  * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
  *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
- *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8] [muc=1x100,100x10] [mucrate=10000] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
+ *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8,W9] [muc=1x100,100x10] [mucrate=10000] [pep=100] [peprate=100] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -41,12 +41,16 @@ public final class Compare {
 
     private final Map<String, String> opt;
     private final int users;
+    /** W9's accounts follow the others': the publisher is bench{w9Base}, its contacts the next {@code pep}. */
+    private final int w9Base;
 
     private Compare(Map<String, String> opt) {
         this.opt = opt;
         int occupants = 0;
         for (String shape : opt.get("muc").split(",")) occupants = Math.max(occupants, rooms(shape) * occupants(shape));
-        this.users = Math.max(Math.max(2 * integer("pairs"), 200), runs("W8") ? occupants : 0);
+        int others = Math.max(Math.max(2 * integer("pairs"), 200), runs("W8") ? occupants : 0);
+        this.w9Base = others;
+        this.users = others + (runs("W9") ? integer("pep") + 1 : 0);
     }
 
     private int integer(String key) {
@@ -57,7 +61,8 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
-                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8,W9"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"),
+                Map.entry("pep", "100"), Map.entry("peprate", "100"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
         for (int i = 1; i < args.length; i++) {
@@ -87,7 +92,7 @@ public final class Compare {
         System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
         for (String s : servers) {
             for (boolean archive : new boolean[] {false, true}) {
-                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6", "W8").stream().noneMatch(this::runs)) continue;
+                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9").stream().noneMatch(this::runs)) continue;
                 try (Servers.Target t = switch (s) {
                     case "strata" -> new Servers.Strata(root, dist, null, archive);
                     case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"), archive);
@@ -132,6 +137,7 @@ public final class Compare {
         System.out.printf(Locale.ROOT, "  %d accounts created with the server's tool in %.1f s%n", users, (System.nanoTime() - c0) / 1e9);
         if (runs("W6")) durableWrites(t);
         if (runs("W8")) groupChat(t);
+        if (runs("W9")) pepFanOut(t);
         if (!runs("W1") && !runs("W2") && !runs("W3") && !runs("W5")) return;
         int n = integer("logins");
         // the first logins after start, as a user of a freshly (re)started server sees them: code loaded on
@@ -252,6 +258,131 @@ public final class Compare {
                 for (LoadClient c : clients) c.close();
             }
         }
+    }
+
+    // --- W9 ---------------------------------------------------------------------------------------
+
+    /**
+     * W9 PEP fan-out (XEP-0163, each server's own PEP): one account and {@code pep} contacts, all
+     * online and mutually subscribed, whose clients ask for User Tune notifications through their
+     * entity capabilities (XEP-0115: one verification string, answered when the server asks); the
+     * account publishes its tune, open loop, {@code peprate} times a second for {@code seconds}, and
+     * every publish reaches every contact. Server CPU per delivered notification, and the latency of
+     * each from its publish's scheduled time.
+     */
+    private void pepFanOut(Servers.Target t) throws Exception {
+        int contacts = integer("pep");
+        String label = "W9 PEP 1 account x " + contacts + " contacts";
+        String node = "http://jabber.org/protocol/tune";
+        String owner = "bench" + w9Base + "@localhost";
+        List<String> features = new ArrayList<>(List.of("http://jabber.org/protocol/caps", "http://jabber.org/protocol/disco#info", node + "+notify"));
+        java.util.Collections.sort(features);
+        StringBuilder verInput = new StringBuilder("client/pc//bench<");
+        for (String f : features) verInput.append(f).append('<');
+        String ver = java.util.Base64.getEncoder().encodeToString(java.security.MessageDigest.getInstance("SHA-1").digest(verInput.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        StringBuilder info = new StringBuilder("<identity category='client' type='pc' name='bench'/>");
+        for (String f : features) info.append("<feature var='").append(f).append("'/>");
+        Recorder recorder = new Recorder();
+        AtomicLong received = new AtomicLong();
+        java.util.regex.Pattern idAttr = java.util.regex.Pattern.compile("\\sid=['\"]([^'\"]*)['\"]");
+        java.util.regex.Pattern fromAttr = java.util.regex.Pattern.compile("\\sfrom=['\"]([^'\"]*)['\"]");
+        java.util.regex.Pattern nodeAttr = java.util.regex.Pattern.compile("\\snode=['\"]([^'\"]*)['\"]");
+        List<LoadClient> clients = new ArrayList<>();
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            LoadClient publisher = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + w9Base, PASSWORD, "w9");
+            clients.add(publisher);
+            List<LoadClient> fans = new ArrayList<>();
+            for (int i = 1; i <= contacts; i++) {
+                LoadClient c = LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (w9Base + i), PASSWORD, "w9");
+                fans.add(c);
+                clients.add(c);
+            }
+            // mutual subscriptions: each contact asks, the account approves and asks back, the contact approves
+            for (LoadClient c : fans) c.send("<presence type='subscribe' to='" + owner + "'/>");
+            for (int i = 1; i <= contacts; i++) {
+                String contact = "bench" + (w9Base + i) + "@localhost";
+                publisher.send("<presence type='subscribed' to='" + contact + "'/><presence type='subscribe' to='" + contact + "'/>");
+            }
+            for (LoadClient c : fans) {
+                c.readUntilAny("type='subscribe'", "type=\"subscribe\"");
+                c.send("<presence type='subscribed' to='" + owner + "'/>");
+            }
+            ex.submit(() -> publisher.serve(stanza -> { }));
+            publisher.send("<presence/>");
+            for (LoadClient c : fans) {
+                ex.submit(() -> c.serve(stanza -> {
+                    if (stanza.startsWith("<iq") && (stanza.contains("type='get'") || stanza.contains("type=\"get\""))) {
+                        java.util.regex.Matcher id = idAttr.matcher(stanza);
+                        java.util.regex.Matcher from = fromAttr.matcher(stanza);
+                        if (!id.find() || !from.find()) return;
+                        String reply;
+                        if (stanza.contains("http://jabber.org/protocol/disco#info")) {
+                            java.util.regex.Matcher n = nodeAttr.matcher(stanza);
+                            reply = "<iq type='result' id='" + id.group(1) + "' to='" + from.group(1) + "'><query xmlns='http://jabber.org/protocol/disco#info'"
+                                    + (n.find() ? " node='" + n.group(1) + "'" : "") + ">" + info + "</query></iq>";
+                        } else {
+                            reply = "<iq type='error' id='" + id.group(1) + "' to='" + from.group(1)
+                                    + "'><error type='cancel'><service-unavailable xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></iq>";
+                        }
+                        try {
+                            c.send(reply);
+                        } catch (IOException e) {
+                            // closed
+                        }
+                    } else if (stanza.startsWith("<message") && stanza.contains("http://jabber.org/protocol/pubsub#event")) {
+                        int title = stanza.indexOf("<title>");
+                        if (title < 0) return;
+                        received.incrementAndGet();
+                        recorder.add(System.nanoTime() - Long.parseLong(stanza.substring(title + 7, stanza.indexOf("</title>", title)).strip()));
+                    }
+                }));
+                c.send("<presence><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' node='https://strata.dev/bench' ver='" + ver + "'/></presence>");
+            }
+            quiesce(t); // subscriptions, presence and the servers' questions about capabilities settle
+            // one publish first: every contact must hear of it before the measured run
+            publisher.send(tune(node, "w9warm", System.nanoTime()));
+            long deadline = System.currentTimeMillis() + 30_000;
+            while (System.currentTimeMillis() < deadline && received.get() < contacts) Thread.sleep(20);
+            System.out.printf(Locale.ROOT, "  W9 warm-up publish reached %d of %d contacts%n", received.get(), contacts);
+            quiesce(t);
+            int seconds = integer("seconds");
+            long interval = (long) (1e9 / Double.parseDouble(opt.get("peprate")));
+            List<Long> pids = t.pids();
+            long received0 = received.get();
+            jfr(t, "start", "w9");
+            long cpu0 = cpuMillis(pids);
+            recorder.recording = true;
+            long s0 = System.nanoTime();
+            long sEnd = s0 + TimeUnit.SECONDS.toNanos(seconds);
+            long sent = 0;
+            for (long next = s0; next < sEnd; next += interval) {
+                long wait = next - System.nanoTime();
+                if (wait > 0) TimeUnit.NANOSECONDS.sleep(wait);
+                publisher.send(tune(node, "w9p" + sent, next));
+                sent++;
+            }
+            long expected = sent * contacts;
+            deadline = System.currentTimeMillis() + 15_000;
+            while (System.currentTimeMillis() < deadline && received.get() - received0 < expected) Thread.sleep(20);
+            long delivered = received.get() - received0;
+            long cpu = cpuMillis(pids) - cpu0;
+            jfr(t, "stop", "w9");
+            double secs = (System.nanoTime() - s0) / 1e9;
+            recorder.recording = false;
+            int n = Math.min(recorder.count.get(), recorder.values.length);
+            long[] lat = Arrays.copyOf(recorder.values, n);
+            Arrays.sort(lat);
+            put(t.name, label + ": notifications/s", fmt(delivered / secs, 0), delivered / secs);
+            put(t.name, label + ": server CPU µs per notification", fmt(cpu * 1000.0 / Math.max(1, delivered), 2), cpu * 1000.0 / Math.max(1, delivered));
+            put(t.name, label + ": p50 / p99 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
+            put(t.name, label + ": notifications lost (of those due)", (expected - delivered) + " (of " + expected + ")", expected - delivered);
+            for (LoadClient c : clients) c.close();
+        }
+    }
+
+    private static String tune(String node, String id, long nanos) {
+        return "<iq type='set' id='" + id + "'><pubsub xmlns='http://jabber.org/protocol/pubsub'><publish node='" + node
+                + "'><item><tune xmlns='" + node + "'><title>" + nanos + "</title></tune></item></publish></pubsub></iq>";
     }
 
     // --- W6 ---------------------------------------------------------------------------------------

@@ -228,6 +228,43 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
+     * Reads until the socket closes, handing each top-level stanza (or stream element such as a
+     * XEP-0198 {@code <r/>}) to {@code stanza} as text. Enough of XML for servers' output: a
+     * top-level element ends at its self-closing start tag or at its own end tag (none of the
+     * elements read here contains one of its own name).
+     */
+    void serve(java.util.function.Consumer<String> stanza) {
+        try {
+            while (true) {
+                while (true) {
+                    int start = pending.indexOf("<");
+                    if (start < 0) break;
+                    int gt = pending.indexOf(">", start);
+                    if (gt < 0) break;
+                    int nameEnd = start + 1;
+                    while (nameEnd < gt && !Character.isWhitespace(pending.charAt(nameEnd)) && pending.charAt(nameEnd) != '>' && pending.charAt(nameEnd) != '/') nameEnd++;
+                    String name = pending.substring(start + 1, nameEnd);
+                    int end;
+                    if (pending.charAt(gt - 1) == '/') {
+                        end = gt + 1;
+                    } else {
+                        int close = pending.indexOf("</" + name + ">", gt);
+                        if (close < 0) break;
+                        end = close + name.length() + 3;
+                    }
+                    stanza.accept(pending.substring(start, end));
+                    pending.delete(0, end);
+                }
+                int n = in.read(buf);
+                if (n < 0) return;
+                pending.append(new String(buf, 0, n, UTF_8));
+            }
+        } catch (IOException e) {
+            // the session was closed
+        }
+    }
+
+    /**
      * Reads what waits for this client, counting each message, until the server closes the
      * connection (true) or nothing came for {@code quiet} (false).
      */

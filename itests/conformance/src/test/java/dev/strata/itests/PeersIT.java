@@ -29,6 +29,10 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 class PeersIT {
     static final String MUC_TESTS = "MultiUserChatIntegrationTest,MultiUserChatOccupantIntegrationTest,MultiUserChatRolesAffiliationsPrivilegesIntegrationTest,"
             + "MultiUserChatEntityIntegrationTest,MultiUserChatLowLevelIntegrationTest,ParticipantStatusIntegrationTest,UserStatusIntegrationTest";
+    /** {@code -Dsint.peers.tests=pubsub}: SINT's publish-subscribe, PEP, OX and OMEMO tests instead of the MUC ones. */
+    static final String PUBSUB_TESTS = "PubSubIntegrationTest,GeolocationIntegrationTest,MoodIntegrationTest,UserTuneIntegrationTest,"
+            + "OXInstantMessagingIntegrationTest,OXSecretKeyBackupIntegrationTest,MessageEncryptionIntegrationTest,ReadOnlyDeviceIntegrationTest,"
+            + "SessionRenegotiationIntegrationTest,OmemoMamDecryptionTest";
 
     @Test
     @EnabledIfSystemProperty(named = "sint.peers", matches = ".*prosody.*")
@@ -40,7 +44,7 @@ class PeersIT {
             port = s.getLocalPort();
         }
         run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,DNS:conference.localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
+                "-addext", "subjectAltName=DNS:localhost,DNS:conference.localhost,DNS:pubsub.localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
         Files.createDirectories(dir.resolve("data"));
         Path config = dir.resolve("prosody.cfg.lua");
         Files.writeString(config, """
@@ -68,6 +72,8 @@ class PeersIT {
                     ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
                 Component "conference.localhost" "muc"
                     ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
+                Component "pubsub.localhost" "pubsub"
+                    ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
                 """.formatted(dir, port));
         run(List.of("chown", "-R", "prosody:prosody", dir.toString()));
         Process prosody = new ProcessBuilder("setpriv", "--reuid=prosody", "--regid=prosody", "--init-groups", "--reset-env", "prosody", "--config", config.toString())
@@ -89,12 +95,15 @@ class PeersIT {
 
     /** Runs SINT's MUC tests against a server on {@code port} whose certificate is {@code certFile}; the report goes to target/peers-NAME.md. */
     private static void sint(String name, String title, int port, Path certFile) throws Exception {
+        if ("pubsub".equals(System.getProperty("sint.peers.tests"))) title = title.replace(", muc component", ", pubsub component and mod_pep").replace(", mod_muc", ", mod_pubsub with PEP");
         X509Certificate cert;
         try (InputStream in = Files.newInputStream(certFile)) {
             cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
         Sint.connectTo(port, ConformanceIT.pinned(cert));
-        System.setProperty("sint.only", MUC_TESTS);
+        boolean pubsub = "pubsub".equals(System.getProperty("sint.peers.tests"));
+        System.setProperty("sint.only", pubsub ? PUBSUB_TESTS : MUC_TESTS);
+        if (pubsub) name = name + "-pubsub";
         Sint.Report r = Sint.run(() -> {
             try {
                 return Configuration.builder().setService("localhost").setSecurityMode("required").setReplyTimeout("10000")
@@ -127,7 +136,7 @@ class PeersIT {
 
     private static void selfSigned(Path dir) throws Exception {
         run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "2", "-subj", "/CN=localhost",
-                "-addext", "subjectAltName=DNS:localhost,DNS:conference.localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
+                "-addext", "subjectAltName=DNS:localhost,DNS:conference.localhost,DNS:pubsub.localhost", "-keyout", dir.resolve("key.pem").toString(), "-out", dir.resolve("cert.pem").toString()));
     }
 
     @Test

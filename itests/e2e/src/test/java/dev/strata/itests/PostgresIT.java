@@ -109,4 +109,45 @@ class PostgresIT {
             assertThat(s.ssh("user:delete dora@localhost").exit()).isZero();
         }
     }
+
+    @Test
+    void pubsubNodesAndPepItemsLiveInPostgresqlAndGoWithTheAccount() throws Exception {
+        Path home = StrataServer.freshHome("postgres-pubsub-it");
+        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, """
+                url = ${env:STRATA_TEST_PG_URL}
+                user = ${env:STRATA_TEST_PG_USER}
+                password = ${env:STRATA_TEST_PG_PASSWORD}
+                """);
+        String node = "pg" + Long.toString(System.nanoTime(), 36); // the database outlives test runs
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
+                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            s.ssh("user:delete erin@localhost");
+            assertThat(s.ssh("user:add erin@localhost Erin-pg-1").exit()).isZero();
+            XMPPTCPConnection erin = Clients.smack(s, "erin", "Erin-pg-1", "desk");
+            org.jivesoftware.smackx.pubsub.LeafNode leaf = org.jivesoftware.smackx.pubsub.PubSubManager
+                    .getInstanceFor(erin, JidCreate.bareFrom("pubsub.localhost")).createNode(node);
+            leaf.publish(new org.jivesoftware.smackx.pubsub.PayloadItem<>("n1", new org.jivesoftware.smackx.pubsub.SimplePayload("<entry xmlns='urn:example:news'>kept</entry>")));
+            org.jivesoftware.smackx.pep.PepManager.getInstanceFor(erin).publish("http://jabber.org/protocol/tune",
+                    new org.jivesoftware.smackx.pubsub.PayloadItem<>("t1", new org.jivesoftware.smackx.pubsub.SimplePayload("<tune xmlns='http://jabber.org/protocol/tune'><title>pg</title></tune>")));
+            erin.disconnect();
+
+            s.stop();
+            s.start();
+            erin = Clients.smack(s, "erin", "Erin-pg-1", "desk");
+            assertThat(org.jivesoftware.smackx.pubsub.PubSubManager.getInstanceFor(erin, JidCreate.bareFrom("pubsub.localhost")).getLeafNode(node).<org.jivesoftware.smackx.pubsub.Item>getItems())
+                    .extracting(org.jivesoftware.smackx.pubsub.Item::getId).containsExactly("n1");
+            assertThat(org.jivesoftware.smackx.pep.PepManager.getInstanceFor(erin).getPepPubSubManager().getLeafNode("http://jabber.org/protocol/tune").<org.jivesoftware.smackx.pubsub.Item>getItems())
+                    .extracting(org.jivesoftware.smackx.pubsub.Item::getId).containsExactly("t1");
+            org.jivesoftware.smackx.pubsub.PubSubManager.getInstanceFor(erin, JidCreate.bareFrom("pubsub.localhost")).deleteNode(node);
+            erin.disconnect();
+            // the account's PEP nodes go with it: whoever registers the name next starts with none
+            assertThat(s.ssh("user:delete erin@localhost").exit()).isZero();
+            assertThat(s.ssh("user:add erin@localhost Erin-pg-2").exit()).isZero();
+            assertThat(s.ssh("pubsub:nodes erin@localhost").out()).contains("No nodes on erin@localhost");
+            assertThat(s.ssh("user:delete erin@localhost").exit()).isZero();
+        }
+    }
 }

@@ -289,15 +289,23 @@ public final class Engine implements PubSubEngine {
 
     /** Why {@code who} may not read a node's items or subscribe to it (§6.1.3, §6.5.9), or null when they may. */
     private StanzaException denied(Svc svc, Node n, Jid who, PubSubHost host) {
+        return denied(svc, n, who, host, null);
+    }
+
+    /**
+     * {@link #denied(Svc, Node, Jid, PubSubHost)} with the owners' rosters read once into
+     * {@code rosterSnapshot} (when not null) for a notification that asks about many JIDs.
+     */
+    private StanzaException denied(Svc svc, Node n, Jid who, PubSubHost host, Map<Jid, Map<Jid, RosterItem>> rosterSnapshot) {
         String a = affiliation(svc, n, who, host);
         if (a.equals("outcast")) return new StanzaException(StanzaError.FORBIDDEN, "You are banned from '" + n.name + "'");
         if (!a.equals("none")) return null;
         Jid bare = who.bare();
         return switch (n.config.accessModel()) {
             case "open" -> null;
-            case "presence" -> rosterItems(svc, n, bare, host).stream().anyMatch(i -> i.subscription().from()) ? null
+            case "presence" -> rosterItems(svc, n, bare, host, rosterSnapshot).stream().anyMatch(i -> i.subscription().from()) ? null
                     : error(StanzaError.NOT_AUTHORIZED, "Only contacts who receive the owner's presence may read '" + n.name + "'", "presence-subscription-required");
-            case "roster" -> rosterItems(svc, n, bare, host).stream().anyMatch(i -> i.groups().stream().anyMatch(n.config.rosterGroups()::contains)) ? null
+            case "roster" -> rosterItems(svc, n, bare, host, rosterSnapshot).stream().anyMatch(i -> i.groups().stream().anyMatch(n.config.rosterGroups()::contains)) ? null
                     : error(StanzaError.NOT_AUTHORIZED, "Only contacts in the owner's allowed roster groups may read '" + n.name + "'", "not-in-roster-group");
             case "authorize" -> n.subscriptions.values().stream().anyMatch(s -> s.jid.bare().equals(bare) && s.state.equals("subscribed")) ? null
                     : error(StanzaError.NOT_AUTHORIZED, "'" + n.name + "' is read by approved subscribers only", "not-subscribed");
@@ -305,13 +313,22 @@ public final class Engine implements PubSubEngine {
         };
     }
 
-    private List<RosterItem> rosterItems(Svc svc, Node n, Jid contact, PubSubHost host) {
+    private List<RosterItem> rosterItems(Svc svc, Node n, Jid contact, PubSubHost host, Map<Jid, Map<Jid, RosterItem>> snapshot) {
         Rosters r = rosters;
         if (r == null) return List.of();
         List<RosterItem> out = new ArrayList<>();
         for (Jid owner : host.rosterOwners(svc.jid, Set.copyOf(n.with("owner")))) {
             if (owner.bare().equals(contact)) return List.of(new RosterItem(contact, null, RosterItem.Subscription.BOTH, false, false, n.config.rosterGroups()));
-            r.item(owner.bare(), contact).ifPresent(out::add);
+            if (snapshot == null) {
+                r.item(owner.bare(), contact).ifPresent(out::add);
+            } else {
+                RosterItem i = snapshot.computeIfAbsent(owner.bare(), o -> {
+                    Map<Jid, RosterItem> all = new java.util.HashMap<>();
+                    for (RosterItem x : r.items(o)) all.put(x.jid(), x);
+                    return all;
+                }).get(contact);
+                if (i != null) out.add(i);
+            }
         }
         return out;
     }
@@ -888,7 +905,8 @@ public final class Engine implements PubSubEngine {
         Set<Jid> to = new LinkedHashSet<>();
         for (Sub s : n.subscriptions.values()) if (s.deliver && s.state.equals("subscribed")) to.add(s.jid);
         if (items) {
-            Predicate<Jid> mayRead = j -> denied(svc, n, j, host) == null;
+            Map<Jid, Map<Jid, RosterItem>> snapshot = new java.util.HashMap<>();
+            Predicate<Jid> mayRead = j -> denied(svc, n, j, host, snapshot) == null;
             Collection<Jid> more;
             try {
                 more = host.interested(svc.jid, n.name, mayRead, known -> {
