@@ -239,18 +239,23 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                 if (local(contact)) inboundSubscribe(contact, user, stanza, from);
             }
             case "subscribed" -> {
-                boolean pending = store.delete(user, Rosters.PENDING_STORE, contact.toString());
-                RosterItem now = rosters.item(user, contact).orElse(null);
-                if (now != null && now.subscription().from()) return; // §3.1.5: already subscribed, nothing to route
-                if (!pending) { // §3.4: pre-approval
-                    rosters.update(user, contact, it -> (it == null ? RosterItem.of(contact) : it).withState(
-                            it == null ? Subscription.NONE : it.subscription(), it != null && it.ask(), true));
-                    return;
+                // one approver at a time: the contact's request may be arriving on the contact's worker
+                // now (inboundSubscribe), and a request stored between our look and a pre-approval
+                // would leave both standing and the subscription never made
+                synchronized (approver(user)) {
+                    boolean pending = store.delete(user, Rosters.PENDING_STORE, contact.toString());
+                    RosterItem now = rosters.item(user, contact).orElse(null);
+                    if (now != null && now.subscription().from()) return; // §3.1.5: already subscribed, nothing to route
+                    if (!pending) { // §3.4: pre-approval
+                        rosters.update(user, contact, it -> (it == null ? RosterItem.of(contact) : it).withState(
+                                it == null ? Subscription.NONE : it.subscription(), it != null && it.ask(), true));
+                        return;
+                    }
+                    rosters.update(user, contact, it -> {
+                        RosterItem item = it == null ? RosterItem.of(contact) : it;
+                        return item.withState(Subscription.of(item.subscription().to(), true), item.ask(), false);
+                    });
                 }
-                rosters.update(user, contact, it -> {
-                    RosterItem item = it == null ? RosterItem.of(contact) : it;
-                    return item.withState(Subscription.of(item.subscription().to(), true), item.ask(), false);
-                });
                 if (local(contact)) {
                     inboundSubscribed(contact, user, stanza, from);
                     currentPresence(user, contact); // §3.1.5
@@ -281,6 +286,26 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
 
     /** §3.1.3: the contact's side of a request from {@code user}. */
     private void inboundSubscribe(Jid contact, Jid user, Element stanza, Session from) {
+        synchronized (approver(contact)) { // see "subscribed": the contact may be pre-approving us right now
+            inboundSubscribeLocked(contact, user, stanza, from);
+        }
+    }
+
+    /**
+     * The monitor of one approver's subscription decisions: a stripe of a fixed set, so it costs no
+     * memory per account. Held only around one account's own check-and-act, never two at once.
+     */
+    private Object approver(Jid account) {
+        return APPROVERS[Math.floorMod(account.bare().hashCode(), APPROVERS.length)];
+    }
+
+    private static final Object[] APPROVERS = new Object[256];
+
+    static {
+        for (int i = 0; i < APPROVERS.length; i++) APPROVERS[i] = new Object();
+    }
+
+    private void inboundSubscribeLocked(Jid contact, Jid user, Element stanza, Session from) {
         RosterItem item = rosters.item(contact, user).orElse(null);
         if (item != null && item.subscription().from()) { // already subscribed: answered on the contact's behalf
             inboundSubscribed(user, contact, presence(contact, user, "subscribed"), from);
