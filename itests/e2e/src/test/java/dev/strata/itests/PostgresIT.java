@@ -33,18 +33,10 @@ class PostgresIT {
     @Test
     void accountsLiveInPostgresqlAcrossRestarts() throws Exception {
         Path home = StrataServer.freshHome("postgres-it");
-        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
-        Files.createDirectories(cfg.getParent());
-        Files.writeString(cfg, """
-                # storage on PostgreSQL, from the environment
-                url = ${env:STRATA_TEST_PG_URL}
-                user = ${env:STRATA_TEST_PG_USER}
-                password = ${env:STRATA_TEST_PG_PASSWORD}
-                """);
+        onPostgresql(home);
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
             assertThat(s.strata(Map.of(), "check").exit()).isZero();
-            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
-                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            awaitDatabase(s);
             s.ssh("user:delete carol@localhost"); // a previous run's account, if any
             Result add = s.ssh("user:add carol@localhost Carol-pg-1");
             assertThat(add.exit()).as("%s", add).isZero();
@@ -66,18 +58,11 @@ class PostgresIT {
     @Test
     void aPersistentRoomAndItsArchiveLiveInPostgresql() throws Exception {
         Path home = StrataServer.freshHome("postgres-muc-it");
-        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
-        Files.createDirectories(cfg.getParent());
-        Files.writeString(cfg, """
-                url = ${env:STRATA_TEST_PG_URL}
-                user = ${env:STRATA_TEST_PG_USER}
-                password = ${env:STRATA_TEST_PG_PASSWORD}
-                """);
+        onPostgresql(home);
         // the database outlives test runs: a room of its own each time
         EntityBareJid room = JidCreate.entityBareFrom("pg" + Long.toString(System.nanoTime(), 36) + "@conference.localhost");
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
-            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
-                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            awaitDatabase(s);
             s.ssh("user:delete dora@localhost");
             assertThat(s.ssh("user:add dora@localhost Dora-pg-1").exit()).isZero();
             XMPPTCPConnection dora = Clients.smack(s, "dora", "Dora-pg-1", "desk");
@@ -113,17 +98,10 @@ class PostgresIT {
     @Test
     void pubsubNodesAndPepItemsLiveInPostgresqlAndGoWithTheAccount() throws Exception {
         Path home = StrataServer.freshHome("postgres-pubsub-it");
-        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
-        Files.createDirectories(cfg.getParent());
-        Files.writeString(cfg, """
-                url = ${env:STRATA_TEST_PG_URL}
-                user = ${env:STRATA_TEST_PG_USER}
-                password = ${env:STRATA_TEST_PG_PASSWORD}
-                """);
+        onPostgresql(home);
         String node = "pg" + Long.toString(System.nanoTime(), 36); // the database outlives test runs
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
-            StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
-                    () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
+            awaitDatabase(s);
             s.ssh("user:delete erin@localhost");
             assertThat(s.ssh("user:add erin@localhost Erin-pg-1").exit()).isZero();
             XMPPTCPConnection erin = Clients.smack(s, "erin", "Erin-pg-1", "desk");
@@ -149,5 +127,22 @@ class PostgresIT {
             assertThat(s.ssh("pubsub:nodes erin@localhost").out()).contains("No nodes on erin@localhost");
             assertThat(s.ssh("user:delete erin@localhost").exit()).isZero();
         }
+    }
+
+    /** The server's storage on the test's PostgreSQL database, by configuration alone. */
+    private static void onPostgresql(Path home) throws java.io.IOException {
+        Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+        Files.createDirectories(cfg.getParent());
+        Files.writeString(cfg, """
+                # storage on PostgreSQL, from the environment
+                url = ${env:STRATA_TEST_PG_URL}
+                user = ${env:STRATA_TEST_PG_USER}
+                password = ${env:STRATA_TEST_PG_PASSWORD}
+                """);
+    }
+
+    private static void awaitDatabase(StrataServer s) {
+        StrataServer.await(java.time.Duration.ofSeconds(30), "the PostgreSQL database",
+                () -> s.log().contains("Database " + System.getenv("STRATA_TEST_PG_URL") + " ready"));
     }
 }

@@ -9,7 +9,6 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.component.annotations.ReferencePolicyOption;
-import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
@@ -47,13 +46,7 @@ public final class PrivateStorage implements IqHandler {
     private final List<DocumentListener> listeners = new CopyOnWriteArrayList<>();
 
     private void told(Jid account, String key, Element document) {
-        for (DocumentListener l : listeners) {
-            try {
-                l.stored(account, STORE, key, document);
-            } catch (RuntimeException e) {
-                LoggerFactory.getLogger(getClass()).warn("{} failed on a stored {} of {}", l.getClass().getName(), STORE, account, e);
-            }
-        }
+        DocumentListener.tell(listeners, account, STORE, key, document);
     }
 
     @Override

@@ -144,8 +144,15 @@ public final class Engine implements PubSubEngine {
     }
 
     private PubSubHost host(Jid service) throws StanzaException {
-        for (PubSubHost h : hosts) if (h.serves(service)) return h;
+        PubSubHost h = hostOrNull(service);
+        if (h != null) return h;
         throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "There is no pubsub service at " + service + " now");
+    }
+
+    /** The host that serves {@code service} now, or null (for the methods that answer "nothing" then). */
+    private PubSubHost hostOrNull(Jid service) {
+        for (PubSubHost h : hosts) if (h.serves(service)) return h;
+        return null;
     }
 
     @Override
@@ -981,12 +988,8 @@ public final class Engine implements PubSubEngine {
 
     @Override
     public List<Notification> lastItems(Jid service, Jid requester) {
-        PubSubHost host;
-        try {
-            host = host(service);
-        } catch (StanzaException e) {
-            return List.of();
-        }
+        PubSubHost host = hostOrNull(service);
+        if (host == null) return List.of();
         Svc svc = svc(service, host);
         synchronized (svc) {
             List<Notification> out = new ArrayList<>();
@@ -1037,12 +1040,8 @@ public final class Engine implements PubSubEngine {
 
     @Override
     public List<Item> items(Jid service, String node) {
-        PubSubHost host;
-        try {
-            host = host(service);
-        } catch (StanzaException e) {
-            return List.of();
-        }
+        PubSubHost host = hostOrNull(service);
+        if (host == null) return List.of();
         Svc svc = svc(service, host);
         synchronized (svc) {
             Node n = svc.nodes.get(node);
@@ -1053,12 +1052,8 @@ public final class Engine implements PubSubEngine {
 
     @Override
     public List<NodeSummary> nodes(Jid service) {
-        PubSubHost host;
-        try {
-            host = host(service);
-        } catch (StanzaException e) {
-            return List.of();
-        }
+        PubSubHost host = hostOrNull(service);
+        if (host == null) return List.of();
         Svc svc = svc(service, host);
         synchronized (svc) {
             return svc.nodes.values().stream()

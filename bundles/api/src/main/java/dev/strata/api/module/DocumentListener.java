@@ -23,4 +23,16 @@ public interface DocumentListener {
 
     /** {@code account} stored {@code document} under {@code key} of {@code store} ({@link #PRIVATE}, {@link #VCARD}). */
     void stored(Jid account, String store, String key, Element document);
+
+    /** Tells each listener, in turn; one that throws is logged and the others are still told. */
+    static void tell(Iterable<DocumentListener> listeners, Jid account, String store, String key, Element document) {
+        for (DocumentListener l : listeners) {
+            try {
+                l.stored(account, store, key, document);
+            } catch (RuntimeException e) {
+                System.getLogger(DocumentListener.class.getName()).log(System.Logger.Level.WARNING,
+                        l.getClass().getName() + " failed on a stored " + store + " of " + account, e);
+            }
+        }
+    }
 }
