@@ -28,7 +28,7 @@ class PresenceModuleTest {
     final MemoryStore store = new MemoryStore();
     final FakeRegistry registry = new FakeRegistry();
     final RecordingRouter router = new RecordingRouter();
-    final Roster rosters = new Roster(Configs.defaults(Roster.Config.class), store);
+    final Roster rosters = new Roster(Configs.defaults(Roster.Config.class), store, new dev.strata.roster.RosterCache());
     final PresenceModule presence = new PresenceModule(store, new MemoryAccounts().with("alice@example.org", "bob@example.org", "carol@example.org"), FakeServer.of("example.org"));
     final FakeSession alice = registry.add(new FakeSession("alice@example.org/phone"));
     final FakeSession bob = registry.add(new FakeSession("bob@example.org/pc"));

@@ -22,7 +22,6 @@ import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
-import dev.strata.api.auth.AccountDeletion;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
 import dev.strata.api.roster.RosterFullException;
@@ -50,9 +49,9 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Roster.NS, target = IqRoute.To.SELF)
 @Feature(namespace = Roster.VER)
-@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class, AccountDeletion.class})
+@Component(name = "strata.roster", service = {IqHandler.class, StreamFeature.class, Rosters.class})
 @Designate(ocd = Roster.Config.class)
-public final class Roster implements IqHandler, StreamFeature, Rosters, AccountDeletion {
+public final class Roster implements IqHandler, StreamFeature, Rosters {
     static final String NS = "jabber:iq:roster";
     static final String VER = "urn:xmpp:features:rosterver";
     static final String INTERESTED = "strata.roster.interested";
@@ -70,17 +69,8 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
 
     private final KeyValueStore store;
     private final Map<Jid, Object> locks = new ConcurrentHashMap<>();
-    /**
-     * Rosters read lately, parsed, with the roster version they were read at: modules that read a
-     * whole roster per stanza (presence broadcast, PEP notifications) parse it once per change, not
-     * once per read. Checked against the stored version on every read and dropped at every change
-     * and when the account is deleted, so nobody sees an old roster.
-     */
-    private final Map<Jid, Cached> cache = new ConcurrentHashMap<>();
-    private static final int MAX_CACHED = 10_000;
-
-    private record Cached(String version, List<RosterItem> items) {
-    }
+    /** Rosters read lately, parsed (see {@link RosterCache}). */
+    private final RosterCache cache;
     private final AtomicLong pushIds = new AtomicLong();
     private volatile Config config;
 
@@ -91,9 +81,10 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
     private volatile Router router;
 
     @Activate
-    public Roster(Config config, @Reference KeyValueStore store) {
+    public Roster(Config config, @Reference KeyValueStore store, @Reference RosterCache cache) {
         this.config = config;
         this.store = store;
+        this.cache = cache;
     }
 
     @Modified
@@ -122,18 +113,11 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
     public List<RosterItem> items(Jid user) {
         Jid u = user.bare();
         String version = version(u);
-        Cached c = cache.get(u);
-        if (c != null && c.version().equals(version)) return c.items();
+        List<RosterItem> cached = cache.get(u, version);
+        if (cached != null) return cached;
         List<RosterItem> items = store.getAll(u, ITEMS).values().stream().map(Roster::toItem).toList();
-        if (cache.size() >= MAX_CACHED) cache.clear();
-        cache.put(u, new Cached(version, items));
+        cache.put(u, version, items);
         return items;
-    }
-
-    /** An account is being deleted: what is cached of its roster goes (its documents go with it). */
-    @Override
-    public void deleting(Jid account) {
-        cache.remove(account.bare());
     }
 
     @Override
@@ -275,7 +259,7 @@ public final class Roster implements IqHandler, StreamFeature, Rosters, AccountD
     }
 
     private String bump(Jid user) {
-        cache.remove(user);
+        cache.drop(user);
         String next = Long.toString(Long.parseLong(version(user)) + 1);
         store.put(user, META, "version", Element.builder("version", NS).attribute("n", next).build());
         return next;

@@ -28,7 +28,7 @@ import dev.strata.testkit.MemoryStore;
 /** RFC 6121 §2: roster get, set, remove, pushes to interested resources, versioning, and the refusals of §2.3.3. */
 class RosterTest {
     final FakeRegistry registry = new FakeRegistry();
-    final Roster roster = new Roster(Configs.of(Roster.Config.class, Map.of("max.items", 3, "max.name.length", 20)), new MemoryStore());
+    final Roster roster = new Roster(Configs.of(Roster.Config.class, Map.of("max.items", 3, "max.name.length", 20)), new MemoryStore(), new RosterCache());
     final FakeSession phone = registry.add(new FakeSession("alice@example.org/phone"));
     final FakeSession laptop = registry.add(new FakeSession("alice@example.org/laptop"));
 

@@ -17,7 +17,11 @@ import dev.strata.api.Jid;
  * Nor may the component reference {@link AccountStore} itself: the store references every
  * {@code AccountDeletion}, and with that cycle Felix SCR can hand out an instance whose other
  * dynamic references were never bound (seen as a presence module that silently did nothing).
- * Keep the deletion work in a component of its own.
+ * Keep the deletion work in a component of its own, and let it reference nothing that reaches the
+ * router (directly or through a service that references it): the store binds every deletion while
+ * it starts, and a reference would start those services inside that, where Felix SCR skips the
+ * circular bindings and may never make them (seen as the roster's IQs answered
+ * {@code service-unavailable}). Look such a service up when an account goes instead.
  */
 @ConsumerType
 public interface AccountDeletion {
