@@ -18,7 +18,9 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
 import org.osgi.service.component.annotations.Activate;
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
@@ -63,23 +65,31 @@ public final class Engine implements PubSubEngine {
     private final Map<Jid, Svc> services = new ConcurrentHashMap<>();
     private final AtomicLong ids = new AtomicLong(ThreadLocalRandom.current().nextLong(1L << 40));
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private final List<PubSubHost> hosts = new CopyOnWriteArrayList<>();
+    /** The policies of the kinds of service (they reference the engine: got when used, see {@link Whiteboard}). */
+    private final Whiteboard<PubSubHost> hosts;
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile Rosters rosters;
 
-    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
-    private final List<PubSubListener> listeners = new CopyOnWriteArrayList<>();
+    /** Who follows every change (the conversions; they reference the engine too). */
+    private final Whiteboard<PubSubListener> listeners;
 
     @Activate
-    public Engine(@Reference Router router, @Reference SqlDatabase db) {
-        this(router, new NodeStore(db));
+    public Engine(BundleContext context, @Reference Router router, @Reference SqlDatabase db) {
+        this(context, router, new NodeStore(db));
     }
 
-    Engine(Router router, NodeStore store) {
+    Engine(BundleContext context, Router router, NodeStore store) {
         this.router = router;
         this.store = store;
+        this.hosts = new Whiteboard<>(PubSubHost.class, context);
+        this.listeners = new Whiteboard<>(PubSubListener.class, context);
+    }
+
+    @Deactivate
+    void deactivate() {
+        hosts.close();
+        listeners.close();
     }
 
     void addHost(PubSubHost h) {
@@ -151,13 +161,13 @@ public final class Engine implements PubSubEngine {
 
     /** The host that serves {@code service} now, or null (for the methods that answer "nothing" then). */
     private PubSubHost hostOrNull(Jid service) {
-        for (PubSubHost h : hosts) if (h.serves(service)) return h;
+        for (PubSubHost h : hosts.all()) if (h.serves(service)) return h;
         return null;
     }
 
     @Override
     public boolean serves(Jid service) {
-        return hosts.stream().anyMatch(h -> h.serves(service));
+        return hosts.all().stream().anyMatch(h -> h.serves(service));
     }
 
     private Svc svc(Jid service, PubSubHost host) {
@@ -568,7 +578,7 @@ public final class Engine implements PubSubEngine {
     }
 
     private void changed(Svc svc, String node, String id, Element payload, boolean retracted, Jid by) {
-        for (PubSubListener l : listeners) {
+        for (PubSubListener l : listeners.all()) {
             try {
                 l.changed(svc.jid, node, id, payload, retracted, by);
             } catch (RuntimeException e) {

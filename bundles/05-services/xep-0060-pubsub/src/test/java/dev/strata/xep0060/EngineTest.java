@@ -84,7 +84,7 @@ class EngineTest {
 
     void start() {
         router = new RecordingRouter();
-        engine = new Engine(router, new NodeStore(db));
+        engine = new Engine(null, router, new NodeStore(db));
         engine.addHost(host);
         engine.rosters(new Rosters() {
             @Override
@@ -277,7 +277,7 @@ class EngineTest {
                 return asked;
             }
         };
-        engine = new Engine(router, new NodeStore(db));
+        engine = new Engine(null, router, new NodeStore(db));
         engine.addHost(pep);
         engine.rosters(null);
         set(ALICE, alice, "<pubsub " + PS + "><publish node='tune'><item><tune xmlns='http://jabber.org/protocol/tune'/></item></publish></pubsub>");

@@ -13,8 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
@@ -42,6 +44,7 @@ import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
+import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 import dev.strata.pubsub.PubSubHost;
 
@@ -86,7 +89,7 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
         int caps_timeout() default 10;
     }
 
-    private final PubSubEngine engine;
+    private final LazyEngine engines;
     private final Router router;
     private final ServerInfo server;
     private final SessionRegistry sessions;
@@ -98,9 +101,9 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     private volatile Rosters rosters;
 
     @Activate
-    public Pep(Config config, @Reference PubSubEngine engine, @Reference Router router, @Reference ServerInfo server, @Reference SessionRegistry sessions) {
+    public Pep(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference SessionRegistry sessions) {
         this.config = config;
-        this.engine = engine;
+        this.engines = new LazyEngine(context);
         this.router = router;
         this.server = server;
         this.sessions = sessions;
@@ -109,6 +112,11 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     @Modified
     void modified(Config c) {
         config = c;
+    }
+
+    @Deactivate
+    void deactivate() {
+        engines.close();
     }
 
     // --- PubSubHost ---------------------------------------------------------------------------------
@@ -195,7 +203,7 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     @Override
     public List<Element> items(Jid account, String node, Jid requester) throws StanzaException {
         try {
-            return engine.discoItems(account, node, requester);
+            return PepIq.engine(engines).discoItems(account, node, requester);
         } catch (StanzaException e) {
             if (e.error() == StanzaError.ITEM_NOT_FOUND) return null;
             throw e;
@@ -205,7 +213,7 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     @Override
     public Element info(Jid account, String node, Jid requester) throws StanzaException {
         try {
-            return engine.nodeInfo(account, node, requester);
+            return PepIq.engine(engines).nodeInfo(account, node, requester);
         } catch (StanzaException e) {
             if (e.error() == StanzaError.ITEM_NOT_FOUND) return null;
             throw e;
@@ -287,7 +295,8 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
 
     /** XEP-0163 §4.3.5: the last item of each node the resource wants and may read, its account's own and its contacts'. */
     private void sendLastItems(Session s, Set<String> features) {
-        if (!s.isOpen() || features.isEmpty()) return;
+        PubSubEngine engine = engines.get();
+        if (!s.isOpen() || features.isEmpty() || engine == null) return;
         Jid account = s.jid().bare();
         List<Jid> services = new ArrayList<>();
         services.add(account);

@@ -2,7 +2,8 @@ package dev.strata.xep0163;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
-import org.osgi.service.component.annotations.Reference;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Deactivate;
 
 import dev.strata.api.Jid;
 import dev.strata.api.module.DiscoFeature;
@@ -12,6 +13,7 @@ import dev.strata.api.stanza.Iq;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
+import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 
 /**
@@ -31,16 +33,28 @@ import dev.strata.pubsub.PubSubEngine;
 @Component(service = IqHandler.class)
 public final class PepIq implements IqHandler {
     static final String P = "http://jabber.org/protocol/pubsub";
-    private final PubSubEngine engine;
+    private final LazyEngine engine;
 
     @Activate
-    public PepIq(@Reference PubSubEngine engine) {
-        this.engine = engine;
+    public PepIq(BundleContext context) {
+        this.engine = new LazyEngine(context);
+    }
+
+    @Deactivate
+    void deactivate() {
+        engine.close();
     }
 
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
-        return engine.handle(iq, account(iq, from), from.jid());
+        return engine(engine).handle(iq, account(iq, from), from.jid());
+    }
+
+    /** The engine, or {@code service-unavailable} while its module is not loaded. */
+    static PubSubEngine engine(java.util.function.Supplier<PubSubEngine> engines) throws StanzaException {
+        PubSubEngine e = engines.get();
+        if (e == null) throw new StanzaException(dev.strata.api.stanza.StanzaError.SERVICE_UNAVAILABLE, "The publish-subscribe module is not loaded");
+        return e;
     }
 
     /** The PEP service an IQ is for: its 'to', or the sender's own account when it has none (RFC 6120 §10.3.3). */

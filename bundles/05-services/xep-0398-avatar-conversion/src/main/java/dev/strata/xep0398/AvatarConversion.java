@@ -8,8 +8,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,6 +26,7 @@ import dev.strata.api.stanza.StanzaContext;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
+import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 import dev.strata.pubsub.PubSubListener;
 
@@ -46,16 +49,36 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
     static final String UPDATE = "vcard-temp:x:update";
 
     private final KeyValueStore store;
-    private final PubSubEngine engine;
+    private final java.util.function.Supplier<PubSubEngine> engines;
+    private final LazyEngine lazy;
     /** Each account's avatar hash (hex SHA-1), "" for none; read from the vCard the first time it is needed. */
     private final Map<Jid, String> hashes = new ConcurrentHashMap<>();
     /** Set while this module publishes, so it does not convert its own publishes back. */
     private final ThreadLocal<Boolean> converting = ThreadLocal.withInitial(() -> false);
 
     @Activate
-    public AvatarConversion(@Reference KeyValueStore store, @Reference PubSubEngine engine) {
+    public AvatarConversion(BundleContext context, @Reference KeyValueStore store) {
         this.store = store;
-        this.engine = engine;
+        this.lazy = new LazyEngine(context);
+        this.engines = lazy;
+    }
+
+    /** With a given engine (tests). */
+    AvatarConversion(KeyValueStore store, PubSubEngine engine) {
+        this.store = store;
+        this.lazy = null;
+        this.engines = () -> engine;
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (lazy != null) lazy.close();
+    }
+
+    private PubSubEngine engine() {
+        PubSubEngine e = engines.get();
+        if (e == null) throw new IllegalStateException("the publish-subscribe module is not loaded");
+        return e;
     }
 
     // --- PEP to vCard (§3.1) ------------------------------------------------------------------------
@@ -71,7 +94,7 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
         }
         String id = info.get().attribute("id");
         String type = info.get().attribute("type");
-        Optional<PubSubEngine.Item> data = id == null ? Optional.empty() : engine.item(service, DATA, id);
+        Optional<PubSubEngine.Item> data = id == null ? Optional.empty() : engine().item(service, DATA, id);
         Element d = data.map(PubSubEngine.Item::payload).orElse(null);
         if (d == null || !d.is("data", DATA)) {
             LOG.info("{} published avatar metadata {} with no data item of that id; its vCard keeps its photo", service, id);
@@ -116,12 +139,12 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
             return;
         }
         hashes.put(account, photo.hash);
-        boolean same = engine.items(account, METADATA).stream().reduce((a, b) -> b).map(i -> i.id().equalsIgnoreCase(photo.hash)).orElse(false);
+        boolean same = engine().items(account, METADATA).stream().reduce((a, b) -> b).map(i -> i.id().equalsIgnoreCase(photo.hash)).orElse(false);
         if (same) return;
         converting.set(true);
         try {
-            engine.publish(account, DATA, photo.hash, Element.builder("data", DATA).text(photo.base64).build(), account, Map.of());
-            engine.publish(account, METADATA, photo.hash, Element.builder("metadata", METADATA).child(Element.builder("info", METADATA)
+            engine().publish(account, DATA, photo.hash, Element.builder("data", DATA).text(photo.base64).build(), account, Map.of());
+            engine().publish(account, METADATA, photo.hash, Element.builder("metadata", METADATA).child(Element.builder("info", METADATA)
                     .attribute("id", photo.hash).attribute("bytes", Integer.toString(photo.bytes)).attribute("type", photo.type).build()).build(), account, Map.of());
         } catch (StanzaException e) {
             LOG.info("The vCard photo of {} could not be published as its avatar: {}", account, e.getMessage());

@@ -6,8 +6,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 
+import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +20,7 @@ import dev.strata.api.module.DocumentListener;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.xml.Element;
+import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 import dev.strata.pubsub.PubSubListener;
 
@@ -44,14 +47,34 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
             "pubsub#send_last_published_item", "never", "pubsub#access_model", "whitelist");
 
     private final KeyValueStore store;
-    private final PubSubEngine engine;
+    private final java.util.function.Supplier<PubSubEngine> engines;
+    private final LazyEngine lazy;
     /** Set while this module writes, so it does not convert its own writes back. */
     private final ThreadLocal<Boolean> converting = ThreadLocal.withInitial(() -> false);
 
     @Activate
-    public BookmarksConversion(@Reference KeyValueStore store, @Reference PubSubEngine engine) {
+    public BookmarksConversion(BundleContext context, @Reference KeyValueStore store) {
         this.store = store;
-        this.engine = engine;
+        this.lazy = new LazyEngine(context);
+        this.engines = lazy;
+    }
+
+    /** With a given engine (tests). */
+    BookmarksConversion(KeyValueStore store, PubSubEngine engine) {
+        this.store = store;
+        this.lazy = null;
+        this.engines = () -> engine;
+    }
+
+    @Deactivate
+    void deactivate() {
+        if (lazy != null) lazy.close();
+    }
+
+    private PubSubEngine engine() {
+        PubSubEngine e = engines.get();
+        if (e == null) throw new IllegalStateException("the publish-subscribe module is not loaded");
+        return e;
     }
 
     /** XEP-0048 bookmarks stored in private XML: the PEP lists follow. */
@@ -71,7 +94,7 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
         if (converting.get() || service.local() == null) return;
         if (node.equals(BOOKMARKS)) {
             convert(service, () -> {
-                Element storage = legacy(engine.items(service, BOOKMARKS));
+                Element storage = legacy(engine().items(service, BOOKMARKS));
                 store.put(service, DocumentListener.PRIVATE, LEGACY, Element.builder("query", PRIVATE_NS).child(storage).build());
                 publishLegacy(service, storage);
             });
@@ -101,7 +124,7 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
     /** Publishes the rooms that are new or changed and retracts those that are gone (XEP-0402 §5.3.2). */
     private void syncNative(Jid account, Element storage) throws StanzaException {
         Map<String, Element> now = new LinkedHashMap<>();
-        for (PubSubEngine.Item i : engine.items(account, BOOKMARKS)) now.put(i.id(), i.payload());
+        for (PubSubEngine.Item i : engine().items(account, BOOKMARKS)) now.put(i.id(), i.payload());
         Map<String, Element> wanted = new LinkedHashMap<>();
         for (Element c : storage.elements().filter(e -> e.is("conference", LEGACY)).toList()) {
             String jid = c.attribute("jid");
@@ -109,13 +132,13 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
             wanted.put(Jid.of(jid).bare().toString(), toNative(c));
         }
         for (Map.Entry<String, Element> w : wanted.entrySet()) {
-            if (!Objects.equals(now.get(w.getKey()), w.getValue())) engine.publish(account, BOOKMARKS, w.getKey(), w.getValue(), account, PRIVATE_NODE);
+            if (!Objects.equals(now.get(w.getKey()), w.getValue())) engine().publish(account, BOOKMARKS, w.getKey(), w.getValue(), account, PRIVATE_NODE);
         }
-        for (String gone : now.keySet()) if (!wanted.containsKey(gone)) engine.retract(account, BOOKMARKS, gone);
+        for (String gone : now.keySet()) if (!wanted.containsKey(gone)) engine().retract(account, BOOKMARKS, gone);
     }
 
     private void publishLegacy(Jid account, Element storage) throws StanzaException {
-        engine.publish(account, LEGACY, "current", storage, account, PRIVATE_LEGACY_NODE);
+        engine().publish(account, LEGACY, "current", storage, account, PRIVATE_LEGACY_NODE);
     }
 
     /** A XEP-0048 {@code <conference/>} as XEP-0402's (the JID goes to the item id). */
