@@ -247,14 +247,7 @@ public final class Compare {
                 long cpu = cpuMillis(pids) - cpu0;
                 jfr(t, "stop", tag);
                 double secs = (System.nanoTime() - s0) / 1e9;
-                recorder.recording = false;
-                int n = Math.min(recorder.count.get(), recorder.values.length);
-                long[] lat = Arrays.copyOf(recorder.values, n);
-                Arrays.sort(lat);
-                put(t.name, label + ": delivered copies/s", fmt(delivered / secs, 0), delivered / secs);
-                put(t.name, label + ": server CPU µs per delivered copy", fmt(cpu * 1000.0 / Math.max(1, delivered), 2), cpu * 1000.0 / Math.max(1, delivered));
-                put(t.name, label + ": p50 / p99 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
-                put(t.name, label + ": copies lost (of those due)", (expected - delivered) + " (of " + expected + ")", expected - delivered);
+                putFanOut(t.name, label, "delivered copies/s", "delivered copy", "copies lost", delivered, expected, secs, cpu, recorder);
                 for (LoadClient c : clients) c.close();
             }
         }
@@ -378,17 +371,23 @@ public final class Compare {
             jfr(t, "stop", "w9");
             // the rate over the run until the last notification came (not the wait for ones that never do)
             double secs = (Math.max(lastArrival.get(), sEnd) - s0) / 1e9;
-            recorder.recording = false;
-            int n = Math.min(recorder.count.get(), recorder.values.length);
-            long[] lat = Arrays.copyOf(recorder.values, n);
-            Arrays.sort(lat);
-            put(t.name, label + ": notifications/s", fmt(delivered / secs, 0), delivered / secs);
-            put(t.name, label + ": server CPU µs per notification", fmt(cpu * 1000.0 / Math.max(1, delivered), 2), cpu * 1000.0 / Math.max(1, delivered));
-            put(t.name, label + ": p50 / p99 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
-            put(t.name, label + ": notifications lost (of those due)", (expected - delivered) + " (of " + expected + ")", expected - delivered);
+            putFanOut(t.name, label, "notifications/s", "notification", "notifications lost", delivered, expected, secs, cpu, recorder);
             put(t.name, label + ": duplicates received (not counted)", Long.toString(duplicates.get()), duplicates.get());
             for (LoadClient c : clients) c.close();
         }
+    }
+
+    /** The rows of a fan-out run (W8, W9): deliveries a second, server CPU per delivery, latency, and what never came. */
+    private void putFanOut(String server, String label, String rate, String per, String lost, long delivered, long expected, double secs, long cpuMs,
+            Recorder recorder) {
+        recorder.recording = false;
+        int n = Math.min(recorder.count.get(), recorder.values.length);
+        long[] lat = Arrays.copyOf(recorder.values, n);
+        Arrays.sort(lat);
+        put(server, label + ": " + rate, fmt(delivered / secs, 0), delivered / secs);
+        put(server, label + ": server CPU µs per " + per, fmt(cpuMs * 1000.0 / Math.max(1, delivered), 2), cpuMs * 1000.0 / Math.max(1, delivered));
+        put(server, label + ": p50 / p99 latency ms", fmt(pct(lat, n, 0.5) / 1e6, 2) + " / " + fmt(pct(lat, n, 0.99) / 1e6, 2), pct(lat, n, 0.99) / 1e6);
+        put(server, label + ": " + lost + " (of those due)", (expected - delivered) + " (of " + expected + ")", expected - delivered);
     }
 
     private static String tune(String node, String id, long nanos) {

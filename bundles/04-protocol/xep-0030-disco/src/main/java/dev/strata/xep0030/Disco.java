@@ -86,18 +86,14 @@ public final class Disco implements IqHandler, ServerDisco {
     public Element handle(Iq iq, Origin from) throws StanzaException {
         String node = iq.payload().attribute("node");
         if (node != null && iq.element().attribute("to") == null) { // RFC 6120 §10.3.3: no 'to' is the sender's account too (PEP nodes)
-            for (AccountDisco d : accountDisco) {
-                Element info = d.info(from.jid().bare(), node, from.jid());
-                if (info != null) return info;
-            }
+            Element info = nodeInfo(from.jid().bare(), node, from);
+            if (info != null) return info;
         }
         if (iq.to().local() != null) {
             Jid account = iq.to().bare();
             if (node != null) {
-                for (AccountDisco d : accountDisco) {
-                    Element info = d.info(account, node, from.jid());
-                    if (info != null) return info;
-                }
+                Element info = nodeInfo(account, node, from);
+                if (info != null) return info;
                 throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
             }
             Element.Builder query = Element.builder("query", INFO);
@@ -113,6 +109,15 @@ public final class Disco implements IqHandler, ServerDisco {
         // XEP-0115 §6.2: the node#ver the server advertises in its stream features
         if (node.equals(Caps.NODE + "#" + Caps.ver(info))) return info.toBuilder().attribute("node", node).build();
         throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+    }
+
+    /** The info of an account's node from the first module that knows it, or null. */
+    private Element nodeInfo(Jid account, String node, Origin from) throws StanzaException {
+        for (AccountDisco d : accountDisco) {
+            Element info = d.info(account, node, from.jid());
+            if (info != null) return info;
+        }
+        return null;
     }
 
     @Override

@@ -77,21 +77,12 @@ public final class DiscoItems implements IqHandler {
         String node = iq.payload().attribute("node");
         Element.Builder query = Element.builder("query", ITEMS);
         if (node != null) query.attribute("node", node);
-        if (node != null && iq.element().attribute("to") == null) { // RFC 6120 §10.3.3: no 'to' is the sender's account too (PEP nodes)
-            for (AccountDisco d : accountDisco) {
-                List<Element> items = d.items(from.jid().bare(), node, from.jid());
-                if (items != null) return query.children(items).build();
-            }
+        if (node != null && iq.element().attribute("to") == null // RFC 6120 §10.3.3: no 'to' is the sender's account too (PEP nodes)
+                && accountItems(from.jid().bare(), node, from, query)) {
+            return query.build();
         }
         if (iq.to().local() != null) { // an account: what modules list for it (XEP-0163 PEP nodes)
-            boolean found = node == null;
-            for (AccountDisco d : accountDisco) {
-                List<Element> items = d.items(iq.to().bare(), node, from.jid());
-                if (items == null) continue;
-                found = true;
-                query.children(items);
-            }
-            if (!found) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
+            if (!accountItems(iq.to().bare(), node, from, query) && node != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
             return query.build();
         }
         boolean known = node == null;
@@ -113,5 +104,17 @@ public final class DiscoItems implements IqHandler {
         }
         if (!known) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "No such node: " + node);
         return query.build();
+    }
+
+    /** Adds what modules list for an account's node (null: its top level) to {@code query}; false when none knows the node. */
+    private boolean accountItems(dev.strata.api.Jid account, String node, Origin from, Element.Builder query) throws StanzaException {
+        boolean found = false;
+        for (AccountDisco d : accountDisco) {
+            List<Element> items = d.items(account, node, from.jid());
+            if (items == null) continue;
+            found = true;
+            query.children(items);
+        }
+        return found;
     }
 }

@@ -2,7 +2,6 @@ package dev.strata.xep0045;
 
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -12,7 +11,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -103,7 +101,7 @@ public final class MucService implements Room.Host {
     /** Rooms that are in the database now. */
     private final Set<Jid> stored = ConcurrentHashMap.newKeySet();
     private volatile List<String> domains = List.of();
-    private ServiceRegistration<DomainService> registration;
+    private DomainService.Registration registration;
     /** Stanzas from one room to another room of this service leave on this thread, never while the sender holds its room. */
     private final ExecutorService between = Executors.newSingleThreadExecutor(r -> new Thread(r, "strata-muc-between-rooms"));
 
@@ -193,20 +191,13 @@ public final class MucService implements Room.Host {
     }
 
     private void register() {
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(DomainService.DOMAIN, domains.toArray(String[]::new));
-        props.put(DomainService.NAME, config.name());
-        registration = context.registerService(DomainService.class, this::handle, props);
+        registration = DomainService.register(context, domains, config.name(), this::handle);
         LOG.info("Multi-user chat on {}", domains);
     }
 
     private void unregister() {
         if (registration == null) return;
-        try {
-            registration.unregister();
-        } catch (IllegalStateException e) {
-            // the bundle is stopping and took it already
-        }
+        registration.close();
         registration = null;
     }
 

@@ -5,6 +5,9 @@ import java.util.function.Supplier;
 import org.osgi.framework.BundleContext;
 import org.osgi.util.tracker.ServiceTracker;
 
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StanzaException;
+
 /**
  * The {@link PubSubEngine} for a component that the router, the disco module or a protocol module
  * binds (an IQ handler, a hook, a document listener): looked up when first used instead of
@@ -14,15 +17,35 @@ import org.osgi.util.tracker.ServiceTracker;
  */
 public final class LazyEngine implements Supplier<PubSubEngine>, AutoCloseable {
     private final BundleContext context;
+    private final PubSubEngine fixed;
     private volatile ServiceTracker<PubSubEngine, PubSubEngine> tracker;
 
     public LazyEngine(BundleContext context) {
         this.context = context;
+        this.fixed = null;
+    }
+
+    private LazyEngine(PubSubEngine fixed) {
+        this.context = null;
+        this.fixed = fixed;
+    }
+
+    /** Always {@code engine}, with no framework (unit tests). */
+    public static LazyEngine of(PubSubEngine engine) {
+        return new LazyEngine(engine);
+    }
+
+    /** The engine, or {@code service-unavailable} while its module is not loaded. */
+    public PubSubEngine require() throws StanzaException {
+        PubSubEngine e = get();
+        if (e == null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "The publish-subscribe module is not loaded");
+        return e;
     }
 
     /** The engine registered now, or null. */
     @Override
     public PubSubEngine get() {
+        if (context == null) return fixed;
         ServiceTracker<PubSubEngine, PubSubEngine> t = tracker;
         if (t == null) {
             synchronized (this) {

@@ -12,7 +12,6 @@ import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
@@ -167,7 +166,7 @@ public final class Engine implements PubSubEngine {
 
     @Override
     public boolean serves(Jid service) {
-        return hosts.all().stream().anyMatch(h -> h.serves(service));
+        return hostOrNull(service) != null;
     }
 
     private Svc svc(Jid service, PubSubHost host) {
@@ -521,7 +520,8 @@ public final class Engine implements PubSubEngine {
         }
         Item stored = id == null ? null : new Item(id, requester.bare(), payload);
         if (stored != null && c.persistItems()) {
-            NodeStore.Put put = store.putItem(svc.jid, name, created ? n.toElement() : null, stored, n.seq + 1, c.effectiveMaxItems(limits.maxItems()));
+            int max = c.effectiveMaxItems(limits.maxItems());
+            NodeStore.Put put = store.putItem(svc.jid, name, created ? n.toElement() : null, stored, n.seq + 1, n.count + 1 > max ? max : -1);
             n.seq++;
             if (!put.replaced()) n.count++;
             n.count -= put.dropped().size();
@@ -552,8 +552,7 @@ public final class Engine implements PubSubEngine {
     }
 
     private void retract(Svc svc, Node n, String id, Jid requester, boolean notify, PubSubHost host) throws StanzaException {
-        Optional<Item> item = n.config.persistItems() ? store.items(svc.jid, n.name, List.of(id)).stream().findFirst()
-                : Optional.ofNullable(n.last).filter(l -> l.id().equals(id));
+        Optional<Item> item = held(svc, n, List.of(id)).stream().findFirst();
         if (item.isEmpty()) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "'" + n.name + "' has no item '" + id + "'");
         String a = affiliation(svc, n, requester, host);
         boolean own = item.get().publisher() != null && item.get().publisher().bare().equals(requester.bare());
@@ -563,10 +562,7 @@ public final class Engine implements PubSubEngine {
         if (n.config.persistItems()) {
             store.deleteItem(svc.jid, n.name, id);
             n.count = Math.max(0, n.count - 1);
-            if (n.last != null && n.last.id().equals(id)) {
-                List<Item> left = store.items(svc.jid, n.name, null);
-                n.last = left.isEmpty() ? null : left.getLast();
-            }
+            if (n.last != null && n.last.id().equals(id)) n.last = store.newest(svc.jid, n.name).orElse(null);
         } else {
             n.last = null;
         }
@@ -619,7 +615,7 @@ public final class Engine implements PubSubEngine {
             boolean deliver = true;
             Element form = options == null ? null : options.child("x", DataForm.NS).orElse(null);
             if (form != null) deliver = subscribeOptions(form, true);
-            sub = new Sub(jid, Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ids.incrementAndGet()), state, deliver);
+            sub = new Sub(jid, newSubid(), state, deliver);
             n.subscriptions.put(jid, sub);
             store.saveNode(svc.jid, n.name, n.toElement());
             if (state.equals("pending")) askOwners(svc, n, sub);
@@ -800,7 +796,7 @@ public final class Engine implements PubSubEngine {
             Sub sub = n.subscriptions.get(jid);
             if (sub == null) {
                 if (state.equals("none")) continue;
-                sub = new Sub(jid, Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ids.incrementAndGet()), "none", true);
+                sub = new Sub(jid, newSubid(), "none", true);
             }
             if (!sub.state.equals(state)) changeSubscription(svc, n, sub, state, host);
         }
@@ -843,8 +839,7 @@ public final class Engine implements PubSubEngine {
         StanzaException no = denied(svc, n, requester, host);
         if (no != null) throw no;
         List<String> ids = request.elements().filter(e -> e.is("item", NS)).map(e -> e.attribute("id")).filter(i -> i != null).toList();
-        List<Item> all = n.config.persistItems() ? store.items(svc.jid, n.name, ids.isEmpty() ? null : ids)
-                : (n.last == null || (!ids.isEmpty() && !ids.contains(n.last.id())) ? List.of() : List.of(n.last));
+        List<Item> all = held(svc, n, ids.isEmpty() ? null : ids);
         String max = request.attribute("max_items");
         if (max != null) {
             int m;
@@ -898,6 +893,24 @@ public final class Engine implements PubSubEngine {
     private static int indexOf(List<Item> items, String id) {
         for (int i = 0; i < items.size(); i++) if (items.get(i).id().equals(id)) return i;
         return -2;
+    }
+
+    /**
+     * The items a node holds, oldest first: all of them ({@code ids} null) or those of the given ids;
+     * a node that keeps none (persist_items false) holds its last one, in memory.
+     */
+    private List<Item> held(Svc svc, Node n, List<String> ids) {
+        if (n.config.persistItems()) return store.items(svc.jid, n.name, ids);
+        return n.last == null || (ids != null && !ids.contains(n.last.id())) ? List.of() : List.of(n.last);
+    }
+
+    /** Whether {@code who} may see that the node exists (disco): readers and owners; for others it does not. */
+    private boolean visible(Svc svc, Node n, Jid who, PubSubHost host) {
+        return denied(svc, n, who, host) == null || isOwner(svc, n, who, host);
+    }
+
+    private String newSubid() {
+        return Long.toHexString(ThreadLocalRandom.current().nextLong()) + Long.toHexString(ids.incrementAndGet());
     }
 
     private static Element item(String ns, Item i, boolean payload) {
@@ -963,7 +976,7 @@ public final class Engine implements PubSubEngine {
         Svc svc = svc(service, host);
         synchronized (svc) {
             Node n = node(svc, node);
-            if (denied(svc, n, requester, host) != null && !isOwner(svc, n, requester, host)) throw noNode(node);
+            if (!visible(svc, n, requester, host)) throw noNode(node);
             List<String> publishers = n.with("publisher").stream().map(Jid::toString).toList();
             return Element.builder("query", "http://jabber.org/protocol/disco#info").attribute("node", node)
                     .child(Element.builder("identity", "http://jabber.org/protocol/disco#info").attribute("category", "pubsub").attribute("type", "leaf").build())
@@ -981,7 +994,7 @@ public final class Engine implements PubSubEngine {
             List<Element> out = new ArrayList<>();
             if (node == null) {
                 for (Node n : svc.nodes.values()) {
-                    if (denied(svc, n, requester, host) != null && !isOwner(svc, n, requester, host)) continue;
+                    if (!visible(svc, n, requester, host)) continue;
                     Element.Builder i = Element.builder("item", ns).attribute("jid", service.toString()).attribute("node", n.name);
                     if (n.config.title() != null) i.attribute("name", n.config.title());
                     out.add(i.build());
@@ -989,9 +1002,8 @@ public final class Engine implements PubSubEngine {
                 return out;
             }
             Node n = node(svc, node);
-            if (denied(svc, n, requester, host) != null && !isOwner(svc, n, requester, host)) throw noNode(node);
-            List<Item> items = n.config.persistItems() ? store.items(service, node, null) : (n.last == null ? List.of() : List.of(n.last));
-            for (Item i : items) out.add(Element.builder("item", ns).attribute("jid", service.toString()).attribute("name", i.id()).build());
+            if (!visible(svc, n, requester, host)) throw noNode(node);
+            for (Item i : held(svc, n, null)) out.add(Element.builder("item", ns).attribute("jid", service.toString()).attribute("name", i.id()).build());
             return out;
         }
     }
@@ -1045,18 +1057,21 @@ public final class Engine implements PubSubEngine {
 
     @Override
     public Optional<Item> item(Jid service, String node, String itemId) {
-        return items(service, node).stream().filter(i -> i.id().equals(itemId)).findFirst();
+        return held(service, node, List.of(itemId)).stream().findFirst();
     }
 
     @Override
     public List<Item> items(Jid service, String node) {
+        return held(service, node, null);
+    }
+
+    private List<Item> held(Jid service, String node, List<String> ids) {
         PubSubHost host = hostOrNull(service);
         if (host == null) return List.of();
         Svc svc = svc(service, host);
         synchronized (svc) {
             Node n = svc.nodes.get(node);
-            if (n == null) return List.of();
-            return n.config.persistItems() ? store.items(service, node, null) : (n.last == null ? List.of() : List.of(n.last));
+            return n == null ? List.of() : held(svc, n, ids);
         }
     }
 

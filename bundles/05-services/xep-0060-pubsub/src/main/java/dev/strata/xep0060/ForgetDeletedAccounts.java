@@ -3,9 +3,12 @@ package dev.strata.xep0060;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountDeletion;
+import dev.strata.pubsub.LazyEngine;
+import dev.strata.pubsub.PubSubEngine;
 
 /**
  * An account being deleted loses its subscriptions and affiliations on every pubsub service of the
@@ -15,22 +18,21 @@ import dev.strata.api.auth.AccountDeletion;
  */
 @Component(service = AccountDeletion.class)
 public final class ForgetDeletedAccounts implements AccountDeletion {
-    private final BundleContext context;
+    private final LazyEngine engine;
 
     @Activate
     public ForgetDeletedAccounts(BundleContext context) {
-        this.context = context;
+        this.engine = new LazyEngine(context);
+    }
+
+    @Deactivate
+    void deactivate() {
+        engine.close();
     }
 
     @Override
     public void deleting(Jid account) {
-        var ref = context.getServiceReference(dev.strata.pubsub.PubSubEngine.class);
-        if (ref == null) return;
-        var engine = context.getService(ref);
-        try {
-            if (engine != null) engine.forget(account.bare());
-        } finally {
-            context.ungetService(ref);
-        }
+        PubSubEngine e = engine.get();
+        if (e != null) e.forget(account.bare());
     }
 }

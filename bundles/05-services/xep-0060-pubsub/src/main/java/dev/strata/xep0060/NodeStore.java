@@ -162,7 +162,8 @@ final class NodeStore {
 
     /**
      * Stores an item (replacing one of the same id), with the node document when it changed (a new
-     * node), and drops the oldest items beyond {@code max}.
+     * node), and drops the oldest items beyond {@code max} (-1: the node cannot exceed it with this
+     * item, so nothing is looked at).
      */
     Put putItem(Jid service, String node, Element nodeDoc, Item item, long seq, int max) {
         String payload = item.payload() == null ? null : XmlWriter.toString(item.payload(), "");
@@ -188,7 +189,7 @@ final class NodeStore {
                         p.executeUpdate();
                     }
                 }
-                return new Put(replaced, trim(c, service, node, max));
+                return new Put(replaced, max < 0 ? List.of() : trim(c, service, node, max));
             }
         });
     }
@@ -237,23 +238,48 @@ final class NodeStore {
         });
     }
 
-    /** The items of a node, oldest first: all of them, or those of the given ids. */
+    /** The items of a node, oldest first: all of them, or those of the given ids (each looked up by its key). */
     List<Item> items(Jid service, String node, List<String> ids) {
         return db.read(c -> {
-            List<Item> out = new ArrayList<>();
-            try (PreparedStatement p = c.prepareStatement("SELECT id, publisher, payload FROM strata_pubsub_item WHERE service = ? AND node = ? ORDER BY seq")) {
-                p.setString(1, service.toString());
-                p.setString(2, node);
-                try (ResultSet r = p.executeQuery()) {
-                    while (r.next()) {
-                        if (ids != null && !ids.contains(r.getString(1))) continue;
-                        Item i = item(r.getString(1), r.getString(2), r.getString(3));
-                        if (i != null) out.add(i);
-                    }
+            List<Row> rows = new ArrayList<>();
+            if (ids == null) {
+                query(c, "SELECT id, publisher, payload, seq FROM strata_pubsub_item WHERE service = ? AND node = ? ORDER BY seq", service, node, null, 0, rows);
+            } else {
+                for (String id : ids) {
+                    query(c, "SELECT id, publisher, payload, seq FROM strata_pubsub_item WHERE service = ? AND node = ? AND id = ?", service, node, id, 0, rows);
+                }
+                rows.sort(java.util.Comparator.comparingLong(Row::seq));
+            }
+            return rows.stream().map(Row::item).toList();
+        });
+    }
+
+    /** A node's newest item, if it has one. */
+    java.util.Optional<Item> newest(Jid service, String node) {
+        return db.read(c -> {
+            List<Row> rows = new ArrayList<>();
+            query(c, "SELECT id, publisher, payload, seq FROM strata_pubsub_item WHERE service = ? AND node = ? ORDER BY seq DESC", service, node, null, 1, rows);
+            return rows.stream().map(Row::item).findFirst();
+        });
+    }
+
+    private record Row(Item item, long seq) {
+    }
+
+    /** Reads items of (service, node[, id]) into {@code out}, at most {@code maxRows} (0: all); the columns are id, publisher, payload, seq. */
+    private static void query(Connection c, String sql, Jid service, String node, String id, int maxRows, List<Row> out) throws SQLException {
+        try (PreparedStatement p = c.prepareStatement(sql)) {
+            p.setString(1, service.toString());
+            p.setString(2, node);
+            if (id != null) p.setString(3, id);
+            if (maxRows > 0) p.setMaxRows(maxRows);
+            try (ResultSet r = p.executeQuery()) {
+                while (r.next()) {
+                    Item i = item(r.getString(1), r.getString(2), r.getString(3));
+                    if (i != null) out.add(new Row(i, r.getLong(4)));
                 }
             }
-            return out;
-        });
+        }
     }
 
     /** The services whose node documents mention {@code jid} (as subscriber or affiliate). */

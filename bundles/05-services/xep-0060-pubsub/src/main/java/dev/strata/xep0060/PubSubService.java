@@ -1,12 +1,10 @@
 package dev.strata.xep0060;
 
-import java.util.Hashtable;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceRegistration;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
@@ -83,7 +81,7 @@ public final class PubSubService implements PubSubHost {
     private final BundleContext context;
     private volatile Config config;
     private volatile List<String> domains;
-    private ServiceRegistration<DomainService> registration;
+    private DomainService.Registration registration;
 
     @Activate
     public PubSubService(BundleContext context, Config config, @Reference PubSubEngine engine, @Reference Router router, @Reference ServerInfo server) {
@@ -117,20 +115,13 @@ public final class PubSubService implements PubSubHost {
     }
 
     private void register() {
-        Hashtable<String, Object> props = new Hashtable<>();
-        props.put(DomainService.DOMAIN, domains.toArray(String[]::new));
-        props.put(DomainService.NAME, config.name());
-        registration = context.registerService(DomainService.class, this::handle, props);
+        registration = DomainService.register(context, domains, config.name(), this::handle);
         LOG.info("Publish-subscribe on {}", domains);
     }
 
     private void unregister() {
         if (registration == null) return;
-        try {
-            registration.unregister();
-        } catch (IllegalStateException e) {
-            // the bundle is stopping and took it already
-        }
+        registration.close();
         registration = null;
     }
 

@@ -24,6 +24,12 @@ final class Whiteboard<T> implements ServiceListener {
     private final BundleContext context;
     private final Map<ServiceReference<T>, T> got = new ConcurrentHashMap<>();
     private final List<T> added = new CopyOnWriteArrayList<>();
+    /** The references as last listed (highest ranking first), good while no service of the type changed since. */
+    private volatile Listed<T> listed;
+    private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
+
+    private record Listed<T>(long generation, List<ServiceReference<T>> refs) {
+    }
 
     Whiteboard(Class<T> type, BundleContext context) {
         this.type = type;
@@ -45,15 +51,23 @@ final class Whiteboard<T> implements ServiceListener {
     List<T> all() {
         List<T> out = new ArrayList<>(added);
         if (context == null) return out;
+        long now = generation.get();
+        Listed<T> known = listed;
         List<ServiceReference<T>> refs;
-        try {
-            refs = new ArrayList<>(context.getServiceReferences(type, null));
-        } catch (InvalidSyntaxException e) {
-            throw new IllegalStateException(e);
-        } catch (IllegalStateException e) {
-            return out; // the bundle is stopping
+        if (known != null && known.generation() == now) {
+            refs = known.refs();
+        } else {
+            try {
+                List<ServiceReference<T>> all = new ArrayList<>(context.getServiceReferences(type, null));
+                all.sort(java.util.Collections.reverseOrder());
+                refs = List.copyOf(all);
+            } catch (InvalidSyntaxException e) {
+                throw new IllegalStateException(e);
+            } catch (IllegalStateException e) {
+                return out; // the bundle is stopping
+            }
+            listed = new Listed<>(now, refs); // a change while listing bumped the generation: this listing is never used
         }
-        refs.sort(java.util.Collections.reverseOrder());
         for (ServiceReference<T> r : refs) {
             T s = got.computeIfAbsent(r, ref -> {
                 try {
@@ -69,6 +83,7 @@ final class Whiteboard<T> implements ServiceListener {
 
     @Override
     public void serviceChanged(ServiceEvent event) {
+        generation.incrementAndGet();
         if (event.getType() != ServiceEvent.UNREGISTERING) return;
         @SuppressWarnings("unchecked")
         ServiceReference<T> ref = (ServiceReference<T>) event.getServiceReference();

@@ -203,7 +203,7 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     @Override
     public List<Element> items(Jid account, String node, Jid requester) throws StanzaException {
         try {
-            return PepIq.engine(engines).discoItems(account, node, requester);
+            return engines.require().discoItems(account, node, requester);
         } catch (StanzaException e) {
             if (e.error() == StanzaError.ITEM_NOT_FOUND) return null;
             throw e;
@@ -213,7 +213,7 @@ public final class Pep implements PubSubHost, AccountDisco, StanzaHook {
     @Override
     public Element info(Jid account, String node, Jid requester) throws StanzaException {
         try {
-            return PepIq.engine(engines).nodeInfo(account, node, requester);
+            return engines.require().nodeInfo(account, node, requester);
         } catch (StanzaException e) {
             if (e.error() == StanzaError.ITEM_NOT_FOUND) return null;
             throw e;

@@ -1,12 +1,13 @@
 package dev.strata.xep0163;
 
 import org.osgi.framework.BundleContext;
-import org.osgi.framework.ServiceReference;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
 
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountDeletion;
+import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 
 /**
@@ -17,27 +18,21 @@ import dev.strata.pubsub.PubSubEngine;
  */
 @Component(service = AccountDeletion.class)
 public final class PepDeletion implements AccountDeletion {
-    private final BundleContext context;
+    private final LazyEngine engine;
 
     @Activate
     public PepDeletion(BundleContext context) {
-        this.context = context;
+        this.engine = new LazyEngine(context);
+    }
+
+    @Deactivate
+    void deactivate() {
+        engine.close();
     }
 
     @Override
     public void deleting(Jid account) {
-        withEngine(context, e -> e.deleteService(account.bare()));
-    }
-
-    /** Runs {@code work} with the engine registered now, if any. */
-    static void withEngine(BundleContext context, java.util.function.Consumer<PubSubEngine> work) {
-        ServiceReference<PubSubEngine> ref = context.getServiceReference(PubSubEngine.class);
-        if (ref == null) return;
-        PubSubEngine engine = context.getService(ref);
-        try {
-            if (engine != null) work.accept(engine);
-        } finally {
-            context.ungetService(ref);
-        }
+        PubSubEngine e = engine.get();
+        if (e != null) e.deleteService(account.bare());
     }
 }

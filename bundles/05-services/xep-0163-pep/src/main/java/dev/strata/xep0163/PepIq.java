@@ -47,14 +47,7 @@ public final class PepIq implements IqHandler {
 
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
-        return engine(engine).handle(iq, account(iq, from), from.jid());
-    }
-
-    /** The engine, or {@code service-unavailable} while its module is not loaded. */
-    static PubSubEngine engine(java.util.function.Supplier<PubSubEngine> engines) throws StanzaException {
-        PubSubEngine e = engines.get();
-        if (e == null) throw new StanzaException(dev.strata.api.stanza.StanzaError.SERVICE_UNAVAILABLE, "The publish-subscribe module is not loaded");
-        return e;
+        return engine.require().handle(iq, account(iq, from), from.jid());
     }
 
     /** The PEP service an IQ is for: its 'to', or the sender's own account when it has none (RFC 6120 §10.3.3). */

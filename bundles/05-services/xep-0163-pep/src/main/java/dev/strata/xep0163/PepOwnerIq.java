@@ -32,6 +32,6 @@ public final class PepOwnerIq implements IqHandler {
 
     @Override
     public Element handle(Iq iq, Origin from) throws StanzaException {
-        return PepIq.engine(engine).handle(iq, PepIq.account(iq, from), from.jid());
+        return engine.require().handle(iq, PepIq.account(iq, from), from.jid());
     }
 }

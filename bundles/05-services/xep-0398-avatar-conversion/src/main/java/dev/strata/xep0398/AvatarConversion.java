@@ -49,8 +49,7 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
     static final String UPDATE = "vcard-temp:x:update";
 
     private final KeyValueStore store;
-    private final java.util.function.Supplier<PubSubEngine> engines;
-    private final LazyEngine lazy;
+    private final LazyEngine engines;
     /** Each account's avatar hash (hex SHA-1), "" for none; read from the vCard the first time it is needed. */
     private final Map<Jid, String> hashes = new ConcurrentHashMap<>();
     /** Set while this module publishes, so it does not convert its own publishes back. */
@@ -58,34 +57,25 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
 
     @Activate
     public AvatarConversion(BundleContext context, @Reference KeyValueStore store) {
-        this.store = store;
-        this.lazy = new LazyEngine(context);
-        this.engines = lazy;
+        this(store, new LazyEngine(context));
     }
 
-    /** With a given engine (tests). */
-    AvatarConversion(KeyValueStore store, PubSubEngine engine) {
+    AvatarConversion(KeyValueStore store, LazyEngine engines) {
         this.store = store;
-        this.lazy = null;
-        this.engines = () -> engine;
+        this.engines = engines;
     }
 
     @Deactivate
     void deactivate() {
-        if (lazy != null) lazy.close();
-    }
-
-    private PubSubEngine engine() {
-        PubSubEngine e = engines.get();
-        if (e == null) throw new IllegalStateException("the publish-subscribe module is not loaded");
-        return e;
+        engines.close();
     }
 
     // --- PEP to vCard (§3.1) ------------------------------------------------------------------------
 
     @Override
     public void changed(Jid service, String node, String itemId, Element payload, boolean retracted, Jid by) {
-        if (converting.get() || service.local() == null || !node.equals(METADATA) || retracted || payload == null) return;
+        PubSubEngine engine = engines.get();
+        if (engine == null || converting.get() || service.local() == null || !node.equals(METADATA) || retracted || payload == null) return;
         if (!payload.is("metadata", METADATA)) return;
         Optional<Element> info = payload.elements().filter(e -> e.is("info", METADATA) && (e.attribute("url") == null || e.attribute("url").isEmpty())).findFirst();
         if (info.isEmpty()) { // an empty metadata element: the avatar is gone
@@ -94,7 +84,7 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
         }
         String id = info.get().attribute("id");
         String type = info.get().attribute("type");
-        Optional<PubSubEngine.Item> data = id == null ? Optional.empty() : engine().item(service, DATA, id);
+        Optional<PubSubEngine.Item> data = id == null ? Optional.empty() : engine.item(service, DATA, id);
         Element d = data.map(PubSubEngine.Item::payload).orElse(null);
         if (d == null || !d.is("data", DATA)) {
             LOG.info("{} published avatar metadata {} with no data item of that id; its vCard keeps its photo", service, id);
@@ -139,12 +129,14 @@ public final class AvatarConversion implements PubSubListener, DocumentListener,
             return;
         }
         hashes.put(account, photo.hash);
-        boolean same = engine().items(account, METADATA).stream().reduce((a, b) -> b).map(i -> i.id().equalsIgnoreCase(photo.hash)).orElse(false);
+        PubSubEngine engine = engines.get();
+        if (engine == null) return;
+        boolean same = engine.items(account, METADATA).stream().reduce((a, b) -> b).map(i -> i.id().equalsIgnoreCase(photo.hash)).orElse(false);
         if (same) return;
         converting.set(true);
         try {
-            engine().publish(account, DATA, photo.hash, Element.builder("data", DATA).text(photo.base64).build(), account, Map.of());
-            engine().publish(account, METADATA, photo.hash, Element.builder("metadata", METADATA).child(Element.builder("info", METADATA)
+            engine.publish(account, DATA, photo.hash, Element.builder("data", DATA).text(photo.base64).build(), account, Map.of());
+            engine.publish(account, METADATA, photo.hash, Element.builder("metadata", METADATA).child(Element.builder("info", METADATA)
                     .attribute("id", photo.hash).attribute("bytes", Integer.toString(photo.bytes)).attribute("type", photo.type).build()).build(), account, Map.of());
         } catch (StanzaException e) {
             LOG.info("The vCard photo of {} could not be published as its avatar: {}", account, e.getMessage());

@@ -53,7 +53,7 @@ class AvatarConversionTest {
 
     final MemoryStore store = new MemoryStore();
     final Pep pep = new Pep();
-    final AvatarConversion conversion = new AvatarConversion(store, pep);
+    final AvatarConversion conversion = new AvatarConversion(store, dev.strata.pubsub.LazyEngine.of(pep));
     final FakeSession phone = new FakeSession("alice@example.org/phone");
 
     Element presence(String xml) throws Exception {

@@ -47,34 +47,23 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
             "pubsub#send_last_published_item", "never", "pubsub#access_model", "whitelist");
 
     private final KeyValueStore store;
-    private final java.util.function.Supplier<PubSubEngine> engines;
-    private final LazyEngine lazy;
+    private final LazyEngine engines;
     /** Set while this module writes, so it does not convert its own writes back. */
     private final ThreadLocal<Boolean> converting = ThreadLocal.withInitial(() -> false);
 
     @Activate
     public BookmarksConversion(BundleContext context, @Reference KeyValueStore store) {
-        this.store = store;
-        this.lazy = new LazyEngine(context);
-        this.engines = lazy;
+        this(store, new LazyEngine(context));
     }
 
-    /** With a given engine (tests). */
-    BookmarksConversion(KeyValueStore store, PubSubEngine engine) {
+    BookmarksConversion(KeyValueStore store, LazyEngine engines) {
         this.store = store;
-        this.lazy = null;
-        this.engines = () -> engine;
+        this.engines = engines;
     }
 
     @Deactivate
     void deactivate() {
-        if (lazy != null) lazy.close();
-    }
-
-    private PubSubEngine engine() {
-        PubSubEngine e = engines.get();
-        if (e == null) throw new IllegalStateException("the publish-subscribe module is not loaded");
-        return e;
+        engines.close();
     }
 
     /** XEP-0048 bookmarks stored in private XML: the PEP lists follow. */
@@ -94,7 +83,7 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
         if (converting.get() || service.local() == null) return;
         if (node.equals(BOOKMARKS)) {
             convert(service, () -> {
-                Element storage = legacy(engine().items(service, BOOKMARKS));
+                Element storage = legacy(engines.require().items(service, BOOKMARKS));
                 store.put(service, DocumentListener.PRIVATE, LEGACY, Element.builder("query", PRIVATE_NS).child(storage).build());
                 publishLegacy(service, storage);
             });
@@ -124,7 +113,7 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
     /** Publishes the rooms that are new or changed and retracts those that are gone (XEP-0402 §5.3.2). */
     private void syncNative(Jid account, Element storage) throws StanzaException {
         Map<String, Element> now = new LinkedHashMap<>();
-        for (PubSubEngine.Item i : engine().items(account, BOOKMARKS)) now.put(i.id(), i.payload());
+        for (PubSubEngine.Item i : engines.require().items(account, BOOKMARKS)) now.put(i.id(), i.payload());
         Map<String, Element> wanted = new LinkedHashMap<>();
         for (Element c : storage.elements().filter(e -> e.is("conference", LEGACY)).toList()) {
             String jid = c.attribute("jid");
@@ -132,24 +121,34 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
             wanted.put(Jid.of(jid).bare().toString(), toNative(c));
         }
         for (Map.Entry<String, Element> w : wanted.entrySet()) {
-            if (!Objects.equals(now.get(w.getKey()), w.getValue())) engine().publish(account, BOOKMARKS, w.getKey(), w.getValue(), account, PRIVATE_NODE);
+            if (!Objects.equals(now.get(w.getKey()), w.getValue())) engines.require().publish(account, BOOKMARKS, w.getKey(), w.getValue(), account, PRIVATE_NODE);
         }
-        for (String gone : now.keySet()) if (!wanted.containsKey(gone)) engine().retract(account, BOOKMARKS, gone);
+        for (String gone : now.keySet()) if (!wanted.containsKey(gone)) engines.require().retract(account, BOOKMARKS, gone);
     }
 
     private void publishLegacy(Jid account, Element storage) throws StanzaException {
-        engine().publish(account, LEGACY, "current", storage, account, PRIVATE_LEGACY_NODE);
+        engines.require().publish(account, LEGACY, "current", storage, account, PRIVATE_LEGACY_NODE);
     }
 
     /** A XEP-0048 {@code <conference/>} as XEP-0402's (the JID goes to the item id). */
     static Element toNative(Element c) {
         Element.Builder b = Element.builder("conference", BOOKMARKS);
         if (c.attribute("name") != null) b.attribute("name", c.attribute("name"));
-        String autojoin = c.attribute("autojoin");
-        if ("true".equals(autojoin) || "1".equals(autojoin)) b.attribute("autojoin", "true");
-        c.child("nick", LEGACY).map(Element::text).filter(s -> !s.isEmpty()).ifPresent(n -> b.child(Element.builder("nick", BOOKMARKS).text(n).build()));
-        c.child("password", LEGACY).map(Element::text).filter(s -> !s.isEmpty()).ifPresent(p -> b.child(Element.builder("password", BOOKMARKS).text(p).build()));
+        if (autojoin(c)) b.attribute("autojoin", "true");
+        nickAndPassword(c, LEGACY, b, BOOKMARKS);
         return b.build();
+    }
+
+    private static boolean autojoin(Element conference) {
+        String a = conference.attribute("autojoin");
+        return "true".equals(a) || "1".equals(a);
+    }
+
+    /** Copies a conference's non-empty {@code <nick/>} and {@code <password/>} from one namespace to the other. */
+    private static void nickAndPassword(Element from, String fromNs, Element.Builder to, String toNs) {
+        for (String name : List.of("nick", "password")) {
+            from.child(name, fromNs).map(Element::text).filter(t -> !t.isEmpty()).ifPresent(t -> to.child(Element.builder(name, toNs).text(t).build()));
+        }
     }
 
     /** XEP-0402 items as one XEP-0048 {@code <storage/>} (§5.3.1 of XEP-0402), rooms in publication order. */
@@ -160,10 +159,8 @@ public final class BookmarksConversion implements PubSubListener, DocumentListen
             if (c == null || !c.is("conference", BOOKMARKS)) continue;
             Element.Builder b = Element.builder("conference", LEGACY).attribute("jid", i.id());
             if (c.attribute("name") != null) b.attribute("name", c.attribute("name"));
-            String autojoin = c.attribute("autojoin");
-            b.attribute("autojoin", "true".equals(autojoin) || "1".equals(autojoin) ? "true" : "false");
-            c.child("nick", BOOKMARKS).map(Element::text).filter(s -> !s.isEmpty()).ifPresent(n -> b.child(Element.builder("nick", LEGACY).text(n).build()));
-            c.child("password", BOOKMARKS).map(Element::text).filter(s -> !s.isEmpty()).ifPresent(p -> b.child(Element.builder("password", LEGACY).text(p).build()));
+            b.attribute("autojoin", autojoin(c) ? "true" : "false");
+            nickAndPassword(c, BOOKMARKS, b, LEGACY);
             conferences.add(b.build());
         }
         return Element.builder("storage", LEGACY).children(conferences).build();

@@ -51,7 +51,7 @@ class BookmarksConversionTest {
 
     final MemoryStore store = new MemoryStore();
     final Pep pep = new Pep();
-    final BookmarksConversion conversion = new BookmarksConversion(store, pep);
+    final BookmarksConversion conversion = new BookmarksConversion(store, dev.strata.pubsub.LazyEngine.of(pep));
 
     static Element privateXml(String conferences) throws Exception {
         return Xml.parse("<query xmlns='jabber:iq:private'><storage xmlns='storage:bookmarks'>" + conferences + "</storage></query>");

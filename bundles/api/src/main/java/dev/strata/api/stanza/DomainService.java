@@ -1,6 +1,11 @@
 package dev.strata.api.stanza;
 
+import java.util.Hashtable;
+import java.util.List;
+
 import org.osgi.annotation.versioning.ConsumerType;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
 
 import dev.strata.api.xml.Element;
 
@@ -28,4 +33,29 @@ public interface DomainService {
      * {@code from.send}; a service answers through {@link Router#deliver}.
      */
     void handle(Element stanza, Origin from);
+
+    /** What {@link #register} made: closing it unregisters the service (harmless once its bundle stopped). */
+    interface Registration extends AutoCloseable {
+        @Override
+        void close();
+    }
+
+    /**
+     * Registers {@code service} for {@code domains} (named {@code name} in disco#items), for
+     * services whose domains follow configuration (a label before each hosted domain) and so
+     * cannot be declared with {@link ServedDomain}.
+     */
+    static Registration register(BundleContext context, List<String> domains, String name, DomainService service) {
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(DOMAIN, domains.toArray(String[]::new));
+        if (name != null) props.put(NAME, name);
+        ServiceRegistration<DomainService> r = context.registerService(DomainService.class, service, props);
+        return () -> {
+            try {
+                r.unregister();
+            } catch (IllegalStateException e) {
+                // the bundle is stopping and took it already
+            }
+        };
+    }
 }
