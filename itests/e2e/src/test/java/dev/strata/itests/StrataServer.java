@@ -45,6 +45,8 @@ final class StrataServer implements AutoCloseable {
     final int sshPort;
     final int c2sPort;
     final int c2sTlsPort;
+    final int httpPort;
+    final int httpsPort;
     final Map<String, String> env = new HashMap<>();
     private final Path console;
     private Process process;
@@ -63,6 +65,8 @@ final class StrataServer implements AutoCloseable {
         this.sshPort = sshPort;
         this.c2sPort = Integer.parseInt(env.get("STRATA_C2S_PORT"));
         this.c2sTlsPort = Integer.parseInt(env.get("STRATA_C2S_TLS_PORT"));
+        this.httpPort = Integer.parseInt(env.get("STRATA_HTTP_PORT"));
+        this.httpsPort = Integer.parseInt(env.get("STRATA_HTTPS_PORT"));
         this.console = data.resolve("console-out.log");
         Files.createDirectories(data.resolve("ssh"));
         this.key = data.resolve("test_ed25519");
@@ -141,14 +145,16 @@ final class StrataServer implements AutoCloseable {
         process = pb.start();
         await(Duration.ofSeconds(90), "the server to report its boot and open the SSH port", () -> {
             if (!process.isAlive()) throw new AssertionError("the server exited: " + consoleLog());
-            return consoleLog().contains("Strata started in") && Loopback.listening(sshPort) && Loopback.listening(c2sPort) && Loopback.listening(c2sTlsPort);
+            return consoleLog().contains("Strata started in") && Loopback.listening(sshPort) && Loopback.listening(c2sPort) && Loopback.listening(c2sTlsPort)
+                    && Loopback.listening(httpPort) && Loopback.listening(httpsPort);
         });
     }
 
     /** Every test server listens on 127.0.0.1 only, on ports picked for it. */
     static Map<String, String> loopbackPorts() throws IOException {
         return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(Loopback.freePort()),
-                "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()));
+                "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_HTTP_PORT", Integer.toString(Loopback.freePort()),
+                "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()));
     }
 
     String consoleLog() {

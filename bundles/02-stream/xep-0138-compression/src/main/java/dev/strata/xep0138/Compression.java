@@ -48,7 +48,7 @@ public final class Compression implements StreamFeature {
 
     @Override
     public Element offer(Stage stage, Negotiation negotiation) {
-        if (!enabled || stage != Stage.AFTER_AUTH || negotiation.connection().isCompressed()) return null;
+        if (!enabled || stage != Stage.AFTER_AUTH || negotiation.connection().isCompressed() || !negotiation.connection().byteStream()) return null;
         return Element.builder("compression", FEATURE).child(Element.builder("method", FEATURE).text("zlib").build()).build();
     }
 
@@ -58,7 +58,7 @@ public final class Compression implements StreamFeature {
             negotiation.fail(StreamError.UNSUPPORTED_STANZA_TYPE, "Expected <compress/> (XEP-0138)");
             return;
         }
-        if (!enabled || negotiation.user() == null || negotiation.connection().isCompressed()) {
+        if (!enabled || negotiation.user() == null || negotiation.connection().isCompressed() || !negotiation.connection().byteStream()) {
             negotiation.send(failure("setup-failed"));
             return;
         }

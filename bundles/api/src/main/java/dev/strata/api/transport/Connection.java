@@ -17,6 +17,23 @@ import dev.strata.api.xml.Element;
 public interface Connection {
     InetSocketAddress remoteAddress();
 
+    /**
+     * What carries the stream: {@code tcp} (RFC 6120, with or without TLS), {@code websocket}
+     * (RFC 7395); for session listings and metrics.
+     */
+    default String kind() {
+        return "tcp";
+    }
+
+    /**
+     * Whether the stream is a plain byte stream that STARTTLS (RFC 6120 §5) and XEP-0138 compression
+     * can change; false over WebSocket (RFC 7395 §3.4: TLS and compression belong to the WebSocket
+     * layer), where neither may be offered.
+     */
+    default boolean byteStream() {
+        return true;
+    }
+
     /** Whether TLS is established (direct TLS, or after STARTTLS). */
     boolean isSecure();
 

@@ -1,9 +1,7 @@
 package dev.strata.transport.internal;
 
 import java.net.InetAddress;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -34,7 +32,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
  * size, depth and attribute count of stanzas, the read rate, back-pressure and the slow-reader bound; each refusal
  * carries its stream error. The settings apply to connections accepted after a change.
  */
-@Component(name = "strata.transport.c2s", service = ListenerKind.class, property = ListenerKind.KIND + "=c2s")
+@Component(name = "strata.transport.c2s", service = {ListenerKind.class, C2sTransport.class}, property = ListenerKind.KIND + "=c2s")
 @Designate(ocd = C2sTransport.Config.class)
 public final class C2sTransport implements ListenerKind {
     private static final Logger LOG = LoggerFactory.getLogger(C2sTransport.class);
@@ -79,8 +77,7 @@ public final class C2sTransport implements ListenerKind {
     }
 
     private final ChannelGroup channels = new DefaultChannelGroup("c2s", GlobalEventExecutor.INSTANCE);
-    private final ConcurrentHashMap<InetAddress, AtomicInteger> perIp = new ConcurrentHashMap<>();
-    private final AtomicInteger total = new AtomicInteger();
+    private final Admission admission = new Admission();
     private final Config config;
     private final TlsManager tls;
     private final StreamHandlerFactory factory;
@@ -97,42 +94,45 @@ public final class C2sTransport implements ListenerKind {
     @Override
     public void accept(SocketChannel ch, boolean directTls) {
         InetAddress ip = ch.remoteAddress().getAddress();
-        String refusal = admit(ip);
+        String refusal = admission.admit(ip, config.max_connections(), config.max_connections_per_ip());
         if (refusal != null) {
             refuse(ch, directTls, refusal);
             return;
         }
         channels.add(ch);
-        ch.closeFuture().addListener(f -> release(ip));
+        ch.closeFuture().addListener(f -> admission.release(ip));
         long handshakeMillis = config.tls_handshake_timeout() * 1000L;
         if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, handshakeMillis));
         // silence is checked every parser_release_after seconds (the parser is released then) and the
         // stream closed once idle_timeout has passed
-        int timeout = config.idle_timeout(), release = config.parser_release_after();
-        ch.pipeline().addLast("idle", new IdleStateHandler(timeout > 0 ? Math.min(timeout, release) : release, 0, 0, TimeUnit.SECONDS));
+        int timeout = config.idle_timeout();
+        ch.pipeline().addLast("idle", new IdleStateHandler(silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS));
         // flushes from the session workers are gathered into one per event-loop turn: fewer TLS records and syscalls
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes(),
-                new ReadRate(config.max_bytes_per_second(), Math.max(config.max_bytes_per_second(), 2L * config.max_stanza_size()))));
+        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes(), rate()));
     }
 
-    /** Null when the connection may stay, else why not. */
-    private String admit(InetAddress ip) {
-        if (total.incrementAndGet() > config.max_connections()) {
-            total.decrementAndGet();
-            return "The server has too many connections";
-        }
-        if (perIp.computeIfAbsent(ip, k -> new AtomicInteger()).incrementAndGet() > config.max_connections_per_ip()) {
-            total.decrementAndGet();
-            perIp.get(ip).decrementAndGet();
-            return "Too many connections from your address";
-        }
-        return null;
+    private ReadRate rate() {
+        return new ReadRate(config.max_bytes_per_second(), Math.max(config.max_bytes_per_second(), 2L * config.max_stanza_size()));
     }
 
-    private void release(InetAddress ip) {
-        total.decrementAndGet();
-        perIp.computeIfPresent(ip, (k, v) -> v.decrementAndGet() <= 0 ? null : v);
+    /**
+     * An XMPP stream over a WebSocket (RFC 7395) with this transport's stream layer and limits: one
+     * stanza size, read rate, idle timeout and slow-reader bound for TCP and WebSocket alike.
+     */
+    WebSocketConnection webSocket(boolean overTls, String serverName, byte[] tlsExporter, boolean trusted, int pingSeconds, String seeOther) {
+        return new WebSocketConnection(factory, tls, limits, config.idle_timeout() * 1000L, config.max_outbound_bytes(), rate(),
+                overTls, serverName, tlsExporter, trusted, pingSeconds, seeOther);
+    }
+
+    /** Seconds between the checks of a silent connection: its parser is released, its idle timeout checked. */
+    int silenceCheckSeconds() {
+        int timeout = config.idle_timeout(), release = config.parser_release_after();
+        return timeout > 0 ? Math.min(timeout, release) : release;
+    }
+
+    int maxStanzaSize() {
+        return config.max_stanza_size();
     }
 
     /** RFC 6120 §4.9.1.1: a stream header, then the error, then the end of the stream. */
@@ -147,7 +147,7 @@ public final class C2sTransport implements ListenerKind {
     }
 
     int openConnections() {
-        return total.get();
+        return admission.open();
     }
 
     @Deactivate

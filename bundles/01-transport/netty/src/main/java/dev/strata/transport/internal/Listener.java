@@ -46,7 +46,8 @@ public final class Listener {
     @ObjectClassDefinition(id = "strata.listener", name = "Network listener")
     public @interface Config {
         @AttributeDefinition(description = "What the connections speak", options = {@Option(value = "c2s", label = "client-to-server"),
-                @Option(value = "s2s", label = "server-to-server"), @Option(value = "component", label = "external component (XEP-0114)")})
+                @Option(value = "s2s", label = "server-to-server"), @Option(value = "component", label = "external component (XEP-0114)"),
+                @Option(value = "http", label = "HTTP: XMPP over WebSocket (RFC 7395), host-meta (XEP-0156)")})
         String kind() default "c2s";
 
         @AttributeDefinition(description = "Address to bind")
@@ -55,7 +56,7 @@ public final class Listener {
         @AttributeDefinition(min = "0", max = "65535", description = "Port; 0: any free port")
         int port();
 
-        @AttributeDefinition(description = "TLS from the first byte (XEP-0368 direct TLS) instead of STARTTLS")
+        @AttributeDefinition(description = "TLS from the first byte (XEP-0368 direct TLS, or HTTPS) instead of STARTTLS (or plain HTTP)")
         boolean direct_tls() default false;
     }
 
@@ -121,7 +122,7 @@ public final class Listener {
         }
         clearProblem();
         LOG.info("Listening on {}:{} for {} connections ({}) over {}", config.bind(), ((InetSocketAddress) server.localAddress()).getPort(),
-                config.kind(), config.direct_tls() ? "direct TLS" : "STARTTLS", loops.kind());
+                config.kind(), config.kind().equals("http") ? (config.direct_tls() ? "HTTPS" : "plain HTTP") : config.direct_tls() ? "direct TLS" : "STARTTLS", loops.kind());
     }
 
     private void clearProblem() {

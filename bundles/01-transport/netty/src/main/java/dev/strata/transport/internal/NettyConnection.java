@@ -38,9 +38,10 @@ import io.netty.handler.timeout.IdleStateEvent;
 /**
  * The last handler of a client pipeline: frames the byte stream into XML events with the
  * non-blocking {@link XmlStreamReader} and hands them to the stream layer's handler; the
- * {@link Connection} the stream layer writes to.
+ * {@link Connection} the stream layer writes to. A TCP stream as it is; {@link WebSocketConnection}
+ * changes the framing (RFC 7395) and keeps the rest: limits, back-pressure, idle handling.
  */
-final class NettyConnection extends ChannelInboundHandlerAdapter implements Connection {
+class NettyConnection extends ChannelInboundHandlerAdapter implements Connection {
     private static final Logger LOG = LoggerFactory.getLogger(NettyConnection.class);
     private static final int MAX_INFLATED_CHUNK = 1 << 20;
     /** How long a closed stream waits for the peer to terminate the TCP connection. */
@@ -50,30 +51,30 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     private final StreamHandlerFactory factory;
     private final TlsManager tls;
-    private final XmlStreamReader reader;
-    private Channel channel;
-    private StreamHandler handler;
-    private volatile boolean secure;
+    final XmlStreamReader reader;
+    Channel channel;
+    StreamHandler handler;
+    volatile boolean secure;
     private volatile boolean compressed;
-    private volatile String serverName;
+    volatile String serverName;
     private Runnable tlsDone;
     /** The RFC 9266 binding, taken when the handshake completed (TLS 1.3 only). */
-    private volatile byte[] tlsExporter;
-    private boolean broken;
+    volatile byte[] tlsExporter;
+    boolean broken;
     private boolean gone;
     /** Why the connection ended, as the stream layer hears it when it closes; set on the event loop, or by the transport stopping. */
-    private volatile String reason = "closed by the client";
+    volatile String reason = "closed by the client";
 
     private final long handshakeMillis;
     private final long idleTimeoutNanos;
     private final long maxOutboundBytes;
-    private long lastRead = System.nanoTime();
+    long lastRead = System.nanoTime();
     /** Reading pauses while the stream layer's queue is long, while the client does not read what we write, or while it sends faster than its rate. */
     private volatile boolean pausedByStream, pausedByPeer, pausedByRate;
     private final ReadRate rate;
-    private volatile boolean overloaded;
+    volatile boolean overloaded;
     /** Whether our stream header went out since the client last opened a stream. */
-    private volatile boolean headerSent;
+    volatile boolean headerSent;
 
     NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis,
                     long maxOutboundBytes, ReadRate rate) {
@@ -88,14 +89,23 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        start(ctx);
+        super.channelActive(ctx);
+    }
+
+    /** The stream layer takes the connection. */
+    final void start(ChannelHandlerContext ctx) {
         channel = ctx.channel();
         handler = factory.create(this);
-        super.channelActive(ctx);
     }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
-        ByteBuf buf = (ByteBuf) msg;
+        read(ctx, (ByteBuf) msg, this::dispatch);
+    }
+
+    /** Parses {@code buf} (and releases it) under the read rate; events go to {@code sink}, a failure to the stream layer. */
+    final void read(ChannelHandlerContext ctx, ByteBuf buf, java.util.function.Consumer<XmlEvent> sink) {
         lastRead = System.nanoTime();
         long waitNanos = rate.take(buf.readableBytes(), lastRead);
         if (waitNanos > 0 && !pausedByRate) { // over its rate: what is read is handled, the next read waits
@@ -108,13 +118,18 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
         }
         try {
             if (broken) return;
-            reader.feed(buf.nioBuffer(), this::dispatch);
+            reader.feed(buf.nioBuffer(), sink);
+            afterRead();
         } catch (XmlException e) {
             broken = true;
             handler.failed(e);
         } finally {
             buf.release();
         }
+    }
+
+    /** Checks made once a read's events went out; a WebSocket message must hold whole elements. */
+    void afterRead() throws XmlException {
     }
 
     private void dispatch(XmlEvent event) {
@@ -135,7 +150,9 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
                 // an idle session keeps no parser buffers (see XmlStreamReader.hibernate); the stream
                 // closes once nothing came for idle_timeout (checked at each of these events)
                 reader.hibernate();
-                if (idleTimeoutNanos > 0 && System.nanoTime() - lastRead >= idleTimeoutNanos - IDLE_SLACK_NANOS) handler.idle();
+                long silent = System.nanoTime() - lastRead;
+                if (idleTimeoutNanos > 0 && silent >= idleTimeoutNanos - IDLE_SLACK_NANOS) handler.idle();
+                else silent(silent);
             }
             case SniCompletionEvent sni -> serverName = sni.hostname();
             case SslHandshakeCompletionEvent done when done.isSuccess() -> {
@@ -152,6 +169,10 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
             }
             default -> super.userEventTriggered(ctx, evt);
         }
+    }
+
+    /** The client has said nothing for {@code nanos} (checked every few seconds of silence); a WebSocket pings it. */
+    void silent(long nanos) {
     }
 
     /**
@@ -188,10 +209,15 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
             reason = "the client does not read: " + waiting + " bytes wait to be written (max.outbound.bytes " + maxOutboundBytes + ")";
             LOG.warn("Closing the stream of {}: {}", channel.remoteAddress(), reason);
             broken = true;
-            channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(),
-                    TcpFraming.error(StreamError.POLICY_VIOLATION, "Too much undelivered data: the client does not read")));
+            channel.writeAndFlush(frame(ByteBufUtil.writeUtf8(channel.alloc(),
+                    errorText(StreamError.POLICY_VIOLATION, "Too much undelivered data: the client does not read"))));
             channel.close();
         });
+    }
+
+    /** A stream error and the end of the stream, as this kind of connection frames them. */
+    String errorText(StreamError error, String text) {
+        return TcpFraming.error(error, text);
     }
 
     /** The server closes this connection, for this reason (when its stream layer has not said another). */
@@ -244,10 +270,15 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
         return Optional.ofNullable(serverName);
     }
 
+    /** What goes to the channel for these bytes: the bytes themselves on TCP, a text message on a WebSocket. */
+    Object frame(ByteBuf bytes) {
+        return bytes;
+    }
+
     @Override
     public void write(String text) {
         if (overloaded) return;
-        channel.writeAndFlush(ByteBufUtil.writeUtf8(channel.alloc(), text));
+        channel.writeAndFlush(frame(ByteBufUtil.writeUtf8(channel.alloc(), text)));
         checkOutbound();
     }
 
@@ -256,7 +287,20 @@ final class NettyConnection extends ChannelInboundHandlerAdapter implements Conn
         if (overloaded) return;
         ByteBuf buf = channel.alloc().buffer(256);
         ByteBufSink.write(element, buf, contextNamespace);
-        channel.writeAndFlush(buf);
+        channel.writeAndFlush(frame(buf));
+        checkOutbound();
+    }
+
+    /** Writes without flushing (a caller flushes once for several). */
+    final void writeUnflushed(Element element, String contextNamespace) {
+        ByteBuf buf = channel.alloc().buffer(256);
+        ByteBufSink.write(element, buf, contextNamespace);
+        channel.write(frame(buf));
+    }
+
+    /** Flushes and applies the slow-reader policy. */
+    final void flushChecked() {
+        channel.flush();
         checkOutbound();
     }
 

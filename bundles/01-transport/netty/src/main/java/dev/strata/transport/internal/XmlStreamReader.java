@@ -160,6 +160,11 @@ public final class XmlStreamReader {
         return true;
     }
 
+    /** Whether the stream's root is open and no element is in progress (nothing but whitespace pending). */
+    public boolean betweenElements() {
+        return rootOpen && !closed && !failed && open.isEmpty();
+    }
+
     /** Whether the parser is dropped until the next bytes arrive. */
     public boolean isHibernating() {
         return parser == null;

@@ -221,6 +221,11 @@ final class C2sStream implements StreamHandler, Negotiation {
             streamError(StreamError.UNSUPPORTED_VERSION, "XMPP 1.0 is required (the stream header needs version='1.0')");
             return;
         }
+        if (!conn.isSecure() && !conn.byteStream() && owner.config().tls_required()) {
+            // no STARTTLS over WebSocket (RFC 7395 §3.4): the encryption this server requires must come from the transport
+            streamError(StreamError.POLICY_VIOLATION, "This server requires encryption: connect over TLS (wss:// for WebSocket)");
+            return;
+        }
         conn.openStream(header(), offered());
     }
 
@@ -228,7 +233,7 @@ final class C2sStream implements StreamHandler, Negotiation {
     List<Element> offered() {
         List<Element> f = new ArrayList<>();
         if (user == null) {
-            if (!conn.isSecure()) {
+            if (!conn.isSecure() && conn.byteStream()) {
                 Element.Builder tls = Element.builder("starttls", TLS_NS);
                 if (owner.config().tls_required()) tls.child(Element.of("required", TLS_NS));
                 f.add(tls.build());
@@ -331,7 +336,7 @@ final class C2sStream implements StreamHandler, Negotiation {
     }
 
     private void onTls(Element e) {
-        if (!e.name().equals("starttls") || conn.isSecure() || user != null) {
+        if (!e.name().equals("starttls") || conn.isSecure() || !conn.byteStream() || user != null) {
             open = false; // RFC 6120 §5.4.2.2: failure, then the stream closes
             conn.write(Element.of("failure", TLS_NS), "");
             conn.closeStream(header());
@@ -557,7 +562,7 @@ final class C2sStream implements StreamHandler, Negotiation {
     }
 
     String tlsInfo() {
-        return conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
+        return (conn.byteStream() ? "" : conn.kind() + ", ") + conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
     }
 
     @Override

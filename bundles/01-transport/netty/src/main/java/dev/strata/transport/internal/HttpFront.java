@@ -1,0 +1,276 @@
+package dev.strata.transport.internal;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.net.InetSocketAddress;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketCloseStatus;
+import io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.codec.http.websocketx.WebSocketHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshaker;
+import io.netty.handler.codec.http.websocketx.WebSocketServerHandshakerFactory;
+import io.netty.handler.ssl.SniCompletionEvent;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.util.concurrent.ScheduledFuture;
+
+/**
+ * One HTTP connection until it becomes something else: answers requests one at a time, and on an
+ * RFC 7395 upgrade hands the connection to a {@link WebSocketConnection}. Serves the WebSocket path
+ * and XEP-0156 host-meta ({@code /.well-known/host-meta} and {@code host-meta.json}); anything else
+ * is 404. Every answer carries the security headers, and the access log gets a line for it.
+ */
+final class HttpFront extends ChannelInboundHandlerAdapter {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpFront.class);
+    private static final Logger ACCESS = LoggerFactory.getLogger("dev.strata.http.access");
+    static final String HOST_META = "/.well-known/host-meta", HOST_META_JSON = "/.well-known/host-meta.json";
+    static final String WEBSOCKET_REL = "urn:xmpp:alt-connections:websocket";
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}](:[0-9]{1,5})?");
+
+    private final HttpTransport transport;
+    private final boolean https;
+    private String serverName;
+    private byte[] tlsExporter;
+    private SslHandler ssl;
+    private ScheduledFuture<?> deadline;
+
+    HttpFront(HttpTransport transport, boolean https) {
+        this.transport = transport;
+        this.https = https;
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        arm(ctx);
+        super.channelActive(ctx);
+    }
+
+    /** The next request must be complete within request_timeout, or the connection closes. */
+    private void arm(ChannelHandlerContext ctx) {
+        disarm();
+        deadline = ctx.executor().schedule(() -> {
+            LOG.debug("HTTP connection from {} closed: no complete request within {} s", ctx.channel().remoteAddress(), transport.config.request_timeout());
+            ctx.close();
+        }, transport.config.request_timeout(), TimeUnit.SECONDS);
+    }
+
+    private void disarm() {
+        if (deadline != null) deadline.cancel(false);
+        deadline = null;
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        switch (evt) {
+            case SniCompletionEvent sni -> serverName = sni.hostname();
+            case SslHandshakeCompletionEvent done when done.isSuccess() -> {
+                ssl = ctx.pipeline().get(SslHandler.class);
+                if (ssl != null) tlsExporter = transport.tls.exporters().take(ssl.engine()).orElse(null);
+            }
+            case SslHandshakeCompletionEvent failed -> {
+                LOG.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(), failed.cause().getMessage());
+                ctx.close();
+            }
+            case IdleStateEvent idle -> {
+                // between requests the deadline decides
+            }
+            default -> super.userEventTriggered(ctx, evt);
+        }
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        disarm();
+        SslHandler s = ctx.pipeline().get(SslHandler.class);
+        if (s != null && ssl == null) transport.tls.exporters().discard(s.engine());
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            io.netty.util.ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            handle(ctx, req);
+        } finally {
+            req.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
+        arm(ctx);
+        if (req.decoderResult().isFailure()) {
+            Throwable cause = req.decoderResult().cause();
+            HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
+                    : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
+                    : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
+            respond(ctx, req, status, "Bad request: " + cause.getMessage(), true, Map.of());
+            return;
+        }
+        String path = new QueryStringDecoder(req.uri()).path();
+        if (path.equals(transport.config.websocket_path())) {
+            webSocket(ctx, req);
+        } else if (path.equals(HOST_META) || path.equals(HOST_META_JSON)) {
+            hostMeta(ctx, req, path.equals(HOST_META_JSON));
+        } else {
+            respond(ctx, req, HttpResponseStatus.NOT_FOUND, "Not found", false, Map.of());
+        }
+    }
+
+    // --- RFC 7395 ----------------------------------------------------------------------------
+
+    private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.method().equals(HttpMethod.GET) || !"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
+            respond(ctx, req, HttpResponseStatus.UPGRADE_REQUIRED, "This is an XMPP over WebSocket endpoint (RFC 7395): open a WebSocket "
+                    + "with the 'xmpp' subprotocol here", false, Map.of(HttpHeaderNames.UPGRADE.toString(), "websocket"));
+            return;
+        }
+        String origin = req.headers().get(HttpHeaderNames.ORIGIN);
+        if (!transport.origins.isEmpty() && (origin == null || !transport.origins.contains(origin))) {
+            respond(ctx, req, HttpResponseStatus.FORBIDDEN, "WebSockets from origin " + origin + " are not allowed here (strata.transport.http "
+                    + "websocket.origins)", true, Map.of());
+            return;
+        }
+        String offered = req.headers().get(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, "");
+        boolean xmpp = Arrays.stream(offered.split(",")).map(String::strip).anyMatch("xmpp"::equals);
+        int max = transport.c2s.maxStanzaSize() + 4096; // the XML reader's limit is the one clients meet, with its stream error
+        WebSocketDecoderConfig decoder = WebSocketDecoderConfig.newBuilder().maxFramePayloadLength(max).allowMaskMismatch(false)
+                .closeOnProtocolViolation(true).build();
+        WebSocketServerHandshaker handshaker = new WebSocketServerHandshakerFactory(url(ctx, req, https ? "wss" : "ws") + transport.config.websocket_path(),
+                "xmpp", decoder).newHandshaker(req);
+        if (handshaker == null) {
+            WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()).addListener(ChannelFutureListener.CLOSE);
+            log(ctx, req, 426, 0);
+            return;
+        }
+        ChannelFuture upgraded;
+        try {
+            upgraded = handshaker.handshake(ctx.channel(), req);
+        } catch (WebSocketHandshakeException e) {
+            respond(ctx, req, HttpResponseStatus.BAD_REQUEST, "Bad WebSocket handshake: " + e.getMessage(), true, Map.of());
+            return;
+        }
+        disarm();
+        log(ctx, req, 101, 0);
+        upgraded.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        ctx.pipeline().addLast("wsagg", new WebSocketFrameAggregator(max));
+        if (!xmpp) { // RFC 7395 §3.1: without the subprotocol this is no XMPP stream
+            ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR.code(),
+                    "The 'xmpp' WebSocket subprotocol is required (RFC 7395 §3.1); offered: " + (offered.isEmpty() ? "none" : offered)))
+                    .addListener(ChannelFutureListener.CLOSE);
+            ctx.pipeline().remove(this);
+            return;
+        }
+        boolean loopback = ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().isLoopbackAddress();
+        WebSocketConnection conn = transport.c2s.webSocket(https, serverName, tlsExporter, !https && loopback && transport.config.trust_loopback(),
+                transport.config.websocket_ping(), transport.config.websocket_redirect());
+        tlsExporter = null;
+        ctx.pipeline().remove(this);
+        ctx.pipeline().addLast("xmpp", conn);
+    }
+
+    // --- XEP-0156 ----------------------------------------------------------------------------
+
+    private void hostMeta(ChannelHandlerContext ctx, FullHttpRequest req, boolean json) {
+        Map<String, String> cors = Map.of("Access-Control-Allow-Origin", "*", "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS",
+                "Access-Control-Allow-Headers", "Content-Type", "Access-Control-Max-Age", "86400");
+        if (req.method().equals(HttpMethod.OPTIONS)) {
+            respond(ctx, req, HttpResponseStatus.NO_CONTENT, null, null, false, cors);
+            return;
+        }
+        if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
+            respond(ctx, req, HttpResponseStatus.METHOD_NOT_ALLOWED, "Only GET, HEAD and OPTIONS here", false, Map.of("Allow", "GET, HEAD, OPTIONS"));
+            return;
+        }
+        String base = transport.config.public_url().isBlank() ? url(ctx, req, https ? "https" : "http") : transport.config.public_url().strip().replaceAll("/+$", "");
+        String ws = base.replaceFirst("^http", "ws") + transport.config.websocket_path();
+        String body = json ? "{\"links\":[{\"rel\":\"" + WEBSOCKET_REL + "\",\"href\":\"" + ws.replace("\\", "\\\\").replace("\"", "\\\"") + "\"}]}"
+                : "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n  <Link rel='" + WEBSOCKET_REL
+                + "' href='" + ws.replace("&", "&amp;").replace("'", "&apos;").replace("<", "&lt;") + "'/>\n</XRD>\n";
+        respond(ctx, req, HttpResponseStatus.OK, json ? "application/json" : "application/xrd+xml; charset=utf-8", body, false, cors);
+    }
+
+    /** scheme://host[:port] as the client reached us: its Host header when well formed, else our own address. */
+    private static String url(ChannelHandlerContext ctx, FullHttpRequest req, String scheme) {
+        String host = req.headers().get(HttpHeaderNames.HOST);
+        if (host == null || !HOST.matcher(host).matches()) {
+            InetSocketAddress local = (InetSocketAddress) ctx.channel().localAddress();
+            String a = local.getAddress().getHostAddress();
+            host = (a.contains(":") ? "[" + a + "]" : a) + ":" + local.getPort();
+        }
+        return scheme + "://" + host;
+    }
+
+    // --- answers -----------------------------------------------------------------------------
+
+    private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String text, boolean close, Map<String, String> headers) {
+        respond(ctx, req, status, "text/plain; charset=utf-8", text == null ? null : text + "\n", close, headers);
+    }
+
+    private void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status, String type, String body, boolean close,
+                         Map<String, String> headers) {
+        byte[] bytes = body == null ? new byte[0] : body.getBytes(UTF_8);
+        boolean head = req.method().equals(HttpMethod.HEAD);
+        FullHttpResponse res = new DefaultFullHttpResponse(req.protocolVersion(), status, head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(bytes));
+        var h = res.headers();
+        if (body != null) h.set(HttpHeaderNames.CONTENT_TYPE, type);
+        h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+        // a browser must never run or frame what we answer
+        h.set("X-Content-Type-Options", "nosniff").set("X-Frame-Options", "DENY").set("Referrer-Policy", "no-referrer")
+                .set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'").set(HttpHeaderNames.CACHE_CONTROL, "no-store");
+        if (https && transport.config.hsts_seconds() > 0) h.set("Strict-Transport-Security", "max-age=" + transport.config.hsts_seconds());
+        headers.forEach(h::set);
+        boolean keepAlive = !close && HttpUtil.isKeepAlive(req);
+        HttpUtil.setKeepAlive(res, keepAlive);
+        ChannelFuture f = ctx.writeAndFlush(res);
+        if (!keepAlive) f.addListener(ChannelFutureListener.CLOSE);
+        log(ctx, req, status.code(), bytes.length);
+    }
+
+    private void log(ChannelHandlerContext ctx, FullHttpRequest req, int status, int bytes) {
+        if (!transport.config.access_log() || !ACCESS.isInfoEnabled()) return;
+        String agent = req.headers().get(HttpHeaderNames.USER_AGENT, "-");
+        ACCESS.info("{} \"{} {} {}\" {} {} \"{}\"", ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress(), req.method(),
+                printable(req.uri()), req.protocolVersion(), status, bytes, printable(agent));
+    }
+
+    /** What a client sent, safe for one log line. */
+    private static String printable(String s) {
+        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
+        return t.replaceAll("[\\p{Cntrl}\"]", "?");
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.debug("HTTP connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

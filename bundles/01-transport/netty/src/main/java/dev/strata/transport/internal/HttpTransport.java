@@ -1,0 +1,151 @@
+package dev.strata.transport.internal;
+
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SniHandler;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+
+/**
+ * What connections to the {@link Listener}s of kind {@code http} get (5280, and 5281 with TLS from
+ * the first byte): admission as for client connections, HTTP/1.1 with bounded request lines,
+ * headers and bodies, a deadline per request, security headers on every answer and an access log;
+ * then {@link HttpFront} serves XMPP over WebSocket (RFC 7395) and XEP-0156 host-meta. A WebSocket
+ * stream gets the client transport's limits ({@link C2sTransport}): the same stanza size, read
+ * rate, idle timeout and slow-reader bound as a TCP stream. HTTPS uses the certificates and SNI of
+ * {@link TlsManager}, as 5223 does.
+ */
+@Component(name = "strata.transport.http", service = ListenerKind.class, property = ListenerKind.KIND + "=http")
+@Designate(ocd = HttpTransport.Config.class)
+public final class HttpTransport implements ListenerKind {
+    private static final Logger LOG = LoggerFactory.getLogger(HttpTransport.class);
+
+    @ObjectClassDefinition(id = "strata.transport.http", name = "HTTP connections")
+    public @interface Config {
+        @AttributeDefinition(min = "1", description = "HTTP connections at most, in total (WebSocket streams included)")
+        int max_connections() default 100_000;
+
+        @AttributeDefinition(min = "1", description = "HTTP connections at most from one IP address")
+        int max_connections_per_ip() default 100;
+
+        @AttributeDefinition(min = "1", max = "300", description = "Seconds a client has to complete the TLS handshake on an HTTPS listener")
+        int tls_handshake_timeout() default 10;
+
+        @AttributeDefinition(min = "1", max = "3600", description = "Seconds an HTTP connection has to send each whole request, and may stay "
+                + "open between requests (a slow or idle client is closed after it; a WebSocket stream has the client idle timeout instead)")
+        int request_timeout() default 30;
+
+        @AttributeDefinition(min = "1024", description = "Largest request body in bytes (413 above)")
+        int max_request_bytes() default 65_536;
+
+        @AttributeDefinition(description = "Path of XMPP over WebSocket (RFC 7395)")
+        String websocket_path() default "/xmpp-websocket";
+
+        @AttributeDefinition(description = "Origins (scheme://host[:port]) whose web pages may open XMPP WebSockets; empty: any. XMPP logs in "
+                + "with SASL, never with cookies, so a foreign page gains nothing a script could not do itself; list yours to be strict")
+        String[] websocket_origins() default {};
+
+        @AttributeDefinition(min = "0", max = "3600", description = "Seconds of silence on a WebSocket after which the server pings it "
+                + "(keeps proxies from closing it and finds dead peers); 0: never")
+        int websocket_ping() default 55;
+
+        @AttributeDefinition(description = "Treat plain WebSocket (ws://) from a loopback address as encrypted: a TLS-terminating reverse proxy "
+                + "on this machine, or a local client. Off: plain WebSocket is refused while strata.c2s tls.required is on")
+        boolean trust_loopback() default true;
+
+        @AttributeDefinition(description = "Send every new WebSocket stream to this URI instead (RFC 7395 §3.6.1 see-other-uri); empty: none")
+        String websocket_redirect() default "";
+
+        @AttributeDefinition(description = "The public base URL (https://chat.example.org) host-meta lists the endpoints under, as clients "
+                + "reach them through a proxy; empty: the request's Host and this listener's scheme")
+        String public_url() default "";
+
+        @AttributeDefinition(min = "0", description = "Strict-Transport-Security max-age on HTTPS answers, in seconds; 0: none (it would "
+                + "bind every port of the host name, localhost included)")
+        long hsts_seconds() default 0;
+
+        @AttributeDefinition(description = "Log each request (address, method, path, status, bytes, user agent) at INFO to dev.strata.http.access")
+        boolean access_log() default true;
+    }
+
+    private final ChannelGroup channels = new DefaultChannelGroup("http", GlobalEventExecutor.INSTANCE);
+    private final Admission admission = new Admission();
+    final Config config;
+    final TlsManager tls;
+    final C2sTransport c2s;
+    final List<String> origins;
+
+    @Activate
+    public HttpTransport(Config config, @Reference TlsManager tls, @Reference C2sTransport c2s) {
+        this.config = config;
+        this.tls = tls;
+        this.c2s = c2s;
+        this.origins = List.of(config.websocket_origins()).stream().map(String::strip).filter(o -> !o.isEmpty()).toList();
+    }
+
+    @Override
+    public void accept(SocketChannel ch, boolean directTls) {
+        InetAddress ip = ch.remoteAddress().getAddress();
+        String refusal = admission.admit(ip, config.max_connections(), config.max_connections_per_ip());
+        if (refusal != null) {
+            LOG.warn("Refused an HTTP connection from {}: {}", ch.remoteAddress(), refusal);
+            if (directTls) {
+                ch.close();
+            } else {
+                var answer = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SERVICE_UNAVAILABLE, Unpooled.copiedBuffer(refusal + "\n",
+                        java.nio.charset.StandardCharsets.UTF_8));
+                answer.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8").set(HttpHeaderNames.CONNECTION, "close")
+                        .setInt(HttpHeaderNames.CONTENT_LENGTH, answer.content().readableBytes());
+                ch.pipeline().addLast(new HttpServerCodec());
+                ch.writeAndFlush(answer).addListener(ChannelFutureListener.CLOSE);
+            }
+            return;
+        }
+        channels.add(ch);
+        ch.closeFuture().addListener(f -> admission.release(ip));
+        if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, config.tls_handshake_timeout() * 1000L));
+        ch.pipeline().addLast("idle", new IdleStateHandler(c2s.silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS));
+        ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
+        // a request line of 4 KiB, headers of 8 KiB at most (431/400 above), a body of max_request_bytes (413 above)
+        ch.pipeline().addLast("http", new HttpServerCodec(4096, 8192, 8192));
+        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(config.max_request_bytes()));
+        ch.pipeline().addLast("front", new HttpFront(this, directTls));
+    }
+
+    int openConnections() {
+        return admission.open();
+    }
+
+    @Deactivate
+    void deactivate() {
+        for (var ch : channels) {
+            if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the HTTP transport stopped (server shutdown, or module:unload/reload transport)");
+        }
+        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        LOG.info("HTTP connections closed");
+    }
+}
