@@ -93,8 +93,6 @@ class ConformanceIT {
      * and the rest over the default kind ({@code tcp}, Smack's XMPPTCPConnection).
      */
     static final Map<String, String> KINDS_NOT_RUN = new TreeMap<>(Map.of(
-            "modular-websocket-okhttp", "XMPP over WebSocket (RFC 7395) is not built yet (07-interfaces)",
-            "modular-websocket-java11", "XMPP over WebSocket (RFC 7395) is not built yet (07-interfaces)",
             // Smack 4.5.0-beta5's experimental ModularXmppClientToServerConnection loses its own write
             // interest after <proceed/> (XmppTcpTransportModule.EstablishTlsState.transitionInto queues
             // OP_WRITE|OP_READ from the connect thread while the reactor thread, which just parsed
@@ -126,7 +124,8 @@ class ConformanceIT {
         assertThat(reg.exit()).as("register the admin: %s", reg).isZero();
         server = StrataServer.start(home, data, Map.of("STRATA_ADMIN_JID", ADMIN + "@localhost"));
         trust = pinned(certificate(data));
-        Sint.connectTo(server.c2sPort, trust);
+        Sint.connectTo(server.c2sPort, server.httpsPort, trust);
+        Sint.trustByDefault(certificate(data), home);
         quietJul(StrataServer.WORK.resolve("sint.log"));
         probeUncheckedNeeds();
     }

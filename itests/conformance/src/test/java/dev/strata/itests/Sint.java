@@ -3,6 +3,11 @@ package dev.strata.itests;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.InetAddress;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.KeyStore;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
@@ -18,6 +23,8 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.stream.Collectors;
 
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509TrustManager;
 
 import org.igniterealtime.smack.inttest.AbstractSmackIntTest;
@@ -31,7 +38,13 @@ import org.igniterealtime.smack.inttest.XmppConnectionDescriptor;
 import org.igniterealtime.smack.inttest.XmppConnectionManager;
 import org.igniterealtime.smack.inttest.annotations.SmackIntegrationTest;
 import org.igniterealtime.smack.inttest.annotations.SpecificationReference;
+import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnection;
+import org.jivesoftware.smack.c2s.ModularXmppClientToServerConnectionConfiguration;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.websocket.XmppWebSocketTransportModuleDescriptor;
+import org.jivesoftware.smack.websocket.impl.WebSocketFactory;
+import org.jivesoftware.smack.websocket.java11.Java11WebSocketFactory;
+import org.jivesoftware.smack.websocket.okhttp.OkHttpWebSocketFactory;
 import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.reflections.Reflections;
 
@@ -114,7 +127,7 @@ final class Sint {
      * certificate through {@code trust}. (SINT's own {@code serviceTlsPin} has no effect in
      * 4.5.0-beta5: Smack initialises the pinned SSLContext again with the default trust managers.)
      */
-    static void connectTo(int port, X509TrustManager trust) {
+    static void connectTo(int port, int httpsPort, X509TrustManager trust) {
         InetAddress loopback = InetAddress.getLoopbackAddress();
         try {
             XmppConnectionManager.addConnectionDescriptor(XmppConnectionDescriptor
@@ -122,9 +135,51 @@ final class Sint {
                     .withNickname("tcp")
                     .applyExtraConfiguration(b -> b.setHostAddress(loopback).setPort(port).setCustomX509TrustManager(trust))
                     .build());
+            // SINT's WebSocket kinds find the endpoint by XEP-0156 on https://localhost/ (port 443); these point them at the
+            // server's HTTPS port, each with its WebSocket implementation as SINT's own descriptors do
+            URI endpoint = URI.create("wss://localhost:" + httpsPort + "/xmpp-websocket");
+            for (var kind : Map.of("modular-websocket-java11", (WebSocketFactory) Java11WebSocketFactory.INSTANCE,
+                    "modular-websocket-okhttp", (WebSocketFactory) OkHttpWebSocketFactory.INSTANCE).entrySet()) {
+                XmppConnectionManager.removeConnectionDescriptor(kind.getKey());
+                XmppConnectionManager.addConnectionDescriptor(XmppConnectionDescriptor
+                        .buildWith(ModularXmppClientToServerConnection.class, ModularXmppClientToServerConnectionConfiguration.class,
+                                ModularXmppClientToServerConnectionConfiguration.Builder.class)
+                        .withNickname(kind.getKey())
+                        .applyExtraConfiguration(b -> {
+                            b.removeAllModules();
+                            b.addModule(XmppWebSocketTransportModuleDescriptor.getBuilder(b).explicitlySetWebSocketEndpointAndDiscovery(endpoint, false)
+                                    .setWebSocketFactory(kind.getValue()).build());
+                            b.setCustomX509TrustManager(trust);
+                        })
+                        .build());
+            }
         } catch (ReflectiveOperationException e) {
             throw new AssertionError(e);
         }
+    }
+
+    /**
+     * Smack's WebSocket factories (java11 and OkHttp, 4.5.0-beta5) ignore the connection's custom trust
+     * manager and use the JVM's defaults: the test JVM trusts {@code cert} (the server's self-signed
+     * certificate) by default, through a trust store file in {@code dir} (OkHttp reads the
+     * javax.net.ssl properties) and the default SSLContext (the JDK's HttpClient).
+     */
+    static void trustByDefault(X509Certificate cert, Path dir) throws Exception {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        ks.load(null, null);
+        ks.setCertificateEntry("strata", cert);
+        Path file = dir.resolve("sint-truststore.p12");
+        try (var out = Files.newOutputStream(file)) {
+            ks.store(out, "changeit".toCharArray());
+        }
+        System.setProperty("javax.net.ssl.trustStore", file.toString());
+        System.setProperty("javax.net.ssl.trustStoreType", "PKCS12");
+        System.setProperty("javax.net.ssl.trustStorePassword", "changeit");
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(ks);
+        SSLContext ctx = SSLContext.getInstance("TLS");
+        ctx.init(null, tmf.getTrustManagers(), null);
+        SSLContext.setDefault(ctx);
     }
 
     /** Every SINT test method, scanned from the classpath once; {@link #testMethods()} hands out copies. */
