@@ -24,14 +24,14 @@ import dev.strata.api.auth.ScramHash;
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
  * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
- * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}), W9 PEP fan-out (see {@link #pepFanOut}). Server {@code strata-pg} is Strata
+ * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}), W9 PEP fan-out (see {@link #pepFanOut}), W10 XMPP over WebSocket (see {@link #webSocket}). Server {@code strata-pg} is Strata
  * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
  *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
- *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8,W9] [muc=1x100,100x10] [mucrate=10000] [pep=100] [peprate=100] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
+ *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8,W9,W10] [muc=1x100,100x10] [mucrate=10000] [pep=100] [peprate=100] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
@@ -61,7 +61,7 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
-                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8,W9"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"),
                 Map.entry("pep", "100"), Map.entry("peprate", "100"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
@@ -92,7 +92,7 @@ public final class Compare {
         System.out.println("Side-by-side benchmark on " + machine + "; options " + opt);
         for (String s : servers) {
             for (boolean archive : new boolean[] {false, true}) {
-                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9").stream().noneMatch(this::runs)) continue;
+                if (archive ? !runs("W7") : List.of("W1", "W2", "W3", "W4", "W5", "W6", "W8", "W9", "W10").stream().noneMatch(this::runs)) continue;
                 try (Servers.Target t = switch (s) {
                     case "strata" -> new Servers.Strata(root, dist, null, archive);
                     case "strata-pg" -> new Servers.Strata(root, dist, opt.get("pg"), archive);
@@ -138,7 +138,11 @@ public final class Compare {
         if (runs("W6")) durableWrites(t);
         if (runs("W8")) groupChat(t);
         if (runs("W9")) pepFanOut(t);
-        if (!runs("W1") && !runs("W2") && !runs("W3") && !runs("W5")) return;
+        if (runs("W1") || runs("W2") || runs("W3") || runs("W5")) loginsAndMessaging(t);
+        if (runs("W10")) webSocket(t);
+    }
+
+    private void loginsAndMessaging(Servers.Target t) throws Exception {
         int n = integer("logins");
         // the first logins after start, as a user of a freshly (re)started server sees them: code loaded on
         // first use, caches empty and, for Strata, the JIT compiling; a row of its own, not W1
@@ -646,9 +650,13 @@ public final class Compare {
 
     /** Logs in {@code 2 * pairs} users, each the partner of the next, with a reader counting what reaches each. */
     private List<Peer> pairUp(Servers.Target t, ExecutorService ex, Recorder recorder, String resource) throws Exception {
+        return pairUp(t, ex, recorder, resource, (k, r) -> LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + k, PASSWORD, r));
+    }
+
+    private List<Peer> pairUp(Servers.Target t, ExecutorService ex, Recorder recorder, String resource, Login login) throws Exception {
         List<Peer> peers = new ArrayList<>();
         for (int i = 0; i < 2 * integer("pairs"); i++) {
-            peers.add(new Peer(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, resource)));
+            peers.add(new Peer(login.login(i, resource)));
         }
         for (int i = 0; i < peers.size(); i += 2) {
             peers.get(i).partner = peers.get(i + 1);
@@ -863,6 +871,42 @@ public final class Compare {
         return full ? ns : -ns;
     }
 
+    // --- W10 --------------------------------------------------------------------------------------
+
+    /** W10: a login over XMPP over WebSocket ({@code ws://}, RFC 7395) with SCRAM-SHA-1, bind and presence, as account {@code k}. */
+    private Login webSocketLogin(Servers.Target t) {
+        return (k, resource) -> LoadClient.loginWs(t.httpPort, t.webSocketPath(), "localhost", ScramHash.SHA_1, "bench" + (k % users), PASSWORD, resource);
+    }
+
+    /**
+     * W10, XMPP over WebSocket on each server's plain HTTP port (Strata's own, Prosody's
+     * mod_websocket, ejabberd's ejabberd_http_ws): logins (after a warm-up batch), then W2's
+     * saturation with every user on a WebSocket; rows to set beside W1 plain TCP and W2. The idle
+     * cost of a WebSocket session is measured with W3 (W3's sessions still open).
+     */
+    private void webSocket(Servers.Target t) throws Exception {
+        Login ws = webSocketLogin(t);
+        quiesce(t);
+        logins(t, integer("batch"), null, ws);
+        quiesce(t);
+        jfr(t, "start", "w10-logins");
+        logins(t, integer("logins"), "W10 WebSocket (ws://) + SCRAM-SHA-1", ws);
+        jfr(t, "stop", "w10-logins");
+        quiesce(t);
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            List<Peer> peers = pairUp(t, ex, new Recorder(), "w10", ws);
+            jfr(t, "start", "w10-saturation");
+            Saturation sat = saturate(t, peers, ex, integer("seconds"));
+            jfr(t, "stop", "w10-saturation");
+            double rate = sat.delivered() / sat.seconds();
+            put(t.name, "W10 WebSocket saturation: delivered msgs/s (" + integer("pairs") + " pairs)", fmt(rate, 0), rate);
+            put(t.name, "W10 WebSocket saturation: server CPU µs/msg", fmt(sat.cpu() * 1000.0 / sat.delivered(), 1), sat.cpu() * 1000.0 / sat.delivered());
+            long lost = drain(peers);
+            put(t.name, "W10 WebSocket saturation: messages lost", Long.toString(lost), lost);
+            for (Peer p : peers) p.client.close();
+        }
+    }
+
     // --- W3 ---------------------------------------------------------------------------------------
 
     private void idle(Servers.Target t) throws Exception {
@@ -870,6 +914,7 @@ public final class Compare {
         int settle = integer("settle");
         Thread.sleep(settle * 1000L);
         long base = rssKiB(t.pids());
+        long last = base;
         put(t.name, "W3 resident memory with 0 sessions, MiB", fmt(base / 1024.0, 1), base / 1024.0);
         AtomicInteger failures = new AtomicInteger();
         try {
@@ -895,8 +940,35 @@ public final class Compare {
                 long rss = rssKiB(t.pids());
                 double per = (double) (rss - base) / open.size();
                 put(t.name, "W3 " + target + " idle sessions: MiB, KiB/session", fmt(rss / 1024.0, 1) + ", " + fmt(per, 1), per);
+                last = rss;
             }
             put(t.name, "W3 idle logins failed", Integer.toString(failures.get()), failures.get());
+            if (runs("W10")) {
+                // W10: as many idle WebSocket sessions again as W3's first level, on top of W3's (still open)
+                int more = Integer.parseInt(opt.get("idle").split(",")[0].strip());
+                int before = open.size();
+                Login ws = webSocketLogin(t);
+                Semaphore gate = new Semaphore(integer("concurrency"));
+                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                    for (int i = 0; i < more; i++) {
+                        gate.acquire();
+                        int k = before + i;
+                        ex.submit(() -> {
+                            try {
+                                open.add(ws.login(k, "idlews" + k));
+                            } catch (Exception e) {
+                                if (failures.incrementAndGet() <= 3) System.out.println("  idle WebSocket login failed: " + e);
+                            } finally {
+                                gate.release();
+                            }
+                        });
+                    }
+                }
+                Thread.sleep(settle * 1000L);
+                long rss = rssKiB(t.pids());
+                double per = (double) (rss - last) / (open.size() - before);
+                put(t.name, "W10 " + more + " idle WebSocket sessions more: KiB/session", fmt(per, 1), per);
+            }
         } finally {
             for (LoadClient c : open) c.close();
         }

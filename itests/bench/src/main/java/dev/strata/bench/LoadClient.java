@@ -26,18 +26,147 @@ import dev.strata.api.auth.ScramHash;
 final class LoadClient implements AutoCloseable {
     private static final SSLContext TLS = RawXmppClient.TRUST_ALL;
 
+    private static final String FRAMING = "urn:ietf:params:xml:ns:xmpp-framing";
+
     private final Socket socket;
     private final InputStream in;
     private final OutputStream out;
     private final StringBuilder pending = new StringBuilder();
     private final byte[] buf = new byte[16 * 1024];
     final String jid;
+    /** XMPP over WebSocket (RFC 7395): each send is one masked text message, and what is read is the messages' text run together. */
+    private final boolean ws;
 
     private LoadClient(Socket socket, String jid) throws IOException {
         this.socket = socket;
         this.in = socket.getInputStream();
         this.out = socket.getOutputStream();
         this.jid = jid;
+        this.ws = false;
+    }
+
+    private LoadClient(Socket socket, InputStream in, String jid) throws IOException {
+        this.socket = socket;
+        this.in = in;
+        this.out = socket.getOutputStream();
+        this.jid = jid;
+        this.ws = true;
+    }
+
+    /**
+     * Logs in over a WebSocket ({@code ws://127.0.0.1:port/path}, RFC 7395) with SCRAM, binds and
+     * sends initial presence, as {@link #login} does over TCP.
+     */
+    static LoadClient loginWs(int port, String path, String domain, ScramHash hash, String user, String password, String resource) throws Exception {
+        Socket s = new Socket(InetAddress.getLoopbackAddress(), port);
+        s.setTcpNoDelay(true);
+        s.setSoTimeout(60_000);
+        LoadClient c;
+        try {
+            byte[] key = new byte[16];
+            java.util.concurrent.ThreadLocalRandom.current().nextBytes(key);
+            s.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    + "Sec-WebSocket-Key: " + Base64.getEncoder().encodeToString(key) + "\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: xmpp\r\n\r\n")
+                    .getBytes(UTF_8));
+            java.io.BufferedInputStream raw = new java.io.BufferedInputStream(s.getInputStream(), 16 * 1024);
+            StringBuilder head = new StringBuilder();
+            while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+                int b = raw.read();
+                if (b < 0 || head.length() > 8192) throw new IOException("no WebSocket handshake: " + head);
+                head.append((char) b);
+            }
+            if (!head.toString().startsWith("HTTP/1.1 101")) throw new IOException("WebSocket refused: " + head);
+            Frames frames = new Frames(raw);
+            c = new LoadClient(s, frames, user + "@" + domain + "/" + resource);
+            frames.owner = c;
+        } catch (IOException | RuntimeException e) {
+            s.close();
+            throw e;
+        }
+        try {
+            String open = "<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>";
+            c.send(open);
+            String features = c.readUntil("</stream:features>");
+            if (!features.contains(">" + hash.mechanism() + "<")) throw new IOException(hash.mechanism() + " not offered: " + features);
+            ScramClient scram = new ScramClient(hash, user, password, "n,,");
+            c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + hash.mechanism() + "'>" + scram.first() + "</auth>");
+            String challenge = c.readUntil("</challenge>");
+            c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(text(challenge, "challenge"), new byte[0]) + "</response>");
+            String success = c.readUntil("</success>");
+            if (!scram.verify(text(success, "success"))) throw new IOException("wrong server signature");
+            c.send(open);
+            c.readUntil("</stream:features>");
+            c.send("<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
+            String bound = c.readUntil("</iq>");
+            if (!bound.contains("type='result'") && !bound.contains("type=\"result\"")) throw new IOException("bind failed: " + bound);
+            c.send("<presence xmlns='jabber:client'/>");
+            return c;
+        } catch (Exception e) {
+            c.close();
+            throw e;
+        }
+    }
+
+    /** The text of the server's WebSocket messages, run together; pings answered, a close frame the end. */
+    private static final class Frames extends InputStream {
+        private final InputStream raw;
+        LoadClient owner;
+        private long remaining;
+
+        Frames(InputStream raw) {
+            this.raw = raw;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (remaining == 0) {
+                int b0 = raw.read(), b1 = raw.read();
+                if (b0 < 0 || b1 < 0) return -1;
+                long length = b1 & 0x7f;
+                if (length == 126) length = (raw.read() << 8) | raw.read();
+                else if (length == 127) length = new java.io.DataInputStream(raw).readLong();
+                int opcode = b0 & 0x0f;
+                if (opcode == 0 || opcode == 1) {
+                    remaining = length;
+                } else {
+                    byte[] payload = raw.readNBytes((int) length);
+                    if (opcode == 8) return -1;
+                    if (opcode == 9) owner.frame(0xA, payload);
+                }
+            }
+            int n = raw.read(b, off, (int) Math.min(len, remaining));
+            if (n > 0) remaining -= n;
+            return n;
+        }
+    }
+
+    /** One masked frame (RFC 6455 §5.2) of {@code opcode}. */
+    private synchronized void frame(int opcode, byte[] payload) throws IOException {
+        int len = payload.length;
+        byte[] f = new byte[len + 14];
+        int i = 0;
+        f[i++] = (byte) (0x80 | opcode);
+        if (len < 126) {
+            f[i++] = (byte) (0x80 | len);
+        } else if (len < 65536) {
+            f[i++] = (byte) (0x80 | 126);
+            f[i++] = (byte) (len >> 8);
+            f[i++] = (byte) len;
+        } else {
+            f[i++] = (byte) (0x80 | 127);
+            for (int k = 7; k >= 0; k--) f[i++] = (byte) (k >= 4 ? 0 : len >>> (8 * k));
+        }
+        int mask = java.util.concurrent.ThreadLocalRandom.current().nextInt();
+        for (int k = 0; k < 4; k++) f[i++] = (byte) (mask >>> (24 - 8 * k));
+        for (int k = 0; k < len; k++) f[i + k] = (byte) (payload[k] ^ (mask >>> (24 - 8 * (k & 3))));
+        out.write(f, 0, i + len);
+        out.flush();
     }
 
     private static String header(String domain) {
@@ -144,6 +273,10 @@ final class LoadClient implements AutoCloseable {
     }
 
     void send(String s) throws IOException {
+        if (ws) {
+            frame(1, s.getBytes(UTF_8));
+            return;
+        }
         out.write(s.getBytes(UTF_8));
         out.flush();
     }
@@ -155,7 +288,7 @@ final class LoadClient implements AutoCloseable {
 
     /** Sends a chat message stamped {@code sentNanos}, the time latency counts from (its scheduled time under an open loop). */
     void message(String to, long seq, long sentNanos) throws IOException {
-        send("<message to='" + to + "' type='chat'><body>" + seq + " " + sentNanos + "</body></message>");
+        send("<message " + (ws ? "xmlns='jabber:client' " : "") + "to='" + to + "' type='chat'><body>" + seq + " " + sentNanos + "</body></message>");
     }
 
     /** Reads until {@code marker}; returns what came up to and including it. A stream error or a SASL failure throws. */
@@ -293,7 +426,7 @@ final class LoadClient implements AutoCloseable {
     @Override
     public void close() {
         try {
-            send("</stream:stream>");
+            send(ws ? "<close xmlns='" + FRAMING + "'/>" : "</stream:stream>");
         } catch (IOException e) {
             // already gone
         }

@@ -28,6 +28,8 @@ final class Servers {
         final String name;
         final Path dir;
         final int port;
+        /** W10: the plain HTTP port of XMPP over WebSocket ({@code ws://127.0.0.1:httpPort/xmpp-websocket}, each server's own path). */
+        final int httpPort;
         /** W7: every one-to-one message archived (XEP-0313 on, default policy always, SQL storage). */
         final boolean archive;
         private boolean prepared;
@@ -42,6 +44,12 @@ final class Servers {
             this.archive = archive;
             this.dir = Files.createDirectories(root.resolve(name + (archive ? "-archive" : "")));
             this.port = Loopback.freePort();
+            this.httpPort = Loopback.freePort();
+        }
+
+        /** W10: the path of XMPP over WebSocket on {@link #httpPort}. */
+        String webSocketPath() {
+            return "/xmpp-websocket";
         }
 
         abstract void prepare() throws Exception;
@@ -235,7 +243,7 @@ final class Servers {
             this.dist = dist;
             this.env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(port),
                     "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_HTTP_PORT", Integer.toString(Loopback.freePort()), "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()),
+                    "STRATA_HTTP_PORT", Integer.toString(httpPort), "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_DATA_PATH", dir.resolve("data").toString());
         }
 
@@ -374,7 +382,8 @@ final class Servers {
                     c2s_direct_tls_ports = { }
                     s2s_ports = { }
                     component_ports = { }
-                    http_ports = { }
+                    http_ports = { %5$d }
+                    http_interfaces = { "127.0.0.1" }
                     https_ports = { }
                     log = { warn = "%1$s/prosody.log" }
                     authentication = "internal_hashed"
@@ -383,7 +392,7 @@ final class Servers {
                     s2s_secure_auth = false
                     modules_enabled = {
                         "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy";
-                        "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple"; %4$s
+                        "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple"; "websocket"; %4$s
                     }
                     modules_disabled = { "s2s" }
                     %3$s
@@ -395,7 +404,7 @@ final class Servers {
                     archive_expires_after = "never"
                     storage = { archive = "sql" }
                     sql = { driver = "SQLite3", database = "prosody.sqlite" }
-                    """, archive ? "\"mam\";" : ""));
+                    """, archive ? "\"mam\";" : "", httpPort));
             run(List.of("chown", "-R", "prosody:prosody", dir.toString()));
         }
 
@@ -492,6 +501,12 @@ final class Servers {
                         starttls: true
                         starttls_required: false
                         protocol_options: 'TLS_OPTIONS'
+                      -
+                        port: %5$d
+                        ip: "127.0.0.1"
+                        module: ejabberd_http
+                        request_handlers:
+                          /xmpp-websocket: ejabberd_http_ws
                     s2s_use_starttls: optional
                     auth_method: internal
                     auth_password_format: scram
@@ -534,7 +549,7 @@ final class Servers {
                         show_os: false
                     %4$s
                     """.formatted(dir, port, !archive ? "" : "sql_type: sqlite\nsql_database: " + db(),
-                    !archive ? "" : "  mod_mam:\n    db_type: sql\n    default: always\n    assume_mam_usage: true\n"));
+                    !archive ? "" : "  mod_mam:\n    db_type: sql\n    default: always\n    assume_mam_usage: true\n", httpPort));
             run(List.of("chown", "-R", "ejabberd:ejabberd", dir.toString()));
             // 23.01 does not create its SQL schema itself
             if (archive) sqlite("ejabberd", db(), ".read /usr/share/ejabberd/sql/lite.sql");
