@@ -49,6 +49,11 @@ public final class Compare {
         int occupants = 0;
         for (String shape : opt.get("muc").split(",")) occupants = Math.max(occupants, rooms(shape) * occupants(shape));
         int others = Math.max(Math.max(2 * integer("pairs"), 200), runs("W8") ? occupants : 0);
+        // idle sessions share the accounts; Strata binds at most 50 resources per account (RFC 6120 §7.6.2.2)
+        int idle = 0;
+        for (String level : opt.get("idle").split(",")) idle = Math.max(idle, Integer.parseInt(level.strip()));
+        if (runs("W10")) idle += Integer.parseInt(opt.get("idle").split(",")[0].strip());
+        others = Math.max(others, (idle + 49) / 50);
         this.w9Base = others;
         this.users = others + (runs("W9") ? integer("pep") + 1 : 0);
     }

@@ -181,16 +181,17 @@ class WebSocketIT {
         assertThat(xrd.statusCode()).isEqualTo(200);
         assertThat(xrd.headers().firstValue("content-type")).hasValue("application/xrd+xml; charset=utf-8");
         assertThat(xrd.headers().firstValue("access-control-allow-origin")).hasValue("*");
-        assertThat(xrd.body()).contains("<Link rel='urn:xmpp:alt-connections:websocket' href='ws://127.0.0.1:" + server.httpPort + "/xmpp-websocket'/>");
+        assertThat(xrd.body()).contains("<Link rel='urn:xmpp:alt-connections:websocket' href='ws://127.0.0.1:" + server.httpPort + "/xmpp-websocket'/>",
+                "<Link rel='urn:xmpp:alt-connections:xbosh' href='http://127.0.0.1:" + server.httpPort + "/http-bind'/>");
         HttpResponse<String> jrd = get("https://localhost:" + server.httpsPort + "/.well-known/host-meta.json");
         assertThat(jrd.body()).isEqualTo("{\"links\":[{\"rel\":\"urn:xmpp:alt-connections:websocket\",\"href\":\"wss://localhost:" + server.httpsPort
-                + "/xmpp-websocket\"}]}");
+                + "/xmpp-websocket\"},{\"rel\":\"urn:xmpp:alt-connections:xbosh\",\"href\":\"https://localhost:" + server.httpsPort + "/http-bind\"}]}");
         assertThat(jrd.headers().firstValue("x-content-type-options")).hasValue("nosniff");
         assertThat(jrd.headers().firstValue("x-frame-options")).hasValue("DENY");
         assertThat(get("http://127.0.0.1:" + server.httpPort + "/xmpp-websocket").statusCode()).isEqualTo(426);
         assertThat(get("http://127.0.0.1:" + server.httpPort + "/nothing/../../etc/passwd").statusCode()).isEqualTo(404);
         HttpResponse<String> big = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort + "/.well-known/host-meta"))
-                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[200_000])).build(), HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofByteArray(new byte[400_000])).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(big.statusCode()).isEqualTo(413);
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort + "/.well-known/host-meta"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());

@@ -131,6 +131,19 @@ public final class C2sTransport implements ListenerKind {
         return timeout > 0 ? Math.min(timeout, release) : release;
     }
 
+    /** A stream over a transport of its own (BOSH): the stream layer takes it. */
+    dev.strata.api.transport.StreamHandler attach(dev.strata.api.transport.Connection connection) {
+        return factory.create(connection);
+    }
+
+    XmlLimits limits() {
+        return limits;
+    }
+
+    long maxOutboundBytes() {
+        return config.max_outbound_bytes();
+    }
+
     int maxStanzaSize() {
         return config.max_stanza_size();
     }

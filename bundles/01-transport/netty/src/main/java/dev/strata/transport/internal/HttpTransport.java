@@ -34,7 +34,8 @@ import io.netty.util.concurrent.GlobalEventExecutor;
  * What connections to the {@link Listener}s of kind {@code http} get (5280, and 5281 with TLS from
  * the first byte): admission as for client connections, HTTP/1.1 with bounded request lines,
  * headers and bodies, a deadline per request, security headers on every answer and an access log;
- * then {@link HttpFront} serves XMPP over WebSocket (RFC 7395) and XEP-0156 host-meta. A WebSocket
+ * then {@link HttpFront} serves XMPP over WebSocket (RFC 7395), over BOSH (XEP-0206) and XEP-0156
+ * host-meta. A WebSocket
  * stream gets the client transport's limits ({@link C2sTransport}): the same stanza size, read
  * rate, idle timeout and slow-reader bound as a TCP stream. HTTPS uses the certificates and SNI of
  * {@link TlsManager}, as 5223 does.
@@ -59,7 +60,8 @@ public final class HttpTransport implements ListenerKind {
                 + "open between requests (a slow or idle client is closed after it; a WebSocket stream has the client idle timeout instead)")
         int request_timeout() default 30;
 
-        @AttributeDefinition(min = "1024", description = "Largest request body in bytes (413 above)")
+        @AttributeDefinition(min = "1024", description = "Largest request body in bytes (413 above); at least the largest stanza "
+                + "(strata.transport.c2s max.stanza.size) and 8 KiB, which a BOSH request may carry")
         int max_request_bytes() default 65_536;
 
         @AttributeDefinition(description = "Path of XMPP over WebSocket (RFC 7395)")
@@ -76,6 +78,24 @@ public final class HttpTransport implements ListenerKind {
         @AttributeDefinition(description = "Treat plain WebSocket (ws://) from a loopback address as encrypted: a TLS-terminating reverse proxy "
                 + "on this machine, or a local client. Off: plain WebSocket is refused while strata.c2s tls.required is on")
         boolean trust_loopback() default true;
+
+        @AttributeDefinition(description = "Path of XMPP over BOSH (XEP-0124, XEP-0206)")
+        String bosh_path() default "/http-bind";
+
+        @AttributeDefinition(min = "1", max = "300", description = "Longest a BOSH request is held waiting for data, in seconds (a client asking for more gets this)")
+        int bosh_max_wait() default 60;
+
+        @AttributeDefinition(min = "0", max = "2", description = "BOSH requests held at once per session at most (a client asking for more gets this)")
+        int bosh_max_hold() default 1;
+
+        @AttributeDefinition(min = "10", max = "600", description = "Seconds a BOSH session lives without a request")
+        int bosh_inactivity() default 60;
+
+        @AttributeDefinition(min = "1", max = "60", description = "Shortest interval in seconds between a polling client's requests (advertised)")
+        int bosh_polling() default 2;
+
+        @AttributeDefinition(min = "0", max = "3600", description = "Longest pause a BOSH client may ask for, in seconds")
+        int bosh_max_pause() default 120;
 
         @AttributeDefinition(description = "Send every new WebSocket stream to this URI instead (RFC 7395 §3.6.1 see-other-uri); empty: none")
         String websocket_redirect() default "";
@@ -98,6 +118,9 @@ public final class HttpTransport implements ListenerKind {
     final TlsManager tls;
     final C2sTransport c2s;
     final List<String> origins;
+    /** The BOSH sessions by sid. */
+    final java.util.concurrent.ConcurrentHashMap<String, BoshSession> bosh = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Admission boshAdmission = new Admission();
 
     @Activate
     public HttpTransport(Config config, @Reference TlsManager tls, @Reference C2sTransport c2s) {
@@ -130,9 +153,10 @@ public final class HttpTransport implements ListenerKind {
         if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, config.tls_handshake_timeout() * 1000L));
         ch.pipeline().addLast("idle", new IdleStateHandler(c2s.silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS));
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        // a request line of 4 KiB, headers of 8 KiB at most (431/400 above), a body of max_request_bytes (413 above)
+        // a request line of 4 KiB, headers of 8 KiB at most (431/400 above), a body of max_request_bytes, or a stanza's size
+        // and some for a BOSH <body/> (413 above)
         ch.pipeline().addLast("http", new HttpServerCodec(4096, 8192, 8192));
-        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(config.max_request_bytes()));
+        ch.pipeline().addLast("aggregate", new HttpObjectAggregator(Math.max(config.max_request_bytes(), c2s.maxStanzaSize() + 8192)));
         ch.pipeline().addLast("front", new HttpFront(this, directTls));
     }
 
@@ -140,8 +164,54 @@ public final class HttpTransport implements ListenerKind {
         return admission.open();
     }
 
+    /**
+     * A new BOSH session for a client at {@code remote}, attached to the stream layer, or null with
+     * the reason in {@code refusal[0]} when the session limits are reached (the HTTP connection limits
+     * count sessions as connections).
+     */
+    BoshSession newBosh(io.netty.util.concurrent.EventExecutor timers, java.net.InetSocketAddress remote, boolean https, String tlsProtocol,
+                        String serverName, int wait, int hold, String[] refusal) {
+        InetAddress ip = remote.getAddress();
+        refusal[0] = boshAdmission.admit(ip, config.max_connections(), config.max_connections_per_ip());
+        if (refusal[0] != null) return null;
+        BoshSession s = new BoshSession(this, timers, remote, https, tlsProtocol, serverName, !https && ip.isLoopbackAddress() && config.trust_loopback(),
+                Math.min(wait, config.bosh_max_wait()), Math.min(hold, config.bosh_max_hold()), c2s.maxOutboundBytes());
+        bosh.put(s.sid, s);
+        s.attach(new ReleasingHandler(c2s.attach(s), () -> boshAdmission.release(ip)));
+        return s;
+    }
+
+    /** The stream layer's handler, and the session's admission released when it ends. */
+    private record ReleasingHandler(dev.strata.api.transport.StreamHandler h, Runnable release) implements dev.strata.api.transport.StreamHandler {
+        public void opened(dev.strata.api.xml.XmlEvent.StreamOpen open) {
+            h.opened(open);
+        }
+
+        public void element(dev.strata.api.xml.Element element) {
+            h.element(element);
+        }
+
+        public void closed() {
+            h.closed();
+        }
+
+        public void failed(dev.strata.api.xml.XmlException error) {
+            h.failed(error);
+        }
+
+        public void disconnected(String reason) {
+            release.run();
+            h.disconnected(reason);
+        }
+
+        public void idle() {
+            h.idle();
+        }
+    }
+
     @Deactivate
     void deactivate() {
+        for (BoshSession s : bosh.values()) s.shutdown("the HTTP transport stopped (server shutdown, or module:unload/reload transport)");
         for (var ch : channels) {
             if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the HTTP transport stopped (server shutdown, or module:unload/reload transport)");
         }
