@@ -260,6 +260,8 @@ final class Servers {
             // one driver address opens thousands of sessions; STARTTLS offered, not required (the plain variant)
             Files.writeString(dir.resolve("config/stack/01-transport/strata.transport.c2s.cfg"), "max.connections.per.ip = 1000000\n",
                     java.nio.file.StandardOpenOption.APPEND);
+            Files.writeString(dir.resolve("config/stack/01-transport/strata.transport.http.cfg"), "max.connections.per.ip = 1000000\n",
+                    java.nio.file.StandardOpenOption.APPEND);
             Path security = dir.resolve("config/policies/security.cfg");
             Files.writeString(security, Files.readString(security).replace("tls.required = true", "tls.required = false"));
             Path mam = dir.resolve("config/stack/06-storage/strata.xep0313.cfg");
