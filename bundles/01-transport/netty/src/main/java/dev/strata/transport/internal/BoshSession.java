@@ -77,6 +77,7 @@ final class BoshSession implements Connection {
     private ScheduledFuture<?> inactivityTimer;
     private String reason = "the BOSH session ended";
     private boolean told;
+    private boolean terminating;
 
     private static byte[] bytes() {
         byte[] b = new byte[18];
@@ -158,6 +159,7 @@ final class BoshSession implements Connection {
         for (Element e : children) handler.element(e);
         if ("terminate".equals(body.attribute("type"))) {
             reason = "the client terminated the BOSH session";
+            terminating = true; // its answer is the terminating one, with whatever comes until the stream layer closed
             handler.closed(); // the stream layer closes its side: the terminating answer
         }
         String pause = body.attribute("pause");
@@ -194,7 +196,9 @@ final class BoshSession implements Connection {
 
     /** Answers the held requests, oldest first, while anything waits. */
     private void flush() {
-        while (!held.isEmpty() && (!out.isEmpty() || terminal != null) && (created || streamId != null) && !ended) answer(held.poll(), take());
+        while (!held.isEmpty() && (terminal != null || !out.isEmpty() && !terminating) && (created || streamId != null) && !ended) {
+            answer(held.poll(), take());
+        }
     }
 
     private void answer(Held h, String content) {

@@ -301,13 +301,26 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         reader.feed(req.content().nioBuffer(), e -> {
             switch (e) {
                 case XmlEvent.StreamOpen open -> root[0] = open.header();
-                case XmlEvent.TopLevel(Element el) -> children.add(el);
+                case XmlEvent.TopLevel(Element el) -> children.add(client(el));
                 case XmlEvent.StreamClose close -> closed[0] = true;
             }
         });
         if (root[0] == null || !closed[0]) throw new XmlException(XmlException.Condition.NOT_WELL_FORMED, "not a whole <body/>");
         if (!root[0].is("body", BoshSession.NS)) throw new XmlException(XmlException.Condition.NOT_WELL_FORMED, "not <body xmlns='" + BoshSession.NS + "'>");
         return root[0];
+    }
+
+    /**
+     * XEP-0206 §2: many clients leave the namespace of their stanzas to the {@code <body/>}'s; a
+     * connection manager reads them as jabber:client. An element in the BOSH namespace (and its
+     * children in it) is moved to jabber:client.
+     */
+    static Element client(Element e) {
+        if (!e.namespace().equals(BoshSession.NS)) return e;
+        Element.Builder b = Element.builder(e.name(), "jabber:client");
+        for (var a : e.attributes()) b.attribute(a.namespace(), a.name(), a.value());
+        for (var n : e.children()) b.child(n instanceof Element c ? client(c) : n);
+        return b.build();
     }
 
     // --- XEP-0156 ----------------------------------------------------------------------------
