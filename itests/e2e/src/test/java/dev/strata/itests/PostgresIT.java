@@ -130,6 +130,109 @@ class PostgresIT {
     }
 
     /** The server's storage on the test's PostgreSQL database, by configuration alone. */
+    /** /ready reports the storage: 503 naming it while the database cannot be reached (its TCP proxy cut), 200 once it can again. */
+    @Test
+    void readyTurnsUnhealthyWhileTheDatabaseIsUnreachable() throws Exception {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("jdbc:postgresql://([^:/]+)(?::(\\d+))?/(.*)").matcher(System.getenv("STRATA_TEST_PG_URL"));
+        assertThat(m.matches()).as("STRATA_TEST_PG_URL").isTrue();
+        int pgPort = m.group(2) == null ? 5432 : Integer.parseInt(m.group(2));
+        try (Proxy proxy = new Proxy(m.group(1), pgPort)) {
+            Path home = StrataServer.freshHome("postgres-ready-it");
+            onPostgresql(home);
+            Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
+            Files.writeString(cfg, Files.readString(cfg).replace("url = ${env:STRATA_TEST_PG_URL}",
+                    "url = jdbc:postgresql://127.0.0.1:" + proxy.port + "/" + m.group(3)));
+            try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+                var http = java.net.http.HttpClient.newHttpClient();
+                java.net.URI ready = java.net.URI.create("http://127.0.0.1:" + s.httpPort + "/ready");
+                java.util.function.Supplier<java.net.http.HttpResponse<String>> get = () -> {
+                    try {
+                        return http.send(java.net.http.HttpRequest.newBuilder(ready).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+                    } catch (Exception e) {
+                        throw new AssertionError(e);
+                    }
+                };
+                StrataServer.awaitValue(java.time.Duration.ofSeconds(30), "ready", get, r -> r.statusCode() == 200);
+                assertThat(get.get().body()).contains("\"status\":\"ready\"", "\"storage\":\"ok\"");
+                proxy.cut();
+                var down = StrataServer.awaitValue(java.time.Duration.ofSeconds(30), "not ready", get, r -> r.statusCode() == 503);
+                assertThat(down.body()).contains("\"status\":\"not ready\"", "\"storage\":\"the database").contains("\"router\":\"ok\"");
+                proxy.resume();
+                StrataServer.awaitValue(java.time.Duration.ofSeconds(60), "ready again", get, r -> r.statusCode() == 200);
+            }
+        }
+    }
+
+    /** A TCP proxy on 127.0.0.1 to the database that can be cut (every connection dropped, none accepted) and resumed on the same port. */
+    private static final class Proxy implements AutoCloseable {
+        private final String host;
+        private final int target;
+        final int port;
+        private volatile java.net.ServerSocket server;
+        private final java.util.List<java.net.Socket> open = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        Proxy(String host, int target) throws java.io.IOException {
+            this.host = host;
+            this.target = target;
+            this.server = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress());
+            this.port = server.getLocalPort();
+            accept(server);
+        }
+
+        private void accept(java.net.ServerSocket ss) {
+            Thread.ofVirtual().start(() -> {
+                while (!ss.isClosed()) {
+                    try {
+                        java.net.Socket client = ss.accept();
+                        java.net.Socket db = new java.net.Socket(host, target);
+                        open.add(client);
+                        open.add(db);
+                        pipe(client, db);
+                        pipe(db, client);
+                    } catch (java.io.IOException e) {
+                        return;
+                    }
+                }
+            });
+        }
+
+        private static void pipe(java.net.Socket from, java.net.Socket to) {
+            Thread.ofVirtual().start(() -> {
+                try {
+                    from.getInputStream().transferTo(to.getOutputStream());
+                } catch (java.io.IOException e) {
+                    // cut
+                } finally {
+                    try {
+                        from.close();
+                        to.close();
+                    } catch (java.io.IOException e) {
+                        // closed
+                    }
+                }
+            });
+        }
+
+        void cut() throws java.io.IOException {
+            server.close();
+            for (java.net.Socket s : open) s.close();
+            open.clear();
+        }
+
+        void resume() throws java.io.IOException {
+            java.net.ServerSocket ss = new java.net.ServerSocket();
+            ss.setReuseAddress(true);
+            ss.bind(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port));
+            server = ss;
+            accept(ss);
+        }
+
+        @Override
+        public void close() throws java.io.IOException {
+            cut();
+        }
+    }
+
     private static void onPostgresql(Path home) throws java.io.IOException {
         Path cfg = home.resolve("config/stack/06-storage/strata.storage.jdbc.cfg");
         Files.createDirectories(cfg.getParent());

@@ -196,6 +196,13 @@ class WebSocketIT {
         HttpResponse<String> post = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.httpPort + "/.well-known/host-meta"))
                 .POST(HttpRequest.BodyPublishers.ofString("x")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(post.statusCode()).isEqualTo(405);
+        // operations: liveness and readiness, from loopback (operations.allow)
+        HttpResponse<String> health = get("http://127.0.0.1:" + server.httpPort + "/health");
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).contains("\"status\":\"up\"");
+        HttpResponse<String> ready = get("https://localhost:" + server.httpsPort + "/ready");
+        assertThat(ready.statusCode()).as(ready.body()).isEqualTo(200);
+        assertThat(ready.body()).contains("\"status\":\"ready\"", "\"storage\":\"ok\"", "\"router\":\"ok\"", "\"modules\":\"ok\"");
     }
 
     @Test
@@ -219,6 +226,15 @@ class WebSocketIT {
                     return false;
                 }
             });
+            // operations endpoints answer only the allowed addresses; anyone else gets 404
+            assertThat(server.ssh("config:set strata.transport.http operations.allow 10.0.0.0/8").exit()).isZero();
+            StrataServer.await(Duration.ofSeconds(20), "the operations allow-list", () -> {
+                try {
+                    return get("http://127.0.0.1:" + server.httpPort + "/ready").statusCode() == 404;
+                } catch (Exception e) {
+                    return false;
+                }
+            });
             // over TLS the same client logs in
             try (Ws w = Ws.open(wss(), "xmpp", "https://chat.example.org")) {
                 assertThat(w.send("<open xmlns='" + FRAMING + "' to='localhost' version='1.0'/>", "</stream:features>")).contains("SCRAM-SHA-1");
@@ -226,6 +242,7 @@ class WebSocketIT {
         } finally {
             server.ssh("config:set strata.transport.http websocket.origins ''");
             server.ssh("config:set strata.transport.http trust.loopback true");
+            server.ssh("config:set strata.transport.http operations.allow 127.0.0.0/8");
         }
     }
 

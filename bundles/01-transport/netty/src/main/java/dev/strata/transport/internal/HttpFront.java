@@ -147,6 +147,9 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
             webSocket(ctx, req);
         } else if (path.equals(transport.config.bosh_path())) {
             bosh(ctx, req);
+        } else if ((path.equals("/health") || path.equals("/ready"))
+                && transport.operationsAllowed(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress())) {
+            operations(ctx, req, path.equals("/ready"));
         } else if (path.equals(HOST_META) || path.equals(HOST_META_JSON)) {
             hostMeta(ctx, req, path.equals(HOST_META_JSON));
         } else {
@@ -321,6 +324,33 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         for (var a : e.attributes()) b.attribute(a.namespace(), a.name(), a.value());
         for (var n : e.children()) b.child(n instanceof Element c ? client(c) : n);
         return b.build();
+    }
+
+    // --- operations ---------------------------------------------------------------------------
+
+    /**
+     * {@code /health}: the server answers (liveness). {@code /ready}: {@link Health}'s checks, 200 when
+     * all pass, 503 naming the failed ones. JSON either way; the checks run off the event loop.
+     */
+    private void operations(ChannelHandlerContext ctx, FullHttpRequest req, boolean ready) {
+        Asked asked = Asked.of(req);
+        if (!ready) {
+            respond(ctx, asked, HttpResponseStatus.OK, "application/json", "{\"status\":\"up\"}\n", false, Map.of());
+            return;
+        }
+        disarm();
+        Thread.ofVirtual().name("strata-ready").start(() -> {
+            Map<String, String> checks = transport.health.checks();
+            boolean ok = checks.values().stream().allMatch("ok"::equals);
+            StringBuilder json = new StringBuilder("{\"status\":\"").append(ok ? "ready" : "not ready").append("\",\"checks\":{");
+            checks.forEach((k, v) -> json.append('"').append(k).append("\":\"").append(v.replace("\\", "\\\\").replace("\"", "\\\"")).append("\","));
+            json.setLength(json.length() - 1);
+            json.append("}}\n");
+            ctx.executor().execute(() -> {
+                respond(ctx, asked, ok ? HttpResponseStatus.OK : HttpResponseStatus.SERVICE_UNAVAILABLE, "application/json", json.toString(), false, Map.of());
+                arm(ctx);
+            });
+        });
     }
 
     // --- XEP-0156 ----------------------------------------------------------------------------

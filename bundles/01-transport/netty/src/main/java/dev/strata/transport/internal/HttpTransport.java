@@ -108,6 +108,10 @@ public final class HttpTransport implements ListenerKind {
                 + "bind every port of the host name, localhost included)")
         long hsts_seconds() default 0;
 
+        @AttributeDefinition(description = "Addresses (a.b.c.d/n, an IPv6 prefix, or one address) that may read /health and /ready; "
+                + "anyone else gets 404. Loopback by default: a local load balancer or monitoring agent")
+        String[] operations_allow() default {"127.0.0.0/8", "::1/128"};
+
         @AttributeDefinition(description = "Log each request (address, method, path, status, bytes, user agent) at INFO to dev.strata.http.access")
         boolean access_log() default true;
     }
@@ -122,11 +126,16 @@ public final class HttpTransport implements ListenerKind {
     final java.util.concurrent.ConcurrentHashMap<String, BoshSession> bosh = new java.util.concurrent.ConcurrentHashMap<>();
     private final Admission boshAdmission = new Admission();
 
+    final Health health;
+    private final List<byte[][]> operations;
+
     @Activate
-    public HttpTransport(Config config, @Reference TlsManager tls, @Reference C2sTransport c2s) {
+    public HttpTransport(Config config, @Reference TlsManager tls, @Reference C2sTransport c2s, @Reference Health health) {
         this.config = config;
         this.tls = tls;
         this.c2s = c2s;
+        this.health = health;
+        this.operations = List.of(config.operations_allow()).stream().map(String::strip).filter(a -> !a.isEmpty()).map(HttpTransport::prefix).toList();
         this.origins = List.of(config.websocket_origins()).stream().map(String::strip).filter(o -> !o.isEmpty()).toList();
     }
 
@@ -158,6 +167,36 @@ public final class HttpTransport implements ListenerKind {
         ch.pipeline().addLast("http", new HttpServerCodec(4096, 8192, 8192));
         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(Math.max(config.max_request_bytes(), c2s.maxStanzaSize() + 8192)));
         ch.pipeline().addLast("front", new HttpFront(this, directTls));
+    }
+
+    /** An address and prefix length as {address bytes, {length}}. */
+    private static byte[][] prefix(String cidr) {
+        int slash = cidr.indexOf('/');
+        try {
+            byte[] address = InetAddress.ofLiteral(slash < 0 ? cidr : cidr.substring(0, slash)).getAddress();
+            int bits = slash < 0 ? address.length * 8 : Integer.parseInt(cidr.substring(slash + 1));
+            if (bits < 0 || bits > address.length * 8) throw new IllegalArgumentException("prefix length " + bits);
+            return new byte[][] {address, {(byte) bits}};
+        } catch (RuntimeException e) {
+            throw new IllegalArgumentException("operations.allow: '" + cidr + "' is not an address or a.b.c.d/n prefix: " + e.getMessage(), e);
+        }
+    }
+
+    /** Whether {@code ip} may read /health and /ready. */
+    boolean operationsAllowed(InetAddress ip) {
+        byte[] a = ip.getAddress();
+        for (byte[][] p : operations) {
+            byte[] net = p[0];
+            int bits = p[1][0] & 0xff;
+            if (net.length != a.length) continue;
+            boolean match = true;
+            for (int i = 0; i < bits && match; i++) {
+                int mask = 0x80 >>> (i % 8);
+                match = (net[i / 8] & mask) == (a[i / 8] & mask);
+            }
+            if (match) return true;
+        }
+        return false;
     }
 
     int openConnections() {
