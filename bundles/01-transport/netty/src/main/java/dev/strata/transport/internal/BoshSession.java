@@ -53,7 +53,8 @@ final class BoshSession implements Connection {
     }
 
     final String sid = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes());
-    private final HttpTransport transport;
+    private final HttpTransport.Config config;
+    private final Map<String, BoshSession> registry;
     private final EventExecutor timers;
     private final InetSocketAddress remote;
     private final boolean tls, trusted;
@@ -85,9 +86,14 @@ final class BoshSession implements Connection {
         return b;
     }
 
-    BoshSession(HttpTransport transport, EventExecutor timers, InetSocketAddress remote, boolean tls, String tlsProtocol, String serverName,
-                boolean trusted, int wait, int hold, long maxOutbound) {
-        this.transport = transport;
+    /**
+     * @param registry the sessions by sid, this one left out when it ends
+     * @param timers where the wait and inactivity timers run
+     */
+    BoshSession(HttpTransport.Config config, Map<String, BoshSession> registry, EventExecutor timers, InetSocketAddress remote, boolean tls,
+                String tlsProtocol, String serverName, boolean trusted, int wait, int hold, long maxOutbound) {
+        this.config = config;
+        this.registry = registry;
         this.timers = timers;
         this.remote = remote;
         this.tls = tls;
@@ -97,8 +103,8 @@ final class BoshSession implements Connection {
         this.wait = wait;
         this.hold = hold;
         this.requests = hold + 1;
-        this.inactivity = transport.config.bosh_inactivity();
-        this.maxPause = transport.config.bosh_max_pause();
+        this.inactivity = config.bosh_inactivity();
+        this.maxPause = config.bosh_max_pause();
         this.maxOutbound = maxOutbound;
     }
 
@@ -230,7 +236,7 @@ final class BoshSession implements Connection {
             created = true;
             sb.append(" xmlns:xmpp='").append(XBOSH).append("' sid='").append(sid).append("' wait='").append(wait).append("' requests='")
                     .append(requests).append("' hold='").append(hold).append("' inactivity='").append(inactivity).append("' polling='")
-                    .append(transport.config.bosh_polling()).append("' maxpause='").append(maxPause).append("' ver='1.11' xmpp:version='1.0' xmpp:restartlogic='true'");
+                    .append(config.bosh_polling()).append("' maxpause='").append(maxPause).append("' ver='1.11' xmpp:version='1.0' xmpp:restartlogic='true'");
             if (from != null) attribute(sb, "from", from);
             if (streamId != null) attribute(sb, "authid", streamId);
         }
@@ -253,7 +259,7 @@ final class BoshSession implements Connection {
         if (inactivityTimer != null) inactivityTimer.cancel(false);
         for (Held h : held) h.timer().cancel(false);
         ended = true;
-        transport.bosh.remove(sid, this);
+        registry.remove(sid, this);
         if (!told) {
             told = true;
             LOG.debug("BOSH session {} from {} ended: {}", sid, remote, why);

@@ -213,7 +213,7 @@ public final class HttpTransport implements ListenerKind {
         InetAddress ip = remote.getAddress();
         refusal[0] = boshAdmission.admit(ip, config.max_connections(), config.max_connections_per_ip());
         if (refusal[0] != null) return null;
-        BoshSession s = new BoshSession(this, timers, remote, https, tlsProtocol, serverName, !https && ip.isLoopbackAddress() && config.trust_loopback(),
+        BoshSession s = new BoshSession(config, bosh, timers, remote, https, tlsProtocol, serverName, !https && ip.isLoopbackAddress() && config.trust_loopback(),
                 Math.min(wait, config.bosh_max_wait()), Math.min(hold, config.bosh_max_hold()), c2s.maxOutboundBytes());
         bosh.put(s.sid, s);
         s.attach(new ReleasingHandler(c2s.attach(s), () -> boshAdmission.release(ip)));
