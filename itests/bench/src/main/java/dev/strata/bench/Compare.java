@@ -925,22 +925,8 @@ public final class Compare {
         try {
             for (String level : opt.get("idle").split(",")) {
                 int target = Integer.parseInt(level);
-                Semaphore gate = new Semaphore(integer("concurrency"));
-                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-                    for (int i = open.size(); i < target; i++) {
-                        gate.acquire();
-                        int k = i;
-                        ex.submit(() -> {
-                            try {
-                                open.add(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (k % users), PASSWORD, "idle" + k));
-                            } catch (Exception e) {
-                                if (failures.incrementAndGet() <= 3) System.out.println("  idle login failed: " + e);
-                            } finally {
-                                gate.release();
-                            }
-                        });
-                    }
-                }
+                openIdle(open, open.size(), target, (k, r) -> LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (k % users), PASSWORD, r),
+                        failures, "idle");
                 Thread.sleep(settle * 1000L);
                 long rss = rssKiB(t.pids());
                 double per = (double) (rss - base) / open.size();
@@ -952,23 +938,7 @@ public final class Compare {
                 // W10: as many idle WebSocket sessions again as W3's first level, on top of W3's (still open)
                 int more = Integer.parseInt(opt.get("idle").split(",")[0].strip());
                 int before = open.size();
-                Login ws = webSocketLogin(t);
-                Semaphore gate = new Semaphore(integer("concurrency"));
-                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
-                    for (int i = 0; i < more; i++) {
-                        gate.acquire();
-                        int k = before + i;
-                        ex.submit(() -> {
-                            try {
-                                open.add(ws.login(k, "idlews" + k));
-                            } catch (Exception e) {
-                                if (failures.incrementAndGet() <= 3) System.out.println("  idle WebSocket login failed: " + e);
-                            } finally {
-                                gate.release();
-                            }
-                        });
-                    }
-                }
+                openIdle(open, before, before + more, webSocketLogin(t), failures, "idlews");
                 Thread.sleep(settle * 1000L);
                 long rss = rssKiB(t.pids());
                 double per = (double) (rss - last) / (open.size() - before);
@@ -976,6 +946,26 @@ public final class Compare {
             }
         } finally {
             for (LoadClient c : open) c.close();
+        }
+    }
+
+    /** Logs in sessions {@code from} to {@code to} (exclusive), {@code concurrency} at a time, as resources {@code resource<k>}, into {@code open}. */
+    private void openIdle(List<LoadClient> open, int from, int to, Login login, AtomicInteger failures, String resource) throws InterruptedException {
+        Semaphore gate = new Semaphore(integer("concurrency"));
+        try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int i = from; i < to; i++) {
+                gate.acquire();
+                int k = i;
+                ex.submit(() -> {
+                    try {
+                        open.add(login.login(k, resource + k));
+                    } catch (Exception e) {
+                        if (failures.incrementAndGet() <= 3) System.out.println("  " + resource + " login failed: " + e);
+                    } finally {
+                        gate.release();
+                    }
+                });
+            }
         }
     }
 

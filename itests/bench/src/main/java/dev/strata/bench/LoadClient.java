@@ -83,28 +83,14 @@ final class LoadClient implements AutoCloseable {
             s.close();
             throw e;
         }
+        String open = "<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>";
         try {
-            String open = "<open xmlns='" + FRAMING + "' to='" + domain + "' version='1.0'/>";
             c.send(open);
-            String features = c.readUntil("</stream:features>");
-            if (!features.contains(">" + hash.mechanism() + "<")) throw new IOException(hash.mechanism() + " not offered: " + features);
-            ScramClient scram = new ScramClient(hash, user, password, "n,,");
-            c.send("<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='" + hash.mechanism() + "'>" + scram.first() + "</auth>");
-            String challenge = c.readUntil("</challenge>");
-            c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(text(challenge, "challenge"), new byte[0]) + "</response>");
-            String success = c.readUntil("</success>");
-            if (!scram.verify(text(success, "success"))) throw new IOException("wrong server signature");
-            c.send(open);
-            c.readUntil("</stream:features>");
-            c.send("<iq xmlns='jabber:client' type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
-            String bound = c.readUntil("</iq>");
-            if (!bound.contains("type='result'") && !bound.contains("type=\"result\"")) throw new IOException("bind failed: " + bound);
-            c.send("<presence xmlns='jabber:client'/>");
-            return c;
-        } catch (Exception e) {
+        } catch (IOException e) {
             c.close();
             throw e;
         }
+        return scramAndBind(c, open, " xmlns='jabber:client'", hash, user, password, resource);
     }
 
     /** The text of the server's WebSocket messages, run together; pings answered, a close frame the end. */
@@ -206,7 +192,16 @@ final class LoadClient implements AutoCloseable {
     /** Logs in as {@code user@domain/resource} and sends initial presence; throws when any step fails. */
     static LoadClient login(int port, String domain, boolean startTls, ScramHash hash, String user, String password, String resource)
             throws Exception {
-        LoadClient c = connect(port, domain, startTls, user + "@" + domain + "/" + resource, "");
+        return scramAndBind(connect(port, domain, startTls, user + "@" + domain + "/" + resource, ""), header(domain), "", hash, user, password, resource);
+    }
+
+    /**
+     * On a stream whose features come next: SCRAM, the stream restarted with {@code restart}, bind,
+     * initial presence; {@code ns} is what stanzas declare ({@code xmlns='jabber:client'} over a
+     * WebSocket, nothing on TCP). Closes {@code c} when a step fails.
+     */
+    private static LoadClient scramAndBind(LoadClient c, String restart, String ns, ScramHash hash, String user, String password, String resource)
+            throws Exception {
         try {
             String features = c.readUntil("</stream:features>");
             if (!features.contains(">" + hash.mechanism() + "<")) throw new IOException(hash.mechanism() + " not offered: " + features);
@@ -216,12 +211,12 @@ final class LoadClient implements AutoCloseable {
             c.send("<response xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>" + scram.fin(text(challenge, "challenge"), new byte[0]) + "</response>");
             String success = c.readUntil("</success>");
             if (!scram.verify(text(success, "success"))) throw new IOException("wrong server signature");
-            c.send(header(domain));
+            c.send(restart);
             c.readUntil("</stream:features>");
-            c.send("<iq type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
+            c.send("<iq" + ns + " type='set' id='bind'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>" + resource + "</resource></bind></iq>");
             String bound = c.readUntil("</iq>");
             if (!bound.contains("type='result'") && !bound.contains("type=\"result\"")) throw new IOException("bind failed: " + bound);
-            c.send("<presence/>");
+            c.send("<presence" + ns + "/>");
             return c;
         } catch (Exception e) {
             c.close();

@@ -17,6 +17,33 @@ final class Clients {
     private Clients() {
     }
 
+    /**
+     * Converse.js (npm) in headless Chromium logs in as alice over {@code kind} ({@code websocket} or
+     * {@code bosh}) at {@code url}, and chats with bob on slixmpp over TCP: bob answers what alice
+     * types, and the answer shows in her chat.
+     */
+    static void converseTalksWithSlixmpp(StrataServer server, String kind, String url) throws Exception {
+        java.nio.file.Path js = java.nio.file.Path.of("src/test/js").toAbsolutePath();
+        org.assertj.core.api.Assertions.assertThat(js.resolve("node_modules/converse.js/dist/converse.min.js"))
+                .as("npm ci --prefix itests/e2e/src/test/js (.ci/run does it)").exists();
+        org.assertj.core.api.Assertions.assertThat(java.nio.file.Path.of("/usr/bin/chromium")).as("Debian's chromium (.ci/run installs it)").exists();
+        Process peer = new ProcessBuilder("/usr/bin/python3", java.nio.file.Path.of("src/test/python/slix_web_peer.py").toAbsolutePath().toString(),
+                Integer.toString(server.c2sPort), "-Pw-1", "alice", "bob").redirectError(StrataServer.WORK.resolve("slix_web_peer_" + kind + ".err").toFile()).start();
+        try {
+            var peerOut = new java.io.BufferedReader(new java.io.InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
+            org.assertj.core.api.Assertions.assertThat(peerOut.readLine()).as("the slixmpp peer logs in").isEqualTo("READY");
+            StrataServer.Result r = StrataServer.run(java.util.List.of("node", js.resolve("converse_run.mjs").toString(), kind, url, "alice@localhost",
+                    "alice-Pw-1", "bob@localhost"), java.util.Map.of(), java.time.Duration.ofSeconds(150));
+            org.assertj.core.api.Assertions.assertThat(r.out()).as("%s", r)
+                    .contains("ONLINE alice@localhost", "SENT", "REPLY from slixmpp: hello from Converse over " + kind, "DONE").doesNotContain("FAILED");
+            org.assertj.core.api.Assertions.assertThat(peer.waitFor(30, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            org.assertj.core.api.Assertions.assertThat(peerOut.lines().reduce("", (a, b) -> a + b + "\n"))
+                    .contains("GOT hello from Converse over " + kind + " FROM alice@localhost", "DONE");
+        } finally {
+            peer.destroyForcibly();
+        }
+    }
+
     /** A Smack connection over STARTTLS, not logged in yet. */
     static XMPPTCPConnection smack(StrataServer server) throws Exception {
         XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")

@@ -86,24 +86,7 @@ class WebSocketIT {
 
     @Test
     void converseJsInChromiumTalksWithSlixmpp() throws Exception {
-        assertThat(JS.resolve("node_modules/converse.js/dist/converse.min.js")).as("npm ci --prefix itests/e2e/src/test/js (.ci/run does it)").exists();
-        assertThat(Path.of("/usr/bin/chromium")).as("Debian's chromium (.ci/run installs it)").exists();
-        // bob on slixmpp over TCP answers what alice's Converse.js sends him over the WebSocket
-        Process peer = new ProcessBuilder("/usr/bin/python3", Path.of("src/test/python/slix_web_peer.py").toAbsolutePath().toString(),
-                Integer.toString(server.c2sPort), "-Pw-1", "alice", "bob").redirectError(StrataServer.WORK.resolve("slix_web_peer.err").toFile()).start();
-        try {
-            var peerOut = new java.io.BufferedReader(new java.io.InputStreamReader(peer.getInputStream(), StandardCharsets.UTF_8));
-            assertThat(peerOut.readLine()).as("the slixmpp peer logs in").isEqualTo("READY");
-            Result r = StrataServer.run(List.of("node", JS.resolve("converse_run.mjs").toString(), "websocket", ws(), "alice@localhost", "alice-Pw-1",
-                    "bob@localhost"), Map.of(), Duration.ofSeconds(150));
-            assertThat(r.out()).as("%s", r).contains("ONLINE alice@localhost", "SENT", "REPLY from slixmpp: hello from Converse over websocket", "DONE")
-                    .doesNotContain("FAILED");
-            assertThat(peer.waitFor(30, TimeUnit.SECONDS)).isTrue();
-            String seen = peerOut.lines().reduce("", (a, b) -> a + b + "\n");
-            assertThat(seen).contains("GOT hello from Converse over websocket FROM alice@localhost", "DONE");
-        } finally {
-            peer.destroyForcibly();
-        }
+        Clients.converseTalksWithSlixmpp(server, "websocket", ws());
     }
 
     @Test
