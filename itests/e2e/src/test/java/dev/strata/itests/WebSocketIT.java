@@ -209,6 +209,26 @@ class WebSocketIT {
                     return false;
                 }
             });
+            // a client trickling its request is cut off at request.timeout, as an idle one is
+            assertThat(server.ssh("config:set strata.transport.http request.timeout 2").exit()).isZero();
+            StrataServer.await(Duration.ofSeconds(20), "the request timeout", () -> {
+                try (java.net.Socket slow = new java.net.Socket(java.net.InetAddress.getLoopbackAddress(), server.httpPort)) {
+                    slow.setSoTimeout(10_000);
+                    long t0 = System.nanoTime();
+                    for (int i = 0; i < 8 && !slow.isClosed(); i++) {
+                        slow.getOutputStream().write("GET /xmpp-websocket HTTP/1.1\r\n".charAt(i));
+                        Thread.sleep(500);
+                    }
+                    int read = slow.getInputStream().read(); // -1: closed by the server
+                    return read == -1 && System.nanoTime() - t0 < TimeUnit.SECONDS.toNanos(8);
+                } catch (java.net.SocketTimeoutException e) {
+                    return false; // still open: the old timeout
+                } catch (java.io.IOException e) {
+                    return true; // reset by the server
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            });
             // operations endpoints answer only the allowed addresses; anyone else gets 404
             assertThat(server.ssh("config:set strata.transport.http operations.allow 10.0.0.0/8").exit()).isZero();
             StrataServer.await(Duration.ofSeconds(20), "the operations allow-list", () -> {
@@ -226,6 +246,7 @@ class WebSocketIT {
             server.ssh("config:set strata.transport.http websocket.origins ''");
             server.ssh("config:set strata.transport.http trust.loopback true");
             server.ssh("config:set strata.transport.http operations.allow 127.0.0.0/8");
+            server.ssh("config:set strata.transport.http request.timeout 30");
         }
     }
 
