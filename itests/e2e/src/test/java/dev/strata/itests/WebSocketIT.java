@@ -209,6 +209,19 @@ class WebSocketIT {
                     return false;
                 }
             });
+            // RFC 7395 §3.6.1: every new stream sent elsewhere, by policy
+            assertThat(server.ssh("config:set strata.transport.http websocket.redirect wss://other.example/xmpp-websocket").exit()).isZero();
+            StrataServer.await(Duration.ofSeconds(20), "the redirect", () -> {
+                try (Ws w = Ws.open(wss(), "xmpp", "https://chat.example.org")) {
+                    return w.send("<open xmlns='" + FRAMING + "' to='localhost' version='1.0'/>", "<close")
+                            .contains("<close xmlns='" + FRAMING + "' see-other-uri=\"wss://other.example/xmpp-websocket\"/>");
+                } catch (Exception e) {
+                    return false;
+                } catch (AssertionError e) {
+                    return false;
+                }
+            });
+            assertThat(server.ssh("config:set strata.transport.http websocket.redirect ''").exit()).isZero();
             // a client trickling its request is cut off at request.timeout, as an idle one is
             assertThat(server.ssh("config:set strata.transport.http request.timeout 2").exit()).isZero();
             StrataServer.await(Duration.ofSeconds(20), "the request timeout", () -> {
@@ -247,6 +260,7 @@ class WebSocketIT {
             server.ssh("config:set strata.transport.http trust.loopback true");
             server.ssh("config:set strata.transport.http operations.allow 127.0.0.0/8");
             server.ssh("config:set strata.transport.http request.timeout 30");
+            server.ssh("config:set strata.transport.http websocket.redirect ''");
         }
     }
 
