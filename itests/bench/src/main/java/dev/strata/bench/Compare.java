@@ -144,7 +144,11 @@ public final class Compare {
         if (runs("W8")) groupChat(t);
         if (runs("W9")) pepFanOut(t);
         if (runs("W1") || runs("W2") || runs("W3") || runs("W5")) loginsAndMessaging(t);
-        if (runs("W10")) webSocket(t);
+        if (runs("W10")) {
+            // idle memory on a server that has had no other load, as W3 measures it, unless W3 ran first
+            if (!runs("W3")) idle(t, "W10", " WebSocket", webSocketLogin(t));
+            webSocket(t);
+        }
     }
 
     private void loginsAndMessaging(Servers.Target t) throws Exception {
@@ -915,35 +919,27 @@ public final class Compare {
     // --- W3 ---------------------------------------------------------------------------------------
 
     private void idle(Servers.Target t) throws Exception {
+        idle(t, "W3", "", (k, r) -> LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (k % users), PASSWORD, r));
+    }
+
+    /** Resident memory with 0, then with each {@code idle} level of sessions logged in by {@code login}, on a server that has had no other load. */
+    private void idle(Servers.Target t, String workload, String kind, Login login) throws Exception {
         List<LoadClient> open = new java.util.concurrent.CopyOnWriteArrayList<>();
         int settle = integer("settle");
         Thread.sleep(settle * 1000L);
         long base = rssKiB(t.pids());
-        long last = base;
-        put(t.name, "W3 resident memory with 0 sessions, MiB", fmt(base / 1024.0, 1), base / 1024.0);
+        put(t.name, workload + " resident memory with 0 sessions, MiB", fmt(base / 1024.0, 1), base / 1024.0);
         AtomicInteger failures = new AtomicInteger();
         try {
             for (String level : opt.get("idle").split(",")) {
                 int target = Integer.parseInt(level);
-                openIdle(open, open.size(), target, (k, r) -> LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + (k % users), PASSWORD, r),
-                        failures, "idle");
+                openIdle(open, open.size(), target, login, failures, "idle");
                 Thread.sleep(settle * 1000L);
                 long rss = rssKiB(t.pids());
                 double per = (double) (rss - base) / open.size();
-                put(t.name, "W3 " + target + " idle sessions: MiB, KiB/session", fmt(rss / 1024.0, 1) + ", " + fmt(per, 1), per);
-                last = rss;
+                put(t.name, workload + " " + target + " idle" + kind + " sessions: MiB, KiB/session", fmt(rss / 1024.0, 1) + ", " + fmt(per, 1), per);
             }
-            put(t.name, "W3 idle logins failed", Integer.toString(failures.get()), failures.get());
-            if (runs("W10")) {
-                // W10: as many idle WebSocket sessions again as W3's first level, on top of W3's (still open)
-                int more = Integer.parseInt(opt.get("idle").split(",")[0].strip());
-                int before = open.size();
-                openIdle(open, before, before + more, webSocketLogin(t), failures, "idlews");
-                Thread.sleep(settle * 1000L);
-                long rss = rssKiB(t.pids());
-                double per = (double) (rss - last) / (open.size() - before);
-                put(t.name, "W10 " + more + " idle WebSocket sessions more: KiB/session", fmt(per, 1), per);
-            }
+            put(t.name, workload + " idle logins failed", Integer.toString(failures.get()), failures.get());
         } finally {
             for (LoadClient c : open) c.close();
         }
