@@ -52,7 +52,6 @@ public final class Compare {
         // idle sessions share the accounts; Strata binds at most 50 resources per account (RFC 6120 §7.6.2.2)
         int idle = 0;
         for (String level : opt.get("idle").split(",")) idle = Math.max(idle, Integer.parseInt(level.strip()));
-        if (runs("W10")) idle += Integer.parseInt(opt.get("idle").split(",")[0].strip());
         others = Math.max(others, (idle + 49) / 50);
         this.w9Base = others;
         this.users = others + (runs("W9") ? integer("pep") + 1 : 0);

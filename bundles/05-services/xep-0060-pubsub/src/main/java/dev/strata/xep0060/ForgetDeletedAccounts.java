@@ -11,8 +11,8 @@ import dev.strata.pubsub.LazyEngine;
 import dev.strata.pubsub.PubSubEngine;
 
 /**
- * An account being deleted loses its subscriptions and affiliations on every pubsub service of the
- * server. The engine is looked up when an account goes, not referenced: the account store binds
+ * An account being deleted loses its own service (its PEP nodes and items, XEP-0163 §5) and its
+ * subscriptions and affiliations on every other pubsub service of the server. The engine is looked up when an account goes, not referenced: the account store binds
  * every {@link AccountDeletion} while it starts, and a reference would start the engine and the
  * router inside that (a cycle through the router's account store; see AccountDeletion).
  */
@@ -33,6 +33,8 @@ public final class ForgetDeletedAccounts implements AccountDeletion {
     @Override
     public void deleting(Jid account) {
         PubSubEngine e = engine.get();
-        if (e != null) e.forget(account.bare());
+        if (e == null) return;
+        e.deleteService(account.bare());
+        e.forget(account.bare());
     }
 }

@@ -18,6 +18,7 @@ import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHeader;
+import dev.strata.api.xml.Attribute;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlWriter;
@@ -55,6 +56,7 @@ final class BoshSession implements Connection {
     final String sid = Base64.getUrlEncoder().withoutPadding().encodeToString(bytes());
     private final HttpTransport.Config config;
     private final Map<String, BoshSession> registry;
+    private final Runnable released;
     private final EventExecutor timers;
     private final InetSocketAddress remote;
     private final boolean tls, trusted;
@@ -88,12 +90,14 @@ final class BoshSession implements Connection {
 
     /**
      * @param registry the sessions by sid, this one left out when it ends
+     * @param released run once when it ends (its admission released)
      * @param timers where the wait and inactivity timers run
      */
-    BoshSession(HttpTransport.Config config, Map<String, BoshSession> registry, EventExecutor timers, InetSocketAddress remote, boolean tls,
-                String tlsProtocol, String serverName, boolean trusted, int wait, int hold, long maxOutbound) {
+    BoshSession(HttpTransport.Config config, Map<String, BoshSession> registry, Runnable released, EventExecutor timers, InetSocketAddress remote,
+                boolean tls, String tlsProtocol, String serverName, boolean trusted, int wait, int hold, long maxOutbound) {
         this.config = config;
         this.registry = registry;
+        this.released = released;
         this.timers = timers;
         this.remote = remote;
         this.tls = tls;
@@ -179,12 +183,12 @@ final class BoshSession implements Connection {
     private void hold(long rid, Reply reply) {
         ScheduledFuture<?> timer = timers.schedule(() -> expire(rid), wait, TimeUnit.SECONDS);
         held.add(new Held(rid, reply, timer));
-        while (held.size() > Math.max(hold, 0)) answer(held.poll(), take());
+        while (held.size() > Math.max(hold, 0)) answer(held.poll(), drain());
         flush();
     }
 
     /** What waits to be sent, taken. */
-    private String take() {
+    private String drain() {
         String s = out.toString();
         out.setLength(0);
         return s;
@@ -194,7 +198,7 @@ final class BoshSession implements Connection {
         for (Held h : held) {
             if (h.rid() == rid) {
                 held.remove(h);
-                answer(h, take());
+                answer(h, drain());
                 return;
             }
         }
@@ -203,7 +207,7 @@ final class BoshSession implements Connection {
     /** Answers the held requests, oldest first, while anything waits. */
     private void flush() {
         while (!held.isEmpty() && (terminal != null || !out.isEmpty() && !terminating) && (created || streamId != null) && !ended) {
-            answer(held.poll(), take());
+            answer(held.poll(), drain());
         }
     }
 
@@ -262,6 +266,7 @@ final class BoshSession implements Connection {
         registry.remove(sid, this);
         if (!told) {
             told = true;
+            released.run();
             LOG.debug("BOSH session {} from {} ended: {}", sid, remote, why);
             handler.disconnected(why);
         }
@@ -272,16 +277,15 @@ final class BoshSession implements Connection {
         return "<body xmlns='" + NS + "' type='terminate'" + (condition == null ? "" : " condition='" + condition + "'") + ">" + content + "</body>";
     }
 
-    /** The body's attributes as the stream header RFC 6120 §4.7 checks (XEP-0206 §4 and §5). */
+    /** The body's attributes as the stream header RFC 6120 §4.7 checks (XEP-0206 §4 and §5): to, xml:lang, and xmpp:version as version. */
     private static XmlEvent.StreamOpen header(Element body) {
-        Element.Builder h = Element.builder("stream", TcpFraming.STREAMS_NS);
-        String to = body.attribute("to");
-        if (to != null) h.attribute("to", to);
-        String lang = body.attribute("http://www.w3.org/XML/1998/namespace", "lang");
-        if (lang != null) h.attribute("http://www.w3.org/XML/1998/namespace", "lang", lang);
+        List<Attribute> attributes = new java.util.ArrayList<>();
+        for (Attribute a : body.attributes()) {
+            if (a.namespace().isEmpty() && a.name().equals("to") || a.name().equals("lang") && a.namespace().equals(TcpFraming.XML_NS)) attributes.add(a);
+        }
         String version = body.attribute(XBOSH, "version");
-        h.attribute("version", version == null ? "1.0" : version);
-        return new XmlEvent.StreamOpen(h.build(), Map.of("stream", TcpFraming.STREAMS_NS, "", "jabber:client"));
+        attributes.add(new Attribute("", "version", version == null ? "1.0" : version));
+        return TcpFraming.clientStreamOpen(attributes);
     }
 
     static int parse(String s, int otherwise) {

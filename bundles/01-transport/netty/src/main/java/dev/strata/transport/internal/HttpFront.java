@@ -134,40 +134,41 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
 
     private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
         arm(ctx);
+        Asked asked = Asked.of(req);
         if (req.decoderResult().isFailure()) {
             Throwable cause = req.decoderResult().cause();
             HttpResponseStatus status = cause instanceof TooLongHttpLineException ? HttpResponseStatus.REQUEST_URI_TOO_LONG
                     : cause instanceof TooLongHttpHeaderException ? HttpResponseStatus.REQUEST_HEADER_FIELDS_TOO_LARGE
                     : cause instanceof TooLongFrameException ? HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE : HttpResponseStatus.BAD_REQUEST;
-            respond(ctx, Asked.of(req), status, "Bad request: " + cause.getMessage(), true, Map.of());
+            respond(ctx, asked, status, "Bad request: " + cause.getMessage(), true, Map.of());
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
         if (path.equals(transport.config.websocket_path())) {
-            webSocket(ctx, req);
+            webSocket(ctx, req, asked);
         } else if (path.equals(transport.config.bosh_path())) {
-            bosh(ctx, req);
+            bosh(ctx, req, asked);
         } else if ((path.equals("/health") || path.equals("/ready"))
                 && transport.operationsAllowed(((InetSocketAddress) ctx.channel().remoteAddress()).getAddress())) {
-            operations(ctx, req, path.equals("/ready"));
+            operations(ctx, asked, path.equals("/ready"));
         } else if (path.equals(HOST_META) || path.equals(HOST_META_JSON)) {
-            hostMeta(ctx, req, path.equals(HOST_META_JSON));
+            hostMeta(ctx, req, asked, path.equals(HOST_META_JSON));
         } else {
-            respond(ctx, Asked.of(req), HttpResponseStatus.NOT_FOUND, "Not found", false, Map.of());
+            respond(ctx, asked, HttpResponseStatus.NOT_FOUND, "Not found", false, Map.of());
         }
     }
 
     // --- RFC 7395 ----------------------------------------------------------------------------
 
-    private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req) {
+    private void webSocket(ChannelHandlerContext ctx, FullHttpRequest req, Asked asked) {
         if (!req.method().equals(HttpMethod.GET) || !"websocket".equalsIgnoreCase(req.headers().get(HttpHeaderNames.UPGRADE))) {
-            respond(ctx, Asked.of(req), HttpResponseStatus.UPGRADE_REQUIRED, "This is an XMPP over WebSocket endpoint (RFC 7395): open a WebSocket "
+            respond(ctx, asked, HttpResponseStatus.UPGRADE_REQUIRED, "This is an XMPP over WebSocket endpoint (RFC 7395): open a WebSocket "
                     + "with the 'xmpp' subprotocol here", false, Map.of(HttpHeaderNames.UPGRADE.toString(), "websocket"));
             return;
         }
         String origin = req.headers().get(HttpHeaderNames.ORIGIN);
         if (!transport.origins.isEmpty() && (origin == null || !transport.origins.contains(origin))) {
-            respond(ctx, Asked.of(req), HttpResponseStatus.FORBIDDEN, "WebSockets from origin " + origin + " are not allowed here (strata.transport.http "
+            respond(ctx, asked, HttpResponseStatus.FORBIDDEN, "WebSockets from origin " + origin + " are not allowed here (strata.transport.http "
                     + "websocket.origins)", true, Map.of());
             return;
         }
@@ -180,18 +181,18 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
                 "xmpp", decoder).newHandshaker(req);
         if (handshaker == null) {
             WebSocketServerHandshakerFactory.sendUnsupportedVersionResponse(ctx.channel()).addListener(ChannelFutureListener.CLOSE);
-            log(ctx, Asked.of(req), 426, 0);
+            log(ctx, asked, 426, 0);
             return;
         }
         ChannelFuture upgraded;
         try {
             upgraded = handshaker.handshake(ctx.channel(), req);
         } catch (WebSocketHandshakeException e) {
-            respond(ctx, Asked.of(req), HttpResponseStatus.BAD_REQUEST, "Bad WebSocket handshake: " + e.getMessage(), true, Map.of());
+            respond(ctx, asked, HttpResponseStatus.BAD_REQUEST, "Bad WebSocket handshake: " + e.getMessage(), true, Map.of());
             return;
         }
         disarm();
-        log(ctx, Asked.of(req), 101, 0);
+        log(ctx, asked, 101, 0);
         upgraded.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         ctx.pipeline().addLast("wsagg", new WebSocketFrameAggregator(max));
         if (!xmpp) { // RFC 7395 §3.1: without the subprotocol this is no XMPP stream
@@ -215,8 +216,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
     private BoshSession heldBy;
     private BoshSession.Reply heldReply;
 
-    private void bosh(ChannelHandlerContext ctx, FullHttpRequest req) {
-        Asked asked = Asked.of(req);
+    private void bosh(ChannelHandlerContext ctx, FullHttpRequest req, Asked asked) {
         String origin = asked.origin();
         if (origin != null && !transport.origins.isEmpty() && !transport.origins.contains(origin)) {
             respond(ctx, asked, HttpResponseStatus.FORBIDDEN, "BOSH from origin " + origin + " is not allowed here (strata.transport.http websocket.origins)",
@@ -239,10 +239,8 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
             return;
         }
         BoshSession.Reply reply = xml -> ctx.executor().execute(() -> {
-            if (heldBy != null && heldReply != null) {
-                heldBy = null;
-                heldReply = null;
-            }
+            heldBy = null;
+            heldReply = null;
             respond(ctx, asked, HttpResponseStatus.OK, "text/xml; charset=utf-8", xml, false, cors);
             arm(ctx);
         });
@@ -271,13 +269,11 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
                 reply.send(BoshSession.terminate("improper-addressing", ""));
                 return;
             }
-            String[] refusal = new String[1];
             SslHandler tls = ctx.pipeline().get(SslHandler.class);
             session = transport.newBosh(ctx.executor(), (InetSocketAddress) ctx.channel().remoteAddress(), https,
                     tls == null ? null : tls.engine().getSession().getProtocol(), serverName, BoshSession.parse(body.attribute("wait"), 60),
-                    BoshSession.parse(body.attribute("hold"), 1), refusal);
+                    BoshSession.parse(body.attribute("hold"), 1));
             if (session == null) {
-                LOG.warn("Refused a BOSH session from {}: {}", ctx.channel().remoteAddress(), refusal[0]);
                 reply.send(BoshSession.terminate("policy-violation", ""));
                 return;
             }
@@ -332,8 +328,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
      * {@code /health}: the server answers (liveness). {@code /ready}: {@link Health}'s checks, 200 when
      * all pass, 503 naming the failed ones. JSON either way; the checks run off the event loop.
      */
-    private void operations(ChannelHandlerContext ctx, FullHttpRequest req, boolean ready) {
-        Asked asked = Asked.of(req);
+    private void operations(ChannelHandlerContext ctx, Asked asked, boolean ready) {
         if (!ready) {
             respond(ctx, asked, HttpResponseStatus.OK, "application/json", "{\"status\":\"up\"}\n", false, Map.of());
             return;
@@ -355,15 +350,15 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
 
     // --- XEP-0156 ----------------------------------------------------------------------------
 
-    private void hostMeta(ChannelHandlerContext ctx, FullHttpRequest req, boolean json) {
+    private void hostMeta(ChannelHandlerContext ctx, FullHttpRequest req, Asked asked, boolean json) {
         Map<String, String> cors = Map.of("Access-Control-Allow-Origin", "*", "Access-Control-Allow-Methods", "GET, HEAD, OPTIONS",
                 "Access-Control-Allow-Headers", "Content-Type", "Access-Control-Max-Age", "86400");
         if (req.method().equals(HttpMethod.OPTIONS)) {
-            respond(ctx, Asked.of(req), HttpResponseStatus.NO_CONTENT, null, null, false, cors);
+            respond(ctx, asked, HttpResponseStatus.NO_CONTENT, null, null, false, cors);
             return;
         }
         if (!req.method().equals(HttpMethod.GET) && !req.method().equals(HttpMethod.HEAD)) {
-            respond(ctx, Asked.of(req), HttpResponseStatus.METHOD_NOT_ALLOWED, "Only GET, HEAD and OPTIONS here", false, Map.of("Allow", "GET, HEAD, OPTIONS"));
+            respond(ctx, asked, HttpResponseStatus.METHOD_NOT_ALLOWED, "Only GET, HEAD and OPTIONS here", false, Map.of("Allow", "GET, HEAD, OPTIONS"));
             return;
         }
         String base = transport.config.public_url().isBlank() ? url(ctx, req, https ? "https" : "http") : transport.config.public_url().strip().replaceAll("/+$", "");
@@ -372,7 +367,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         String body = json ? "{\"links\":[" + jrd(WEBSOCKET_REL, ws) + "," + jrd(BOSH_REL, bosh) + "]}"
                 : "<?xml version='1.0' encoding='utf-8'?>\n<XRD xmlns='http://docs.oasis-open.org/ns/xri/xrd-1.0'>\n" + xrd(WEBSOCKET_REL, ws) + xrd(BOSH_REL, bosh)
                 + "</XRD>\n";
-        respond(ctx, Asked.of(req), HttpResponseStatus.OK, json ? "application/json" : "application/xrd+xml; charset=utf-8", body, false, cors);
+        respond(ctx, asked, HttpResponseStatus.OK, json ? "application/json" : "application/xrd+xml; charset=utf-8", body, false, cors);
     }
 
     private static String jrd(String rel, String href) {

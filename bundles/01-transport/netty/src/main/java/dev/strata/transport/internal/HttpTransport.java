@@ -204,48 +204,23 @@ public final class HttpTransport implements ListenerKind {
     }
 
     /**
-     * A new BOSH session for a client at {@code remote}, attached to the stream layer, or null with
-     * the reason in {@code refusal[0]} when the session limits are reached (the HTTP connection limits
-     * count sessions as connections).
+     * A new BOSH session for a client at {@code remote}, attached to the stream layer, or null (logged)
+     * when the session limits are reached: the HTTP connection limits count sessions as connections.
      */
     BoshSession newBosh(io.netty.util.concurrent.EventExecutor timers, java.net.InetSocketAddress remote, boolean https, String tlsProtocol,
-                        String serverName, int wait, int hold, String[] refusal) {
+                        String serverName, int wait, int hold) {
         InetAddress ip = remote.getAddress();
-        refusal[0] = boshAdmission.admit(ip, config.max_connections(), config.max_connections_per_ip());
-        if (refusal[0] != null) return null;
-        BoshSession s = new BoshSession(config, bosh, timers, remote, https, tlsProtocol, serverName, !https && ip.isLoopbackAddress() && config.trust_loopback(),
-                Math.min(wait, config.bosh_max_wait()), Math.min(hold, config.bosh_max_hold()), c2s.maxOutboundBytes());
+        String refusal = boshAdmission.admit(ip, config.max_connections(), config.max_connections_per_ip());
+        if (refusal != null) {
+            LOG.warn("Refused a BOSH session from {}: {}", remote, refusal);
+            return null;
+        }
+        BoshSession s = new BoshSession(config, bosh, () -> boshAdmission.release(ip), timers, remote, https, tlsProtocol, serverName,
+                !https && ip.isLoopbackAddress() && config.trust_loopback(), Math.min(wait, config.bosh_max_wait()), Math.min(hold, config.bosh_max_hold()),
+                c2s.maxOutboundBytes());
         bosh.put(s.sid, s);
-        s.attach(new ReleasingHandler(c2s.attach(s), () -> boshAdmission.release(ip)));
+        s.attach(c2s.attach(s));
         return s;
-    }
-
-    /** The stream layer's handler, and the session's admission released when it ends. */
-    private record ReleasingHandler(dev.strata.api.transport.StreamHandler h, Runnable release) implements dev.strata.api.transport.StreamHandler {
-        public void opened(dev.strata.api.xml.XmlEvent.StreamOpen open) {
-            h.opened(open);
-        }
-
-        public void element(dev.strata.api.xml.Element element) {
-            h.element(element);
-        }
-
-        public void closed() {
-            h.closed();
-        }
-
-        public void failed(dev.strata.api.xml.XmlException error) {
-            h.failed(error);
-        }
-
-        public void disconnected(String reason) {
-            release.run();
-            h.disconnected(reason);
-        }
-
-        public void idle() {
-            h.idle();
-        }
     }
 
     @Deactivate

@@ -7,6 +7,7 @@ import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import javax.net.ssl.SSLSession;
 
@@ -105,7 +106,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     }
 
     /** Parses {@code buf} (and releases it) under the read rate; events go to {@code sink}, a failure to the stream layer. */
-    final void read(ChannelHandlerContext ctx, ByteBuf buf, java.util.function.Consumer<XmlEvent> sink) {
+    final void read(ChannelHandlerContext ctx, ByteBuf buf, Consumer<XmlEvent> sink) {
         lastRead = System.nanoTime();
         long waitNanos = rate.take(buf.readableBytes(), lastRead);
         if (waitNanos > 0 && !pausedByRate) { // over its rate: what is read is handled, the next read waits

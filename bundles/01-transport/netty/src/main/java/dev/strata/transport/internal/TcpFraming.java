@@ -1,18 +1,32 @@
 package dev.strata.transport.internal;
 
 import java.util.List;
+import java.util.Map;
 
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.StreamHeader;
+import dev.strata.api.xml.Attribute;
 import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlWriter;
 
 /** How a TCP (or TLS) stream frames itself (RFC 6120 §4): the stream header, features, errors and the closing tag. */
 final class TcpFraming {
     static final String STREAMS_NS = "http://etherx.jabber.org/streams";
     static final String CLOSE = "</stream:stream>";
+    static final String XML_NS = "http://www.w3.org/XML/1998/namespace";
 
     private TcpFraming() {
+    }
+
+    /**
+     * A client stream's header with these attributes, as the stream layer gets it from a TCP stream:
+     * what a WebSocket {@code <open/>} and a BOSH {@code <body/>} stand for.
+     */
+    static XmlEvent.StreamOpen clientStreamOpen(Iterable<Attribute> attributes) {
+        Element.Builder header = Element.builder("stream", STREAMS_NS);
+        for (Attribute a : attributes) header.attribute(a.namespace(), a.name(), a.value());
+        return new XmlEvent.StreamOpen(header.build(), Map.of("stream", STREAMS_NS, "", "jabber:client"));
     }
 
     /** The XML declaration and {@code <stream:stream>}; a null header: one without 'from' and 'id' (a refusal before any stream). */

@@ -3,7 +3,6 @@ package dev.strata.transport.internal;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import dev.strata.api.stanza.StreamError;
@@ -166,12 +165,8 @@ final class WebSocketConnection extends NettyConnection {
         }
         opened = true;
         headerSent = false;
-        Element.Builder header = Element.builder("stream", TcpFraming.STREAMS_NS);
-        for (var a : e.attributes()) header.attribute(a.namespace(), a.name(), a.value());
-        handler.opened(new XmlEvent.StreamOpen(header.build(), Map.of("stream", TcpFraming.STREAMS_NS, "", C2S_NS)));
+        handler.opened(TcpFraming.clientStreamOpen(e.attributes()));
     }
-
-    private static final String C2S_NS = "jabber:client";
 
     @Override
     void silent(long nanos) {

@@ -59,7 +59,7 @@ class BoshSessionTest {
 
     private BoshSession session(int inactivity) {
         HttpTransport.Config config = Configs.of(HttpTransport.Config.class, Map.of("bosh.inactivity", inactivity));
-        BoshSession s = new BoshSession(config, registry, timers, new InetSocketAddress("127.0.0.1", 40000), false, null, null, true, 30, 1, 10_000);
+        BoshSession s = new BoshSession(config, registry, () -> { }, timers, new InetSocketAddress("127.0.0.1", 40000), false, null, null, true, 30, 1, 10_000);
         registry.put(s.sid, s);
         s.attach(handler);
         return s;

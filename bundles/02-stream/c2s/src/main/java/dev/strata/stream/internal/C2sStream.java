@@ -562,7 +562,12 @@ final class C2sStream implements StreamHandler, Negotiation {
     }
 
     String tlsInfo() {
-        return (conn.byteStream() ? "" : conn.kind() + ", ") + conn.tlsProtocol().orElse("no TLS") + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
+        return transport(conn) + (mechanism == null ? "" : ", " + mechanism) + (conn.isCompressed() ? ", zlib" : "");
+    }
+
+    /** What carries a stream, for the log and session listings: "TLSv1.3", "websocket, no TLS, trusted", ... */
+    static String transport(dev.strata.api.transport.Connection c) {
+        return (c.byteStream() ? "" : c.kind() + ", ") + c.tlsProtocol().orElse(c.isSecure() ? "no TLS, trusted" : "no TLS");
     }
 
     @Override

@@ -262,9 +262,8 @@ public final class Logins {
                 LoginThrottle t = throttle;
                 if (t != null) t.succeeded(ip, account.toString());
                 String binding = x.sasl().channelBinding();
-                var c = n.connection();
-                LOG.info("{} authenticated as {} with {}{} ({}{}{})", ip, account, x.mechanism(), x.namespace().equals(SASL_NS) ? "" : " over SASL2",
-                        c.byteStream() ? "" : c.kind() + ", ", c.tlsProtocol().orElse(c.isSecure() ? "no TLS, trusted" : "no TLS"), binding == null ? "" : binding.equals("y") ? ", gs2 flag y" : ", channel binding " + binding);
+                LOG.info("{} authenticated as {} with {}{} ({}{})", ip, account, x.mechanism(), x.namespace().equals(SASL_NS) ? "" : " over SASL2",
+                        C2sStream.transport(n.connection()), binding == null ? "" : binding.equals("y") ? ", gs2 flag y" : ", channel binding " + binding);
                 x.then().succeeded(n, x, data, account);
             }
             case Sasl.Failure failure -> fail(x, failure, ip, n);
