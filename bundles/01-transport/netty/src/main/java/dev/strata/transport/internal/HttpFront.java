@@ -54,7 +54,6 @@ import io.netty.util.concurrent.ScheduledFuture;
  */
 final class HttpFront extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger(HttpFront.class);
-    private static final Logger ACCESS = LoggerFactory.getLogger("dev.strata.http.access");
     static final String HOST_META = "/.well-known/host-meta", HOST_META_JSON = "/.well-known/host-meta.json";
     static final String WEBSOCKET_REL = "urn:xmpp:alt-connections:websocket", BOSH_REL = "urn:xmpp:alt-connections:xbosh";
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9.-]{1,253}(:[0-9]{1,5})?|\\[[0-9A-Fa-f:.]{2,45}](:[0-9]{1,5})?");
@@ -78,7 +77,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
     }
 
     /** The next request must be complete within request_timeout, or the connection closes. */
-    private void arm(ChannelHandlerContext ctx) {
+    void arm(ChannelHandlerContext ctx) {
         disarm();
         deadline = ctx.executor().schedule(() -> {
             LOG.debug("HTTP connection from {} closed: no complete request within {} s", ctx.channel().remoteAddress(), transport.config.request_timeout());
@@ -86,7 +85,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         }, transport.config.request_timeout(), TimeUnit.SECONDS);
     }
 
-    private void disarm() {
+    void disarm() {
         if (deadline != null) deadline.cancel(false);
         deadline = null;
     }
@@ -195,6 +194,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         log(ctx, asked, 101, 0);
         upgraded.addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
         ctx.pipeline().addLast("wsagg", new WebSocketFrameAggregator(max));
+        if (ctx.pipeline().get("endpoints") != null) ctx.pipeline().remove("endpoints");
         if (!xmpp) { // RFC 7395 §3.1: without the subprotocol this is no XMPP stream
             ctx.writeAndFlush(new CloseWebSocketFrame(WebSocketCloseStatus.PROTOCOL_ERROR.code(),
                     "The 'xmpp' WebSocket subprotocol is required (RFC 7395 §3.1); offered: " + (offered.isEmpty() ? "none" : offered)))
@@ -411,10 +411,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
         var h = res.headers();
         if (body != null) h.set(HttpHeaderNames.CONTENT_TYPE, type);
         h.setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-        // a browser must never run or frame what we answer
-        h.set("X-Content-Type-Options", "nosniff").set("X-Frame-Options", "DENY").set("Referrer-Policy", "no-referrer")
-                .set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'").set(HttpHeaderNames.CACHE_CONTROL, "no-store");
-        if (https && transport.config.hsts_seconds() > 0) h.set("Strict-Transport-Security", "max-age=" + transport.config.hsts_seconds());
+        HttpAnswers.secure(h, https, transport.config);
         headers.forEach(h::set);
         boolean keepAlive = !close && req.keepAlive();
         HttpUtil.setKeepAlive(res, keepAlive);
@@ -424,15 +421,7 @@ final class HttpFront extends ChannelInboundHandlerAdapter {
     }
 
     private void log(ChannelHandlerContext ctx, Asked req, int status, int bytes) {
-        if (!transport.config.access_log() || !ACCESS.isInfoEnabled()) return;
-        ACCESS.info("{} \"{} {} {}\" {} {} \"{}\"", ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress().getHostAddress(), req.method(),
-                printable(req.uri()), req.version(), status, bytes, printable(req.agent()));
-    }
-
-    /** What a client sent, safe for one log line. */
-    private static String printable(String s) {
-        String t = s.length() > 200 ? s.substring(0, 200) + "…" : s;
-        return t.replaceAll("[\\p{Cntrl}\"]", "?");
+        HttpAnswers.log(ctx, transport.config, req.method(), req.uri(), req.version(), status, bytes, req.agent());
     }
 
     @Override

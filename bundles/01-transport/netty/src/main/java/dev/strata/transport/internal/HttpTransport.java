@@ -2,17 +2,22 @@ package dev.strata.transport.internal;
 
 import java.net.InetAddress;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+
+import dev.strata.api.http.HttpEndpoint;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -165,8 +170,55 @@ public final class HttpTransport implements ListenerKind {
         // a request line of 4 KiB, headers of 8 KiB at most (431/400 above), a body of max_request_bytes, or a stanza's size
         // and some for a BOSH <body/> (413 above)
         ch.pipeline().addLast("http", new HttpServerCodec(4096, 8192, 8192));
+        ch.pipeline().addLast("endpoints", new EndpointDispatch(this, directTls));
         ch.pipeline().addLast("aggregate", new HttpObjectAggregator(Math.max(config.max_request_bytes(), c2s.maxStanzaSize() + 8192)));
         ch.pipeline().addLast("front", new HttpFront(this, directTls));
+    }
+
+    /** The endpoints of other modules by path prefix, longest first. */
+    private volatile List<Map.Entry<String, HttpEndpoint>> endpoints = List.of();
+
+    @Reference(service = HttpEndpoint.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
+    synchronized void addEndpoint(HttpEndpoint endpoint, Map<String, Object> props) {
+        Object p = props.get(HttpEndpoint.PATH);
+        String prefix = p == null ? "" : p.toString();
+        if (!prefix.startsWith("/") || !prefix.endsWith("/") || prefix.length() < 3) {
+            LOG.error("An HTTP endpoint ({}) is left out: its {} '{}' is not a path like /name/", endpoint.getClass().getName(), HttpEndpoint.PATH, prefix);
+            return;
+        }
+        for (String own : List.of(config.websocket_path(), config.bosh_path(), HttpFront.HOST_META, "/health", "/ready")) {
+            if ((own + "/").startsWith(prefix)) {
+                LOG.error("An HTTP endpoint ({}) is left out: its path {} would take the server's own {}", endpoint.getClass().getName(), prefix, own);
+                return;
+            }
+        }
+        var next = new java.util.ArrayList<>(endpoints);
+        next.removeIf(e -> e.getValue() == endpoint);
+        if (next.stream().anyMatch(e -> e.getKey().equals(prefix))) {
+            LOG.error("An HTTP endpoint ({}) is left out: another serves {} already", endpoint.getClass().getName(), prefix);
+            return;
+        }
+        next.add(Map.entry(prefix, endpoint));
+        next.sort((a, b) -> b.getKey().length() - a.getKey().length());
+        endpoints = List.copyOf(next);
+        LOG.info("HTTP endpoint {} ({})", prefix, endpoint.getClass().getName());
+    }
+
+    synchronized void removeEndpoint(HttpEndpoint endpoint) {
+        var next = new java.util.ArrayList<>(endpoints);
+        if (next.removeIf(e -> e.getValue() == endpoint)) endpoints = List.copyOf(next);
+    }
+
+    /** The endpoint serving {@code path}, or null. */
+    HttpEndpoint endpoint(String path) {
+        for (var e : endpoints) if (path.startsWith(e.getKey())) return e.getValue();
+        return null;
+    }
+
+    /** The prefix an endpoint serving {@code path} was registered with, for logs. */
+    String endpointPath(String path) {
+        for (var e : endpoints) if (path.startsWith(e.getKey())) return e.getKey();
+        return path;
     }
 
     /** An address and prefix length as {address bytes, {length}}. */
