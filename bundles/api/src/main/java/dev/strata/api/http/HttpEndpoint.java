@@ -6,7 +6,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Serves the HTTP requests under a path of the server's HTTP listeners (5280, and 5281 with TLS),
  * registered as a whiteboard service with the property {@value #PATH}: a prefix such as
  * {@code /upload/} (a request whose path starts with it comes here; the longest matching prefix
- * wins). The transport's own paths (the XMPP WebSocket and BOSH paths, XEP-0156 host-meta,
+ * wins), or one exact path without the trailing slash ({@code /metrics}). With {@value #OPERATIONS}
+ * true, only the operators' addresses ({@code strata.transport.http operations.allow}) reach it;
+ * others get 404, as for {@code /health}. The transport's own paths (the XMPP WebSocket and BOSH paths, XEP-0156 host-meta,
  * {@code /health} and {@code /ready}) cannot be taken. An endpoint appears and disappears with its
  * service: a request in flight when it goes away is answered 503.
  *
@@ -19,8 +21,11 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface HttpEndpoint {
-    /** Service property: the path prefix served, starting and ending with {@code /}. */
+    /** Service property: the path prefix served, starting and ending with {@code /}, or an exact path ({@code /metrics}). */
     String PATH = "strata.http.path";
+
+    /** Service property: true for an endpoint only operators' addresses may reach (metrics, admin). */
+    String OPERATIONS = "strata.http.operations";
 
     /** One request under {@link #PATH}. An exception answers 500 (logged) if nothing was answered yet. */
     void handle(HttpExchange exchange) throws Exception;

@@ -79,7 +79,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             } catch (IllegalArgumentException e) {
                 path = null;
             }
-            HttpEndpoint endpoint = path == null ? null : transport.endpoint(path);
+            HttpTransport.Endpoint endpoint = path == null ? null : transport.endpoint(path, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
             if (endpoint != null && current == null) {
                 HttpFront front = ctx.pipeline().get(HttpFront.class);
                 if (front != null) front.disarm();
@@ -219,15 +219,15 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             this.expectContinue = HttpUtil.is100ContinueExpected(req);
         }
 
-        void run(HttpEndpoint endpoint) {
+        void run(HttpTransport.Endpoint endpoint) {
             try {
-                endpoint.handle(this);
+                endpoint.endpoint().handle(this);
                 if (!answering) respond(500, Map.of(), "The endpoint gave no answer\n".getBytes(UTF_8));
             } catch (Exception | Error e) {
                 if (e instanceof IOException && gone()) {
                     LOG.debug("HTTP {} {} from {}: the client went away", req.method(), raw, remoteAddress());
                 } else {
-                    LOG.error("HTTP endpoint for {} failed on {} {}", transport.endpointPath(path), req.method(), raw, e);
+                    LOG.error("HTTP endpoint for {} failed on {} {}", endpoint.path(), req.method(), raw, e);
                 }
                 if (!answering) respond(500, Map.of(), "Internal error: see the server log\n".getBytes(UTF_8));
             } finally {

@@ -175,50 +175,52 @@ public final class HttpTransport implements ListenerKind {
         ch.pipeline().addLast("front", new HttpFront(this, directTls));
     }
 
-    /** The endpoints of other modules by path prefix, longest first. */
-    private volatile List<Map.Entry<String, HttpEndpoint>> endpoints = List.of();
+    /** An endpoint of another module: its path (a prefix ending in '/', or exact), whether only operators reach it. */
+    record Endpoint(String path, boolean operations, HttpEndpoint endpoint) {
+        boolean serves(String p) {
+            return path.endsWith("/") ? p.startsWith(path) : p.equals(path);
+        }
+    }
+
+    /** The endpoints of other modules, longest path first. */
+    private volatile List<Endpoint> endpoints = List.of();
 
     @Reference(service = HttpEndpoint.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC)
     synchronized void addEndpoint(HttpEndpoint endpoint, Map<String, Object> props) {
         Object p = props.get(HttpEndpoint.PATH);
-        String prefix = p == null ? "" : p.toString();
-        if (!prefix.startsWith("/") || !prefix.endsWith("/") || prefix.length() < 3) {
-            LOG.error("An HTTP endpoint ({}) is left out: its {} '{}' is not a path like /name/", endpoint.getClass().getName(), HttpEndpoint.PATH, prefix);
+        String path = p == null ? "" : p.toString();
+        String name = endpoint.getClass().getName();
+        if (!path.startsWith("/") || path.length() < 2 || path.equals("//")) {
+            LOG.error("An HTTP endpoint ({}) is left out: its {} '{}' is not a path like /name/ or /name", name, HttpEndpoint.PATH, path);
             return;
         }
-        for (String own : List.of(config.websocket_path(), config.bosh_path(), HttpFront.HOST_META, "/health", "/ready")) {
-            if ((own + "/").startsWith(prefix)) {
-                LOG.error("An HTTP endpoint ({}) is left out: its path {} would take the server's own {}", endpoint.getClass().getName(), prefix, own);
+        for (String own : List.of(config.websocket_path(), config.bosh_path(), HttpFront.HOST_META, HttpFront.HOST_META_JSON, "/health", "/ready")) {
+            if (path.endsWith("/") ? (own + "/").startsWith(path) : own.equals(path)) {
+                LOG.error("An HTTP endpoint ({}) is left out: its path {} would take the server's own {}", name, path, own);
                 return;
             }
         }
         var next = new java.util.ArrayList<>(endpoints);
-        next.removeIf(e -> e.getValue() == endpoint);
-        if (next.stream().anyMatch(e -> e.getKey().equals(prefix))) {
-            LOG.error("An HTTP endpoint ({}) is left out: another serves {} already", endpoint.getClass().getName(), prefix);
+        next.removeIf(e -> e.endpoint() == endpoint);
+        if (next.stream().anyMatch(e -> e.path().equals(path))) {
+            LOG.error("An HTTP endpoint ({}) is left out: another serves {} already", name, path);
             return;
         }
-        next.add(Map.entry(prefix, endpoint));
-        next.sort((a, b) -> b.getKey().length() - a.getKey().length());
+        next.add(new Endpoint(path, Boolean.TRUE.equals(props.get(HttpEndpoint.OPERATIONS)) || "true".equals(props.get(HttpEndpoint.OPERATIONS)), endpoint));
+        next.sort((a, b) -> b.path().length() - a.path().length());
         endpoints = List.copyOf(next);
-        LOG.info("HTTP endpoint {} ({})", prefix, endpoint.getClass().getName());
+        LOG.info("HTTP endpoint {} ({})", path, name);
     }
 
     synchronized void removeEndpoint(HttpEndpoint endpoint) {
         var next = new java.util.ArrayList<>(endpoints);
-        if (next.removeIf(e -> e.getValue() == endpoint)) endpoints = List.copyOf(next);
+        if (next.removeIf(e -> e.endpoint() == endpoint)) endpoints = List.copyOf(next);
     }
 
-    /** The endpoint serving {@code path}, or null. */
-    HttpEndpoint endpoint(String path) {
-        for (var e : endpoints) if (path.startsWith(e.getKey())) return e.getValue();
+    /** The endpoint serving {@code path} for a client at {@code ip}, or null (an operations endpoint is there only for operators). */
+    Endpoint endpoint(String path, InetAddress ip) {
+        for (Endpoint e : endpoints) if (e.serves(path)) return e.operations() && !operationsAllowed(ip) ? null : e;
         return null;
-    }
-
-    /** The prefix an endpoint serving {@code path} was registered with, for logs. */
-    String endpointPath(String path) {
-        for (var e : endpoints) if (path.startsWith(e.getKey())) return e.getKey();
-        return path;
     }
 
     /** An address and prefix length as {address bytes, {length}}. */
