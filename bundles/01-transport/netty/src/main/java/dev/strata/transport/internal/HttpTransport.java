@@ -11,6 +11,7 @@ import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.annotations.ReferenceCardinality;
 import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -18,6 +19,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.http.HttpEndpoint;
+import dev.strata.api.metrics.Metrics;
 
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
@@ -175,6 +177,35 @@ public final class HttpTransport implements ListenerKind {
         ch.pipeline().addLast("front", new HttpFront(this, directTls));
     }
 
+    /** The gauge of open connections, while the metrics module is loaded. */
+    private volatile AutoCloseable connectionsGauge;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetrics(Metrics m) {
+        closeGauge();
+        connectionsGauge = m.gauge("strata_connections", "Open client connections: c2s (TCP, 5222 and 5223), http (HTTP and WebSocket, 5280 and 5281), "
+                + "bosh (BOSH sessions)", samples -> {
+                    samples.set(c2s.openConnections(), "c2s");
+                    samples.set(admission.open(), "http");
+                    samples.set(bosh.size(), "bosh");
+                }, "kind");
+    }
+
+    void unbindMetrics(Metrics m) {
+        closeGauge();
+    }
+
+    private void closeGauge() {
+        AutoCloseable g = connectionsGauge;
+        connectionsGauge = null;
+        if (g == null) return;
+        try {
+            g.close();
+        } catch (Exception e) {
+            LOG.debug("Closing the connections gauge: {}", e.toString());
+        }
+    }
+
     /** An endpoint of another module: its path (a prefix ending in '/', or exact), whether only operators reach it. */
     record Endpoint(String path, boolean operations, HttpEndpoint endpoint) {
         boolean serves(String p) {
@@ -279,6 +310,7 @@ public final class HttpTransport implements ListenerKind {
 
     @Deactivate
     void deactivate() {
+        closeGauge();
         for (BoshSession s : bosh.values()) s.shutdown("the HTTP transport stopped (server shutdown, or module:unload/reload transport)");
         for (var ch : channels) {
             if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the HTTP transport stopped (server shutdown, or module:unload/reload transport)");

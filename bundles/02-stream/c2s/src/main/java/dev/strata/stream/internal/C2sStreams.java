@@ -33,6 +33,7 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
 import dev.strata.api.console.ConsoleCommand;
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.module.SessionFilter;
 import dev.strata.api.module.SessionLifecycle;
 import dev.strata.api.server.ServerInfo;
@@ -252,6 +253,26 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     private final BundleContext context;
 
+    /** What this layer records into the server's metrics; nothing while the metrics module is not loaded. */
+    private volatile C2sMetrics metrics = C2sMetrics.NONE;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetrics(Metrics m) {
+        C2sMetrics old = metrics;
+        metrics = new C2sMetrics(m, () -> live);
+        old.close();
+    }
+
+    void unbindMetrics(Metrics m) {
+        C2sMetrics old = metrics;
+        metrics = C2sMetrics.NONE;
+        old.close();
+    }
+
+    C2sMetrics metrics() {
+        return metrics;
+    }
+
     @Activate
     public C2sStreams(Config config, @Reference Events events, BundleContext context) {
         this.config = config;
@@ -270,6 +291,7 @@ public final class C2sStreams implements StreamHandlerFactory {
         boolean shutdown = context != null && context.getBundle(0).getState() == Bundle.STOPPING;
         String why = shutdown ? "The server is shutting down" : "The client stream module is stopping (module:unload or module:reload stream-c2s)";
         stopping = why;
+        metrics.close();
         for (ClientSession s : live) s.close(StreamError.SYSTEM_SHUTDOWN, why);
         // sessions end on their workers; wait (a little) so what their clients never acknowledged is
         // routed on (to offline storage) while routing and storage still run: at shutdown this

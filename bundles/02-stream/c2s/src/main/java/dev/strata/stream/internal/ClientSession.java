@@ -172,6 +172,7 @@ final class ClientSession implements Session {
 
     /** A stanza the client sent, on the worker: the session filters see it, then the router. */
     void inbound(Element stanza, Router router) {
+        owner.metrics().in(stanza);
         for (SessionFilter f : owner.sessionFilters()) {
             try {
                 f.inbound(this, stanza);
@@ -200,6 +201,7 @@ final class ClientSession implements Session {
     @Override
     public void send(Element stanza) {
         if (!open) return;
+        owner.metrics().out(stanza);
         Element out = stanza;
         for (SessionFilter f : owner.sessionFilters()) {
             try {
@@ -302,6 +304,12 @@ final class ClientSession implements Session {
     @Override
     public void execute(Runnable task) {
         worker.execute(task);
+    }
+
+    /** The kind of connection the session has now ({@code tcp}, {@code websocket}, {@code bosh}), or {@code detached}. */
+    String transportKind() {
+        C2sStream s = stream;
+        return s == null ? "detached" : s.connection().kind();
     }
 
     String streamInfo() {

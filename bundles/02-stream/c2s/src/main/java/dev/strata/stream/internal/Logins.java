@@ -23,6 +23,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.FastTokens;
 import dev.strata.api.auth.LoginThrottle;
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.auth.ScramHash;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.stream.Negotiation;
@@ -53,6 +54,15 @@ public final class Logins {
     /** The server's record of failed logins (shared with the SSH console); without it, nobody logs in: it fails closed. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile LoginThrottle throttle;
+
+    /** The server's metrics, while the metrics module is loaded: logins by mechanism and result. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Metrics metrics;
+
+    private void count(String mechanism, String result) {
+        Metrics m = metrics;
+        if (m != null) m.counter("strata_logins", "Client logins (SASL and SASL2) by mechanism and result", "mechanism", "result").inc(mechanism, result);
+    }
 
     /** XEP-0484 tokens, while the FAST module is loaded. */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
@@ -264,6 +274,7 @@ public final class Logins {
                 String binding = x.sasl().channelBinding();
                 LOG.info("{} authenticated as {} with {}{} ({}{})", ip, account, x.mechanism(), x.namespace().equals(SASL_NS) ? "" : " over SASL2",
                         C2sStream.transport(n.connection()), binding == null ? "" : binding.equals("y") ? ", gs2 flag y" : ", channel binding " + binding);
+                count(x.mechanism(), "success");
                 x.then().succeeded(n, x, data, account);
             }
             case Sasl.Failure failure -> fail(x, failure, ip, n);
@@ -288,6 +299,7 @@ public final class Logins {
         n.attribute(FAILURES, failures);
         LOG.warn("Authentication failed from {} as {} with {}: {}", ip, account == null ? "?" : account, x.mechanism(),
                 verdict.allowed() ? failure.detail() : verdict.reason());
+        count(x.mechanism(), "failure");
         events.post("strata/auth/FAILED", Map.of("ip", ip, "jid", account == null ? "" : account, "mechanism", x.mechanism()));
         try {
             if (!noBinding) Thread.sleep(config.auth_failure_delay_ms()); // slows guessing; runs on this stream's virtual thread only

@@ -23,6 +23,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.InvalidJidException;
 import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.module.DeliveryListener;
 import dev.strata.api.module.IqHandler;
 import dev.strata.api.module.IqRoute;
@@ -89,6 +90,24 @@ public final class StanzaRouter implements Router {
 
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile RemoteRouter remote;
+
+    /** Routing time by stanza kind ({@code strata_routing_seconds}), while the metrics module is loaded. */
+    private volatile Metrics.Histogram.Child[] routing = timers(Metrics.NONE);
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetrics(Metrics m) {
+        routing = timers(m);
+    }
+
+    void unbindMetrics(Metrics m) {
+        routing = timers(Metrics.NONE);
+    }
+
+    private static Metrics.Histogram.Child[] timers(Metrics m) {
+        Metrics.Histogram h = m.histogram("strata_routing_seconds", "Time to route a stanza from a client or service: filters, hooks, handlers, "
+                + "delivery to the recipients' queues, and the storage writes done on the way (offline, archive)", "kind");
+        return new Metrics.Histogram.Child[] {h.labels("message"), h.labels("presence"), h.labels("iq")};
+    }
 
     public StanzaRouter() {
     }
@@ -261,6 +280,19 @@ public final class StanzaRouter implements Router {
 
     @Override
     public void route(Element stanza, Origin from) {
+        long start = System.nanoTime();
+        try {
+            routeNow(stanza, from);
+        } finally {
+            routing[switch (stanza.name()) {
+                case "message" -> 0;
+                case "presence" -> 1;
+                default -> 2;
+            }].since(start);
+        }
+    }
+
+    private void routeNow(Element stanza, Origin from) {
         Jid to;
         try {
             to = stanza.attribute("to") == null ? null : Jid.of(stanza.attribute("to"));

@@ -11,6 +11,10 @@ import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.AttributeType;
 import org.osgi.service.metatype.annotations.Designate;
@@ -21,6 +25,7 @@ import org.slf4j.LoggerFactory;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.storage.SqlDatabase;
 
 /**
@@ -186,6 +191,16 @@ public final class Database implements SqlDatabase {
         int applied = transactions.write("Migrations of " + module, c -> Migrations.apply(c, module, migrations, dialect));
         if (applied > 0) LOG.info("Schema of {}: {} migration(s) applied, now at version {}", module, applied, migrations.size());
         return applied;
+    }
+
+    /** Storage timings go to the server's metrics while the metrics module is loaded. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetrics(Metrics m) {
+        transactions.metrics(m);
+    }
+
+    void unbindMetrics(Metrics m) {
+        transactions.metrics(Metrics.NONE);
     }
 
     @Override

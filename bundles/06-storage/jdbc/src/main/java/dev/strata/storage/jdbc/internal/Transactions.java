@@ -5,6 +5,7 @@ import java.sql.SQLException;
 
 import javax.sql.DataSource;
 
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.storage.StorageException;
 
 /**
@@ -20,6 +21,18 @@ public final class Transactions {
 
     private final DataSource dataSource;
     private final Durability durability;
+    /** Time per unit of work ({@code strata_storage_seconds{operation}}): read, write (until durable), write without waiting. */
+    private volatile Metrics.Histogram.Child[] timers = timers(Metrics.NONE);
+
+    /** Records into {@code m} from now on ({@link Metrics#NONE} to stop). */
+    public void metrics(Metrics m) {
+        timers = timers(m);
+    }
+
+    private static Metrics.Histogram.Child[] timers(Metrics m) {
+        Metrics.Histogram h = m.histogram("strata_storage_seconds", "Time of a storage transaction, a write until its commit is durable", "operation");
+        return new Metrics.Histogram.Child[] {h.labels("read"), h.labels("write"), h.labels("write_without_waiting")};
+    }
 
     public Transactions(DataSource dataSource, Durability durability) {
         this.dataSource = dataSource;
@@ -28,20 +41,27 @@ public final class Transactions {
 
     /** Work that only reads. */
     public <T> T read(String what, Work<T> work) {
-        return run(what, work);
+        long start = System.nanoTime();
+        T result = run(what, work);
+        timers[0].since(start);
+        return result;
     }
 
     /** Work that writes: returns once the commit survives a crash of the process. */
     public <T> T write(String what, Work<T> work) {
+        long start = System.nanoTime();
         T result = run(what, work);
         durability.await();
+        timers[1].since(start);
         return result;
     }
 
     /** Work that writes, returning once committed; durable with the next flush ({@link #durable()}). */
     public <T> T writeWithoutWaiting(String what, Work<T> work) {
+        long start = System.nanoTime();
         T result = run(what, work);
         durability.committedWithoutWaiting();
+        timers[2].since(start);
         return result;
     }
 
