@@ -176,6 +176,13 @@ final class StrataServer implements AutoCloseable {
     }
 
     /** Trusts exactly the server's (self-signed) certificate: Smack still checks it and its name. */
+    /** An HTTP client that trusts this server's certificate for localhost (made at its first start). */
+    java.net.http.HttpClient httpClient() throws Exception {
+        javax.net.ssl.SSLContext tls = javax.net.ssl.SSLContext.getInstance("TLS");
+        tls.init(null, trusting(data.resolve("certs/localhost.crt")).getTrustManagers(), null);
+        return java.net.http.HttpClient.newBuilder().sslContext(tls).connectTimeout(java.time.Duration.ofSeconds(10)).build();
+    }
+
     static TrustManagerFactory trusting(Path cert) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);

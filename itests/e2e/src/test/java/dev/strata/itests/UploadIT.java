@@ -19,8 +19,6 @@ import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-import javax.net.ssl.SSLContext;
-
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.jivesoftware.smackx.httpfileupload.HttpFileUploadManager;
 import org.junit.jupiter.api.AfterAll;
@@ -53,9 +51,7 @@ class UploadIT {
         Files.writeString(home.resolve("config/stack/05-services/strata.xep0363.cfg"), "url = http://{domain}:${env:STRATA_HTTP_PORT}/upload/\n"
                 + "max.file.size = " + MAX + "\nquota = " + QUOTA + "\n", StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
         server = StrataServer.start(home, home.resolve("data"), Map.of());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, StrataServer.trusting(home.resolve("data/certs/localhost.crt")).getTrustManagers(), null);
-        http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
+        http = server.httpClient();
     }
 
     @AfterAll
@@ -145,10 +141,7 @@ class UploadIT {
     @Test
     @Order(4)
     void badUploadsAreRefusedAndStoreNothing() throws Exception {
-        String url;
-        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "bob", "bob-Pw-1", ScramHash.SHA_256, null)) {
-            url = putUrl(request(l, "page.html", 31, "text/html"));
-        }
+        String url = slot("bob", "page.html", 31, "text/html");
         String page = "<script>alert('owned')</script>"; // 31 bytes
         assertThat(put(url, "x".repeat(32), "text/html").statusCode()).as("longer than the slot").isEqualTo(413);
         assertThat(put(url, "x".repeat(30), "text/html").statusCode()).as("shorter than the slot").isEqualTo(400);
@@ -190,10 +183,7 @@ class UploadIT {
     @Test
     @Order(5)
     void anAccountsFilesGoWithIt() throws Exception {
-        String url;
-        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "dave", "dave-Pw-1", ScramHash.SHA_256, null)) {
-            url = putUrl(request(l, "mine.txt", 5, "text/plain"));
-        }
+        String url = slot("dave", "mine.txt", 5, "text/plain");
         assertThat(put(url, "hello", "text/plain").statusCode()).isEqualTo(201);
         assertThat(get(url, Map.of()).statusCode()).isEqualTo(200);
         assertThat(server.ssh("user:delete dave@localhost").out()).contains("deleted");
@@ -205,6 +195,13 @@ class UploadIT {
         return Clients.exchange(l, "<iq type='get' id='r' to='upload.localhost'><request xmlns='urn:xmpp:http:upload:0' filename='"
                 + name.replace("&", "&amp;").replace("'", "&apos;").replace("<", "&lt;") + "' size='" + size + "'" + (type == null ? "" : " content-type='" + type + "'")
                 + "/></iq>");
+    }
+
+    /** The PUT URL of a slot {@code user} asks for. */
+    private static String slot(String user, String name, long size, String type) throws Exception {
+        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null)) {
+            return putUrl(request(l, name, size, type));
+        }
     }
 
     private static String putUrl(String slot) {

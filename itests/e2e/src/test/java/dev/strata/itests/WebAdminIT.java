@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import javax.net.ssl.SSLContext;
-
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -32,9 +30,7 @@ class WebAdminIT {
     static void start() throws Exception {
         Path home = StrataServer.freshHome("webadmin-it", "admin", "alice");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, StrataServer.trusting(home.resolve("data/certs/localhost.crt")).getTrustManagers(), null);
-        http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
+        http = server.httpClient();
     }
 
     @AfterAll

@@ -20,8 +20,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
-import javax.net.ssl.SSLContext;
-
 import org.jivesoftware.smack.packet.Message;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
@@ -50,9 +48,7 @@ class WebSocketIT {
     static void start() throws Exception {
         Path home = StrataServer.freshHome("websocket-it", "alice", "bob");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
-        SSLContext tls = SSLContext.getInstance("TLS");
-        tls.init(null, StrataServer.trusting(home.resolve("data/certs/localhost.crt")).getTrustManagers(), null);
-        http = HttpClient.newBuilder().sslContext(tls).connectTimeout(Duration.ofSeconds(10)).build();
+        http = server.httpClient();
     }
 
     @AfterAll

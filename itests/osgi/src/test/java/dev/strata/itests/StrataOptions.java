@@ -78,7 +78,12 @@ public final class StrataOptions {
 
             List<Option> options = new ArrayList<>();
             props.forEach((k, v) -> {
-                if (!k.equals("org.osgi.framework.startlevel.beginning")) options.add(frameworkProperty(k).value(v));
+                if (k.equals("org.osgi.framework.system.packages.extra")) {
+                    // Pax Exam exports its own packages through this property: add ours to them, not instead of them
+                    options.add(org.ops4j.pax.exam.CoreOptions.systemPackages(v.split("\\s*,\\s*")));
+                } else if (!k.equals("org.osgi.framework.startlevel.beginning")) {
+                    options.add(frameworkProperty(k).value(v));
+                }
             });
             options.add(frameworkProperty("org.osgi.framework.storage.clean").value("onFirstInit"));
             for (Main.SystemJar jar : Main.systemJars(DIST.resolve("system"), System.out)) {
