@@ -42,7 +42,7 @@ import io.prometheus.metrics.model.registry.PrometheusRegistry;
 public final class PrometheusMetrics implements Metrics {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusMetrics.class);
     static final String PATH = "/metrics";
-    /** Duration buckets: 100 µs to 10 s. */
+    /** Duration buckets: 100 µs to 10 s. No exemplars: there is no tracer, and sampling them cost each observation time. */
     private static final double[] BUCKETS = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10};
 
     private final PrometheusRegistry registry = new PrometheusRegistry();
@@ -76,7 +76,7 @@ public final class PrometheusMetrics implements Metrics {
     @Override
     public Counter counter(String name, String help, String... labelNames) {
         io.prometheus.metrics.core.metrics.Counter c = existing(name, io.prometheus.metrics.core.metrics.Counter.class,
-                () -> io.prometheus.metrics.core.metrics.Counter.builder().name(name).help(help).labelNames(labelNames).register(registry));
+                () -> io.prometheus.metrics.core.metrics.Counter.builder().name(name).help(help).labelNames(labelNames).withoutExemplars().register(registry));
         return values -> {
             var point = c.labelValues(values);
             return new Counter.Child() {
@@ -96,7 +96,7 @@ public final class PrometheusMetrics implements Metrics {
     @Override
     public Histogram histogram(String name, String help, String... labelNames) {
         io.prometheus.metrics.core.metrics.Histogram h = existing(name, io.prometheus.metrics.core.metrics.Histogram.class,
-                () -> io.prometheus.metrics.core.metrics.Histogram.builder().name(name).help(help).labelNames(labelNames).classicOnly()
+                () -> io.prometheus.metrics.core.metrics.Histogram.builder().name(name).help(help).labelNames(labelNames).withoutExemplars().classicOnly()
                         .classicUpperBounds(BUCKETS).register(registry));
         return values -> {
             var point = h.labelValues(values);
