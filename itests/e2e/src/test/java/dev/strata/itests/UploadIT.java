@@ -162,6 +162,15 @@ class UploadIT {
         assertThat(got.headers().firstValue("Content-Disposition").orElseThrow()).startsWith("attachment;");
         assertThat(got.headers().firstValue("Content-Security-Policy").orElseThrow()).contains("sandbox", "default-src 'none'");
         assertThat(got.headers().firstValue("X-Content-Type-Options")).hasValue("nosniff");
+        // two requests pipelined: the first is answered, the second is not taken and the connection closes (the client retries it)
+        try (java.net.Socket raw = new java.net.Socket("127.0.0.1", server.httpPort)) {
+            raw.setSoTimeout(10_000);
+            String get = "GET " + URI.create(url).getRawPath() + " HTTP/1.1\r\nHost: localhost\r\n\r\n";
+            raw.getOutputStream().write((get + get).getBytes(StandardCharsets.US_ASCII));
+            String answers = new String(raw.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answers.split("HTTP/1.1 200", -1).length - 1).as(answers).isEqualTo(1);
+            assertThat(answers).endsWith(page);
+        }
         // path traversal never reaches outside the upload folder
         String base = "http://localhost:" + server.httpPort + "/upload/";
         for (String evil : List.of("../../etc/passwd", "..%2F..%2Fetc%2Fpasswd", "%2e%2e/%2e%2e/etc/passwd", slot + "/..%2F..%2Fdb%2Fstrata.mv.db", slot,

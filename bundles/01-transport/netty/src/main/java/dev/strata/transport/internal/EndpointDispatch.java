@@ -61,6 +61,8 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
     private Exchange current;
     /** Body parts of a request answered early, dropped until its end (the connection closes then). */
     private boolean discarding;
+    /** A request came pipelined behind an endpoint's: it is dropped, and the connection closes after the answer (the client retries it). */
+    private boolean pipelined;
     /** The answer to a request without a body that came before the request's end: the connection is reused once it ends. */
     private ChannelFuture awaitingEnd;
 
@@ -71,6 +73,10 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (pipelined) { // what follows a dropped pipelined request (its body, more requests) goes too: the connection is closing
+            ReferenceCountUtil.release(msg);
+            return;
+        }
         if (msg instanceof HttpRequest req && !req.decoderResult().isFailure()) {
             String raw = rawPath(req.uri());
             String path;
@@ -79,8 +85,13 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             } catch (IllegalArgumentException e) {
                 path = null;
             }
+            if (current != null || discarding) { // pipelined behind an endpoint's request: not taken; the connection closes after that answer
+                pipelined = true;
+                ReferenceCountUtil.release(msg);
+                return;
+            }
             HttpTransport.Endpoint endpoint = path == null ? null : transport.endpoint(path, ((InetSocketAddress) ctx.channel().remoteAddress()).getAddress());
-            if (endpoint != null && current == null) {
+            if (endpoint != null) {
                 HttpFront front = ctx.pipeline().get(HttpFront.class);
                 if (front != null) front.disarm();
                 current = new Exchange(ctx, req, raw, path);
@@ -98,7 +109,10 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
                 current.offer(content.content().retain(), last);
             } else if (last) {
                 discarding = false;
-                if (awaitingEnd != null) reuse(ctx, awaitingEnd);
+                if (awaitingEnd != null) {
+                    if (pipelined) awaitingEnd.addListener(ChannelFutureListener.CLOSE);
+                    else reuse(ctx, awaitingEnd);
+                }
                 awaitingEnd = null;
             }
             content.release();
@@ -428,7 +442,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             HttpAnswers.log(ctx, transport.config, req.method(), req.uri(), req.protocolVersion(), status, bytes, req.headers().get(HttpHeaderNames.USER_AGENT, "-"));
             current = null;
             boolean ended = ended();
-            if (!keepAlive || !ctx.channel().isActive()) {
+            if (!keepAlive || pipelined || !ctx.channel().isActive()) {
                 sent.addListener(ChannelFutureListener.CLOSE);
             } else if (ended) { // what the endpoint left of the body is dropped; the next request starts after it
                 reuse(ctx, sent);
