@@ -71,7 +71,8 @@ class MetricsIT {
         XMPPTCPConnection bob = Clients.smack(server, "bob", "bob-Pw-1", "m");
         try {
             BlockingQueue<String> got = new LinkedBlockingQueue<>();
-            bob.addAsyncStanzaListener(s -> got.add(((Message) s).getBody()), s -> s instanceof Message m && m.getBody() != null);
+            // a synchronous listener: Smack calls asynchronous ones concurrently, out of order
+            bob.addSyncStanzaListener(s -> got.add(((Message) s).getBody()), s -> s instanceof Message m && m.getBody() != null);
             for (int i = 0; i < 5; i++) {
                 alice.sendStanza(alice.getStanzaFactory().buildMessageStanza().to(JidCreate.from("bob@localhost/m")).setBody("m" + i).build());
             }
