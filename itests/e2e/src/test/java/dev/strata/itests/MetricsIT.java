@@ -92,6 +92,8 @@ class MetricsIT {
             assertThat(sample(page, "strata_storage_seconds_count{operation=\"read\"}")).isPositive();
             assertThat(sample(page, "strata_sessions{transport=\"tcp\"}")).isEqualTo(2);
             assertThat(sample(page, "strata_connections{kind=\"c2s\"}")).isEqualTo(2);
+            assertThat(sample(page, "strata_session_tasks_pending{of=\"all\"}")).isGreaterThanOrEqualTo(0);
+            assertThat(sample(page, "strata_session_tasks_pending{of=\"one_session_max\"}")).isGreaterThanOrEqualTo(0);
             assertThat(page).contains("# TYPE strata_routing_seconds histogram", "strata_routing_seconds_bucket{kind=\"message\",le=\"+Inf\"}",
                     "jvm_memory_used_bytes{area=\"heap\"}", "jvm_threads_current", "process_cpu_seconds_total");
             // OpenMetrics for a scraper that asks for it

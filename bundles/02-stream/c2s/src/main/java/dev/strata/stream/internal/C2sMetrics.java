@@ -13,7 +13,7 @@ import dev.strata.api.xml.Element;
 /**
  * What the client streams record while the metrics module is loaded: stanzas from and to clients
  * by kind ({@code strata_client_stanzas_total{direction,kind}}) and the bound sessions by transport
- * ({@code strata_sessions{transport}}, read when scraped). {@link #NONE} records nothing.
+ * ({@code strata_sessions{transport}}, and the work queued on their workers, read when scraped). {@link #NONE} records nothing.
  */
 final class C2sMetrics {
     private static final Logger LOG = LoggerFactory.getLogger(C2sMetrics.class);
@@ -21,7 +21,7 @@ final class C2sMetrics {
     static final C2sMetrics NONE = new C2sMetrics(Metrics.NONE, java.util.List::of);
 
     private final Metrics.Counter.Child[] in = new Metrics.Counter.Child[3], out = new Metrics.Counter.Child[3];
-    private final AutoCloseable sessions;
+    private final AutoCloseable sessions, queues;
 
     C2sMetrics(Metrics m, java.util.function.Supplier<Collection<ClientSession>> live) {
         Metrics.Counter stanzas = m.counter("strata_client_stanzas", "Stanzas clients sent (in) and were sent (out), by kind", "direction", "kind");
@@ -35,6 +35,18 @@ final class C2sMetrics {
                     for (ClientSession s : live.get()) by.merge(s.transportKind(), 1, Integer::sum);
                     by.forEach((k, n) -> samples.set(n, k));
                 }, "transport");
+        queues = m.gauge("strata_session_tasks_pending", "Work queued on client sessions' ordered workers (stanzas the client sent, not yet "
+                + "routed): the sum over all sessions, and the most one session has", samples -> {
+                    long total = 0;
+                    int most = 0;
+                    for (ClientSession s : live.get()) {
+                        int n = s.pendingTasks();
+                        total += n;
+                        most = Math.max(most, n);
+                    }
+                    samples.set(total, "all");
+                    samples.set(most, "one_session_max");
+                }, "of");
     }
 
     private static int kind(Element stanza) {
@@ -54,10 +66,12 @@ final class C2sMetrics {
     }
 
     void close() {
-        try {
-            sessions.close();
-        } catch (Exception e) {
-            LOG.debug("Closing the sessions gauge: {}", e.toString());
+        for (AutoCloseable g : new AutoCloseable[] {sessions, queues}) {
+            try {
+                g.close();
+            } catch (Exception e) {
+                LOG.debug("Closing a client stream gauge: {}", e.toString());
+            }
         }
     }
 }

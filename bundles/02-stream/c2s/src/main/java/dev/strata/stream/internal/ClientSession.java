@@ -306,6 +306,12 @@ final class ClientSession implements Session {
         worker.execute(task);
     }
 
+    /** Tasks waiting on this session's worker. */
+    int pendingTasks() {
+        SerialExecutor w = worker;
+        return w == null ? 0 : w.pending();
+    }
+
     /** The kind of connection the session has now ({@code tcp}, {@code websocket}, {@code bosh}), or {@code detached}. */
     String transportKind() {
         C2sStream s = stream;
