@@ -219,9 +219,13 @@ class UploadIT {
         return m.group(1).replace("&amp;", "&");
     }
 
+    /**
+     * A PUT that waits for the server's go-ahead (Expect: 100-continue): a refusal comes before the
+     * body, and the connection it closes is not reset under a body still being written.
+     */
     private static HttpResponse<String> put(String url, String body, String type) throws Exception {
-        return http.send(HttpRequest.newBuilder(URI.create(url)).header("Content-Type", type).PUT(HttpRequest.BodyPublishers.ofString(body)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        return http.send(HttpRequest.newBuilder(URI.create(url)).expectContinue(true).header("Content-Type", type)
+                .PUT(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<byte[]> get(String url, Map<String, String> headers) throws Exception {
