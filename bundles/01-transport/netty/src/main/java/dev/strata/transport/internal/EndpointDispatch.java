@@ -105,7 +105,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
         }
         if (msg instanceof HttpContent content && (current != null || discarding) && !(msg instanceof HttpRequest)) {
             boolean last = content instanceof LastHttpContent;
-            if (current != null && !current.answered) {
+            if (current != null) {
                 current.offer(content.content().retain(), last);
             } else if (last) {
                 discarding = false;
@@ -220,8 +220,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
         private final ArrayDeque<ByteBuf> queue = new ArrayDeque<>();
         private int queued;
         private boolean ended, gone, paused, bodyAsked;
-        /** Set on the event loop once an answer is on its way; parts of the body after it are dropped. */
-        private volatile boolean answered;
+        /** Set once an answer is on its way; parts of the body after it are dropped ({@link #offer}). */
         private volatile boolean answering;
 
         Exchange(ChannelHandlerContext ctx, HttpRequest req, String raw, String path) {
@@ -438,7 +437,6 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
 
         /** On the event loop, once the answer is written: the next request may come, or the connection closes. */
         private void finish(ChannelFuture sent, int status, long bytes) {
-            answered = true;
             HttpAnswers.log(ctx, transport.config, req.method(), req.uri(), req.protocolVersion(), status, bytes, req.headers().get(HttpHeaderNames.USER_AGENT, "-"));
             current = null;
             boolean ended = ended();
