@@ -6,7 +6,9 @@ import org.osgi.annotation.versioning.ConsumerType;
  * Serves the HTTP requests under a path of the server's HTTP listeners (5280, and 5281 with TLS),
  * registered as a whiteboard service with the property {@value #PATH}: a prefix such as
  * {@code /upload/} (a request whose path starts with it comes here; the longest matching prefix
- * wins), or one exact path without the trailing slash ({@code /metrics}). With {@value #OPERATIONS}
+ * wins), or one exact path without the trailing slash ({@code /metrics}). The prefix {@code /} alone
+ * takes every request no other endpoint and none of the transport's own paths serve (the servlet
+ * whiteboard does, so that OSGi servlets are served on the same ports). With {@value #OPERATIONS}
  * true, only the operators' addresses ({@code strata.transport.http operations.allow}) reach it;
  * others get 404, as for {@code /health}. The transport's own paths (the XMPP WebSocket and BOSH paths, XEP-0156 host-meta,
  * {@code /health} and {@code /ready}) cannot be taken. An endpoint appears and disappears with its
@@ -21,7 +23,7 @@ import org.osgi.annotation.versioning.ConsumerType;
  */
 @ConsumerType
 public interface HttpEndpoint {
-    /** Service property: the path prefix served, starting and ending with {@code /}, or an exact path ({@code /metrics}). */
+    /** Service property: the path prefix served, starting and ending with {@code /}, or an exact path ({@code /metrics}); {@code /} for every path nothing else serves. */
     String PATH = "strata.http.path";
 
     /** Service property: true for an endpoint only operators' addresses may reach (metrics, admin). */

@@ -2,8 +2,10 @@ package dev.strata.api.http;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -26,8 +28,14 @@ public interface HttpExchange {
     /** The raw path as the client sent it, before decoding, without the query. */
     String rawPath();
 
+    /** The query as the client sent it (not decoded), without the {@code ?}; empty when there is none. */
+    String query();
+
     /** The first value of a request header, by case-insensitive name. */
     Optional<String> header(String name);
+
+    /** Every request header, in the order the client sent them (a name may come more than once). */
+    List<Map.Entry<String, String>> headers();
 
     /** The body's length from {@code Content-Length}, or -1 when the client did not say (chunked, or no body). */
     long contentLength();
@@ -54,6 +62,17 @@ public interface HttpExchange {
      * once the client is gone).
      */
     void respond(int status, Map<String, String> headers, FileChannel file, long offset, long length) throws IOException;
+
+    /**
+     * Answers with {@code status} and {@code headers} (a name may have several values, as {@code
+     * Set-Cookie}), then the body the endpoint writes to the returned stream: {@code length} bytes,
+     * or as much as it writes before closing the stream when {@code length} is -1 (sent chunked, or
+     * up to the connection's end for an HTTP/1.0 client). Closing the stream ends the answer; writing
+     * blocks while the client is slower than the endpoint, and throws {@link IOException} once it is
+     * gone or has read nothing for the listener's request timeout. For {@code HEAD}, 204 and 304 what
+     * is written is dropped. An endpoint that proxies, or writes an answer as it makes it, uses this.
+     */
+    OutputStream respondStreaming(int status, Map<String, List<String>> headers, long length);
 
     /** Whether an answer was given already. */
     boolean answered();

@@ -5,7 +5,7 @@
  * log.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.strata.api.http;
 
 import org.osgi.annotation.bundle.Export;

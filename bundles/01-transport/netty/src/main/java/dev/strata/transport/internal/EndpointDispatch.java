@@ -5,9 +5,11 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InterruptedIOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.channels.FileChannel;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
@@ -236,7 +238,9 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             try {
                 endpoint.endpoint().handle(this);
                 if (!answering) respond(500, Map.of(), "The endpoint gave no answer\n".getBytes(UTF_8));
+                if (streaming != null) streaming.close();
             } catch (Exception | Error e) {
+                if (streaming != null) streaming.abort(); // an answer cut short: the client must not take it for whole
                 if (e instanceof IOException && gone()) {
                     LOG.debug("HTTP {} {} from {}: the client went away", req.method(), raw, remoteAddress());
                 } else {
@@ -310,8 +314,22 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
         }
 
         @Override
+        public String query() {
+            String uri = req.uri();
+            int q = uri.indexOf('?');
+            if (q < 0) return "";
+            int h = uri.indexOf('#', q);
+            return h < 0 ? uri.substring(q + 1) : uri.substring(q + 1, h);
+        }
+
+        @Override
         public Optional<String> header(String name) {
             return Optional.ofNullable(req.headers().get(name));
+        }
+
+        @Override
+        public List<Map.Entry<String, String>> headers() {
+            return req.headers().entries().stream().map(e -> Map.entry(e.getKey(), e.getValue())).toList();
         }
 
         @Override
@@ -394,19 +412,161 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
         }
 
         private HttpResponse head(int status, Map<String, String> headers, long length) {
-            if (answering) throw new IllegalStateException("answered already");
-            answering = true;
-            HttpResponse res = new DefaultHttpResponse(req.protocolVersion(), HttpResponseStatus.valueOf(status));
-            HttpAnswers.secure(res.headers(), https, transport.config);
+            HttpResponse res = head(status);
             headers.forEach(res.headers()::set);
             HttpUtil.setContentLength(res, length);
             return res;
         }
 
+        /** The answer's status line and the server's security headers; the endpoint's headers replace them. */
+        private HttpResponse head(int status) {
+            if (answering) throw new IllegalStateException("answered already");
+            answering = true;
+            HttpResponse res = new DefaultHttpResponse(req.protocolVersion(), HttpResponseStatus.valueOf(status));
+            HttpAnswers.secure(res.headers(), https, transport.config);
+            return res;
+        }
+
+        private boolean noBody(int status) {
+            return req.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
+        }
+
+        /** The body being streamed by {@link #respondStreaming}; null otherwise. */
+        private Streaming streaming;
+
+        @Override
+        public OutputStream respondStreaming(int status, Map<String, List<String>> headers, long length) {
+            HttpResponse res = head(status);
+            headers.forEach((name, values) -> res.headers().set(name, values));
+            res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            boolean noBody = noBody(status), untilClose = false;
+            if (length >= 0) {
+                HttpUtil.setContentLength(res, length);
+            } else if (noBody) {
+                res.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+            } else if (req.protocolVersion().equals(HttpVersion.HTTP_1_0)) { // no chunked encoding: the body ends with the connection
+                res.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+                res.headers().set(HttpHeaderNames.CONNECTION, "close");
+                untilClose = true;
+            } else {
+                res.headers().remove(HttpHeaderNames.CONTENT_LENGTH);
+                HttpUtil.setTransferEncodingChunked(res, true);
+            }
+            streaming = new Streaming(status, length, noBody, untilClose);
+            if (noBody) {
+                var full = new DefaultFullHttpResponse(res.protocolVersion(), res.status(), Unpooled.EMPTY_BUFFER, res.headers(),
+                        io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
+                ctx.executor().execute(() -> finish(ctx.writeAndFlush(full), status, 0));
+            } else {
+                ctx.writeAndFlush(res);
+            }
+            return streaming;
+        }
+
+        /** A body written as the endpoint makes it, in chunks of up to 16 KiB, as fast as the client reads them. */
+        private final class Streaming extends OutputStream {
+            private static final int CHUNK = 16 * 1024;
+            private final int status;
+            private final long length;
+            private final boolean noBody, untilClose;
+            private ByteBuf pending;
+            private long written;
+            private boolean closed;
+
+            Streaming(int status, long length, boolean noBody, boolean untilClose) {
+                this.status = status;
+                this.length = length;
+                this.noBody = noBody;
+                this.untilClose = untilClose;
+            }
+
+            @Override
+            public void write(int b) throws IOException {
+                write(new byte[] {(byte) b}, 0, 1);
+            }
+
+            @Override
+            public void write(byte[] b, int off, int len) throws IOException {
+                java.util.Objects.checkFromIndexSize(off, len, b.length);
+                if (closed) throw new IOException("the answer is closed");
+                if (length >= 0 && written + len > length) throw new IOException("more than the " + length + " bytes announced");
+                written += len;
+                if (noBody) return;
+                while (len > 0) {
+                    if (pending == null) pending = ctx.alloc().buffer(CHUNK);
+                    int n = Math.min(len, CHUNK - pending.writerIndex());
+                    pending.writeBytes(b, off, n);
+                    off += n;
+                    len -= n;
+                    if (pending.writerIndex() == CHUNK) send();
+                }
+            }
+
+            @Override
+            public void flush() throws IOException {
+                if (!closed && pending != null) send();
+            }
+
+            /** Writes what is pending; blocks while the connection holds more than it can take, up to the request timeout. */
+            private void send() throws IOException {
+                ByteBuf chunk = pending;
+                pending = null;
+                if (!ctx.channel().isActive()) {
+                    chunk.release();
+                    throw new IOException("the client went away");
+                }
+                ChannelFuture f = ctx.writeAndFlush(new DefaultHttpContent(chunk));
+                if (!ctx.channel().isWritable()) {
+                    int timeout = transport.config.request_timeout();
+                    try {
+                        if (!f.await(timeout, TimeUnit.SECONDS)) {
+                            ctx.close();
+                            throw new IOException("the client read nothing for " + timeout + " s");
+                        }
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new InterruptedIOException();
+                    }
+                    if (!f.isSuccess()) throw new IOException("the client went away", f.cause());
+                }
+            }
+
+            @Override
+            public void close() throws IOException {
+                if (closed) return;
+                if (!noBody && length >= 0 && written < length) {
+                    abort();
+                    throw new IOException("the answer ended after " + written + " of the " + length + " bytes announced");
+                }
+                if (pending != null) send();
+                closed = true;
+                if (noBody) return; // finished when its head was sent
+                ChannelFuture sent = ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+                if (untilClose) sent.addListener(ChannelFutureListener.CLOSE);
+                ctx.executor().execute(() -> finish(sent, status, written));
+            }
+
+            /** The endpoint failed while writing: the connection closes, so the client sees the answer cut short. */
+            void abort() {
+                if (closed) return;
+                closed = true;
+                if (pending != null) pending.release();
+                pending = null;
+                if (!noBody) {
+                    ctx.executor().execute(() -> {
+                        HttpAnswers.log(ctx, transport.config, req.method(), req.uri(), req.protocolVersion(), status, written,
+                                req.headers().get(HttpHeaderNames.USER_AGENT, "-"));
+                        current = null;
+                        ctx.close();
+                    });
+                }
+            }
+        }
+
         @Override
         public void respond(int status, Map<String, String> headers, byte[] body) {
             HttpResponse head = head(status, headers, body.length);
-            boolean noBody = req.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
+            boolean noBody = noBody(status);
             var res = new DefaultFullHttpResponse(head.protocolVersion(), head.status(), noBody ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(body),
                     head.headers(), io.netty.handler.codec.http.EmptyHttpHeaders.INSTANCE);
             ctx.executor().execute(() -> finish(ctx.writeAndFlush(res), status, noBody ? 0 : body.length));

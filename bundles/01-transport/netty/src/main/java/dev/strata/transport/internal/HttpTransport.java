@@ -221,11 +221,11 @@ public final class HttpTransport implements ListenerKind {
         Object p = props.get(HttpEndpoint.PATH);
         String path = p == null ? "" : p.toString();
         String name = endpoint.getClass().getName();
-        if (!path.startsWith("/") || path.length() < 2 || path.equals("//")) {
-            LOG.error("An HTTP endpoint ({}) is left out: its {} '{}' is not a path like /name/ or /name", name, HttpEndpoint.PATH, path);
+        if (!path.startsWith("/") || path.startsWith("//")) {
+            LOG.error("An HTTP endpoint ({}) is left out: its {} '{}' is not a path like /name/ or /name, or /", name, HttpEndpoint.PATH, path);
             return;
         }
-        for (String own : List.of(config.websocket_path(), config.bosh_path(), HttpFront.HOST_META, HttpFront.HOST_META_JSON, "/health", "/ready")) {
+        for (String own : path.equals("/") ? List.<String>of() : ownPaths()) { // '/' takes only what nothing else serves
             if (path.endsWith("/") ? (own + "/").startsWith(path) : own.equals(path)) {
                 LOG.error("An HTTP endpoint ({}) is left out: its path {} would take the server's own {}", name, path, own);
                 return;
@@ -250,8 +250,17 @@ public final class HttpTransport implements ListenerKind {
 
     /** The endpoint serving {@code path} for a client at {@code ip}, or null (an operations endpoint is there only for operators). */
     Endpoint endpoint(String path, InetAddress ip) {
-        for (Endpoint e : endpoints) if (e.serves(path)) return e.operations() && !operationsAllowed(ip) ? null : e;
+        for (Endpoint e : endpoints) {
+            if (!e.serves(path)) continue;
+            if (e.path().equals("/") && ownPaths().contains(path)) return null; // the catch-all never takes the server's own paths
+            return e.operations() && !operationsAllowed(ip) ? null : e;
+        }
         return null;
+    }
+
+    /** The paths the transport serves itself, which no endpoint may take. */
+    private List<String> ownPaths() {
+        return List.of(config.websocket_path(), config.bosh_path(), HttpFront.HOST_META, HttpFront.HOST_META_JSON, "/health", "/ready");
     }
 
     /** An address and prefix length as {address bytes, {length}}. */
