@@ -47,7 +47,7 @@ public final class StrataOptions {
     private StrataOptions() {
     }
 
-    /** A fresh home under target/pax-work/NAME and the options that boot it; the client port is in {@code strata.test.c2s.port}. */
+    /** A fresh home under target/pax-work/NAME and the options that boot it; the client port is in {@code strata.test.c2s.port}, the plain HTTP one in {@code strata.test.http.port}. */
     public static Option server(String name) {
         try {
             Path home = WORK.resolve(name);
@@ -59,6 +59,10 @@ public final class StrataOptions {
             Path transport = home.resolve("config/stack/01-transport");
             Files.writeString(transport.resolve("strata.listener~c2s.cfg"), "kind = c2s\nbind = 127.0.0.1\nport = " + c2s + "\n");
             Files.delete(transport.resolve("strata.listener~c2s-tls.cfg"));
+            // the HTTP listeners, on loopback and ports of the test's choosing too (the distribution's bind every address on 5280/5281)
+            int http = Loopback.freePort(), https = Loopback.freePort();
+            Files.writeString(transport.resolve("strata.listener~http.cfg"), "kind = http\nbind = 127.0.0.1\nport = " + http + "\n");
+            Files.writeString(transport.resolve("strata.listener~https.cfg"), "kind = http\nbind = 127.0.0.1\nport = " + https + "\ndirect.tls = true\n");
             Files.writeString(home.resolve("config/stack/07-interfaces/strata.console.ssh.cfg"), "port = " + ssh + "\nbind = 127.0.0.1\n");
             // the distribution also logs to /dev/stdout, which is the test JVM's channel to Maven here
             Path logback = home.resolve("config/logback.xml");
@@ -72,6 +76,7 @@ public final class StrataOptions {
             dirs.forEach(System::setProperty);
             System.setProperty("logback.configurationFile", logback.toString());
             System.setProperty("strata.test.c2s.port", Integer.toString(c2s));
+            System.setProperty("strata.test.http.port", Integer.toString(http));
             Map<String, String> props = Main.frameworkProperties(home.resolve("lib/framework.properties"));
             List<Map.Entry<Integer, String>> levels = Main.startLevels(props);
             int defaultLevel = Integer.parseInt(props.getOrDefault("felix.startlevel.bundle", "1"));
