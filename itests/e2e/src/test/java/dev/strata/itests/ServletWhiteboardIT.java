@@ -103,6 +103,10 @@ class ServletWhiteboardIT {
         String[] lines = count.body().split("\n");
         assertThat(lines).hasSize(400000);
         assertThat(lines[399999]).isEqualTo("400000");
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(https("/hello/count?to=3")).method("HEAD", BodyPublishers.noBody()).build(),
+                BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(200);
+        assertThat(head.body()).isEmpty();
         HttpResponse<String> bad = get(https("/hello/count?to=many"));
         assertThat(bad.statusCode()).as("the servlet's own errors pass through").isEqualTo(400);
 

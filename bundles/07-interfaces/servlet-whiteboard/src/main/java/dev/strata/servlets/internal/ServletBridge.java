@@ -5,23 +5,18 @@ import static java.nio.charset.StandardCharsets.UTF_8;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.ConnectException;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpRequest.BodyPublisher;
-import java.net.http.HttpRequest.BodyPublishers;
-import java.net.http.HttpResponse;
-import java.net.http.HttpResponse.BodyHandlers;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -54,9 +49,10 @@ import jakarta.servlet.http.HttpServletResponse;
  * (certificates, SNI), admission limits, timeouts, access log and security headers apply as to any
  * endpoint; a servlet's own headers replace the security defaults.
  *
- * <p>Jetty believes the forwarding headers ({@code X-Forwarded-For}, {@code -Proto}, {@code
- * -Host}) this bridge sets, so a servlet sees the client's address, scheme and host; any a client
- * sent are dropped first. A preprocessor in the whiteboard refuses (403) every request that does
+ * <p>The request goes on with the client's {@code Host}, and Jetty believes the forwarding headers
+ * ({@code X-Forwarded-For}, {@code X-Forwarded-Proto}) this bridge sets, so a servlet sees the
+ * client's address, scheme and host; forwarding headers a client sent are dropped first. The
+ * connections to Jetty are the bridge's own ({@link LoopbackHttp}), kept alive. A preprocessor in the whiteboard refuses (403) every request that does
  * not carry this bridge's secret, so another local process cannot reach the servlets around the
  * listeners' limits or make up its address.
  */
@@ -65,7 +61,7 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
     private static final Logger LOG = LoggerFactory.getLogger(ServletBridge.class);
     /** The header carrying the bridge's secret to the whiteboard. */
     static final String SECRET = "X-Strata-Bridge";
-    /** Request headers not passed on: hop-by-hop (RFC 9110 §7.6.1), the ones the HTTP client sets itself, and forwarding ones a client must not make up. */
+    /** Request headers not passed on: hop-by-hop (RFC 9110 §7.6.1), the ones the bridge sets itself (host, framing), and forwarding ones a client must not make up. */
     private static final java.util.Set<String> NOT_FORWARDED = java.util.Set.of("connection", "keep-alive", "proxy-connection", "proxy-authenticate",
             "proxy-authorization", "te", "trailer", "transfer-encoding", "upgrade", "host", "content-length", "expect", "forwarded", "x-forwarded-for",
             "x-forwarded-proto", "x-forwarded-host", "x-forwarded-port", "x-forwarded-server", "x-real-ip", "x-proxied-https", "x-strata-bridge");
@@ -74,26 +70,23 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
             "transfer-encoding", "upgrade", "content-length");
 
     final String secret;
-    private final ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
-    private final HttpClient client;
     /** The whiteboard's runtime, asked which servlet would serve a path; null while it is not there. */
     private volatile HttpServiceRuntime runtime;
-    /** Where the whiteboard's Jetty listens ({@code http://127.0.0.1:port/}); null while it is not there. */
-    private volatile URI jetty;
+    /** The connections to the whiteboard's Jetty; null while it is not there. */
+    private volatile LoopbackHttp jetty;
 
     @Activate
     public ServletBridge() {
         byte[] random = new byte[32];
         new SecureRandom().nextBytes(random);
         secret = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-        client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(5)).executor(executor).build();
     }
 
     @Deactivate
     void deactivate() {
-        client.shutdownNow();
-        executor.shutdownNow();
+        LoopbackHttp was = jetty;
+        jetty = null;
+        if (was != null) was.close();
     }
 
     @Reference(policy = ReferencePolicy.DYNAMIC, updated = "updatedRuntime")
@@ -102,18 +95,24 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
         updatedRuntime(props);
     }
 
-    void updatedRuntime(Map<String, Object> props) {
+    synchronized void updatedRuntime(Map<String, Object> props) {
         URI found = loopbackEndpoint(props.get(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT));
+        LoopbackHttp was = jetty;
+        InetSocketAddress address = found == null ? null : new InetSocketAddress(found.getHost(), found.getPort());
+        if (was != null && was.address().equals(address)) return;
         if (found == null) LOG.error("The servlet whiteboard's Jetty has no loopback HTTP endpoint ({}): servlets are not served. "
                 + "Set org.apache.felix.http.host=127.0.0.1 and org.osgi.service.http.port=0", props.get(HttpServiceRuntimeConstants.HTTP_SERVICE_ENDPOINT));
-        else if (!found.equals(jetty)) LOG.info("Servlet whiteboard: the HTTP listeners pass what no module serves to Jetty at {}", found);
-        jetty = found;
+        else LOG.info("Servlet whiteboard: the HTTP listeners pass what no module serves to Jetty at {}", found);
+        jetty = address == null ? null : new LoopbackHttp(address);
+        if (was != null) was.close();
     }
 
-    void unbindRuntime(HttpServiceRuntime runtime) {
+    synchronized void unbindRuntime(HttpServiceRuntime runtime) {
         if (this.runtime == runtime) {
             this.runtime = null;
+            LoopbackHttp was = jetty;
             jetty = null;
+            if (was != null) was.close();
         }
     }
 
@@ -142,9 +141,9 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
 
     @Override
     public void handle(HttpExchange exchange) throws Exception {
-        URI base = jetty;
+        LoopbackHttp to = jetty;
         HttpServiceRuntime whiteboard = runtime;
-        if (base == null || whiteboard == null) {
+        if (to == null || whiteboard == null) {
             exchange.respond(503, Map.of("Content-Type", "text/plain; charset=utf-8", "Retry-After", "5"), "The servlet whiteboard is starting\n".getBytes(UTF_8));
             return;
         }
@@ -153,50 +152,108 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
             exchange.respond(404, Map.of("Content-Type", "text/plain; charset=utf-8"), "Not found\n".getBytes(UTF_8));
             return;
         }
-        URI target;
+        String method = exchange.method();
+        String target = exchange.rawPath() + (exchange.query().isEmpty() ? "" : "?" + exchange.query());
+        boolean chunked = exchange.header("Transfer-Encoding").map(t -> t.toLowerCase(Locale.ROOT).contains("chunked")).orElse(false);
+        long length = chunked ? -1 : Math.max(exchange.contentLength(), 0);
+        boolean hasBody = chunked || length > 0;
+        List<Map.Entry<String, String>> headers = new ArrayList<>();
+        InetSocketAddress jettyAddress = to.address();
+        headers.add(Map.entry("Host", exchange.header("Host").filter(h -> !h.isBlank())
+                .orElse(jettyAddress.getAddress().getHostAddress() + ":" + jettyAddress.getPort())));
+        headers.addAll(forwarded(exchange.headers()));
+        headers.add(Map.entry("X-Forwarded-For", exchange.remoteAddress().getAddress().getHostAddress()));
+        headers.add(Map.entry("X-Forwarded-Proto", exchange.secure() ? "https" : "http"));
+        headers.add(Map.entry(SECRET, secret));
+        byte[] head;
         try {
-            target = base.resolve(exchange.rawPath().substring(1) + (exchange.query().isEmpty() ? "" : "?" + exchange.query()));
+            if (!LoopbackHttp.token(method) || target.indexOf(' ') >= 0 || !LoopbackHttp.fieldValue(target)) throw new IllegalArgumentException("the request line cannot be passed on");
+            head = LoopbackHttp.head(method, target, headers, chunked ? "Transfer-Encoding: chunked" : length > 0 || BODY_METHODS.contains(method) ? "Content-Length: " + length : null);
         } catch (IllegalArgumentException e) {
-            exchange.respond(400, Map.of("Content-Type", "text/plain; charset=utf-8"), "Bad request: the path or query is not a valid URI\n".getBytes(UTF_8));
+            exchange.respond(400, Map.of("Content-Type", "text/plain; charset=utf-8"), ("Bad request: " + e.getMessage() + "\n").getBytes(UTF_8));
             return;
         }
-        HttpRequest.Builder request = HttpRequest.newBuilder(target).method(exchange.method(), body(exchange));
-        for (Map.Entry<String, String> h : forwarded(exchange.headers())) {
+
+        AtomicReference<IOException> clientFailed = new AtomicReference<>();
+        LoopbackHttp.Connection c = null;
+        LoopbackHttp.Head answer = null;
+        Thread writer = null;
+        for (int attempt = 0; answer == null; attempt++) {
+            c = to.open(attempt > 0);
             try {
-                request.header(h.getKey(), h.getValue());
-            } catch (IllegalArgumentException e) { // a name or value the JDK's client refuses to send
-                LOG.debug("Header {} not passed to the servlet whiteboard: {}", h.getKey(), e.getMessage());
+                c.out.write(head);
+                if (hasBody) {
+                    writer = Thread.ofVirtual().name("strata-servlet-body").start(send(exchange, c, chunked, length, clientFailed));
+                } else {
+                    c.out.flush();
+                }
+                answer = LoopbackHttp.readHead(c.in);
+            } catch (IOException e) {
+                c.close();
+                if (writer != null) writer.join();
+                if (clientFailed.get() != null) throw clientFailed.get(); // the client went away or stopped sending
+                if (!hasBody && c.reused && attempt == 0) continue; // a kept-alive connection Jetty had closed: once more on a new one
+                LOG.warn("The servlet whiteboard failed on {} {}: {}", method, target, e.toString());
+                exchange.respond(502, Map.of("Content-Type", "text/plain; charset=utf-8"), "The servlet whiteboard gave no answer\n".getBytes(UTF_8));
+                return;
             }
         }
-        String host = exchange.header("Host").orElse("");
-        request.header("X-Forwarded-For", exchange.remoteAddress().getAddress().getHostAddress())
-                .header("X-Forwarded-Proto", exchange.secure() ? "https" : "http")
-                .header(SECRET, secret);
-        if (!host.isEmpty()) request.header("X-Forwarded-Host", host);
-        HttpResponse<InputStream> response;
+
+        boolean reusable = false;
         try {
-            response = client.send(request.build(), BodyHandlers.ofInputStream());
-        } catch (ConnectException e) {
-            exchange.respond(502, Map.of("Content-Type", "text/plain; charset=utf-8"), "The servlet whiteboard is not answering\n".getBytes(UTF_8));
-            return;
-        }
-        long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
-        try (InputStream in = response.body(); OutputStream out = exchange.respondStreaming(response.statusCode(), returned(response.headers().map()), length)) {
-            byte[] buffer = new byte[16 * 1024];
-            for (int n; (n = in.read(buffer)) >= 0;) {
-                out.write(buffer, 0, n);
-                if (in.available() == 0) out.flush(); // what the servlet has sent so far goes out now (long polls, server-sent events)
+            boolean head0 = method.equals("HEAD");
+            boolean[] untilClose = new boolean[1];
+            InputStream body = LoopbackHttp.body(c.in, answer, head0, untilClose);
+            long announced = answer.has("Transfer-Encoding", "chunked") ? -1 : parseLength(answer.first("Content-Length"));
+            try (OutputStream out = exchange.respondStreaming(answer.status(), returned(answer.headers()), announced)) {
+                byte[] buffer = new byte[16 * 1024];
+                for (int n; (n = body.read(buffer)) >= 0;) {
+                    out.write(buffer, 0, n);
+                    if (body.available() == 0) out.flush(); // what the servlet has sent so far goes out now (long polls, server-sent events)
+                }
             }
+            if (writer != null) writer.join(Duration.ofMillis(50)); // the body is sent by now, unless the servlet answered without reading it
+            reusable = !untilClose[0] && !answer.has("Connection", "close") && (writer == null || !writer.isAlive() && clientFailed.get() == null);
+        } finally {
+            if (writer != null && writer.isAlive()) writer.interrupt();
+            to.release(c, reusable);
         }
     }
 
-    /** The request body as the client sends it, read only as fast as Jetty takes it. */
-    private static BodyPublisher body(HttpExchange exchange) {
-        long length = exchange.contentLength();
-        boolean chunked = exchange.header("Transfer-Encoding").map(t -> t.toLowerCase(java.util.Locale.ROOT).contains("chunked")).orElse(false);
-        if (chunked) return BodyPublishers.ofInputStream(exchange::body);
-        if (length > 0) return BodyPublishers.fromPublisher(BodyPublishers.ofInputStream(exchange::body), length);
-        return BodyPublishers.noBody();
+    /** Methods whose request says {@code Content-Length: 0} when it has no body (RFC 9110 §8.6). */
+    private static final java.util.Set<String> BODY_METHODS = java.util.Set.of("POST", "PUT", "PATCH");
+
+    /** Sends the client's body to Jetty as it arrives; on a failure the connection closes, so the answer's reading fails too. */
+    private static Runnable send(HttpExchange exchange, LoopbackHttp.Connection c, boolean chunked, long length, AtomicReference<IOException> clientFailed) {
+        return () -> {
+            InputStream body = new java.io.FilterInputStream(exchange.body()) { // a failure reading is the client's
+                @Override
+                public int read(byte[] b, int off, int len) throws IOException {
+                    try {
+                        return super.read(b, off, len);
+                    } catch (IOException e) {
+                        clientFailed.set(e);
+                        throw e;
+                    }
+                }
+            };
+            try {
+                if (chunked) LoopbackHttp.writeChunked(body, c.out);
+                else LoopbackHttp.writeExactly(body, c.out, length);
+            } catch (IOException e) {
+                if (clientFailed.get() == null && e instanceof java.io.EOFException eof) clientFailed.set(eof);
+                c.close();
+            }
+        };
+    }
+
+    private static long parseLength(String value) {
+        if (value == null) return -1;
+        try {
+            return Long.parseLong(value.strip());
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The client's request headers that go on to the whiteboard: not hop-by-hop ones, nor those named in {@code Connection}, nor forwarding ones. */
