@@ -1,7 +1,7 @@
 // The web admin in headless Chromium driven by playwright-core, as an operator uses it: log in,
 // add a user, unload and load a module, read a setting with its file, and check that a change
 // without the session's CSRF token (or from another site) is refused. Prints one line per fact
-// (LOGIN-PAGE <status>, DASHBOARD, ADDED <flash>, USERS <list>, UNLOADED <module line>, LOADED
+// (LOGIN-PAGE <status>, DASHBOARD, FACTS <the dashboard's table>, ADDED <flash>, USERS <list>, UNLOADED <module line>, LOADED
 // <module line>, CONFIG <line>, NO-CSRF <status>, FOREIGN-ORIGIN <status>, NO-SESSION <status>,
 // DONE, or FAILED <why>).
 //   node webadmin_run.mjs BASE_URL ADMIN_JID PASSWORD NEW_JID MODULE SETTING
@@ -21,6 +21,7 @@ try {
   await page.fill("input[name=password]", password);
   await Promise.all([page.waitForURL(base), page.click("#login button")]);
   if (await page.locator("h1", { hasText: "Dashboard" }).count() === 1) say("DASHBOARD");
+  say(`FACTS ${(await page.textContent("#facts")).replace(/\s+/g, " ")}`);
   const cookies = await context.cookies();
   const c = cookies.find((k) => k.name === "strata_admin");
   say(`COOKIE httpOnly=${c?.httpOnly} secure=${c?.secure} sameSite=${c?.sameSite}`);

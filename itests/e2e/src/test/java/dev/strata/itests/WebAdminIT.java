@@ -52,6 +52,8 @@ class WebAdminIT {
         assertThat(out).containsPattern("ADDED .*carol@localhost").containsPattern("USERS .*carol@localhost");
         assertThat(out).containsPattern("UNLOADED .*xep-0199-ping.*STOPPED").containsPattern("LOADED .*xep-0199-ping.*ACTIVE");
         assertThat(out).containsPattern("CONFIG .*strata\\.xep0363.*strata\\.xep0363\\.cfg");
+        assertThat(out).as("the dashboard's figures").containsPattern("FACTS .*Client sessions ?\\d+.*Logins since the metrics module started ?\\d+ succeeded, \\d+ failed")
+                .containsPattern("Stanzas per second[^;]*message in \\d+\\.\\d, out \\d+\\.\\d|Stanzas per second ?measuring");
         // the three refusals, and the user is still there
         assertThat(out).contains("NO-CSRF 403", "FOREIGN-ORIGIN 403", "NO-SESSION 401", "STILL true");
         assertThat(server.log()).contains("Web admin: admin@localhost logged in", "Web admin command by admin@localhost: user:add carol@localhost ***",

@@ -1,5 +1,6 @@
 package dev.strata.api.metrics;
 
+import java.util.Map;
 import java.util.function.Consumer;
 
 import org.osgi.annotation.versioning.ProviderType;
@@ -28,6 +29,13 @@ public interface Metrics {
      * blocking). Closing the result removes it; a module closes its gauges when it stops.
      */
     AutoCloseable gauge(String name, String help, Consumer<Samples> collect, String... labelNames);
+
+    /**
+     * The current values of a counter (its name without {@code _total}) or gauge, one per label
+     * set (label name to value); empty when nothing by that name is recorded. For dashboards that
+     * show a figure now (the web admin): it collects the metric, so keep it off hot paths.
+     */
+    Map<Map<String, String>, Double> read(String name);
 
     interface Counter {
         /** One more for these label values (as many as the label names). */
@@ -78,6 +86,11 @@ public interface Metrics {
             }
         };
         private static final Histogram.Child NO_TIME = seconds -> { };
+
+        @Override
+        public Map<Map<String, String>, Double> read(String name) {
+            return Map.of();
+        }
 
         @Override
         public Counter counter(String name, String help, String... labelNames) {

@@ -4,7 +4,7 @@
  * while one is registered.
  */
 @Export
-@Version("1.0.0")
+@Version("1.1.0")
 package dev.strata.api.metrics;
 
 import org.osgi.annotation.bundle.Export;

@@ -26,6 +26,10 @@ import io.prometheus.metrics.expositionformats.ExpositionFormats;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.Collector;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.CounterSnapshot;
+import io.prometheus.metrics.model.snapshots.GaugeSnapshot;
+import io.prometheus.metrics.model.snapshots.HistogramSnapshot;
+import io.prometheus.metrics.model.snapshots.Labels;
 
 /**
  * The {@link Metrics} of the server on the Prometheus Java client, with the JVM's own (memory, GC,
@@ -118,6 +122,26 @@ public final class PrometheusMetrics implements Metrics {
                 if (metrics.remove(name, g)) registry.unregister(g);
             }
         };
+    }
+
+    @Override
+    public Map<Map<String, String>, Double> read(String name) {
+        Object m = metrics.get(name);
+        if (!(m instanceof Collector c)) return Map.of();
+        Map<Map<String, String>, Double> values = new java.util.LinkedHashMap<>();
+        switch (c.collect()) {
+            case CounterSnapshot counter -> counter.getDataPoints().forEach(p -> values.put(labels(p.getLabels()), p.getValue()));
+            case GaugeSnapshot gauge -> gauge.getDataPoints().forEach(p -> values.put(labels(p.getLabels()), p.getValue()));
+            case HistogramSnapshot histogram -> histogram.getDataPoints().forEach(p -> values.put(labels(p.getLabels()), (double) p.getCount()));
+            default -> { }
+        }
+        return values;
+    }
+
+    private static Map<String, String> labels(Labels labels) {
+        Map<String, String> m = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < labels.size(); i++) m.put(labels.getName(i), labels.getValue(i));
+        return m;
     }
 
     @SuppressWarnings("unchecked")

@@ -33,6 +33,21 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void aDashboardReadsTheValuesNow() throws Exception {
+        PrometheusMetrics m = new PrometheusMetrics();
+        m.counter("strata_test_stanzas", "Stanzas", "direction", "kind").inc("in", "message");
+        m.counter("strata_test_stanzas", "Stanzas", "direction", "kind").labels("out", "message").inc(4);
+        try (AutoCloseable g = m.gauge("strata_test_sessions", "Sessions", s -> s.set(2, "bosh"), "transport")) {
+            assertThat(m.read("strata_test_stanzas")).containsEntry(java.util.Map.of("direction", "in", "kind", "message"), 1.0)
+                    .containsEntry(java.util.Map.of("direction", "out", "kind", "message"), 4.0).hasSize(2);
+            assertThat(m.read("strata_test_sessions")).containsExactly(java.util.Map.entry(java.util.Map.of("transport", "bosh"), 2.0));
+        }
+        assertThat(m.read("strata_test_sessions")).as("a closed gauge").isEmpty();
+        assertThat(m.read("strata_nothing")).isEmpty();
+        assertThat(Metrics.NONE.read("strata_test_stanzas")).isEmpty();
+    }
+
+    @Test
     void nothingIsRecordedWithoutTheService() throws Exception {
         Metrics.NONE.counter("x", "y", "a").inc("b");
         Metrics.NONE.histogram("x", "y").labels().since(System.nanoTime());

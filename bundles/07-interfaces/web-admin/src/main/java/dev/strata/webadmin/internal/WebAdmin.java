@@ -16,9 +16,14 @@ import java.util.HashMap;
 import java.util.Hashtable;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
 import org.apache.felix.service.command.CommandProcessor;
@@ -43,6 +48,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.AccountStore;
 import dev.strata.api.auth.LoginThrottle;
 import dev.strata.api.http.HttpEndpoint;
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.http.HttpExchange;
 import dev.strata.api.server.ServerInfo;
 
@@ -119,11 +125,23 @@ public final class WebAdmin {
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile LoginThrottle throttle;
 
+    /** The server's metrics, while the metrics module is loaded: the dashboard's sessions, logins and stanza rates. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile Metrics metrics;
+
+    /** Stanzas from and to clients, sampled every 5 s over the last minute. */
+    private final Rates stanzaRates = new Rates(Duration.ofMinutes(1));
+    private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("strata-webadmin-rates").factory());
+
     @Activate
     public WebAdmin(BundleContext context, Config config, @Reference CommandProcessor processor, @Reference ServerInfo server) {
         this.processor = processor;
         this.server = server;
         this.idle = Duration.ofMinutes(config.idle_minutes());
+        sampler.scheduleAtFixedRate(() -> {
+            Metrics m = metrics;
+            if (m != null) stanzaRates.add(System.nanoTime(), m.read("strata_client_stanzas"));
+        }, 0, 5, TimeUnit.SECONDS);
         registrations = List.of(register(context, BASE, this::handle),
                 register(context, "/admin", ex -> ex.respond(308, Map.of("Location", BASE), new byte[0])));
     }
@@ -137,6 +155,7 @@ public final class WebAdmin {
 
     @Deactivate
     void deactivate() {
+        sampler.shutdownNow();
         for (var r : registrations) {
             try {
                 r.unregister();
@@ -339,6 +358,39 @@ public final class WebAdmin {
         var rt = ManagementFactory.getRuntimeMXBean();
         Duration up = Duration.ofMillis(rt.getUptime());
         d.put("Domains", String.join(", ", server.domains()));
+        Metrics m = metrics;
+        if (m == null) {
+            d.put("Sessions and rates", "the metrics module is not loaded");
+        } else {
+            Map<String, Double> byTransport = new TreeMap<>();
+            m.read("strata_sessions").forEach((labels, n) -> byTransport.merge(labels.getOrDefault("transport", "?"), n, Double::sum));
+            long total = Math.round(byTransport.values().stream().mapToDouble(Double::doubleValue).sum());
+            StringBuilder sessions = new StringBuilder().append(total);
+            if (!byTransport.isEmpty()) {
+                sessions.append(" (");
+                byTransport.forEach((t, n) -> sessions.append(t).append(' ').append(Math.round(n)).append(", "));
+                sessions.setLength(sessions.length() - 2);
+                sessions.append(')');
+            }
+            d.put("Client sessions", sessions.toString());
+            Map<String, Double> logins = new TreeMap<>();
+            m.read("strata_logins").forEach((labels, n) -> logins.merge(labels.getOrDefault("result", "?"), n, Double::sum));
+            d.put("Logins since the metrics module started", Math.round(logins.getOrDefault("success", 0.0)) + " succeeded, "
+                    + Math.round(logins.getOrDefault("failure", 0.0)) + " failed");
+            double seconds = stanzaRates.seconds();
+            if (seconds <= 0) {
+                d.put("Stanzas per second", "measuring (a figure after 5 s)");
+            } else {
+                Map<String, Double> rate = new HashMap<>();
+                stanzaRates.perSecond().forEach((labels, r) -> rate.merge(labels.get("kind") + " " + labels.get("direction"), r, Double::sum));
+                StringBuilder rates = new StringBuilder();
+                for (String kind : List.of("message", "presence", "iq")) {
+                    rates.append(kind).append(String.format(Locale.ROOT, " in %.1f, out %.1f; ", rate.getOrDefault(kind + " in", 0.0), rate.getOrDefault(kind + " out", 0.0)));
+                }
+                rates.setLength(rates.length() - 2);
+                d.put(String.format(Locale.ROOT, "Stanzas per second from and to clients (last %.0f s)", seconds), rates.toString());
+            }
+        }
         d.put("Uptime", up.toDaysPart() + " d " + up.toHoursPart() + " h " + up.toMinutesPart() + " min");
         Runtime r = Runtime.getRuntime();
         d.put("Heap", (r.totalMemory() - r.freeMemory()) / (1024 * 1024) + " MiB used of " + r.maxMemory() / (1024 * 1024) + " MiB");
