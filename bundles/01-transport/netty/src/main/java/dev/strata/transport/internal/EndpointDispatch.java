@@ -67,6 +67,14 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
     private boolean pipelined;
     /** The answer to a request without a body that came before the request's end: the connection is reused once it ends. */
     private ChannelFuture awaitingEnd;
+    /** An answer went before its request's body ended: the rest is read and dropped until it ends or {@link #LINGER_SECONDS} pass, then the connection closes. */
+    private boolean lingering;
+    /**
+     * How long the body of a request answered early is read and dropped before the connection
+     * closes: closing with a body still arriving would reset the connection, and a client still
+     * writing it would lose the answer (a 413 for an upload too large) instead of reading it.
+     */
+    private static final int LINGER_SECONDS = 5;
 
     EndpointDispatch(HttpTransport transport, boolean https) {
         this.transport = transport;
@@ -111,7 +119,9 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
                 current.offer(content.content().retain(), last);
             } else if (last) {
                 discarding = false;
-                if (awaitingEnd != null) {
+                if (lingering) {
+                    ctx.close(); // the body is all in: nothing unread is left to reset the connection
+                } else if (awaitingEnd != null) {
                     if (pipelined) awaitingEnd.addListener(ChannelFutureListener.CLOSE);
                     else reuse(ctx, awaitingEnd);
                 }
@@ -415,6 +425,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             HttpResponse res = head(status);
             headers.forEach(res.headers()::set);
             HttpUtil.setContentLength(res, length);
+            if (closing) res.headers().set(HttpHeaderNames.CONNECTION, "close");
             return res;
         }
 
@@ -424,8 +435,12 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             answering = true;
             HttpResponse res = new DefaultHttpResponse(req.protocolVersion(), HttpResponseStatus.valueOf(status));
             HttpAnswers.secure(res.headers(), https, transport.config);
+            if (!ended() && bodyExpected()) closing = true; // answered before the body came: the connection is not reused
             return res;
         }
+
+        /** Set when the answer says the connection closes after it. */
+        private volatile boolean closing;
 
         private boolean noBody(int status) {
             return req.method().equals(HttpMethod.HEAD) || status == 204 || status == 304;
@@ -439,6 +454,7 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             HttpResponse res = head(status);
             headers.forEach((name, values) -> res.headers().set(name, values));
             res.headers().remove(HttpHeaderNames.TRANSFER_ENCODING);
+            if (closing) res.headers().set(HttpHeaderNames.CONNECTION, "close");
             boolean noBody = noBody(status), untilClose = false;
             if (length >= 0) {
                 HttpUtil.setContentLength(res, length);
@@ -600,17 +616,22 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
             HttpAnswers.log(ctx, transport.config, req.method(), req.uri(), req.protocolVersion(), status, bytes, req.headers().get(HttpHeaderNames.USER_AGENT, "-"));
             current = null;
             boolean ended = ended();
-            if (!keepAlive || pipelined || !ctx.channel().isActive()) {
+            if (!ended && bodyExpected()) { // answered before the body came: the rest is dropped for a while, then the connection closes
+                discarding = true;
+                linger(ctx, sent);
+            } else if (!keepAlive || pipelined || closing || !ctx.channel().isActive()) {
                 sent.addListener(ChannelFutureListener.CLOSE);
             } else if (ended) { // what the endpoint left of the body is dropped; the next request starts after it
                 reuse(ctx, sent);
-            } else if (!HttpUtil.isTransferEncodingChunked(req) && HttpUtil.getContentLength(req, 0L) == 0) {
+            } else {
                 discarding = true; // the empty body's end is on its way
                 awaitingEnd = sent;
-            } else { // answered before the body came: it is not read
-                discarding = true;
-                sent.addListener(ChannelFutureListener.CLOSE);
             }
+        }
+
+        /** Whether the request has a body to come (chunked, or a length above 0). */
+        private boolean bodyExpected() {
+            return HttpUtil.isTransferEncodingChunked(req) || HttpUtil.getContentLength(req, 0L) > 0;
         }
 
         private boolean ended() {
@@ -621,6 +642,22 @@ final class EndpointDispatch extends ChannelInboundHandlerAdapter {
                 lock.unlock();
             }
         }
+    }
+
+    /** On the event loop: once the answer is sent, reads and drops what comes (the rest of a body) for a while, then closes. */
+    private void linger(ChannelHandlerContext ctx, ChannelFuture sent) {
+        sent.addListener(f -> {
+            if (!f.isSuccess() || !ctx.channel().isActive()) {
+                ctx.close();
+                return;
+            }
+            lingering = true;
+            ctx.executor().schedule(() -> {
+                ctx.close();
+            }, LINGER_SECONDS, TimeUnit.SECONDS);
+            ctx.channel().config().setAutoRead(true);
+            ctx.read();
+        });
     }
 
     /** On the event loop, once an answer is sent on a connection that stays open: the next request may come. */
