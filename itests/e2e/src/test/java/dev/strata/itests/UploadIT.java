@@ -218,6 +218,25 @@ class UploadIT {
     }
 
     /** The PUT URL of a slot {@code user} asks for. */
+    @Test
+    @Order(6)
+    void aWebPageOnAnotherOriginUploadsAndReadsBackInChromium() throws Exception {
+        Path js = Path.of("src/test/js").toAbsolutePath();
+        assertThat(js.resolve("node_modules/playwright-core")).as("npm ci --prefix itests/e2e/src/test/js (.ci/run does it)").exists();
+        String note = "a note from a web page";
+        String slot;
+        try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "alice-Pw-1", ScramHash.SHA_256, null)) {
+            slot = request(l, "note.txt", note.length(), "text/plain");
+        }
+        Matcher get = Pattern.compile("<get url=\"([^\"]+)\"").matcher(slot);
+        assertThat(get.find()).as(slot).isTrue();
+        // the page is on http://127.0.0.1:port, the slot on http://localhost:port: another origin, so the browser applies CORS
+        String page = "http://127.0.0.1:" + server.httpPort + "/"; // any page of that origin: the server's own 404
+        Result r = StrataServer.run(List.of("node", js.resolve("cors_upload.mjs").toString(), page, putUrl(slot), get.group(1).replace("&amp;", "&"),
+                "text/plain", note), Map.of(), Duration.ofSeconds(90));
+        assertThat(r.out()).as("%s", r).contains("PUT 201", "GET 200 " + note, "DONE").doesNotContain("FAILED");
+    }
+
     private static String slot(String user, String name, long size, String type) throws Exception {
         try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null)) {
             return putUrl(request(l, name, size, type));
