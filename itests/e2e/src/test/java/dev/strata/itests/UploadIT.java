@@ -46,7 +46,7 @@ class UploadIT {
 
     @BeforeAll
     static void start() throws Exception {
-        Path home = StrataServer.freshHome("upload-it", "alice", "bob", "carol", "dave");
+        Path home = StrataServer.freshHome("upload-it", "alice", "bob", "carol", "dave", "erin");
         // the URL the slots get: plain HTTP on the loopback listener, so that every client's own HTTP stack takes it without our certificate
         Files.writeString(home.resolve("config/stack/05-services/strata.xep0363.cfg"), "url = http://{domain}:${env:STRATA_HTTP_PORT}/upload/\n"
                 + "max.file.size = " + MAX + "\nquota = " + QUOTA + "\n", StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING);
@@ -217,7 +217,30 @@ class UploadIT {
                 + "/></iq>");
     }
 
-    /** The PUT URL of a slot {@code user} asks for. */
+    @Test
+    @Order(7)
+    void slotRequestsAtOnceFromManyDevicesStayWithinTheQuota() throws Exception {
+        int devices = 8;
+        java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(devices);
+        java.util.concurrent.atomic.AtomicInteger granted = new java.util.concurrent.atomic.AtomicInteger(), refused = new java.util.concurrent.atomic.AtomicInteger();
+        List<Thread> threads = new java.util.ArrayList<>();
+        for (int i = 0; i < devices; i++) {
+            threads.add(Thread.ofPlatform().start(() -> {
+                try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "erin", "erin-Pw-1", ScramHash.SHA_256, null)) {
+                    together.await();
+                    String answer = request(l, "big.bin", MAX, null);
+                    (answer.contains("<slot ") ? granted : answer.contains("<resource-constraint") ? refused : new java.util.concurrent.atomic.AtomicInteger())
+                            .incrementAndGet();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }));
+        }
+        for (Thread t : threads) t.join(30_000);
+        assertThat(granted.get()).as("1 MiB slots asked at once by %d devices of one account with a 3 MiB quota", devices).isEqualTo(3);
+        assertThat(refused.get()).isEqualTo(devices - 3);
+    }
+
     @Test
     @Order(6)
     void aWebPageOnAnotherOriginUploadsAndReadsBackInChromium() throws Exception {
@@ -237,6 +260,7 @@ class UploadIT {
         assertThat(r.out()).as("%s", r).contains("PUT 201", "GET 200 " + note, "DONE").doesNotContain("FAILED");
     }
 
+    /** The PUT URL of a slot {@code user} asks for. */
     private static String slot(String user, String name, long size, String type) throws Exception {
         try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, user, user + "-Pw-1", ScramHash.SHA_256, null)) {
             return putUrl(request(l, name, size, type));

@@ -209,6 +209,22 @@ public final class UploadService {
             type = type.strip().toLowerCase(java.util.Locale.ROOT);
         }
         Jid owner = requester.bare();
+        // an account's devices ask at once: the check and the slot it reserves are one step, or each would pass the check
+        java.util.concurrent.locks.ReentrantLock quotaLock = quotaLocks[Math.floorMod(owner.hashCode(), quotaLocks.length)];
+        quotaLock.lock();
+        try {
+            return slot(requester, owner, filename, size, type);
+        } finally {
+            quotaLock.unlock();
+        }
+    }
+
+    /** Locks of accounts' quotas, striped: an account's slot requests take one in turn. */
+    private final java.util.concurrent.locks.ReentrantLock[] quotaLocks = java.util.stream.Stream.generate(java.util.concurrent.locks.ReentrantLock::new)
+            .limit(64).toArray(java.util.concurrent.locks.ReentrantLock[]::new);
+
+    /** Checks the quota and reserves the slot, under the account's quota lock. */
+    private Element slot(Jid requester, Jid owner, String filename, long size, String type) throws StanzaException {
         Instant now = Instant.now();
         if (config.quota() > 0) {
             UploadStore.Usage used = store.usage(owner, now.minusSeconds(config.slot_timeout()));
