@@ -177,6 +177,77 @@ class MucIT {
         }
     }
 
+    /**
+     * XEP-0425: Smack's owner (a moderator) retracts what slixmpp's participant said, in XEP-0425
+     * 1.0's protocol; slixmpp 1.8.3, which speaks the 0.2 protocol, hears of it; the room's archive
+     * keeps a tombstone in the message's place.
+     */
+    @Test
+    void aModeratorRetractsAMessageForEveryClientAndTheArchive() throws Exception {
+        Path home = StrataServer.freshHome("muc-moderation-it", "mona", "sam");
+        EntityBareJid lobby = JidCreate.entityBareFrom("lobby@conference.localhost");
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            XMPPTCPConnection mona = Clients.smack(s, "mona", "mona" + PW, "desk");
+            MultiUserChat room = MultiUserChatManager.getInstanceFor(mona).getMultiUserChat(lobby);
+            room.create(Resourcepart.from("mona"));
+            FillableForm form = room.getConfigurationForm().getFillableForm();
+            form.setAnswer("muc#roomconfig_enablelogging", true);
+            room.sendConfigurationForm(form);
+            DiscoverInfo info = ServiceDiscoveryManager.getInstanceFor(mona).discoverInfo(lobby);
+            assertThat(info.containsFeature("urn:xmpp:message-moderate:1")).as("%s", info.toXML()).isTrue();
+            assertThat(info.containsFeature("urn:xmpp:message-moderate:0")).isTrue();
+            CompletableFuture<Message> announced = new CompletableFuture<>();
+            mona.addSyncStanzaListener(m -> {
+                if (((Message) m).getExtensionElement("retract", "urn:xmpp:message-retract:1") != null) announced.complete((Message) m);
+            }, StanzaTypeFilter.MESSAGE);
+
+            CompletableFuture<StrataServer.Result> slix = CompletableFuture.supplyAsync(() -> StrataServer.run(List.of("/usr/bin/python3",
+                    Path.of("src/test/python/slix_moderated.py").toAbsolutePath().toString(), Integer.toString(s.c2sPort), PW, "sam", "mona",
+                    lobby.toString()), Map.of(), Duration.ofSeconds(60)));
+            Message spam = awaitBody(room, "buy cheap watches at example.com");
+            java.util.regex.Matcher sid = java.util.regex.Pattern.compile("id=['\"]([^'\"]+)['\"]")
+                    .matcher(spam.getExtensionElement("stanza-id", "urn:xmpp:sid:0").toXML().toString());
+            assertThat(sid.find()).isTrue();
+            String id = sid.group(1);
+
+            ModerateIq moderate = new ModerateIq(id, "Spam");
+            moderate.setTo(lobby);
+            mona.createStanzaCollectorAndSend(moderate).nextResultOrThrow();
+            String retraction = announced.get(20, TimeUnit.SECONDS).toXML().toString();
+            assertThat(retraction).containsPattern("<retract xmlns='urn:xmpp:message-retract:1'[^>]* id=['\"]" + id + "['\"]")
+                    .contains("by='lobby@conference.localhost/mona'", "<reason>Spam</reason>");
+
+            StrataServer.Result r = slix.get(60, TimeUnit.SECONDS);
+            assertThat(r.out()).as("%s", r).contains("JOINED", "MODERATED " + id + " by lobby@conference.localhost/mona reason Spam", "DONE");
+
+            MamManager.MamQuery page = MamManager.getInstanceFor(room).queryArchive(MamManager.MamQueryArgs.builder().setResultPageSizeTo(10).build());
+            String archived = page.getMessages().stream().map(m -> m.toXML().toString()).reduce("", String::concat);
+            assertThat(archived).as("the room's archive").doesNotContain("cheap watches").contains("retracted", "urn:xmpp:message-retract:1");
+            mona.disconnect();
+        }
+    }
+
+    /** XEP-0425 1.0's request: retract the message with this stanza id. */
+    private static final class ModerateIq extends org.jivesoftware.smack.packet.IQ {
+        private final String stanzaId, reason;
+
+        ModerateIq(String stanzaId, String reason) {
+            super("moderate", "urn:xmpp:message-moderate:1");
+            this.stanzaId = stanzaId;
+            this.reason = reason;
+            setType(Type.set);
+        }
+
+        @Override
+        protected IQChildElementXmlStringBuilder getIQChildElementBuilder(IQChildElementXmlStringBuilder xml) {
+            xml.attribute("id", stanzaId);
+            xml.rightAngleBracket();
+            xml.append("<retract xmlns='urn:xmpp:message-retract:1'/>");
+            xml.element("reason", reason);
+            return xml;
+        }
+    }
+
     private static StrataServer.Result slixmpp(StrataServer s, String mode) {
         return StrataServer.run(List.of("/usr/bin/python3", Path.of("src/test/python/slix_muc.py").toAbsolutePath().toString(),
                 Integer.toString(s.c2sPort), PW, "pete", "olga", "team@conference.localhost", mode), Map.of(), Duration.ofSeconds(60));

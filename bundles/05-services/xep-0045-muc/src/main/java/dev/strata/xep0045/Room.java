@@ -40,6 +40,7 @@ import dev.strata.api.xml.Element;
  * the order the room produced them.
  */
 final class Room {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Room.class);
     static final String CLIENT = "jabber:client";
     static final String MUC = "http://jabber.org/protocol/muc";
     static final String USER = MUC + "#user";
@@ -58,6 +59,11 @@ final class Room {
     /** §7.12: the disco node under which a room tells a user its registered nickname. */
     static final String ROOMUSER_NODE = "x-roomuser-item";
     static final String STORED_NS = "urn:strata:muc:0";
+    /** XEP-0425 1.0 (0.3.0): moderators retract occupants' messages; XEP-0424's retraction and tombstone. */
+    static final String MODERATE = "urn:xmpp:message-moderate:1";
+    static final String RETRACT = "urn:xmpp:message-retract:1";
+    /** XEP-0425 0.2 on XEP-0422 fastening, which clients of its time still speak (slixmpp 1.8, Poezio): taken and answered too. */
+    static final String MODERATE0 = "urn:xmpp:message-moderate:0", RETRACT0 = "urn:xmpp:message-retract:0", FASTEN = "urn:xmpp:fasten:0";
     /** Prefix of the ids of IQs the room forwards between occupants (§7.5 and XEP-0410): the way back is in the id. */
     private static final String FORWARDED = "muc~";
     /** Stanza errors from an occupant that say the room cannot reach it any more (§18.1 of XEP-0045: remove it). */
@@ -729,10 +735,99 @@ final class Room {
             case ADMIN -> iq.type() == Iq.Type.GET ? iq.result(adminGet(iq, from)) : adminSet(iq, from);
             case OWNER -> iq.type() == Iq.Type.GET ? iq.result(ownerGet(from)) : ownerSet(iq, from);
             case MamQuery.NS -> archiveQuery(iq, from);
+            case MODERATE, FASTEN -> moderate(iq, from);
             default -> null;
         };
         if (reply == null) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, "The room does not answer " + iq.namespace() + " " + iq.type().value());
         send(reply);
+    }
+
+    /**
+     * XEP-0425: a moderator retracts an occupant's message, named by the stanza id the room gave it.
+     * The archived message becomes a tombstone (its sender and occupant id kept, its content gone,
+     * who retracted it and why added), the history others get on entering holds the tombstone too,
+     * and every occupant gets the retraction from the room's JID, archived as well so that devices
+     * catching up through the archive learn of it. Only a logged room gives stanza ids, so only a
+     * logged room moderates.
+     */
+    private Element moderate(Iq iq, Jid from) throws StanzaException {
+        if (iq.type() != Iq.Type.SET) throw new StanzaException(StanzaError.BAD_REQUEST, "A moderation is an iq of type set");
+        Occupant moderator = bySession.get(from);
+        if (moderator == null || moderator.role != Role.MODERATOR) {
+            throw new StanzaException(StanzaError.FORBIDDEN, "Only moderators of " + jid + " may retract others' messages");
+        }
+        Element request = iq.payload();
+        String id = request.attribute("id");
+        boolean v0 = request.is("apply-to", FASTEN);
+        Element moderate = v0 ? request.child("moderate", MODERATE0).orElse(null) : request.is("moderate", MODERATE) ? request : null;
+        if (moderate == null || id == null || id.isBlank()) {
+            throw new StanzaException(StanzaError.BAD_REQUEST, "A moderation is <moderate id='the message's stanza id' xmlns='" + MODERATE + "'>"
+                    + " (or, in XEP-0425 0.2, <apply-to id='...' xmlns='" + FASTEN + "'><moderate xmlns='" + MODERATE0 + "'>)");
+        }
+        if (moderate.child("retract", v0 ? RETRACT0 : RETRACT).isEmpty()) {
+            throw new StanzaException(StanzaError.FEATURE_NOT_IMPLEMENTED, "Retraction (<retract xmlns='" + (v0 ? RETRACT0 : RETRACT) + "'/>) is the one moderation "
+                    + jid + " does");
+        }
+        ArchiveStore archive = logged() ? host.archive() : null;
+        if (archive == null) throw new StanzaException(StanzaError.FEATURE_NOT_IMPLEMENTED, jid + " keeps no archive, so its messages have no stanza ids to retract");
+        ArchiveStore.Entry entry = archive.get(jid, id).orElseThrow(() -> new StanzaException(StanzaError.ITEM_NOT_FOUND, jid + " archived no message " + id));
+        Element original = entry.stanza();
+        if (original.child("retracted", RETRACT).isPresent()) return iq.result(null); // retracted already: nothing more to say
+        if (original.attribute("from") == null || original.attribute("from").equals(jid.toString())) {
+            throw new StanzaException(StanzaError.NOT_ACCEPTABLE, "Message " + id + " is the room's own, not an occupant's");
+        }
+        String reason = moderate.child("reason", v0 ? MODERATE0 : MODERATE).map(Element::text).map(String::strip).filter(r -> !r.isEmpty()).orElse(null);
+        Instant now = Instant.now().truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+        String by = jid + "/" + moderator.nick;
+        Element moderatorId = Element.builder("occupant-id", OCCUPANT_ID).attribute("id", occupantId(moderator.user)).build();
+        Element moderated = Element.builder("moderated", MODERATE).attribute("by", by).child(moderatorId).build();
+        // the tombstone and the announcement carry both generations of XEP-0425, so that every client understands them
+        Element.Builder retracted = Element.builder("retracted", RETRACT).attribute("stamp", now.toString()).child(moderated);
+        if (reason != null) retracted.child(Element.builder("reason", RETRACT).text(reason).build());
+        Element.Builder moderated0 = Element.builder("moderated", MODERATE0).attribute("by", by)
+                .child(Element.builder("retracted", RETRACT0).attribute("stamp", now.toString()).build());
+        if (reason != null) moderated0.child(Element.builder("reason", MODERATE0).text(reason).build());
+        Element.Builder tombstone = Element.builder("message", CLIENT).attribute("type", "groupchat").attribute("from", original.attribute("from"))
+                .attribute("id", original.attribute("id")).child(retracted.build()).child(moderated0.child(moderatorId).build());
+        original.child("occupant-id", OCCUPANT_ID).ifPresent(tombstone::child);
+        Element tomb = tombstone.build();
+        archive.replace(jid, id, tomb);
+        retractFromHistory(id, tomb);
+
+        Element.Builder retract = Element.builder("retract", RETRACT).attribute("id", id).child(moderated);
+        if (reason != null) retract.child(Element.builder("reason", RETRACT).text(reason).build());
+        Element.Builder announced0 = Element.builder("moderated", MODERATE0).attribute("by", by).child(Element.of("retract", RETRACT0));
+        if (reason != null) announced0.child(Element.builder("reason", MODERATE0).text(reason).build());
+        Element out = Element.builder("message", CLIENT).attribute("type", "groupchat").attribute("from", jid.toString())
+                .attribute("id", java.util.UUID.randomUUID().toString()).child(retract.build())
+                .child(Element.builder("apply-to", FASTEN).attribute("id", id).child(announced0.child(moderatorId).build()).build()).build();
+        String announced = archive.append(jid, jid, now, out);
+        out = out.toBuilder().child(Element.builder("stanza-id", MamQuery.SID).attribute("id", announced).attribute("by", jid.toString()).build()).build();
+        LOG.info("{} retracted message {} in {}{}", from.bare(), id, jid, reason == null ? "" : ": " + reason);
+        for (Occupant v : List.copyOf(occupants.values())) {
+            for (Jid s : List.copyOf(v.sessions)) send(out.toBuilder().attribute("to", s.toString()).build());
+        }
+        return iq.result(null);
+    }
+
+    /** The history's message with stanza id {@code id} becomes {@code tombstone} (with that stanza id). */
+    private void retractFromHistory(String id, Element tombstone) {
+        List<Said> all = new ArrayList<>(history);
+        boolean found = false;
+        for (int i = 0; i < all.size(); i++) {
+            Said said = all.get(i);
+            boolean match = said.message().elements()
+                    .anyMatch(c -> c.is("stanza-id", MamQuery.SID) && id.equals(c.attribute("id")) && jid.toString().equals(c.attribute("by")));
+            if (match) {
+                Element t = tombstone.toBuilder().child(Element.builder("stanza-id", MamQuery.SID).attribute("id", id).attribute("by", jid.toString()).build()).build();
+                all.set(i, new Said(t, said.at(), t.toXml().length()));
+                found = true;
+            }
+        }
+        if (found) {
+            history.clear();
+            history.addAll(all);
+        }
     }
 
     /** Whether the room keeps its messages now: logging configured, and an archive there to keep them. */
@@ -779,7 +874,7 @@ final class Room {
                 config.nonAnonymous() ? "muc_nonanonymous" : "muc_semianonymous",
                 config.passwordProtected ? "muc_passwordprotected" : "muc_unsecured"));
         if (!locked) features.add(MUC + "#stable_id");
-        if (logged()) features.addAll(List.of(MamQuery.NS, MamQuery.EXTENDED, MamQuery.SID));
+        if (logged()) features.addAll(List.of(MamQuery.NS, MamQuery.EXTENDED, MamQuery.SID, MODERATE, MODERATE0));
         for (String f : features) q.child(Element.builder("feature", DISCO_INFO).attribute("var", f).build());
         Element.Builder form = DataForm.form("result", ROOMINFO, null)
                 .child(DataForm.field("muc#roominfo_description", null, "Description", false, List.of(config.description)))

@@ -55,9 +55,12 @@ class RoomTest {
             return 100;
         }
 
+        /** The archive, when a test gives one. */
+        ArchiveStore archive;
+
         @Override
         public ArchiveStore archive() {
-            return null;
+            return archive;
         }
 
         double rate = 1000;
@@ -308,5 +311,109 @@ class RoomTest {
         assertThat(ownerAtBob.attribute("from")).isEqualTo(ROOM + "/owner");
         assertThat(ownerAtBob.child("x", Room.USER).orElseThrow().child("item", Room.USER).orElseThrow().attribute("jid")).isEqualTo(OWNER.toString());
         assertThat(codes(host.to(BOB).get(1))).containsExactly("110", "100");
+    }
+
+    /** An archive in memory: ids 1, 2, 3... per archive. */
+    static final class MemoryArchive implements ArchiveStore {
+        final java.util.Map<String, Entry> entries = new java.util.LinkedHashMap<>();
+
+        @Override
+        public String append(Jid archive, Jid with, java.time.Instant stamp, Element stanza) {
+            String id = Integer.toString(entries.size() + 1);
+            entries.put(archive + " " + id, new Entry(id, stamp, with, stanza));
+            return id;
+        }
+
+        @Override
+        public java.util.Optional<Page> query(Jid archive, Query query) {
+            return java.util.Optional.of(new Page(entries.entrySet().stream().filter(e -> e.getKey().startsWith(archive + " ")).map(java.util.Map.Entry::getValue).toList(), true));
+        }
+
+        @Override
+        public java.util.Optional<Entry> get(Jid archive, String id) {
+            return java.util.Optional.ofNullable(entries.get(archive + " " + id));
+        }
+
+        @Override
+        public boolean replace(Jid archive, String id, Element stanza) {
+            Entry e = entries.get(archive + " " + id);
+            if (e == null) return false;
+            entries.put(archive + " " + id, new Entry(id, e.stamp(), e.with(), stanza));
+            return true;
+        }
+
+        @Override
+        public java.util.Optional<Entry> first(Jid archive) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public java.util.Optional<Entry> last(Jid archive) {
+            return java.util.Optional.empty();
+        }
+
+        @Override
+        public int delete(Jid archive) {
+            return 0;
+        }
+
+        @Override
+        public int expire(String domain, java.time.Instant before) {
+            return 0;
+        }
+    }
+
+    @Test
+    void aModeratorRetractsAnOccupantsMessageEverywhereItIsKept() throws Exception {
+        MemoryArchive archive = new MemoryArchive();
+        host.archive = archive;
+        configure("<field var='muc#roomconfig_enablelogging'><value>1</value></field>");
+        assertThat(room.discoInfo(null).elements().filter(e -> e.name().equals("feature")).map(e -> e.attribute("var"))).contains(Room.MODERATE);
+        room.enter(join(BOB, "bob", ""), BOB, "bob", false);
+        handle("<message xmlns='jabber:client' type='groupchat' id='m1'><body>buy cheap watches</body></message>", BOB, ROOM);
+        Element said = host.to(OWNER).getLast();
+        String id = said.child("stanza-id", "urn:xmpp:sid:0").orElseThrow().attribute("id");
+        String moderate = "<iq xmlns='jabber:client' type='set' id='x'><moderate id='" + id + "' xmlns='urn:xmpp:message-moderate:1'>"
+                + "<retract xmlns='urn:xmpp:message-retract:1'/><reason>Spam</reason></moderate></iq>";
+
+        assertThat(refusal(() -> handle(moderate, BOB, ROOM))).as("a participant").isEqualTo(StanzaError.FORBIDDEN);
+        assertThat(refusal(() -> handle(moderate.replace("id='" + id + "'", "id='999'"), OWNER, ROOM))).isEqualTo(StanzaError.ITEM_NOT_FOUND);
+        assertThat(refusal(() -> handle(moderate.replace("<retract xmlns='urn:xmpp:message-retract:1'/>", ""), OWNER, ROOM)))
+                .isEqualTo(StanzaError.FEATURE_NOT_IMPLEMENTED);
+        host.sent.clear();
+        handle(moderate, OWNER, ROOM);
+        assertThat(host.to(OWNER).getLast().attribute("type")).isEqualTo("result");
+        for (Jid who : List.of(OWNER, BOB)) {
+            Element announced = host.to(who).stream().filter(e -> e.name().equals("message")).findFirst().orElseThrow();
+            assertThat(announced.attribute("from")).isEqualTo(ROOM.toString());
+            assertThat(announced.attribute("type")).isEqualTo("groupchat");
+            Element retract = announced.child("retract", Room.RETRACT).orElseThrow();
+            assertThat(retract.attribute("id")).isEqualTo(id);
+            assertThat(retract.child("moderated", Room.MODERATE).orElseThrow().attribute("by")).isEqualTo(ROOM + "/owner");
+            assertThat(retract.child("moderated", Room.MODERATE).orElseThrow().child("occupant-id", Room.OCCUPANT_ID)).isPresent();
+            assertThat(retract.child("reason", Room.RETRACT).orElseThrow().text()).isEqualTo("Spam");
+            assertThat(announced.child("stanza-id", "urn:xmpp:sid:0")).as("the retraction is archived too").isPresent();
+        }
+        Element tomb = archive.get(ROOM, id).orElseThrow().stanza();
+        assertThat(tomb.toXml()).doesNotContain("watches").contains("retracted", "Spam", ROOM + "/owner");
+        assertThat(tomb.attribute("from")).isEqualTo(ROOM + "/bob");
+        assertThat(tomb.child("occupant-id", Room.OCCUPANT_ID)).as("whose it was stays").isPresent();
+
+        Element announced = host.to(BOB).stream().filter(e -> e.name().equals("message")).findFirst().orElseThrow();
+        Element older = announced.child("apply-to", Room.FASTEN).orElseThrow();
+        assertThat(older.attribute("id")).as("XEP-0425 0.2's shape too").isEqualTo(id);
+        assertThat(older.child("moderated", Room.MODERATE0).orElseThrow().child("retract", Room.RETRACT0)).isPresent();
+        // and a client of XEP-0425 0.2 moderates the same way
+        handle("<message xmlns='jabber:client' type='groupchat' id='m2'><body>more watches</body></message>", BOB, ROOM);
+        String id2 = host.to(OWNER).getLast().child("stanza-id", "urn:xmpp:sid:0").orElseThrow().attribute("id");
+        handle("<iq xmlns='jabber:client' type='set' id='y'><apply-to id='" + id2 + "' xmlns='urn:xmpp:fasten:0'><moderate xmlns='urn:xmpp:message-moderate:0'>"
+                + "<retract xmlns='urn:xmpp:message-retract:0'/><reason>Spam again</reason></moderate></apply-to></iq>", OWNER, ROOM);
+        assertThat(archive.get(ROOM, id2).orElseThrow().stanza().toXml()).doesNotContain("watches").contains("Spam again");
+        room.enter(join(CAROL, "carol", ""), CAROL, "carol", false);
+        String toCarol = host.to(CAROL).stream().map(Element::toXml).reduce("", String::concat);
+        assertThat(toCarol).as("the history a newcomer gets").doesNotContain("watches").contains("retracted");
+        host.sent.clear();
+        handle(moderate, OWNER, ROOM);
+        assertThat(host.sent).as("retracting again says nothing more").hasSize(1);
     }
 }

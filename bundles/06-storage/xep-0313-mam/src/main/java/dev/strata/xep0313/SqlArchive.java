@@ -276,6 +276,44 @@ public final class SqlArchive implements ArchiveStore {
     }
 
     @Override
+    public Optional<Entry> get(Jid archive, String id) {
+        long n;
+        try {
+            n = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return Optional.empty(); // not an id this store gives
+        }
+        return db.read(c -> {
+            try (PreparedStatement p = c.prepareStatement("SELECT id, stamp, with_bare, with_resource, stanza FROM strata_mam WHERE id = ? AND owner = ?")) {
+                p.setLong(1, n);
+                p.setString(2, archive.toString());
+                try (ResultSet r = p.executeQuery()) {
+                    return r.next() ? Optional.ofNullable(entry(archive, r)) : Optional.empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public boolean replace(Jid archive, String id, Element stanza) {
+        long n;
+        try {
+            n = Long.parseLong(id);
+        } catch (NumberFormatException e) {
+            return false;
+        }
+        String xml = XmlWriter.toString(stanza, "");
+        return db.transaction(c -> {
+            try (PreparedStatement p = c.prepareStatement("UPDATE strata_mam SET stanza = ? WHERE id = ? AND owner = ?")) {
+                p.setString(1, xml);
+                p.setLong(2, n);
+                p.setString(3, archive.toString());
+                return p.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
     public Optional<Entry> first(Jid archive) {
         return end(archive, "ASC");
     }

@@ -171,4 +171,22 @@ class MamTest {
         assertThat(Mam.archivable(chatState)).isFalse();
         assertThat(Mam.archivable(chatState.toBuilder().child(Element.of("store", Mam.HINTS)).build())).isTrue();
     }
+
+    @Test
+    void anEntryIsReadByIdAndReplacedByATombstoneInItsPlace() {
+        List<String> ids = fill(3);
+        ArchiveStore.Entry second = archive.get(ALICE, ids.get(1)).orElseThrow();
+        assertThat(second.stanza().toXml()).contains("m1");
+        Element tomb = Element.builder("message", "jabber:client").attribute("from", BOB.toString())
+                .child(Element.builder("retracted", "urn:xmpp:message-retract:1").attribute("stamp", "2026-12-05T00:00:00Z").build()).build();
+        assertThat(archive.replace(ALICE, ids.get(1), tomb)).isTrue();
+        List<ArchiveStore.Entry> all = archive.query(ALICE, ArchiveStore.Query.all(10)).orElseThrow().entries();
+        assertThat(all).extracting(ArchiveStore.Entry::id).containsExactlyElementsOf(ids);
+        assertThat(all.get(1).stanza().toXml()).contains("retracted").doesNotContain("m1");
+        assertThat(all.get(1).stamp()).isEqualTo(second.stamp());
+        assertThat(archive.get(ALICE, "not a number")).isEmpty();
+        assertThat(archive.get(Jid.of("carol@example.org"), ids.get(0))).as("another archive's entry").isEmpty();
+        assertThat(archive.replace(Jid.of("carol@example.org"), ids.get(0), tomb)).isFalse();
+        assertThat(archive.replace(ALICE, "12345678", tomb)).isFalse();
+    }
 }

@@ -54,6 +54,15 @@ public interface ArchiveStore {
     /** A page of the archive; an {@code afterId} or {@code beforeId} that is not in it: {@link Optional#empty()}. */
     Optional<Page> query(Jid archive, Query query);
 
+    /** Entry {@code id} of an archive; empty when it holds none by that id. */
+    Optional<Entry> get(Jid archive, String id);
+
+    /**
+     * Replaces the stanza entry {@code id} archived (with a XEP-0424/XEP-0425 tombstone: a message
+     * retracted), keeping its id, time and other party; false when the archive holds no such entry.
+     */
+    boolean replace(Jid archive, String id, Element stanza);
+
     /** The oldest and the newest entry of an archive (XEP-0313 metadata); empty when it holds none. */
     Optional<Entry> first(Jid archive);
 
