@@ -6,6 +6,15 @@ package dev.strata.api.transport;
  *
  * @param from the domain the server speaks for
  * @param id the stream id
+ * @param namespace the stream's content namespace: {@value #CLIENT}, or {@value #COMPONENT} for a
+ *     XEP-0114 component stream (whose header has no {@code version}: that protocol predates it)
  */
-public record StreamHeader(String from, String id) {
+public record StreamHeader(String from, String id, String namespace) {
+    public static final String CLIENT = "jabber:client";
+    public static final String COMPONENT = "jabber:component:accept";
+
+    /** A client stream's header. */
+    public StreamHeader(String from, String id) {
+        this(from, id, CLIENT);
+    }
 }

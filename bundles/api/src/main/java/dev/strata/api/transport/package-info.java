@@ -4,7 +4,7 @@
  * to the {@link dev.strata.api.transport.StreamHandlerFactory} registered for its listener.
  */
 @Export
-@Version("1.3.0")
+@Version("1.4.0")
 package dev.strata.api.transport;
 
 import org.osgi.annotation.bundle.Export;

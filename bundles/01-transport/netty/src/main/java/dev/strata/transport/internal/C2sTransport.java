@@ -101,15 +101,23 @@ public final class C2sTransport implements ListenerKind {
         }
         channels.add(ch);
         ch.closeFuture().addListener(f -> admission.release(ip));
-        long handshakeMillis = config.tls_handshake_timeout() * 1000L;
+        streamPipeline(ch, directTls, tls, factory, limits, config.tls_handshake_timeout(), config.idle_timeout(), silenceCheckSeconds(),
+                config.max_outbound_bytes(), rate());
+    }
+
+    /**
+     * The pipeline of an XML stream over TCP, for every listener kind that carries one: direct TLS
+     * with SNI, the silence checks (the parser is released at each; the stream closed once
+     * {@code idleSeconds} passed, 0: never), flushes gathered per event-loop turn (fewer TLS records
+     * and syscalls), then the connection the stream layer's handler reads from.
+     */
+    static void streamPipeline(SocketChannel ch, boolean directTls, TlsManager tls, StreamHandlerFactory factory, XmlLimits limits, int handshakeSeconds,
+                               int idleSeconds, int silenceCheckSeconds, long maxOutboundBytes, ReadRate rate) {
+        long handshakeMillis = handshakeSeconds * 1000L;
         if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, handshakeMillis));
-        // silence is checked every parser_release_after seconds (the parser is released then) and the
-        // stream closed once idle_timeout has passed
-        int timeout = config.idle_timeout();
-        ch.pipeline().addLast("idle", new IdleStateHandler(silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS));
-        // flushes from the session workers are gathered into one per event-loop turn: fewer TLS records and syscalls
+        ch.pipeline().addLast("idle", new IdleStateHandler(silenceCheckSeconds, 0, 0, TimeUnit.SECONDS));
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, timeout * 1000L, config.max_outbound_bytes(), rate()));
+        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, idleSeconds * 1000L, maxOutboundBytes, rate));
     }
 
     private ReadRate rate() {
@@ -150,12 +158,17 @@ public final class C2sTransport implements ListenerKind {
 
     /** RFC 6120 §4.9.1.1: a stream header, then the error, then the end of the stream. */
     private static void refuse(SocketChannel ch, boolean directTls, String text) {
-        LOG.warn("Refused a client connection from {}: {}", ch.remoteAddress(), text);
+        refuse(ch, directTls, null, "client", text);
+    }
+
+    /** A refusal before any stream: the header ({@code header} null: a client stream's without 'from' and 'id'), the error, the end. */
+    static void refuse(SocketChannel ch, boolean directTls, dev.strata.api.transport.StreamHeader header, String what, String text) {
+        LOG.warn("Refused a {} connection from {}: {}", what, ch.remoteAddress(), text);
         if (directTls) {
             ch.close();
             return;
         }
-        String bye = TcpFraming.header(null) + TcpFraming.error(StreamError.POLICY_VIOLATION, text);
+        String bye = TcpFraming.header(header) + TcpFraming.error(StreamError.POLICY_VIOLATION, text);
         ch.writeAndFlush(ByteBufUtil.writeUtf8(ch.alloc(), bye)).addListener(ChannelFutureListener.CLOSE);
     }
 

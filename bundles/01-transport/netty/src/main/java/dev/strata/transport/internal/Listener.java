@@ -122,7 +122,8 @@ public final class Listener {
         }
         clearProblem();
         LOG.info("Listening on {}:{} for {} connections ({}) over {}", config.bind(), ((InetSocketAddress) server.localAddress()).getPort(),
-                config.kind(), config.kind().equals("http") ? (config.direct_tls() ? "HTTPS" : "plain HTTP") : config.direct_tls() ? "direct TLS" : "STARTTLS", loops.kind());
+                config.kind(), config.kind().equals("http") ? (config.direct_tls() ? "HTTPS" : "plain HTTP") : config.direct_tls() ? "direct TLS"
+                        : config.kind().equals("component") ? "plain, XEP-0114" : "STARTTLS", loops.kind());
     }
 
     private void clearProblem() {

@@ -31,12 +31,14 @@ final class TcpFraming {
 
     /** The XML declaration and {@code <stream:stream>}; a null header: one without 'from' and 'id' (a refusal before any stream). */
     static String header(StreamHeader h) {
-        StringBuilder sb = new StringBuilder("<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream='").append(STREAMS_NS).append('\'');
+        String ns = h == null ? StreamHeader.CLIENT : h.namespace();
+        StringBuilder sb = new StringBuilder("<?xml version='1.0'?><stream:stream xmlns='").append(attr(ns)).append("' xmlns:stream='").append(STREAMS_NS).append('\'');
         if (h != null) {
             if (h.id() != null) sb.append(" id='").append(attr(h.id())).append('\'');
             if (h.from() != null) sb.append(" from='").append(attr(h.from())).append('\'');
         }
-        return sb.append(" version='1.0' xml:lang='en'>").toString();
+        // XEP-0114's component protocol predates stream versions: its header has none (and no features follow)
+        return sb.append(StreamHeader.COMPONENT.equals(ns) ? "" : " version='1.0'").append(" xml:lang='en'>").toString();
     }
 
     static String features(List<Element> features) {

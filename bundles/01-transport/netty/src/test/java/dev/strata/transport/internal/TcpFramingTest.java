@@ -17,6 +17,9 @@ class TcpFramingTest {
         assertThat(TcpFraming.header(new StreamHeader("exa'mple.org", "a&b"))).isEqualTo("<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                 + "xmlns:stream='http://etherx.jabber.org/streams' id='a&amp;b' from='exa&apos;mple.org' version='1.0' xml:lang='en'>");
         assertThat(TcpFraming.header(null)).doesNotContain(" id=", " from=");
+        assertThat(TcpFraming.header(new StreamHeader("gateway.example.org", "c1", StreamHeader.COMPONENT))).as("XEP-0114: no version")
+                .isEqualTo("<?xml version='1.0'?><stream:stream xmlns='jabber:component:accept' xmlns:stream='http://etherx.jabber.org/streams' "
+                        + "id='c1' from='gateway.example.org' xml:lang='en'>");
     }
 
     @Test
