@@ -1,6 +1,5 @@
 package dev.strata.transport.internal;
 
-import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
@@ -18,13 +17,10 @@ import dev.strata.api.transport.StreamHandlerFactory;
 import dev.strata.api.xml.XmlLimits;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * What client-to-server connections get from the {@link Listener}s of kind {@code c2s}: admission
@@ -76,8 +72,7 @@ public final class C2sTransport implements ListenerKind {
         int max_bytes_per_second() default 1 << 20;
     }
 
-    private final ChannelGroup channels = new DefaultChannelGroup("c2s", GlobalEventExecutor.INSTANCE);
-    private final Admission admission = new Admission();
+    private final StreamConnections connections = new StreamConnections("c2s");
     private final Config config;
     private final TlsManager tls;
     private final StreamHandlerFactory factory;
@@ -93,14 +88,11 @@ public final class C2sTransport implements ListenerKind {
 
     @Override
     public void accept(SocketChannel ch, boolean directTls) {
-        InetAddress ip = ch.remoteAddress().getAddress();
-        String refusal = admission.admit(ip, config.max_connections(), config.max_connections_per_ip());
+        String refusal = connections.admit(ch, config.max_connections(), config.max_connections_per_ip());
         if (refusal != null) {
             refuse(ch, directTls, refusal);
             return;
         }
-        channels.add(ch);
-        ch.closeFuture().addListener(f -> admission.release(ip));
         streamPipeline(ch, directTls, tls, factory, limits, config.tls_handshake_timeout(), config.idle_timeout(), silenceCheckSeconds(),
                 config.max_outbound_bytes(), rate());
     }
@@ -173,15 +165,12 @@ public final class C2sTransport implements ListenerKind {
     }
 
     int openConnections() {
-        return admission.open();
+        return connections.open();
     }
 
     @Deactivate
     void deactivate() {
-        for (var ch : channels) {
-            if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the client transport stopped (server shutdown, or module:unload/reload transport)");
-        }
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
+        connections.closeAll("the client transport stopped (server shutdown, or module:unload/reload transport)");
         LOG.info("Client connections closed");
     }
 }

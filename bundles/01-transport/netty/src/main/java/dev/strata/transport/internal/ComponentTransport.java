@@ -1,7 +1,5 @@
 package dev.strata.transport.internal;
 
-import java.net.InetAddress;
-import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -10,16 +8,11 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 import dev.strata.api.transport.StreamHandlerFactory;
 import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.xml.XmlLimits;
-import io.netty.channel.group.ChannelGroup;
-import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.util.concurrent.GlobalEventExecutor;
 
 /**
  * What external components' connections (XEP-0114, listeners of kind {@code component}, 5347 on
@@ -33,7 +26,6 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 @Component(name = "strata.transport.component", service = ListenerKind.class, property = ListenerKind.KIND + "=component")
 @Designate(ocd = ComponentTransport.Config.class)
 public final class ComponentTransport implements ListenerKind {
-    private static final Logger LOG = LoggerFactory.getLogger(ComponentTransport.class);
 
     @ObjectClassDefinition(id = "strata.transport.component", name = "Component connections (XEP-0114)")
     public @interface Config {
@@ -63,8 +55,7 @@ public final class ComponentTransport implements ListenerKind {
         int max_bytes_per_second() default 64 << 20;
     }
 
-    private final ChannelGroup channels = new DefaultChannelGroup("component", GlobalEventExecutor.INSTANCE);
-    private final Admission admission = new Admission();
+    private final StreamConnections connections = new StreamConnections("component");
     private final Config config;
     private final TlsManager tls;
     private final StreamHandlerFactory factory;
@@ -80,14 +71,11 @@ public final class ComponentTransport implements ListenerKind {
 
     @Override
     public void accept(SocketChannel ch, boolean directTls) {
-        InetAddress ip = ch.remoteAddress().getAddress();
-        String refusal = admission.admit(ip, config.max_connections(), config.max_connections());
+        String refusal = connections.admit(ch, config.max_connections(), config.max_connections());
         if (refusal != null) {
             C2sTransport.refuse(ch, directTls, new StreamHeader(null, null, StreamHeader.COMPONENT), "component", refusal);
             return;
         }
-        channels.add(ch);
-        ch.closeFuture().addListener(f -> admission.release(ip));
         int idle = config.idle_timeout();
         C2sTransport.streamPipeline(ch, directTls, tls, factory, limits, config.tls_handshake_timeout(), idle, idle > 0 ? Math.min(idle, 10) : 10,
                 config.max_outbound_bytes(), new ReadRate(config.max_bytes_per_second(), Math.max(config.max_bytes_per_second(), 2L * config.max_stanza_size())));
@@ -95,10 +83,6 @@ public final class ComponentTransport implements ListenerKind {
 
     @Deactivate
     void deactivate() {
-        for (var ch : channels) {
-            if (ch.pipeline().get("xmpp") instanceof NettyConnection c) c.closedBecause("the component transport stopped (server shutdown, or module:unload/reload transport)");
-        }
-        channels.close().awaitUninterruptibly(5, TimeUnit.SECONDS);
-        if (!channels.isEmpty()) LOG.warn("{} component connections did not close in time", channels.size());
+        connections.closeAll("the component transport stopped (server shutdown, or module:unload/reload transport)");
     }
 }
