@@ -87,12 +87,24 @@ final class Modules {
     static String state(Bundle b) {
         return switch (b.getState()) {
             case Bundle.ACTIVE -> "ACTIVE";
-            case Bundle.RESOLVED -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null ? "FRAGMENT" : "STOPPED";
+            case Bundle.RESOLVED -> b.getHeaders("").get(Constants.FRAGMENT_HOST) != null ? "FRAGMENT" : onDemand(b) ? "ON-DEMAND" : "STOPPED";
             case Bundle.STARTING -> "STARTING";
             case Bundle.STOPPING -> "STOPPING";
             case Bundle.INSTALLED -> "FAILED";
             default -> "UNINSTALLED";
         };
+    }
+
+    /**
+     * Whether a bundle waits above the framework's active start level to be started when needed
+     * (the servlet whiteboard's Jetty): resolved and not active by design, not stopped.
+     */
+    static boolean onDemand(Bundle b) {
+        org.osgi.framework.startlevel.BundleStartLevel level = b.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
+        Bundle system = org.osgi.framework.FrameworkUtil.getBundle(Modules.class) == null ? null
+                : org.osgi.framework.FrameworkUtil.getBundle(Modules.class).getBundleContext().getBundle(0);
+        if (level == null || system == null) return false;
+        return level.getStartLevel() > system.adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
     }
 
     /** Finds a bundle by any of its names; fails with one clear line when none or several match. */

@@ -79,7 +79,7 @@ public final class Watchdog implements FrameworkListener, BundleListener, Servic
         StringBuilder notActive = new StringBuilder();
         for (Bundle b : context.getBundles()) {
             if (b.getState() == Bundle.ACTIVE) active++;
-            else if (b.getHeaders("").get("Fragment-Host") == null) notActive.append(' ').append(Modules.shortName(b)).append('(').append(Modules.state(b)).append(')');
+            else if (b.getHeaders("").get("Fragment-Host") == null && !Modules.onDemand(b)) notActive.append(' ').append(Modules.shortName(b)).append('(').append(Modules.state(b)).append(')');
         }
         List<String> problems = Modules.problemLines(Modules.problems(context));
         if (problems.isEmpty()) {
