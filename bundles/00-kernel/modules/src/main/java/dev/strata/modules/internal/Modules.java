@@ -101,10 +101,9 @@ final class Modules {
      */
     static boolean onDemand(Bundle b) {
         org.osgi.framework.startlevel.BundleStartLevel level = b.adapt(org.osgi.framework.startlevel.BundleStartLevel.class);
-        Bundle system = org.osgi.framework.FrameworkUtil.getBundle(Modules.class) == null ? null
-                : org.osgi.framework.FrameworkUtil.getBundle(Modules.class).getBundleContext().getBundle(0);
-        if (level == null || system == null) return false;
-        return level.getStartLevel() > system.adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
+        Bundle self = org.osgi.framework.FrameworkUtil.getBundle(Modules.class);
+        if (level == null || self == null) return false;
+        return level.getStartLevel() > self.getBundleContext().getBundle(0).adapt(org.osgi.framework.startlevel.FrameworkStartLevel.class).getStartLevel();
     }
 
     /** Finds a bundle by any of its names; fails with one clear line when none or several match. */

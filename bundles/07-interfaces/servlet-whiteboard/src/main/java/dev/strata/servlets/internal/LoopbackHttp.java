@@ -189,6 +189,21 @@ final class LoopbackHttp implements AutoCloseable {
             return null;
         }
 
+        /** The body's length by {@code Content-Length}; -1 when chunked or unsaid; an {@link IOException} when it is no length. */
+        long length() throws IOException {
+            if (has("Transfer-Encoding", "chunked")) return -1;
+            String length = first("Content-Length");
+            if (length == null) return -1;
+            long n;
+            try {
+                n = Long.parseLong(length.strip());
+            } catch (NumberFormatException e) {
+                throw new IOException("not a Content-Length: " + printable(length));
+            }
+            if (n < 0) throw new IOException("a negative Content-Length");
+            return n;
+        }
+
         /** Whether a header (comma-separated list) has {@code token} among its values. */
         boolean has(String name, String token) {
             for (Map.Entry<String, List<String>> e : headers.entrySet()) {
@@ -249,35 +264,29 @@ final class LoopbackHttp implements AutoCloseable {
         untilClose[0] = false;
         if (noBody || head.status() < 200 || head.status() == 204 || head.status() == 304) return InputStream.nullInputStream();
         if (head.has("Transfer-Encoding", "chunked")) return new Chunked(in);
-        String length = head.first("Content-Length");
-        if (length != null) {
-            long n;
-            try {
-                n = Long.parseLong(length.strip());
-            } catch (NumberFormatException e) {
-                throw new IOException("not a Content-Length: " + printable(length));
-            }
-            if (n < 0) throw new IOException("a negative Content-Length");
-            return new Bounded(in, n);
-        }
+        long length = head.length();
+        if (length >= 0) return new Bounded(in, length);
         untilClose[0] = true;
         return in;
     }
 
+    /** A body read from the connection: the one-byte read goes through the array read of each framing. */
+    private abstract static class Body extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+    }
+
     /** A body of a known length; reading past it gives the end. */
-    private static final class Bounded extends InputStream {
+    private static final class Bounded extends Body {
         private final InputStream in;
         private long left;
 
         Bounded(InputStream in, long length) {
             this.in = in;
             this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -296,19 +305,13 @@ final class LoopbackHttp implements AutoCloseable {
     }
 
     /** A chunked body (RFC 9112 §7.1), trailers read and dropped. */
-    static final class Chunked extends InputStream {
+    static final class Chunked extends Body {
         private final InputStream in;
         private long left;
         private boolean done;
 
         Chunked(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

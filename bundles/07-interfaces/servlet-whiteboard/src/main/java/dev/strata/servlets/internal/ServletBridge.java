@@ -204,7 +204,7 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
             boolean head0 = method.equals("HEAD");
             boolean[] untilClose = new boolean[1];
             InputStream body = LoopbackHttp.body(c.in, answer, head0, untilClose);
-            long announced = answer.has("Transfer-Encoding", "chunked") ? -1 : parseLength(answer.first("Content-Length"));
+            long announced = answer.length();
             try (OutputStream out = exchange.respondStreaming(answer.status(), returned(answer.headers()), announced)) {
                 byte[] buffer = new byte[16 * 1024];
                 for (int n; (n = body.read(buffer)) >= 0;) {
@@ -247,25 +247,16 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
         };
     }
 
-    private static long parseLength(String value) {
-        if (value == null) return -1;
-        try {
-            return Long.parseLong(value.strip());
-        } catch (NumberFormatException e) {
-            return -1;
-        }
-    }
-
     /** The client's request headers that go on to the whiteboard: not hop-by-hop ones, nor those named in {@code Connection}, nor forwarding ones. */
     static List<Map.Entry<String, String>> forwarded(List<Map.Entry<String, String>> headers) {
         java.util.Set<String> named = new java.util.HashSet<>();
         for (Map.Entry<String, String> h : headers) {
             if (h.getKey().equalsIgnoreCase("Connection")) {
-                for (String n : h.getValue().split(",")) named.add(n.strip().toLowerCase(java.util.Locale.ROOT));
+                for (String n : h.getValue().split(",")) named.add(n.strip().toLowerCase(Locale.ROOT));
             }
         }
         return headers.stream().filter(h -> {
-            String n = h.getKey().toLowerCase(java.util.Locale.ROOT);
+            String n = h.getKey().toLowerCase(Locale.ROOT);
             return !NOT_FORWARDED.contains(n) && !named.contains(n);
         }).toList();
     }
@@ -274,7 +265,7 @@ public final class ServletBridge implements HttpEndpoint, Preprocessor {
     static Map<String, List<String>> returned(Map<String, List<String>> headers) {
         Map<String, List<String>> out = new LinkedHashMap<>();
         headers.forEach((name, values) -> {
-            if (!name.startsWith(":") && !NOT_RETURNED.contains(name.toLowerCase(java.util.Locale.ROOT))) out.put(name, values);
+            if (!name.startsWith(":") && !NOT_RETURNED.contains(name.toLowerCase(Locale.ROOT))) out.put(name, values);
         });
         return out;
     }
