@@ -244,7 +244,7 @@ final class Servers {
             this.env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(port),
                     "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_HTTP_PORT", Integer.toString(httpPort), "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()),
+                    "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()), "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_DATA_PATH", dir.resolve("data").toString());
         }
 

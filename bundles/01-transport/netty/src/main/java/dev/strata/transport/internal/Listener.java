@@ -47,6 +47,7 @@ public final class Listener {
     public @interface Config {
         @AttributeDefinition(description = "What the connections speak", options = {@Option(value = "c2s", label = "client-to-server"),
                 @Option(value = "s2s", label = "server-to-server"), @Option(value = "component", label = "external component (XEP-0114)"),
+                @Option(value = "socks5", label = "SOCKS5 bytestream proxy (XEP-0065)"),
                 @Option(value = "http", label = "HTTP: XMPP over WebSocket (RFC 7395), host-meta (XEP-0156)")})
         String kind() default "c2s";
 
@@ -123,7 +124,8 @@ public final class Listener {
         clearProblem();
         LOG.info("Listening on {}:{} for {} connections ({}) over {}", config.bind(), ((InetSocketAddress) server.localAddress()).getPort(),
                 config.kind(), config.kind().equals("http") ? (config.direct_tls() ? "HTTPS" : "plain HTTP") : config.direct_tls() ? "direct TLS"
-                        : config.kind().equals("component") ? "plain, XEP-0114" : "STARTTLS", loops.kind());
+                        : config.kind().equals("component") ? "plain, XEP-0114" : config.kind().equals("socks5") ? "SOCKS5, XEP-0065" : "STARTTLS",
+                loops.kind());
     }
 
     private void clearProblem() {

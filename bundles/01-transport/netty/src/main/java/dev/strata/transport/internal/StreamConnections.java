@@ -27,6 +27,11 @@ final class StreamConnections {
         return null;
     }
 
+    /** Closes the connections {@code which} picks, now. */
+    void closeIf(java.util.function.Predicate<io.netty.channel.Channel> which) {
+        for (var ch : channels) if (which.test(ch)) ch.close();
+    }
+
     int open() {
         return admission.open();
     }
