@@ -288,7 +288,8 @@ public final class Proxy65 implements BytestreamBroker {
         a.closed().runAfterBoth(b.closed(), () -> {
             relaying.decrementAndGet();
             release(account);
-            LOG.info("Bytestream {} from {} to {} ended: {} and {} bytes relayed", sid, initiator, targetJid, a.bytesRelayed(), b.bytesRelayed());
+            LOG.info("Bytestream {} from {} to {} ended: {} bytes relayed ({} and {} each way)", sid, initiator, targetJid, a.bytesRelayed() + b.bytesRelayed(),
+                    a.bytesRelayed(), b.bytesRelayed());
         });
     }
 

@@ -106,6 +106,8 @@ public final class Listener {
                         k.accept(ch, config.direct_tls());
                     }
                 });
+        ListenerKind current = kind;
+        if (current != null && current.receiveBuffer() > 0) b.childOption(ChannelOption.SO_RCVBUF, current.receiveBuffer());
         try {
             server = b.bind(config.bind(), config.port()).sync().channel();
         } catch (Exception e) {

@@ -12,4 +12,9 @@ interface ListenerKind {
 
     /** Sets up {@code ch} (or refuses it); {@code directTls}: TLS from the first byte (XEP-0368). */
     void accept(SocketChannel ch, boolean directTls);
+
+    /** Bytes of its connections' kernel receive buffer (SO_RCVBUF); 0: the system's (autotuned). */
+    default int receiveBuffer() {
+        return 0;
+    }
 }

@@ -40,6 +40,10 @@ public final class Socks5Transport implements ListenerKind {
 
         @AttributeDefinition(min = "1", max = "300", description = "Seconds a connection has to complete its SOCKS5 request")
         int handshake_timeout() default 10;
+
+        @AttributeDefinition(min = "4096", description = "Bytes of each connection's kernel receive buffer (SO_RCVBUF): large enough for "
+                + "the link's bandwidth times its round trip, small enough that the last bytes of a transfer stay near the proxy's rate bound")
+        int receive_buffer() default 256 * 1024;
     }
 
     private final StreamConnections connections = new StreamConnections("socks5");
@@ -50,6 +54,17 @@ public final class Socks5Transport implements ListenerKind {
     public Socks5Transport(Config config, @Reference BytestreamBroker broker) {
         this.config = config;
         this.broker = broker;
+    }
+
+    /**
+     * A bounded receive buffer: once a sender has closed (its last bytes in the kernel), Netty's epoll
+     * transport reads to the end whether reading is paused or not, so what the kernel holds then (some
+     * megabytes on a fast link with the system's autotuning) would pass the rate bound. TCP keeps the
+     * close behind the data, so a small buffer keeps that tail small.
+     */
+    @Override
+    public int receiveBuffer() {
+        return config.receive_buffer();
     }
 
     @Override
