@@ -31,7 +31,6 @@ import dev.strata.api.Jid;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.DomainService;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
@@ -107,8 +106,13 @@ public final class Proxy65 implements BytestreamBroker {
     @Activate
     public Proxy65(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server) {
         this(config, router, server);
-        this.registration = DomainService.register(context, domains, config.name(), this::handle);
+        this.registration = DomainService.register(context, domains, config.name(), service());
         LOG.info("SOCKS5 bytestream proxy on {}, reached at {}:{}", domains, config.address(), config.port());
+    }
+
+    /** The service on the proxy's domains. */
+    DomainService service() {
+        return DomainService.answeringIqs(router, "a SOCKS5 bytestream proxy (XEP-0065)", iq -> answer(iq, iq.to()));
     }
 
     Proxy65(Config config, Router router, ServerInfo server) {
@@ -178,22 +182,6 @@ public final class Proxy65 implements BytestreamBroker {
 
     // --- XMPP ---------------------------------------------------------------------------------------
 
-    void handle(Element stanza, Origin from) {
-        String type = stanza.attribute("type");
-        if ("error".equals(type) || "result".equals(type) || stanza.name().equals("presence")) return;
-        Jid to = Jid.of(stanza.attribute("to"));
-        try {
-            if (!stanza.name().equals("iq")) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, to.domain() + " is a SOCKS5 bytestream proxy; "
-                    + "it answers IQs only (XEP-0065)");
-            Iq iq = Iq.of(stanza, from.jid(), to);
-            if (to.local() != null || to.resource() != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no " + to + "; the "
-                    + "proxy is " + to.domain());
-            router.deliver(answer(iq, to), Origin.of(to, x -> { }));
-        } catch (StanzaException e) {
-            from.send(e.error().replyTo(stanza, e.getMessage(), stanza.name().equals("iq") && e.echoPayload(), e.specific()));
-        }
-    }
-
     private Element answer(Iq iq, Jid proxy) throws StanzaException {
         String ns = iq.namespace();
         boolean get = iq.type() == Iq.Type.GET;
@@ -203,17 +191,17 @@ public final class Proxy65 implements BytestreamBroker {
                     .child(Element.builder("identity", DISCO_INFO).attribute("category", "proxy").attribute("type", "bytestreams")
                             .attribute("name", config.name()).build());
             for (String f : List.of(DISCO_INFO, DISCO_ITEMS, NS, PING)) q.child(Element.builder("feature", DISCO_INFO).attribute("var", f).build());
-            return iq.result(q.build());
+            return q.build();
         }
-        if (get && ns.equals(DISCO_ITEMS) && payload.attribute("node") == null) return iq.result(Element.of("query", DISCO_ITEMS));
-        if (ns.equals(PING)) return iq.result(null);
+        if (get && ns.equals(DISCO_ITEMS) && payload.attribute("node") == null) return Element.of("query", DISCO_ITEMS);
+        if (ns.equals(PING)) return null;
         if (payload.is("query", NS)) {
             allowed(iq.from());
-            if (get) return iq.result(Element.builder("query", NS).child(streamhost(proxy)).build());
+            if (get) return Element.builder("query", NS).child(streamhost(proxy)).build();
             Element activate = payload.child("activate", NS).orElse(null);
             if (activate != null) {
                 activate(iq.from(), payload.attribute("sid"), activate.text());
-                return iq.result(null);
+                return null;
             }
             throw new StanzaException(StanzaError.BAD_REQUEST, "A set to the proxy activates a bytestream: <query sid='...'><activate>target JID</activate></query>");
         }

@@ -93,7 +93,7 @@ class Proxy65Test {
     private String answer(Element stanza) {
         FakeSession sender = new FakeSession(stanza.attribute("from"));
         int delivered = router.delivered.size();
-        proxy.handle(stanza, sender);
+        proxy.service().handle(stanza, sender);
         if (router.delivered.size() > delivered) return router.delivered.getLast().attribute("type");
         assertThat(sender.received).hasSize(1);
         Element error = sender.received.getLast().child("error", "jabber:client").orElseThrow();
@@ -107,12 +107,12 @@ class Proxy65Test {
 
     @Test
     void tellsItsAddressAndIdentity() {
-        proxy.handle(iq("get", "alice@example.org/phone", Element.of("query", Proxy65.NS)), alice);
+        proxy.service().handle(iq("get", "alice@example.org/phone", Element.of("query", Proxy65.NS)), alice);
         Element host = router.delivered.getLast().child("query", Proxy65.NS).orElseThrow().child("streamhost", Proxy65.NS).orElseThrow();
         assertThat(host.attribute("jid")).isEqualTo("proxy.example.org");
         assertThat(host.attribute("host")).isEqualTo("example.org");
         assertThat(host.attribute("port")).isEqualTo("7777");
-        proxy.handle(iq("get", "alice@example.org/phone", Element.of("query", Proxy65.DISCO_INFO)), alice);
+        proxy.service().handle(iq("get", "alice@example.org/phone", Element.of("query", Proxy65.DISCO_INFO)), alice);
         Element identity = router.delivered.getLast().child("query", Proxy65.DISCO_INFO).orElseThrow().child("identity", Proxy65.DISCO_INFO).orElseThrow();
         assertThat(identity.attribute("category") + "/" + identity.attribute("type")).isEqualTo("proxy/bytestreams");
     }

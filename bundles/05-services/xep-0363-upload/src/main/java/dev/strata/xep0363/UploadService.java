@@ -34,7 +34,6 @@ import dev.strata.api.http.HttpEndpoint;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.DomainService;
 import dev.strata.api.stanza.Iq;
-import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
@@ -106,7 +105,8 @@ public final class UploadService {
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(HttpEndpoint.PATH, path);
         this.http = context.registerService(HttpEndpoint.class, new UploadHttp(store, path, config.slot_timeout(), config.expire_days()), props);
-        this.registration = DomainService.register(context, domains, config.name(), this::handle);
+        this.registration = DomainService.register(context, domains, config.name(),
+                DomainService.answeringIqs(router, "a file upload service (XEP-0363: ask it for a slot)", iq -> answer(iq, iq.to())));
         expiry.scheduleWithFixedDelay(this::expire, 0, 1, TimeUnit.HOURS);
         LOG.info("HTTP file upload on {}, files under {} served at {}", domains, store.dir, config.url());
     }
@@ -148,24 +148,6 @@ public final class UploadService {
 
     // --- XMPP ---------------------------------------------------------------------------------------
 
-    void handle(Element stanza, Origin from) {
-        String type = stanza.attribute("type");
-        if ("error".equals(type) || "result".equals(type) || stanza.name().equals("presence")) return;
-        Jid to = Jid.of(stanza.attribute("to"));
-        try {
-            if (!stanza.name().equals("iq")) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, to.domain() + " is a file upload service; "
-                    + "ask it for a slot with an IQ (XEP-0363)");
-            Iq iq = Iq.of(stanza, from.jid(), to);
-            if (to.local() != null || to.resource() != null) throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no " + to + "; the "
-                    + "upload service is " + to.domain());
-            Element reply = answer(iq, to);
-            router.deliver(reply, Origin.of(to, x -> { }));
-        } catch (StanzaException e) {
-            boolean echo = stanza.name().equals("iq") && e.echoPayload();
-            from.send(e.error().replyTo(stanza, e.getMessage(), echo, e.specific()));
-        }
-    }
-
     private Element answer(Iq iq, Jid service) throws StanzaException {
         String ns = iq.namespace();
         boolean get = iq.type() == Iq.Type.GET;
@@ -175,11 +157,11 @@ public final class UploadService {
             for (String f : List.of(DISCO_INFO, DISCO_ITEMS, NS, PING)) q.child(Element.builder("feature", DISCO_INFO).attribute("var", f).build());
             q.child(DataForm.form("result", NS, null).child(DataForm.field("max-file-size", null, null, false, List.of(Long.toString(config.max_file_size()))))
                     .build());
-            return iq.result(q.build());
+            return q.build();
         }
-        if (get && ns.equals(DISCO_ITEMS) && iq.payload().attribute("node") == null) return iq.result(Element.of("query", DISCO_ITEMS));
-        if (ns.equals(PING)) return iq.result(null);
-        if (get && iq.payload().is("request", NS)) return iq.result(slot(iq.from(), iq.payload()));
+        if (get && ns.equals(DISCO_ITEMS) && iq.payload().attribute("node") == null) return Element.of("query", DISCO_ITEMS);
+        if (ns.equals(PING)) return null;
+        if (get && iq.payload().is("request", NS)) return slot(iq.from(), iq.payload());
         throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, service + " does not answer " + (ns.isEmpty() ? "this" : ns) + " " + iq.type().value());
     }
 

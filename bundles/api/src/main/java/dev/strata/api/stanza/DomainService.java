@@ -7,6 +7,7 @@ import org.osgi.annotation.versioning.ConsumerType;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceRegistration;
 
+import dev.strata.api.Jid;
 import dev.strata.api.xml.Element;
 
 /**
@@ -33,6 +34,37 @@ public interface DomainService {
      * {@code from.send}; a service answers through {@link Router#deliver}.
      */
     void handle(Element stanza, Origin from);
+
+    /** How a service that answers IQs only ({@link #answeringIqs}) answers one: the result's payload (null: empty), or a {@link StanzaException}. */
+    @FunctionalInterface
+    interface IqAnswer {
+        Element answer(Iq iq) throws StanzaException;
+    }
+
+    /**
+     * A service that answers IQs to its domain and nothing else (an upload service, a bytestream
+     * proxy): results, errors and presence are dropped, a message gets {@code service-unavailable}
+     * ("DOMAIN is WHAT; it answers IQs only"), an IQ to a JID under the domain {@code item-not-found},
+     * and each IQ to the domain gets {@code answer}'s result or its error.
+     */
+    static DomainService answeringIqs(Router router, String what, IqAnswer answer) {
+        return (stanza, from) -> {
+            String type = stanza.attribute("type");
+            if ("error".equals(type) || "result".equals(type) || stanza.name().equals("presence")) return;
+            Jid to = Jid.of(stanza.attribute("to"));
+            try {
+                if (!stanza.name().equals("iq")) throw new StanzaException(StanzaError.SERVICE_UNAVAILABLE, to.domain() + " is " + what + "; it answers IQs only");
+                Iq iq = Iq.of(stanza, from.jid(), to);
+                if (to.local() != null || to.resource() != null) {
+                    throw new StanzaException(StanzaError.ITEM_NOT_FOUND, "There is no " + to + "; " + to.domain() + " is " + what);
+                }
+                Element reply = iq.result(answer.answer(iq));
+                router.deliver(reply, Origin.of(to, x -> { }));
+            } catch (StanzaException e) {
+                from.send(e.error().replyTo(stanza, e.getMessage(), stanza.name().equals("iq") && e.echoPayload(), e.specific()));
+            }
+        };
+    }
 
     /** What {@link #register} made: closing it unregisters the service (harmless once its bundle stopped). */
     interface Registration extends AutoCloseable {

@@ -3,7 +3,7 @@
  * conditions, and the {@link dev.strata.api.stanza.Session} a stanza comes from.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package dev.strata.api.stanza;
 
 import org.osgi.annotation.bundle.Export;
