@@ -31,6 +31,7 @@ import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 
 import dev.strata.bench.Loopback;
+import dev.strata.bench.RawXmppClient;
 
 /**
  * Server-to-server federation between two Strata servers on loopback, alpha.test and beta.test

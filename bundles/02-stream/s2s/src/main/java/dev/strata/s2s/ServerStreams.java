@@ -31,6 +31,7 @@ import dev.strata.api.Jid;
 import org.apache.felix.service.command.Descriptor;
 
 import dev.strata.api.console.ConsoleCommand;
+import dev.strata.api.module.StanzaHook;
 import dev.strata.api.server.ServerInfo;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.RemoteRouter;
@@ -185,7 +186,8 @@ public final class ServerStreams implements RemoteRouter {
     public void route(Element stanza, Origin from) {
         Jid to = Jid.of(stanza.attribute("to"));
         String remote = to.domain();
-        String local = from.jid() == null ? null : from.jid().domain();
+        // the stanza's own 'from' (a server answering for an account, a reply to another server) or its sender's
+        String local = stanza.attribute("from") != null ? Jid.of(stanza.attribute("from")).domain() : from.jid() == null ? null : from.jid().domain();
         if (local == null || !serves(local)) {
             bounce(stanza, from, StanzaError.NOT_ALLOWED, "Only this server's own addresses send to other servers");
             return;
@@ -226,9 +228,17 @@ public final class ServerStreams implements RemoteRouter {
 
     /** A stanza from an authenticated peer: delivered as if sent here, its errors and answers back over federation. */
     void deliver(Element stanza, Jid from) {
-        router.deliver(stanza, Origin.of(from, reply -> {
+        Origin origin = Origin.of(from, reply -> {
             if (reply.attribute("from") != null && reply.attribute("to") != null) route(reply, Origin.of(Jid.of(reply.attribute("from")), x -> { }));
-        }));
+        });
+        // subscriptions and probes are the presence module's inbound side (RFC 6121 §3, §4.3) before anything is delivered
+        if (stanza.name().equals("presence") && router.hook(StanzaHook.PRESENCE, stanza, origin)) return;
+        String type = stanza.attribute("type");
+        if (stanza.name().equals("iq") && ("get".equals(type) || "set".equals(type)) && Jid.of(stanza.attribute("to")).isBare()) {
+            router.route(stanza, origin); // to the server or an account's bare JID: the server answers (ping, disco, vCard, PEP)
+            return;
+        }
+        router.deliver(stanza, origin);
     }
 
     static void bounce(Element stanza, Origin from, StanzaError error, String text) {

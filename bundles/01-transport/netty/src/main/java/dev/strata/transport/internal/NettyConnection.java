@@ -140,7 +140,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     private void dispatch(XmlEvent event) {
         switch (event) {
             case XmlEvent.StreamOpen open -> {
-                headerSent = false; // a new stream: ours opens again (and before any error on it, RFC 6120 §4.9.1.1)
+                // a new stream: ours opens again (and before any error on it, RFC 6120 §4.9.1.1); on a connection we dialled ours went first
+                if (!dialled) headerSent = false;
                 handler.opened(open);
             }
             case XmlEvent.TopLevel(Element element) -> handler.element(element);

@@ -9,7 +9,6 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
 import org.osgi.service.component.annotations.Reference;
-import org.osgi.service.metatype.annotations.Designate;
 
 import dev.strata.api.transport.Dialer;
 import dev.strata.api.transport.StreamHandler;
@@ -31,7 +30,6 @@ import io.netty.handler.timeout.IdleStateHandler;
  * (which it registers) being there first.
  */
 @Component(configurationPid = "strata.transport.s2s", service = Dialer.class)
-@Designate(ocd = S2sTransport.Config.class)
 public final class S2sDialer implements Dialer {
     private final StreamConnections connections = new StreamConnections("s2s-out");
     private final S2sTransport.Config config;
