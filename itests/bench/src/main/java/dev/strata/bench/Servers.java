@@ -245,6 +245,7 @@ final class Servers {
                     "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_HTTP_PORT", Integer.toString(httpPort), "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()), "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()),
+                    "STRATA_S2S_PORT", Integer.toString(Loopback.freePort()),
                     "STRATA_DATA_PATH", dir.resolve("data").toString());
         }
 

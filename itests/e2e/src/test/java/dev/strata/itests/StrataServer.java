@@ -51,6 +51,8 @@ final class StrataServer implements AutoCloseable {
     final int componentPort;
     /** The XEP-0065 proxy's SOCKS5 listener port. */
     final int proxyPort;
+    /** The server-to-server listener's port. */
+    final int s2sPort;
     final Map<String, String> env = new HashMap<>();
     private final Path console;
     private Process process;
@@ -73,6 +75,7 @@ final class StrataServer implements AutoCloseable {
         this.httpsPort = Integer.parseInt(env.get("STRATA_HTTPS_PORT"));
         this.componentPort = Integer.parseInt(env.getOrDefault("STRATA_COMPONENT_PORT", "5347"));
         this.proxyPort = Integer.parseInt(env.getOrDefault("STRATA_PROXY_PORT", "7777"));
+        this.s2sPort = Integer.parseInt(env.getOrDefault("STRATA_S2S_PORT", "5269"));
         this.console = data.resolve("console-out.log");
         Files.createDirectories(data.resolve("ssh"));
         this.key = data.resolve("test_ed25519");
@@ -161,7 +164,7 @@ final class StrataServer implements AutoCloseable {
         return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(Loopback.freePort()),
                 "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_HTTP_PORT", Integer.toString(Loopback.freePort()),
                 "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()), "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()),
-                "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()));
+                "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()), "STRATA_S2S_PORT", Integer.toString(Loopback.freePort()));
     }
 
     String consoleLog() {

@@ -20,9 +20,7 @@ import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHeader;
-import dev.strata.api.xml.Attribute;
 import dev.strata.api.xml.Element;
-import dev.strata.api.xml.Node;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlException;
 
@@ -178,11 +176,7 @@ final class ComponentStream implements StreamHandler {
 
     /** The stanza as the server's own: jabber:component:accept is jabber:client inside the server. */
     static Element toClient(Element e) {
-        if (!StreamHeader.COMPONENT.equals(e.namespace())) return e;
-        Element.Builder b = Element.builder(e.name(), StreamHeader.CLIENT);
-        for (Attribute a : e.attributes()) b.attribute(a.namespace(), a.name(), a.value());
-        for (Node n : e.children()) b.child(n instanceof Element c ? toClient(c) : n);
-        return b.build();
+        return e.renamespaced(StreamHeader.COMPONENT, StreamHeader.CLIENT);
     }
 
     /** Ends the stream with {@code error}. */

@@ -85,8 +85,8 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
 
     @Override
     public boolean handle(Element p, Origin origin) {
-        if (!(origin instanceof Session from)) return false; // a client's presence: the only kind this point sees
         if (router == null || sessions == null || rosters == null) return false; // still starting: the router's default handling
+        if (!(origin instanceof Session from)) return fromRemote(p, origin); // another server's, passed on by federation
         String type = p.attribute("type");
         Jid to = p.attribute("to") == null ? null : Jid.of(p.attribute("to"));
         switch (type == null ? "available" : type) {
@@ -128,6 +128,50 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
 
     private static Element addressed(Element p, Jid to) {
         return p.toBuilder().attribute("to", to.toString()).build();
+    }
+
+    /** An account on another server: its side of a subscription is that server's. */
+    private boolean remote(Jid contact) {
+        return contact.local() != null && !server.hosts(contact.domain());
+    }
+
+    /**
+     * RFC 6121's inbound side for a subscription stanza or probe from another server's account
+     * (federation hands it to this point before delivering it): the local account's roster and
+     * pending requests change as for a local sender; a probe is answered if the prober is subscribed.
+     * Anything else (available, unavailable, errors) is delivered as usual.
+     */
+    private boolean fromRemote(Element p, Origin origin) {
+        String type = p.attribute("type");
+        if (type == null || p.attribute("to") == null || p.attribute("from") == null) return false;
+        Jid to = Jid.of(p.attribute("to")).bare(), sender = Jid.of(p.attribute("from"));
+        if (!remote(sender) || !local(to)) return false;
+        Jid user = sender.bare();
+        Element stanza = p.toBuilder().attribute("from", user.toString()).attribute("to", to.toString()).build();
+        switch (type) {
+            case "subscribe" -> {
+                try {
+                    inboundSubscribe(to, user, stanza, origin);
+                } catch (RosterFullException e) {
+                    origin.send(StanzaError.NOT_ALLOWED.replyTo(p, e.getMessage(), false));
+                }
+            }
+            case "subscribed" -> inboundSubscribed(to, user, stanza, origin);
+            case "unsubscribe" -> inboundUnsubscribe(to, user, stanza, origin);
+            case "unsubscribed" -> inboundUnsubscribed(to, user, stanza, origin);
+            case "probe" -> {
+                boolean allowed = rosters.item(to, user).map(i -> i.subscription().from()).orElse(false);
+                if (allowed) {
+                    for (Session s : sessions.sessions(to)) {
+                        if (Presence.isAvailable(s)) Presence.of(s).ifPresent(pr -> router.deliver(addressed(pr, sender), s));
+                    }
+                }
+            }
+            default -> {
+                return false;
+            }
+        }
+        return true;
     }
 
     private boolean local(Jid contact) {
@@ -187,6 +231,10 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
      * subscribed. A contact with nobody available has nothing to answer with: no storage is read.
      */
     private void probe(Session from, Jid contact, Jid replyTo) {
+        if (remote(contact)) { // another server's contact: its server answers (§4.3.1)
+            router.deliver(presence(from.jid(), contact, "probe"), from);
+            return;
+        }
         if (contact.local() == null || !server.hosts(contact.domain())) return;
         List<Session> available = sessions.sessions(contact).stream().filter(Presence::isAvailable).toList();
         if (available.isEmpty()) return;
@@ -237,6 +285,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                     return item.subscription().to() ? item : item.withState(item.subscription(), true, item.approved());
                 });
                 if (local(contact)) inboundSubscribe(contact, user, stanza, from);
+                else if (remote(contact)) router.deliver(stanza, from);
             }
             case "subscribed" -> {
                 // one approver at a time: the contact's request may be arriving on the contact's worker
@@ -259,12 +308,16 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                 if (local(contact)) {
                     inboundSubscribed(contact, user, stanza, from);
                     currentPresence(user, contact); // §3.1.5
+                } else if (remote(contact)) {
+                    router.deliver(stanza, from);
+                    currentPresence(user, contact);
                 }
             }
             case "unsubscribe" -> {
                 rosters.update(user, contact, it -> it == null ? null
                         : it.withState(Subscription.of(false, it.subscription().from()), false, it.approved()));
                 if (local(contact)) inboundUnsubscribe(contact, user, stanza, from);
+                else if (remote(contact)) router.deliver(stanza, from);
             }
             default -> { // unsubscribed
                 boolean pending = store.delete(user, Rosters.PENDING_STORE, contact.toString());
@@ -279,13 +332,16 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
                 if (local(contact)) {
                     inboundUnsubscribed(contact, user, stanza, from);
                     unavailableTo(user, contact); // §3.2.2
+                } else if (remote(contact)) {
+                    router.deliver(stanza, from);
+                    unavailableTo(user, contact);
                 }
             }
         }
     }
 
     /** §3.1.3: the contact's side of a request from {@code user}. */
-    private void inboundSubscribe(Jid contact, Jid user, Element stanza, Session from) {
+    private void inboundSubscribe(Jid contact, Jid user, Element stanza, Origin from) {
         synchronized (approver(contact)) { // see "subscribed": the contact may be pre-approving us right now
             inboundSubscribeLocked(contact, user, stanza, from);
         }
@@ -305,7 +361,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         for (int i = 0; i < APPROVERS.length; i++) APPROVERS[i] = new Object();
     }
 
-    private void inboundSubscribeLocked(Jid contact, Jid user, Element stanza, Session from) {
+    private void inboundSubscribeLocked(Jid contact, Jid user, Element stanza, Origin from) {
         RosterItem item = rosters.item(contact, user).orElse(null);
         if (item != null && item.subscription().from()) { // already subscribed: answered on the contact's behalf
             inboundSubscribed(user, contact, presence(contact, user, "subscribed"), from);
@@ -325,7 +381,11 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
     }
 
     /** §3.1.6: {@code user} now receives {@code approver}'s presence, if it asked for it. */
-    private void inboundSubscribed(Jid user, Jid approver, Element stanza, Session from) {
+    private void inboundSubscribed(Jid user, Jid approver, Element stanza, Origin from) {
+        if (remote(user)) { // its server keeps its roster
+            router.deliver(stanza, from);
+            return;
+        }
         RosterItem item = rosters.item(user, approver).orElse(null);
         if (item == null || !item.ask()) return; // not requested: ignored
         rosters.update(user, approver, it -> it.withState(Subscription.of(true, it.subscription().from()), false, it.approved()));
@@ -333,7 +393,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
     }
 
     /** §3.3.3: {@code user} no longer wants {@code contact}'s presence. */
-    private void inboundUnsubscribe(Jid contact, Jid user, Element stanza, Session from) {
+    private void inboundUnsubscribe(Jid contact, Jid user, Element stanza, Origin from) {
         boolean pending = store.delete(contact, Rosters.PENDING_STORE, user.toString());
         RosterItem item = rosters.item(contact, user).orElse(null);
         boolean changed = item != null && item.subscription().from();
@@ -345,7 +405,7 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
     }
 
     /** §3.2.3: {@code user}'s subscription to {@code canceller} (or its request) is cancelled. */
-    private void inboundUnsubscribed(Jid user, Jid canceller, Element stanza, Session from) {
+    private void inboundUnsubscribed(Jid user, Jid canceller, Element stanza, Origin from) {
         RosterItem item = rosters.item(user, canceller).orElse(null);
         if (item == null || !(item.subscription().to() || item.ask())) return;
         rosters.update(user, canceller, it -> it.withState(Subscription.of(false, it.subscription().from()), false, it.approved()));

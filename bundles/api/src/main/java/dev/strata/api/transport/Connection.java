@@ -77,6 +77,21 @@ public interface Connection {
     void startTls(Element proceed, Runnable done);
 
     /**
+     * On a connection this server dialled ({@link Dialer}; RFC 6120 §5.4.3.3 as the initiating
+     * entity): after the peer's {@code <proceed/>}, starts the TLS handshake as a client, with SNI
+     * {@code serverName} and {@code ourDomain}'s certificate; {@code done} runs when it succeeded
+     * (the stream layer then opens a new stream). A failed handshake closes the connection.
+     */
+    default void startTlsAsClient(String ourDomain, String serverName, Runnable done) {
+        throw new UnsupportedOperationException("Only a connection this server dialled starts TLS as a client");
+    }
+
+    /** The peer's certificate chain, its own first, once TLS is established and when it sent one; empty otherwise. */
+    default List<java.security.cert.X509Certificate> peerCertificates() {
+        return List.of();
+    }
+
+    /**
      * XEP-0138: writes {@code compressed}, then compresses both directions with zlib; {@code done}
      * runs once the codecs are in place (the client then sends a new stream header).
      */

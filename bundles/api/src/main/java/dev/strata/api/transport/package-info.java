@@ -5,7 +5,7 @@
  * SOCKS5 connection of a {@code socks5} listener (XEP-0065) to the {@link dev.strata.api.transport.BytestreamBroker}.
  */
 @Export
-@Version("1.5.0")
+@Version("1.6.0")
 package dev.strata.api.transport;
 
 import org.osgi.annotation.bundle.Export;

@@ -102,6 +102,19 @@ public final class Element implements Node {
         return sb.toString();
     }
 
+    /**
+     * This element with itself and every descendant in namespace {@code from} moved to {@code to}
+     * (a stream's content namespace becoming another's: jabber:server or jabber:component:accept
+     * stanzas as the server's own jabber:client ones); itself when it is not in {@code from}.
+     */
+    public Element renamespaced(String from, String to) {
+        if (!from.equals(namespace())) return this;
+        Builder b = builder(name(), to);
+        for (Attribute a : attributes()) b.attribute(a.namespace(), a.name(), a.value());
+        for (Node n : children()) b.child(n instanceof Element c ? c.renamespaced(from, to) : n);
+        return b.build();
+    }
+
     /** This element without the child elements {@code drop} matches: itself when it matches none. */
     public Element without(java.util.function.Predicate<Element> drop) {
         boolean any = false;

@@ -5,7 +5,7 @@
  * reader reports. No parser library or network buffer appears here, so plugins bind to neither.
  */
 @Export
-@Version("2.1.0")
+@Version("2.2.0")
 package dev.strata.api.xml;
 
 import org.osgi.annotation.bundle.Export;

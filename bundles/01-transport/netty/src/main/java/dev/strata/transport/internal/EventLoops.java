@@ -51,6 +51,12 @@ public final class EventLoops {
         return channelType;
     }
 
+    /** The channel type of connections this server opens (server-to-server). */
+    Class<? extends io.netty.channel.socket.SocketChannel> clientChannelType() {
+        return channelType == EpollServerSocketChannel.class ? io.netty.channel.epoll.EpollSocketChannel.class
+                : io.netty.channel.socket.nio.NioSocketChannel.class;
+    }
+
     String kind() {
         return channelType == EpollServerSocketChannel.class ? "epoll" : "nio";
     }

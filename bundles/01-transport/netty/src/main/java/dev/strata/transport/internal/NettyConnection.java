@@ -76,6 +76,10 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     volatile boolean overloaded;
     /** Whether our stream header went out since the client last opened a stream. */
     volatile boolean headerSent;
+    /** Whether this server opened the connection (server-to-server, through the Dialer): it writes first, and starts TLS as the client. */
+    boolean dialled;
+    /** When this server last wrote, on a connection it dialled (where it is the one that talks: its silence is both sides'). */
+    private volatile long lastWrite = System.nanoTime();
 
     NettyConnection(StreamHandlerFactory factory, TlsManager tls, XmlLimits limits, long handshakeMillis, long idleTimeoutMillis,
                     long maxOutboundBytes, ReadRate rate) {
@@ -136,7 +140,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     private void dispatch(XmlEvent event) {
         switch (event) {
             case XmlEvent.StreamOpen open -> {
-                headerSent = false; // a new stream: ours opens again (and before any error on it, RFC 6120 §4.9.1.1)
+                // a new stream: ours opens again (and before any error on it, RFC 6120 §4.9.1.1); on a connection we dialled ours went first
+                if (!dialled) headerSent = false;
                 handler.opened(open);
             }
             case XmlEvent.TopLevel(Element element) -> handler.element(element);
@@ -151,7 +156,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
                 // an idle session keeps no parser buffers (see XmlStreamReader.hibernate); the stream
                 // closes once nothing came for idle_timeout (checked at each of these events)
                 reader.hibernate();
-                long silent = System.nanoTime() - lastRead;
+                long silent = System.nanoTime() - (dialled ? Math.max(lastRead, lastWrite) : lastRead);
                 if (idleTimeoutNanos > 0 && silent >= idleTimeoutNanos - IDLE_SLACK_NANOS) handler.idle();
                 else silent(silent);
             }
@@ -279,6 +284,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     @Override
     public void write(String text) {
         if (overloaded) return;
+        if (dialled) lastWrite = System.nanoTime();
         channel.writeAndFlush(frame(ByteBufUtil.writeUtf8(channel.alloc(), text)));
         checkOutbound();
     }
@@ -286,6 +292,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     @Override
     public void write(Element element, String contextNamespace) {
         if (overloaded) return;
+        if (dialled) lastWrite = System.nanoTime();
         ByteBuf buf = channel.alloc().buffer(256);
         ByteBufSink.write(element, buf, contextNamespace);
         channel.writeAndFlush(frame(buf));
@@ -321,6 +328,29 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
             tlsDone = done;
             channel.pipeline().addFirst("sni", new SniHandler(tls, handshakeMillis));
         });
+    }
+
+    @Override
+    public void startTlsAsClient(String ourDomain, String serverName, Runnable done) {
+        if (!dialled) throw new UnsupportedOperationException("Only a connection this server dialled starts TLS as a client");
+        channel.eventLoop().execute(() -> {
+            tlsDone = done;
+            SslHandler ssl = tls.client(ourDomain).newHandler(channel.alloc(), serverName, ((InetSocketAddress) channel.remoteAddress()).getPort());
+            ssl.setHandshakeTimeoutMillis(handshakeMillis);
+            reader.reset();
+            channel.pipeline().addFirst("tls", ssl); // a client's handler starts the handshake as it is added
+        });
+    }
+
+    @Override
+    public List<X509Certificate> peerCertificates() {
+        return session().map(s -> {
+            try {
+                return java.util.Arrays.stream(s.getPeerCertificates()).filter(X509Certificate.class::isInstance).map(X509Certificate.class::cast).toList();
+            } catch (javax.net.ssl.SSLPeerUnverifiedException e) {
+                return List.<X509Certificate>of();
+            }
+        }).orElse(List.of());
     }
 
     @Override

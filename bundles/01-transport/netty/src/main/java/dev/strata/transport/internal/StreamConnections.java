@@ -27,6 +27,11 @@ final class StreamConnections {
         return null;
     }
 
+    /** Counts in a connection this server opened (it is closed with the others). */
+    void track(io.netty.channel.Channel ch) {
+        channels.add(ch);
+    }
+
     /** Closes the connections {@code which} picks, now. */
     void closeIf(java.util.function.Predicate<io.netty.channel.Channel> which) {
         for (var ch : channels) if (which.test(ch)) ch.close();

@@ -33,9 +33,11 @@ final class TcpFraming {
     static String header(StreamHeader h) {
         String ns = h == null ? StreamHeader.CLIENT : h.namespace();
         StringBuilder sb = new StringBuilder("<?xml version='1.0'?><stream:stream xmlns='").append(attr(ns)).append("' xmlns:stream='").append(STREAMS_NS).append('\'');
+        if (StreamHeader.SERVER.equals(ns)) sb.append(" xmlns:db='").append(StreamHeader.DIALBACK).append('\'');
         if (h != null) {
             if (h.id() != null) sb.append(" id='").append(attr(h.id())).append('\'');
             if (h.from() != null) sb.append(" from='").append(attr(h.from())).append('\'');
+            if (h.to() != null) sb.append(" to='").append(attr(h.to())).append('\'');
         }
         // XEP-0114's component protocol predates stream versions: its header has none (and no features follow)
         return sb.append(StreamHeader.COMPONENT.equals(ns) ? "" : " version='1.0'").append(" xml:lang='en'>").toString();

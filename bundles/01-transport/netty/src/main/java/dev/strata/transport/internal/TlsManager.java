@@ -40,6 +40,7 @@ import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.util.Mapping;
 import io.netty.util.ReferenceCountUtil;
@@ -78,7 +79,11 @@ public final class TlsManager implements Mapping<String, SslContext> {
     }
 
     /** A domain's TLS context, with what it was built from. */
-    record Entry(String domain, SslContext context, X509Certificate certificate, byte[] endPointHash, long certModified, long keyModified) {
+    record Entry(String domain, SslContext context, SslContext client, X509Certificate certificate, byte[] endPointHash, long certModified, long keyModified) {
+        void release() {
+            ReferenceCountUtil.release(context);
+            ReferenceCountUtil.release(client);
+        }
     }
 
     private volatile ServerInfo server;
@@ -129,7 +134,7 @@ public final class TlsManager implements Mapping<String, SslContext> {
 
     @Deactivate
     synchronized void deactivate() {
-        entries.values().forEach(e -> ReferenceCountUtil.release(e.context()));
+        entries.values().forEach(Entry::release);
         entries = Map.of();
     }
 
@@ -164,7 +169,7 @@ public final class TlsManager implements Mapping<String, SslContext> {
         entries = next;
         // a replaced BoringSSL context is freed once the last connection using it is gone
         previous.forEach((domain, e) -> {
-            if (next.get(domain) != e) ReferenceCountUtil.release(e.context());
+            if (next.get(domain) != e) e.release();
         });
         return changed;
     }
@@ -174,11 +179,13 @@ public final class TlsManager implements Mapping<String, SslContext> {
         try (InputStream in = Files.newInputStream(crt.toPath())) {
             cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        SslContext ctx;
+        SslContext ctx, client;
         try {
             ctx = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
                     .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
                     .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+            client = SslContextBuilder.forClient().keyManager(crt, key).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
+                    .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
             if (ctx instanceof ReferenceCountedOpenSslContext && !exporters.attach(ctx)) {
                 LOG.warn("TLS for {}: no tls-exporter channel binding on BoringSSL here (SCRAM-PLUS offers tls-server-end-point only)", domain);
             }
@@ -186,7 +193,7 @@ public final class TlsManager implements Mapping<String, SslContext> {
             throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
         }
         LOG.info("TLS for {}: {} (valid until {})", domain, cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant());
-        return new Entry(domain, ctx, cert, Certificates.endPointHash(cert), cm, km);
+        return new Entry(domain, ctx, client, cert, Certificates.endPointHash(cert), cm, km);
     }
 
     /** Picks up replaced files; called for each new connection at most every few seconds. */
@@ -222,6 +229,15 @@ public final class TlsManager implements Mapping<String, SslContext> {
     @Override
     public SslContext map(String hostname) {
         return entry(hostname).context();
+    }
+
+    /**
+     * The context this server dials another with, as {@code domain} (its certificate is offered to
+     * the peer). It trusts any certificate: the stream layer validates the peer's chain and names
+     * itself (RFC 6125) and decides what a connection without a valid one may do (dialback).
+     */
+    SslContext client(String domain) {
+        return entry(domain).client();
     }
 
     // --- console ------------------------------------------------------------------------------

@@ -119,9 +119,19 @@ public final class StanzaRouter implements Router {
         this.accounts = accounts;
     }
 
+    /** Federation (the s2s module) arrives: stanzas to other servers' domains go to it. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindRemote(RemoteRouter r) {
+        remote = r;
+    }
+
     /** For tests: federation arrives. */
     void remote(RemoteRouter r) {
         remote = r;
+    }
+
+    void unbindRemote(RemoteRouter r) {
+        if (remote == r) remote = null;
     }
 
     // --- the whiteboard -------------------------------------------------------------------------

@@ -1,0 +1,272 @@
+package dev.strata.s2s;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHeader;
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
+import dev.strata.api.xml.XmlException;
+
+/**
+ * A stream another server opened to this one (RFC 6120 as the receiving entity): its header must be
+ * in {@code jabber:server} and name one of our domains; we offer STARTTLS (required unless
+ * {@code require.encryption} is off), then dialback (XEP-0220). A {@code <db:result/>} is checked
+ * with the originating domain's authoritative server over our own stream to it, and answered valid
+ * or invalid; each pair of domains so authenticated (several may share one stream) may then send
+ * stanzas, which are delivered in the order they came on a worker of the stream's own. As the
+ * authoritative server, this stream answers {@code <db:verify/>} questions about our own keys.
+ */
+final class InboundStream implements StreamHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(InboundStream.class);
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Stanzas waiting for the router above which the peer is not read until they fall below {@link #RESUME}. */
+    private static final int PAUSE = 1000, RESUME = 100;
+
+    private final Connection conn;
+    private final ServerStreams s2s;
+    private volatile String id;
+    /** The domain of ours the header named, and the peer's (its 'from', a hint until dialback). */
+    private volatile String local, peer;
+    /** "local remote" pairs authenticated on this stream. */
+    private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final ExecutorService worker;
+    private volatile boolean done, paused;
+
+    InboundStream(Connection conn, ServerStreams s2s) {
+        this.conn = conn;
+        this.s2s = s2s;
+        this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("strata-s2s-in " + conn.remoteAddress()).factory());
+        s2s.inbound.add(this);
+    }
+
+    private static String newId() {
+        byte[] bits = new byte[12];
+        RANDOM.nextBytes(bits);
+        return HexFormat.of().formatHex(bits);
+    }
+
+    private StreamHeader header() {
+        return new StreamHeader(local, id, StreamHeader.SERVER, peer);
+    }
+
+    @Override
+    public void opened(XmlEvent.StreamOpen open) {
+        id = newId(); // each stream, and each restart after TLS, gets a new id (RFC 6120 §4.7.3)
+        String ns = open.namespaces().getOrDefault("", "");
+        String to = open.header().attribute("to"), from = open.header().attribute("from");
+        peer = from == null ? null : from.strip().toLowerCase(Locale.ROOT);
+        if (!StreamHeader.SERVER.equals(ns)) {
+            fail(StreamError.INVALID_NAMESPACE, "This port takes server streams (xmlns='" + StreamHeader.SERVER + "'), not '" + ns + "'");
+            return;
+        }
+        if (to == null || !s2s.serves(to.strip().toLowerCase(Locale.ROOT))) {
+            fail(StreamError.HOST_UNKNOWN, (to == null ? "The stream header names no domain" : to + " is not served here"));
+            return;
+        }
+        local = to.strip().toLowerCase(Locale.ROOT);
+        if (peer != null && s2s.refusal(peer) != null) {
+            fail(StreamError.POLICY_VIOLATION, s2s.refusal(peer));
+            return;
+        }
+        boolean tlsRequired = s2s.config.require_encryption();
+        if (!conn.isSecure() && conn.byteStream()) {
+            Element.Builder starttls = Element.builder("starttls", OutboundStream.TLS);
+            if (tlsRequired) starttls.child(Element.of("required", OutboundStream.TLS));
+            conn.openStream(header(), List.of(starttls.build(), dialbackFeature()));
+        } else {
+            conn.openStream(header(), List.of(dialbackFeature()));
+        }
+    }
+
+    private static Element dialbackFeature() {
+        return Element.builder("dialback", Dialback.FEATURE).child(Element.of("errors", Dialback.FEATURE)).build();
+    }
+
+    @Override
+    public void element(Element e) {
+        if (done) return;
+        if (e.is("starttls", OutboundStream.TLS)) {
+            if (conn.isSecure()) {
+                fail(StreamError.POLICY_VIOLATION, "TLS is on already");
+                return;
+            }
+            conn.startTls(Element.of("proceed", OutboundStream.TLS), () -> { });
+            return;
+        }
+        if (e.is("result", Dialback.NS)) {
+            result(e);
+            return;
+        }
+        if (e.is("verify", Dialback.NS)) {
+            verify(e);
+            return;
+        }
+        stanza(e);
+    }
+
+    /** XEP-0220 §2.2: a peer asks to send for its domain; its authoritative server is asked about the key. */
+    private void result(Element e) {
+        String from = lower(e.attribute("from")), to = lower(e.attribute("to")), key = e.text();
+        if (from == null || to == null || key.isBlank()) {
+            fail(StreamError.IMPROPER_ADDRESSING, "A dialback request needs 'from', 'to' and the key");
+            return;
+        }
+        if (s2s.config.require_encryption() && !conn.isSecure()) {
+            fail(StreamError.POLICY_VIOLATION, "Encryption is required: STARTTLS first");
+            return;
+        }
+        if (!s2s.serves(to)) {
+            conn.write(dialbackError(to, from, "item-not-found", to + " is not served here"), StreamHeader.SERVER);
+            return;
+        }
+        String refused = s2s.refusal(from);
+        if (refused != null) {
+            conn.write(dialbackError(to, from, "policy-violation", refused), StreamHeader.SERVER);
+            return;
+        }
+        String streamId = id;
+        s2s.verify(to, from, streamId, key).whenComplete((valid, failure) -> {
+            if (done) return;
+            if (failure != null) {
+                LOG.warn("Dialback for {} -> {} from {}: its authoritative server could not be asked: {}", from, to, conn.remoteAddress(), failure.getMessage());
+                conn.write(dialbackError(to, from, "remote-server-not-found", "Could not reach " + from + " to check the key"), StreamHeader.SERVER);
+                return;
+            }
+            if (valid) authenticated.add(to + " " + from);
+            LOG.info("Server-to-server stream {} -> {} from {}: dialback {}", from, to, conn.remoteAddress(), valid ? "valid" : "INVALID");
+            conn.write(Element.builder("result", Dialback.NS).attribute("from", to).attribute("to", from).attribute("type", valid ? "valid" : "invalid")
+                    .build(), StreamHeader.SERVER);
+        });
+    }
+
+    private static Element dialbackError(String from, String to, String condition, String text) {
+        return Element.builder("result", Dialback.NS).attribute("from", from).attribute("to", to).attribute("type", "error")
+                .child(Element.builder("error", StreamHeader.SERVER).attribute("type", "cancel")
+                        .child(Element.of(condition, "urn:ietf:params:xml:ns:xmpp-stanzas"))
+                        .child(Element.builder("text", "urn:ietf:params:xml:ns:xmpp-stanzas").text(text).build()).build())
+                .build();
+    }
+
+    /** XEP-0220 §2.3: as the authoritative server, whether a key is one of ours. */
+    private void verify(Element e) {
+        String from = lower(e.attribute("from")), to = lower(e.attribute("to")), streamId = e.attribute("id");
+        if (from == null || to == null || streamId == null) {
+            fail(StreamError.IMPROPER_ADDRESSING, "A dialback verification needs 'from', 'to' and 'id'");
+            return;
+        }
+        boolean valid = s2s.serves(to) && s2s.dialback.valid(from, to, streamId, e.text());
+        conn.write(Element.builder("verify", Dialback.NS).attribute("from", to).attribute("to", from).attribute("id", streamId)
+                .attribute("type", valid ? "valid" : "invalid").build(), StreamHeader.SERVER);
+    }
+
+    /** A stanza from an authenticated domain pair: delivered as the server's own, in order. */
+    private void stanza(Element element) {
+        Element stanza = toClient(element);
+        if (!stanza.name().equals("message") && !stanza.name().equals("presence") && !stanza.name().equals("iq")) {
+            fail(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + element.name() + "/> is not a stanza");
+            return;
+        }
+        Jid from, to;
+        try {
+            from = stanza.attribute("from") == null ? null : Jid.of(stanza.attribute("from"));
+            to = stanza.attribute("to") == null ? null : Jid.of(stanza.attribute("to"));
+        } catch (IllegalArgumentException e) {
+            fail(StreamError.IMPROPER_ADDRESSING, "A stanza's 'from' or 'to' is not a JID: " + e.getMessage());
+            return;
+        }
+        if (from == null || to == null) {
+            fail(StreamError.IMPROPER_ADDRESSING, "Stanzas between servers need both 'from' and 'to'");
+            return;
+        }
+        if (!authenticated.contains(to.domain() + " " + from.domain())) {
+            boolean known = authenticated.stream().anyMatch(p -> p.endsWith(" " + from.domain()));
+            fail(known ? StreamError.HOST_UNKNOWN : StreamError.NOT_AUTHORIZED, known ? to.domain() + " was not authenticated on this stream"
+                    : from.domain() + " is not authenticated on this stream (dialback first)");
+            return;
+        }
+        if (pending.incrementAndGet() > PAUSE && !paused) {
+            paused = true;
+            conn.pauseReading();
+        }
+        worker.execute(() -> {
+            try {
+                s2s.deliver(stanza, from);
+            } catch (RuntimeException e) {
+                LOG.error("Delivering a stanza from {} failed", from, e);
+            } finally {
+                if (pending.decrementAndGet() < RESUME && paused) {
+                    paused = false;
+                    conn.resumeReading();
+                }
+            }
+        });
+    }
+
+    private static String lower(String s) {
+        return s == null || s.isBlank() ? null : s.strip().toLowerCase(Locale.ROOT);
+    }
+
+    /** The stanza as the server's own: jabber:server is jabber:client inside the server. */
+    static Element toClient(Element e) {
+        return e.renamespaced(StreamHeader.SERVER, StreamHeader.CLIENT);
+    }
+
+    void fail(StreamError error, String text) {
+        if (done) return;
+        done = true;
+        LOG.info("Server stream from {} ({} -> {}) refused: {}", conn.remoteAddress(), peer, local, text);
+        conn.streamError(header(), error, text);
+    }
+
+    void shutdown() {
+        fail(StreamError.SYSTEM_SHUTDOWN, "The server-to-server module stopped");
+    }
+
+    @Override
+    public void closed() {
+        if (!done) {
+            done = true;
+            conn.closeStream(header());
+        }
+    }
+
+    @Override
+    public void failed(XmlException error) {
+        fail(StreamError.of(error.condition().streamError()), error.getMessage());
+    }
+
+    @Override
+    public void disconnected(String reason) {
+        done = true;
+        s2s.inbound.remove(this);
+        worker.shutdown();
+        if (!authenticated.isEmpty()) LOG.info("Server stream from {} ({}) ended: {}", conn.remoteAddress(), authenticated, reason);
+    }
+
+    @Override
+    public void idle() {
+        closed();
+    }
+
+    @Override
+    public String toString() {
+        return (peer == null ? "?" : peer) + " -> " + (local == null ? "?" : local) + " " + conn.remoteAddress() + (conn.isSecure() ? " TLS" : "")
+                + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated);
+    }
+}

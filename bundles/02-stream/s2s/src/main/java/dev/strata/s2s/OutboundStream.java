@@ -1,0 +1,298 @@
+package dev.strata.s2s;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.stanza.Origin;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.stanza.StreamError;
+import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.Dialer;
+import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHeader;
+import dev.strata.api.xml.Element;
+import dev.strata.api.xml.XmlEvent;
+import dev.strata.api.xml.XmlException;
+
+/**
+ * The stream this server opens from one of its domains to another server's (RFC 6120 as the
+ * initiating entity): connect to the first reachable address ({@link Resolver}), open the stream,
+ * STARTTLS (required unless {@code require.encryption} is off), then authenticate with dialback
+ * (XEP-0220: our key for the stream id the peer gave); once the peer says valid, what was queued
+ * goes out in order and later stanzas go straight to the connection. The same stream carries this
+ * server's {@code <db:verify/>} questions to the peer as authoritative server, as soon as TLS is up.
+ * Failing to connect or to authenticate within {@code setup.timeout} bounces what was queued.
+ */
+final class OutboundStream implements StreamHandler {
+    private static final Logger LOG = LoggerFactory.getLogger(OutboundStream.class);
+    static final String STREAMS = "http://etherx.jabber.org/streams", TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+
+    enum State { IDLE, CONNECTING, NEGOTIATING, AUTHENTICATING, READY, CLOSED }
+
+    private record Pending(Element stanza, Origin from) {
+    }
+
+    private final ServerStreams s2s;
+    private final Dialer dialer;
+    final String local, remote;
+    private State state = State.IDLE;
+    private final ArrayDeque<Pending> queue = new ArrayDeque<>();
+    /** Stream id to the answers awaited from the peer as authoritative server; and questions not sent yet. */
+    private final Map<String, CompletableFuture<Boolean>> verifying = new HashMap<>();
+    private final List<Element> unsentVerifies = new ArrayList<>();
+    private boolean canVerify;
+    private Connection conn;
+    private String streamId;
+    private ScheduledFuture<?> setupTimer;
+    private String address;
+
+    OutboundStream(ServerStreams s2s, Dialer dialer, String local, String remote) {
+        this.s2s = s2s;
+        this.dialer = dialer;
+        this.local = local;
+        this.remote = remote;
+    }
+
+    private StreamHeader header() {
+        return new StreamHeader(local, null, StreamHeader.SERVER, remote);
+    }
+
+    /** A stanza for the remote domain: written now when the stream is authenticated, queued (and the stream set up) otherwise. */
+    synchronized void send(Element stanza, Origin from) {
+        if (state == State.READY) {
+            conn.write(stanza, StreamHeader.CLIENT); // written without xmlns: the stream's default, jabber:server
+            return;
+        }
+        if (state == State.CLOSED) {
+            s2s.stream(local, remote).send(stanza, from);
+            return;
+        }
+        if (queue.size() >= s2s.config.max_queued()) {
+            ServerStreams.bounce(stanza, from, StanzaError.RESOURCE_CONSTRAINT, "Too many stanzas wait for the connection to " + remote);
+            return;
+        }
+        queue.add(new Pending(stanza, from));
+        if (state == State.IDLE) connect();
+    }
+
+    /** Asks the peer, as authoritative server, about a key one of its streams to us presented. */
+    synchronized CompletionStage<Boolean> verify(String id, String key) {
+        CompletableFuture<Boolean> answer = verifying.computeIfAbsent(id, k -> new CompletableFuture<>());
+        Element ask = Element.builder("verify", Dialback.NS).attribute("from", local).attribute("to", remote).attribute("id", id).text(key).build();
+        if (canVerify && state != State.CLOSED) conn.write(ask, StreamHeader.SERVER);
+        else unsentVerifies.add(ask);
+        if (state == State.IDLE) connect();
+        if (state == State.CLOSED) answer.completeExceptionally(new IllegalStateException("The stream to " + remote + " closed"));
+        return answer;
+    }
+
+    private void connect() {
+        state = State.CONNECTING;
+        setupTimer = s2s.timers.schedule(() -> fail(StanzaError.REMOTE_SERVER_TIMEOUT, "The stream to " + remote + " was not ready within "
+                + s2s.config.setup_timeout() + " s" + (address == null ? "" : " (connected to " + address + ")")), s2s.config.setup_timeout(), TimeUnit.SECONDS);
+        s2s.connecting.execute(this::dial);
+    }
+
+    /** Tries each address of each target in turn (on a virtual thread: DNS and connecting block). */
+    private void dial() {
+        List<Resolver.Target> targets = s2s.resolver.targets(remote);
+        StringBuilder tried = new StringBuilder();
+        for (Resolver.Target t : targets) {
+            List<InetSocketAddress> addresses;
+            try {
+                addresses = Resolver.addresses(t);
+            } catch (java.net.UnknownHostException e) {
+                tried.append(t).append(": no address; ");
+                continue;
+            }
+            for (InetSocketAddress a : addresses) {
+                try {
+                    dialer.dial(a, t.directTls(), local, remote, s2s.config.connect_timeout() * 1000, c -> opened(c, a)).toCompletableFuture()
+                            .get(s2s.config.connect_timeout() + 1L, TimeUnit.SECONDS);
+                    return;
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } catch (Exception e) {
+                    Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+                    tried.append(a).append(": ").append(cause.getMessage()).append("; ");
+                }
+            }
+        }
+        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, targets.isEmpty() ? remote + " has no address (DNS, or strata.s2s hosts)"
+                : "Cannot connect to " + remote + ": " + tried.substring(0, Math.max(0, tried.length() - 2)));
+    }
+
+    /** The transport connected: this is the connection's handler; our stream header goes first. */
+    private synchronized StreamHandler opened(Connection c, InetSocketAddress a) {
+        conn = c;
+        address = a.toString();
+        state = State.NEGOTIATING;
+        c.openStream(header(), List.of());
+        LOG.debug("Connected to {} for {} -> {}", a, local, remote);
+        return this;
+    }
+
+    @Override
+    public synchronized void opened(XmlEvent.StreamOpen open) {
+        streamId = open.header().attribute("id");
+        String version = open.header().attribute("version");
+        if (streamId == null) {
+            abort(StreamError.INVALID_XML, "The stream header from " + remote + " has no id (dialback needs one)");
+            return;
+        }
+        if (version == null || !version.startsWith("1.")) {
+            // a pre-RFC 6120 server sends no features: dialback at once, if unencrypted streams are allowed at all
+            if (s2s.config.require_encryption()) abort(StreamError.POLICY_VIOLATION, remote + " does not speak XMPP 1.0, so it cannot encrypt");
+            else authenticate();
+        }
+    }
+
+    @Override
+    public synchronized void element(Element e) {
+        if (state == State.CLOSED) return;
+        if (e.is("features", STREAMS)) {
+            features(e);
+        } else if (e.is("proceed", TLS)) {
+            conn.startTlsAsClient(local, remote, () -> {
+                synchronized (this) {
+                    if (state != State.CLOSED) conn.openStream(header(), List.of());
+                }
+            });
+        } else if (e.is("failure", TLS)) {
+            abort(null, remote + " could not start TLS");
+        } else if (e.is("result", Dialback.NS)) {
+            result(e);
+        } else if (e.is("verify", Dialback.NS)) {
+            CompletableFuture<Boolean> answer = verifying.remove(e.attribute("id"));
+            if (answer != null) answer.complete("valid".equals(e.attribute("type")));
+        } else if (e.is("error", STREAMS)) {
+            LOG.warn("Stream error from {} ({} -> {}): {}", remote, local, remote, e.toXml());
+            fail(StanzaError.REMOTE_SERVER_NOT_FOUND, remote + " ended the stream: " + e.elements().map(Element::name).findFirst().orElse("?"));
+        } else {
+            LOG.debug("Ignored on the stream to {}: {}", remote, e.name());
+        }
+    }
+
+    private void features(Element features) {
+        boolean tls = features.child("starttls", TLS).isPresent();
+        if (!conn.isSecure()) {
+            if (tls) {
+                conn.write(Element.of("starttls", TLS), StreamHeader.SERVER);
+                return;
+            }
+            if (s2s.config.require_encryption()) {
+                abort(StreamError.POLICY_VIOLATION, "Encryption is required, and " + remote + " offers no STARTTLS");
+                return;
+            }
+        }
+        canVerify = true;
+        for (Element ask : unsentVerifies) conn.write(ask, StreamHeader.SERVER);
+        unsentVerifies.clear();
+        authenticate();
+    }
+
+    /** XEP-0220 §2.1.1: our key for this stream. */
+    private void authenticate() {
+        state = State.AUTHENTICATING;
+        conn.write(Element.builder("result", Dialback.NS).attribute("from", local).attribute("to", remote)
+                .text(s2s.dialback.key(remote, local, streamId)).build(), StreamHeader.SERVER);
+    }
+
+    private void result(Element e) {
+        if (!local.equals(e.attribute("to")) || !remote.equals(e.attribute("from"))) {
+            LOG.debug("A dialback result for {} -> {} on the stream {} -> {}", e.attribute("from"), e.attribute("to"), local, remote);
+            return;
+        }
+        String type = e.attribute("type");
+        if ("valid".equals(type)) {
+            state = State.READY;
+            if (setupTimer != null) setupTimer.cancel(false);
+            LOG.info("Server-to-server stream {} -> {} ready ({}, {}, dialback)", local, remote, address, conn.tlsProtocol().orElse("unencrypted"));
+            List<Element> out = new ArrayList<>(queue.size());
+            for (Pending p : queue) out.add(p.stanza());
+            queue.clear();
+            conn.write(out, StreamHeader.CLIENT);
+        } else {
+            String why = e.child("error", "jabber:server").or(() -> e.child("error", Dialback.NS)).flatMap(Element::firstChild).map(Element::name).orElse(type);
+            abort(null, remote + " refused our dialback (" + why + ")");
+        }
+    }
+
+    /** Ends the stream (with a stream error when {@code error} is given) and bounces what waits. */
+    private void abort(StreamError error, String why) {
+        if (conn != null && state != State.CLOSED) {
+            if (error != null) conn.streamError(header(), error, why);
+            else conn.closeStream(header());
+        }
+        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, why);
+    }
+
+    /** The stream is over before it was ready, or could not be made: what waits bounces, questions fail. */
+    private synchronized void fail(StanzaError error, String why) {
+        if (state == State.CLOSED || state == State.READY && queue.isEmpty() && verifying.isEmpty()) {
+            close();
+            return;
+        }
+        LOG.warn("Server-to-server stream {} -> {} failed: {}", local, remote, why);
+        List<Pending> bounced = new ArrayList<>(queue);
+        queue.clear();
+        close();
+        for (Pending p : bounced) ServerStreams.bounce(p.stanza(), p.from(), error, why);
+    }
+
+    private void close() {
+        state = State.CLOSED;
+        if (setupTimer != null) setupTimer.cancel(false);
+        for (CompletableFuture<Boolean> f : verifying.values()) f.completeExceptionally(new IllegalStateException("The stream to " + remote + " closed"));
+        verifying.clear();
+        unsentVerifies.clear();
+        s2s.gone(this);
+    }
+
+    /** The module stops: the stream closes, what waits bounces. */
+    synchronized void shutdown(String why) {
+        if (conn != null && state != State.CLOSED) conn.closeStream(header());
+        fail(StanzaError.REMOTE_SERVER_TIMEOUT, why);
+    }
+
+    @Override
+    public synchronized void closed() {
+        if (conn != null && state != State.CLOSED) conn.closeStream(header());
+        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, remote + " closed the stream");
+    }
+
+    @Override
+    public void failed(XmlException error) {
+        abort(StreamError.of(error.condition().streamError()), error.getMessage());
+    }
+
+    @Override
+    public synchronized void disconnected(String reason) {
+        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, "The connection to " + remote + " ended: " + reason);
+    }
+
+    /** Silent both ways for the transport's idle timeout: closed; the next stanza opens a new one. */
+    @Override
+    public synchronized void idle() {
+        if (conn != null && state != State.CLOSED) conn.closeStream(header());
+        fail(StanzaError.REMOTE_SERVER_TIMEOUT, "idle");
+    }
+
+    @Override
+    public synchronized String toString() {
+        return local + " -> " + remote + " " + state.name().toLowerCase(java.util.Locale.ROOT) + (address == null ? "" : " " + address)
+                + (queue.isEmpty() ? "" : ", " + queue.size() + " queued");
+    }
+}

@@ -1,0 +1,259 @@
+package dev.strata.s2s;
+
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceRegistration;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.metatype.annotations.AttributeDefinition;
+import org.osgi.service.metatype.annotations.Designate;
+import org.osgi.service.metatype.annotations.ObjectClassDefinition;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import dev.strata.api.Jid;
+import org.apache.felix.service.command.Descriptor;
+
+import dev.strata.api.console.ConsoleCommand;
+import dev.strata.api.module.StanzaHook;
+import dev.strata.api.server.ServerInfo;
+import dev.strata.api.stanza.Origin;
+import dev.strata.api.stanza.RemoteRouter;
+import dev.strata.api.stanza.Router;
+import dev.strata.api.stanza.StanzaError;
+import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.Dialer;
+import dev.strata.api.transport.StreamHandler;
+import dev.strata.api.transport.StreamHandlerFactory;
+import dev.strata.api.xml.Element;
+
+/**
+ * Server-to-server federation (RFC 6120 with XEP-0220 dialback): the stream layer of the listeners
+ * of kind {@code s2s} ({@link InboundStream}) and the streams this server opens to others
+ * ({@link OutboundStream}, one per pair of local and remote domain), with stanzas queued while one
+ * is set up and bounced when it cannot be. It registers the {@link RemoteRouter} the router hands
+ * every stanza for another server's domain, and the listeners' {@link StreamHandlerFactory}, itself
+ * (not as Declarative Services services: the router binds the first, and nothing the router binds
+ * may reference the router through DS).
+ */
+@ConsoleCommand(scope = "s2s", function = {"list"})
+@Component(name = "strata.s2s", service = ServerStreams.class, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL)
+@Designate(ocd = ServerStreams.Config.class)
+public final class ServerStreams implements RemoteRouter {
+    private static final Logger LOG = LoggerFactory.getLogger(ServerStreams.class);
+
+    @ObjectClassDefinition(id = "strata.s2s", name = "Server-to-server federation")
+    public @interface Config {
+        @AttributeDefinition(required = false, description = "Where other servers listen, before DNS: domain=host:port (tls:host:port for direct "
+                + "TLS, XEP-0368); several entries for one domain are tried in order")
+        String[] hosts() default {};
+
+        @AttributeDefinition(description = "Whether server streams must be encrypted (STARTTLS or direct TLS) both ways")
+        boolean require_encryption() default true;
+
+        @AttributeDefinition(required = false, description = "Domains this server does not federate with (stanzas to them bounce with "
+                + "not-allowed, their streams are refused)")
+        String[] deny() default {};
+
+        @AttributeDefinition(required = false, description = "When not empty, the only domains this server federates with")
+        String[] allow() default {};
+
+        @AttributeDefinition(required = false, type = org.osgi.service.metatype.annotations.AttributeType.PASSWORD,
+                description = "The secret of this server's dialback keys (XEP-0220 §2.4); empty: a random one at each start")
+        String dialback_secret() default "";
+
+        @AttributeDefinition(min = "1", max = "120", description = "Seconds to connect to one address of a remote server")
+        int connect_timeout() default 10;
+
+        @AttributeDefinition(min = "5", max = "600", description = "Seconds an outbound stream may take from the first connection to being "
+                + "authenticated; then its queued stanzas bounce with remote-server-timeout")
+        int setup_timeout() default 30;
+
+        @AttributeDefinition(min = "1", description = "Stanzas queued for one remote domain while its stream is set up (more bounce with "
+                + "resource-constraint)")
+        int max_queued() default 1000;
+    }
+
+    final Config config;
+    private final Router router;
+    private final ServerInfo server;
+    private final Dialer dialer;
+    final Dialback dialback;
+    final Resolver resolver;
+    private final Set<String> deny, allow;
+    /** "local remote" to the stream this server opened for that pair. */
+    private final Map<String, OutboundStream> outbound = new ConcurrentHashMap<>();
+    final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
+    final ExecutorService connecting = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("strata-s2s-connect-", 0).factory());
+    final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "strata-s2s-timers"));
+    private final List<ServiceRegistration<?>> registrations = new java.util.ArrayList<>();
+    private volatile boolean stopping;
+
+    @Activate
+    public ServerStreams(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference Dialer dialer) {
+        this(config, router, server, dialer);
+        Hashtable<String, Object> props = new Hashtable<>();
+        props.put(StreamHandlerFactory.LISTENER, "s2s");
+        registrations.add(context.registerService(StreamHandlerFactory.class, (StreamHandlerFactory) this::accept, props));
+        registrations.add(context.registerService(RemoteRouter.class, this, null));
+        LOG.info("Server-to-server federation on ({}; dialback, encryption {})", allow.isEmpty() ? "with any domain" : "with " + allow,
+                config.require_encryption() ? "required" : "optional");
+    }
+
+    ServerStreams(Config config, Router router, ServerInfo server, Dialer dialer) {
+        this.config = config;
+        this.router = router;
+        this.server = server;
+        this.dialer = dialer;
+        String secret = config.dialback_secret();
+        if (secret.isBlank()) {
+            byte[] bits = new byte[32];
+            new SecureRandom().nextBytes(bits);
+            secret = HexFormat.of().formatHex(bits);
+        }
+        this.dialback = new Dialback(secret);
+        this.resolver = new Resolver(Resolver.parse(config.hosts()));
+        this.deny = lower(config.deny());
+        this.allow = lower(config.allow());
+    }
+
+    private static Set<String> lower(String[] domains) {
+        Set<String> s = new java.util.HashSet<>();
+        for (String d : domains == null ? new String[0] : domains) if (!d.isBlank()) s.add(d.strip().toLowerCase(Locale.ROOT));
+        return Set.copyOf(s);
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopping = true;
+        for (ServiceRegistration<?> r : registrations) {
+            try {
+                r.unregister();
+            } catch (IllegalStateException gone) {
+                // the bundle is stopping and took it already
+            }
+        }
+        for (OutboundStream o : outbound.values()) o.shutdown("the server-to-server module stopped");
+        for (InboundStream i : inbound) i.shutdown();
+        connecting.shutdownNow();
+        timers.shutdownNow();
+    }
+
+    private StreamHandler accept(Connection connection) {
+        return new InboundStream(connection, this);
+    }
+
+    // --- policy -------------------------------------------------------------------------------------
+
+    /**
+     * Whether this server hosts {@code domain} or may serve it (a service on a subdomain of a hosted
+     * domain, conference.example.org): streams to it are ours to answer, the router finds the service.
+     */
+    boolean serves(String domain) {
+        if (server.hosts(domain)) return true;
+        for (String d : server.domains()) if (domain.endsWith("." + d)) return true;
+        return false;
+    }
+
+    /** Why this server does not federate with {@code domain}, or null when it does. */
+    String refusal(String domain) {
+        if (deny.contains(domain)) return "This server does not federate with " + domain + " (strata.s2s deny)";
+        if (!allow.isEmpty() && !allow.contains(domain)) return "This server federates only with the domains it allows (strata.s2s allow)";
+        if (serves(domain)) return domain + " is this server's own";
+        return null;
+    }
+
+    // --- outbound -----------------------------------------------------------------------------------
+
+    /** The router hands over a stanza to another server's domain ({@code to}, 'from' stamped). */
+    @Override
+    public void route(Element stanza, Origin from) {
+        Jid to = Jid.of(stanza.attribute("to"));
+        String remote = to.domain();
+        // the stanza's own 'from' (a server answering for an account, a reply to another server) or its sender's
+        String local = stanza.attribute("from") != null ? Jid.of(stanza.attribute("from")).domain() : from.jid() == null ? null : from.jid().domain();
+        if (local == null || !serves(local)) {
+            bounce(stanza, from, StanzaError.NOT_ALLOWED, "Only this server's own addresses send to other servers");
+            return;
+        }
+        String refused = refusal(remote);
+        if (refused != null) {
+            bounce(stanza, from, StanzaError.NOT_ALLOWED, refused);
+            return;
+        }
+        if (stopping) {
+            bounce(stanza, from, StanzaError.REMOTE_SERVER_TIMEOUT, "The server is stopping its federation");
+            return;
+        }
+        stream(local, remote).send(stanza, from);
+    }
+
+    /** The stream from {@code local} to {@code remote}, made (not yet connected) when there is none. */
+    OutboundStream stream(String local, String remote) {
+        return outbound.computeIfAbsent(local + " " + remote, k -> new OutboundStream(this, dialer, local, remote));
+    }
+
+    /** An outbound stream ended for good: the next stanza for its pair makes a new one. */
+    void gone(OutboundStream s) {
+        outbound.remove(s.local + " " + s.remote, s);
+    }
+
+    /**
+     * XEP-0220 §2.3: asks the authoritative server of {@code originating} (over this server's stream
+     * to it) whether {@code key} is the key it made for the stream {@code streamId} it opened to
+     * {@code receiving}.
+     */
+    CompletionStage<Boolean> verify(String receiving, String originating, String streamId, String key) {
+        if (stopping) return CompletableFuture.failedFuture(new IllegalStateException("stopping"));
+        return stream(receiving, originating).verify(streamId, key);
+    }
+
+    // --- inbound ------------------------------------------------------------------------------------
+
+    /** A stanza from an authenticated peer: delivered as if sent here, its errors and answers back over federation. */
+    void deliver(Element stanza, Jid from) {
+        Origin origin = Origin.of(from, reply -> {
+            if (reply.attribute("from") != null && reply.attribute("to") != null) route(reply, Origin.of(Jid.of(reply.attribute("from")), x -> { }));
+        });
+        // subscriptions and probes are the presence module's inbound side (RFC 6121 §3, §4.3) before anything is delivered
+        if (stanza.name().equals("presence") && router.hook(StanzaHook.PRESENCE, stanza, origin)) return;
+        String type = stanza.attribute("type");
+        if (stanza.name().equals("iq") && ("get".equals(type) || "set".equals(type)) && Jid.of(stanza.attribute("to")).isBare()) {
+            router.route(stanza, origin); // to the server or an account's bare JID: the server answers (ping, disco, vCard, PEP)
+            return;
+        }
+        router.deliver(stanza, origin);
+    }
+
+    static void bounce(Element stanza, Origin from, StanzaError error, String text) {
+        String type = stanza.attribute("type");
+        if ("error".equals(type) || "result".equals(type)) return;
+        if (stanza.name().equals("presence") && !"probe".equals(type) && !"subscribe".equals(type)) return; // RFC 6121: presence errors are not needed
+        from.send(error.replyTo(stanza, text, false));
+    }
+
+    /** {@code s2s:list}: the server-to-server streams in each direction, their state and what waits on them. */
+    @Descriptor("List the server-to-server streams: outbound (this server's) and inbound (other servers')")
+    public String list() {
+        StringBuilder sb = new StringBuilder();
+        for (OutboundStream o : outbound.values()) sb.append("out ").append(o).append('\n');
+        for (InboundStream i : inbound) sb.append("in  ").append(i).append('\n');
+        return sb.isEmpty() ? "No server-to-server streams\n" : sb.toString();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.strata.s2s;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** XEP-0185's recommended dialback key, with the example values the XEP and other servers' tests use. */
+class DialbackTest {
+    @Test
+    void keysAreHmacSha256OfTheDomainsAndStreamIdKeyedWithTheSecretsHash() {
+        Dialback d = new Dialback("s3cr3tf0rd14lb4ck");
+        assertThat(d.key("xmpp.example.com", "example.org", "D60000229F")).isEqualTo("37c69b1cf07a3f67c04a5ef5902fa5114f2c76fe4a2686482ba5b89323075643");
+        assertThat(d.valid("xmpp.example.com", "example.org", "D60000229F", "37C69B1CF07A3F67C04A5EF5902FA5114F2C76FE4A2686482BA5B89323075643 ")).isTrue();
+        assertThat(d.valid("xmpp.example.com", "example.org", "D60000229E", "37c69b1cf07a3f67c04a5ef5902fa5114f2c76fe4a2686482ba5b89323075643")).isFalse();
+        assertThat(d.valid("example.org", "xmpp.example.com", "D60000229F", "37c69b1cf07a3f67c04a5ef5902fa5114f2c76fe4a2686482ba5b89323075643")).isFalse();
+        assertThat(new Dialback("another").valid("xmpp.example.com", "example.org", "D60000229F", d.key("xmpp.example.com", "example.org", "D60000229F")))
+                .isFalse();
+        assertThat(d.valid("a", "b", "c", null)).isFalse();
+    }
+
+    @Test
+    void hostsAreParsedWithDirectTlsAndRefusals() {
+        var m = Resolver.parse(new String[] {"b.test=127.0.0.1:5269", "b.test=tls:[::1]:5270", "c.test=host", "d.test=h:99999", " "});
+        assertThat(m).containsOnlyKeys("b.test");
+        assertThat(m.get("b.test")).containsExactly(new Resolver.Target("127.0.0.1", 5269, false), new Resolver.Target("::1", 5270, true));
+        assertThat(new Resolver(m).targets("b.test")).hasSize(2);
+    }
+}

@@ -1,0 +1,127 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.StanzaCollector;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.RosterEntry;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.ping.PingManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+import dev.strata.bench.Loopback;
+import dev.strata.bench.RawXmppClient;
+
+/**
+ * Server-to-server federation between two Strata servers on loopback, alpha.test and beta.test
+ * (each finds the other through {@code strata.s2s hosts}), with Smack clients on each: STARTTLS and
+ * dialback both ways (each server asks the other, as authoritative server, about the key its stream
+ * presented), a chat message each way, a presence subscription across servers with the presence
+ * that follows, a ping to the other server, and a message to a domain without a server bounced with
+ * {@code remote-server-not-found}.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class S2sIT {
+    private StrataServer alpha, beta;
+
+    @BeforeAll
+    void start() throws Exception {
+        Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
+        int alphaS2s = Loopback.freePort(), betaS2s = Loopback.freePort();
+        alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, "beta.test=127.0.0.1:" + betaS2s);
+        beta = server("s2s-beta", "beta.test", "bob", betaS2s, "alpha.test=127.0.0.1:" + alphaS2s);
+    }
+
+    private static StrataServer server(String name, String domain, String user, int s2sPort, String hosts) throws Exception {
+        Path home = StrataServer.freshHome(name);
+        assertThat(StrataServer.register(home, home.resolve("data"), user, domain, user + "-Pw-1").exit()).isZero();
+        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "hosts = " + hosts + "\n");
+        return StrataServer.start(home, home.resolve("data"), Map.of("STRATA_DOMAIN", domain, "STRATA_ADMIN_JID", "admin@" + domain,
+                "STRATA_S2S_PORT", Integer.toString(s2sPort)));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (alpha != null) alpha.close();
+        if (beta != null) beta.close();
+    }
+
+    private static XMPPTCPConnection login(StrataServer s, String domain, String user, String resource) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain(domain)
+                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(s.c2sPort).setSecurityMode(SecurityMode.required)
+                .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, x) -> true).build());
+        c.connect();
+        c.login(user, user + "-Pw-1", Resourcepart.from(resource));
+        return c;
+    }
+
+    private static StanzaCollector bodies(XMPPTCPConnection c) {
+        return c.createStanzaCollector(new AndFilter(StanzaTypeFilter.MESSAGE, MessageWithBodiesFilter.INSTANCE));
+    }
+
+    @Test
+    void usersOnTwoServersChatSubscribeAndSeeEachOther() throws Exception {
+        XMPPTCPConnection alice = login(alpha, "alpha.test", "alice", "laptop");
+        XMPPTCPConnection bob = login(beta, "beta.test", "bob", "phone");
+        try {
+            StanzaCollector atBob = bodies(bob), atAlice = bodies(alice);
+            alice.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from("bob@beta.test/phone")).ofType(Message.Type.chat)
+                    .setBody("hello from alpha").build());
+            Message got = atBob.nextResult(20_000);
+            assertThat(got).as("alice's message reached bob on the other server").isNotNull();
+            assertThat(got.getBody()).isEqualTo("hello from alpha");
+            assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/laptop");
+
+            bob.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from("alice@alpha.test")).ofType(Message.Type.chat).setBody("hi from beta").build());
+            Message back = atAlice.nextResult(20_000);
+            assertThat(back).as("bob's answer reached alice").isNotNull();
+            assertThat(back.getBody()).isEqualTo("hi from beta");
+            assertThat(back.getFrom().toString()).isEqualTo("bob@beta.test/phone");
+
+            assertThat(alpha.log()).contains("Server-to-server stream alpha.test -> beta.test ready", "dialback valid");
+            assertThat(beta.log()).contains("Server-to-server stream beta.test -> alpha.test ready", "dialback valid");
+
+            // RFC 6121 across servers: bob accepts (accept_all), alice sees his presence
+            EntityBareJid bobJid = JidCreate.entityBareFrom("bob@beta.test");
+            Roster ra = Roster.getInstanceFor(alice);
+            ra.createItemAndRequestSubscription(bobJid, "Bob", null);
+            StrataServer.awaitValue(Duration.ofSeconds(20), "alice's roster item for bob with a subscription to him", () -> {
+                RosterEntry e = ra.getEntry(bobJid);
+                return e == null ? "none" : e.getType().name();
+            }, t -> t.equals("to") || t.equals("both"));
+            StrataServer.awaitValue(Duration.ofSeconds(20), "bob's presence at alice", () -> ra.getPresence(bobJid), Presence::isAvailable);
+
+            assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("beta.test"), 20_000)).as("beta.test answers alice's ping").isTrue();
+
+            StanzaCollector errors = alice.createStanzaCollector(st -> st instanceof Message m && m.getType() == Message.Type.error);
+            alice.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from("carol@gamma.test")).ofType(Message.Type.chat).setBody("anyone?").build());
+            Message bounce = errors.nextResult(30_000);
+            assertThat(bounce).as("a bounce for a domain with no server").isNotNull();
+            assertThat(bounce.getError().getCondition()).isEqualTo(StanzaError.Condition.remote_server_not_found);
+        } finally {
+            alice.disconnect();
+            bob.disconnect();
+        }
+    }
+}
