@@ -30,7 +30,6 @@ import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 
-import dev.strata.bench.Loopback;
 import dev.strata.bench.RawXmppClient;
 
 /**
@@ -48,9 +47,25 @@ class S2sIT {
     @BeforeAll
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
-        int alphaS2s = Loopback.freePort(), betaS2s = Loopback.freePort();
+        // below the ephemeral range: the ports each server's other listeners get (bound at 0 and read back) cannot take them meanwhile
+        int alphaS2s = portBelowEphemeral(), betaS2s = portBelowEphemeral();
+        while (betaS2s == alphaS2s) betaS2s = portBelowEphemeral();
         alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, "beta.test=127.0.0.1:" + betaS2s);
         beta = server("s2s-beta", "beta.test", "bob", betaS2s, "alpha.test=127.0.0.1:" + alphaS2s);
+    }
+
+    /** A free loopback port in 22000–31999 (the ephemeral range starts at 32768; coturn's test relays use 21000–21999). */
+    private static int portBelowEphemeral() throws java.io.IOException {
+        java.util.Random random = new java.util.Random();
+        for (int i = 0; i < 200; i++) {
+            int port = 22_000 + random.nextInt(10_000);
+            try (java.net.ServerSocket probe = new java.net.ServerSocket(port, 1, InetAddress.getLoopbackAddress())) {
+                return port;
+            } catch (java.io.IOException taken) {
+                // try another
+            }
+        }
+        throw new java.io.IOException("No free loopback port in 22000-31999");
     }
 
     private static StrataServer server(String name, String domain, String user, int s2sPort, String hosts) throws Exception {

@@ -6,9 +6,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +13,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.Jid;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.OrderedIntake;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.xml.Element;
@@ -34,8 +32,6 @@ import dev.strata.api.xml.XmlException;
 final class InboundStream implements StreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(InboundStream.class);
     private static final SecureRandom RANDOM = new SecureRandom();
-    /** Stanzas waiting for the router above which the peer is not read until they fall below {@link #RESUME}. */
-    private static final int PAUSE = 1000, RESUME = 100;
 
     private final Connection conn;
     private final ServerStreams s2s;
@@ -44,14 +40,13 @@ final class InboundStream implements StreamHandler {
     private volatile String local, peer;
     /** "local remote" pairs authenticated on this stream. */
     private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger pending = new AtomicInteger();
-    private final ExecutorService worker;
-    private volatile boolean done, paused;
+    private final OrderedIntake intake;
+    private volatile boolean done;
 
     InboundStream(Connection conn, ServerStreams s2s) {
         this.conn = conn;
         this.s2s = s2s;
-        this.worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("strata-s2s-in " + conn.remoteAddress()).factory());
+        this.intake = new OrderedIntake(conn, "strata-s2s-in " + conn.remoteAddress());
         s2s.inbound.add(this);
     }
 
@@ -200,20 +195,11 @@ final class InboundStream implements StreamHandler {
                     : from.domain() + " is not authenticated on this stream (dialback first)");
             return;
         }
-        if (pending.incrementAndGet() > PAUSE && !paused) {
-            paused = true;
-            conn.pauseReading();
-        }
-        worker.execute(() -> {
+        intake.submit(() -> {
             try {
                 s2s.deliver(stanza, from);
             } catch (RuntimeException e) {
                 LOG.error("Delivering a stanza from {} failed", from, e);
-            } finally {
-                if (pending.decrementAndGet() < RESUME && paused) {
-                    paused = false;
-                    conn.resumeReading();
-                }
             }
         });
     }
@@ -255,7 +241,7 @@ final class InboundStream implements StreamHandler {
     public void disconnected(String reason) {
         done = true;
         s2s.inbound.remove(this);
-        worker.shutdown();
+        intake.shutdown();
         if (!authenticated.isEmpty()) LOG.info("Server stream from {} ({}) ended: {}", conn.remoteAddress(), authenticated, reason);
     }
 

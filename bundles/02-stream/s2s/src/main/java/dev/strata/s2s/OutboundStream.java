@@ -113,7 +113,7 @@ final class OutboundStream implements StreamHandler {
             try {
                 addresses = Resolver.addresses(t);
             } catch (java.net.UnknownHostException e) {
-                tried.append(t).append(": no address; ");
+                tried.append(t.host()).append(": no address; ");
                 continue;
             }
             for (InetSocketAddress a : addresses) {
@@ -130,8 +130,7 @@ final class OutboundStream implements StreamHandler {
                 }
             }
         }
-        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, targets.isEmpty() ? remote + " has no address (DNS, or strata.s2s hosts)"
-                : "Cannot connect to " + remote + ": " + tried.substring(0, Math.max(0, tried.length() - 2)));
+        fail(StanzaError.REMOTE_SERVER_NOT_FOUND, "Cannot connect to " + remote + " (DNS, or strata.s2s hosts): " + tried.substring(0, Math.max(0, tried.length() - 2)));
     }
 
     /** The transport connected: this is the connection's handler; our stream header goes first. */

@@ -15,7 +15,7 @@ import org.slf4j.LoggerFactory;
 /**
  * Where a domain's server listens (RFC 6120 §3.2): an administrator's static entry
  * ({@code strata.s2s hosts = domain=host:port, ...}) first, else the domain's own addresses on 5269
- * (§3.2.2's fallback). Blocking: called on a virtual thread.
+ * (§3.2.2's fallback). {@link #addresses} blocks: called on a virtual thread.
  */
 final class Resolver {
     private static final Logger LOG = LoggerFactory.getLogger(Resolver.class);
@@ -65,16 +65,9 @@ final class Resolver {
         return m;
     }
 
-    /** The places to try for {@code domain}, in order; empty when it has no address at all. */
+    /** The places to try for {@code domain}, in order (their addresses are looked up when tried, {@link #addresses}). */
     List<Target> targets(String domain) {
-        List<Target> fixed = hosts.get(domain);
-        if (fixed != null) return fixed;
-        try {
-            InetAddress.getAllByName(domain);
-            return List.of(new Target(domain, 5269, false));
-        } catch (UnknownHostException e) {
-            return List.of();
-        }
+        return hosts.getOrDefault(domain, List.of(new Target(domain, 5269, false)));
     }
 
     /** The socket addresses of one target. */

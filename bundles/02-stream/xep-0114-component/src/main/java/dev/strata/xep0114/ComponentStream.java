@@ -7,9 +7,6 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.Locale;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +15,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
+import dev.strata.api.transport.OrderedIntake;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.xml.Element;
@@ -37,18 +35,15 @@ import dev.strata.api.xml.XmlException;
  */
 final class ComponentStream implements StreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(ComponentStream.class);
-    /** Stanzas waiting for the router above which the component is not read until they fall below {@link #RESUME}. */
-    private static final int PAUSE = 1000, RESUME = 100;
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Connection conn;
     private final ComponentStreams streams;
     private final String id;
-    private final AtomicInteger pending = new AtomicInteger();
-    private ExecutorService worker;
+    private OrderedIntake intake;
     /** The domain the header named; set once the stream is open. */
     private String domain;
-    private volatile boolean authenticated, done, paused;
+    private volatile boolean authenticated, done;
     private Origin origin;
 
     ComponentStream(Connection conn, ComponentStreams streams) {
@@ -120,20 +115,11 @@ final class ComponentStream implements StreamHandler {
             fail(StreamError.INVALID_FROM, "A stanza from " + domain + " must come from it or a JID under it, not " + from);
             return;
         }
-        if (pending.incrementAndGet() > PAUSE && !paused) {
-            paused = true;
-            conn.pauseReading();
-        }
-        worker.execute(() -> {
+        intake.submit(() -> {
             try {
                 streams.router().deliver(stanza, origin);
             } catch (RuntimeException e) {
                 LOG.error("Routing a stanza from the component {} failed", domain, e);
-            } finally {
-                if (pending.decrementAndGet() < RESUME && paused) {
-                    paused = false;
-                    conn.resumeReading();
-                }
             }
         });
     }
@@ -154,7 +140,7 @@ final class ComponentStream implements StreamHandler {
         authenticated = true;
         Jid jid = Jid.of(domain);
         origin = Origin.of(jid, this::send);
-        worker = Executors.newSingleThreadExecutor(Thread.ofVirtual().name("strata-component " + domain).factory());
+        intake = new OrderedIntake(conn, "strata-component " + domain);
         conn.write(Element.of("handshake", StreamHeader.COMPONENT), StreamHeader.COMPONENT);
         LOG.info("Component {} connected from {}", domain, conn.remoteAddress());
     }
@@ -204,7 +190,7 @@ final class ComponentStream implements StreamHandler {
         done = true;
         if (authenticated) {
             streams.disconnected(domain, this);
-            worker.shutdown();
+            intake.shutdown();
             LOG.info("Component {} disconnected: {}", domain, reason);
         }
     }

@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import dev.strata.api.transport.BytestreamBroker;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
@@ -94,7 +95,7 @@ final class Socks5Handshake extends ByteToMessageDecoder {
     }
 
     /** A SOCKS5 reply (RFC 1928 §6) echoing the requested address, as XEP-0065 §5.3.2 asks. */
-    private static io.netty.channel.ChannelFuture reply(ChannelHandlerContext ctx, int code, String host, int port) {
+    private static ChannelFuture reply(ChannelHandlerContext ctx, int code, String host, int port) {
         byte[] name = host.getBytes(StandardCharsets.ISO_8859_1);
         ByteBuf b = ctx.alloc().buffer(7 + name.length);
         b.writeByte(5).writeByte(code).writeByte(0).writeByte(3).writeByte(name.length).writeBytes(name).writeShort(port);
