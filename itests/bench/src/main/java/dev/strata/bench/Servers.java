@@ -241,12 +241,17 @@ final class Servers {
             }
             this.postgres = postgres;
             this.dist = dist;
-            this.env = Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(port),
-                    "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_SSH_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_HTTP_PORT", Integer.toString(httpPort), "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()), "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_S2S_PORT", Integer.toString(Loopback.freePort()),
-                    "STRATA_DATA_PATH", dir.resolve("data").toString());
+            this.env = Map.ofEntries(Map.entry("STRATA_BIND", "127.0.0.1"),
+                    Map.entry("STRATA_C2S_PORT", Integer.toString(port)),
+                    Map.entry("STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_SSH_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_HTTP_PORT", Integer.toString(httpPort)),
+                    Map.entry("STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_PROXY_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_S2S_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_S2S_TLS_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_DATA_PATH", dir.resolve("data").toString()));
         }
 
         @Override

@@ -164,7 +164,8 @@ final class StrataServer implements AutoCloseable {
         return Map.of("STRATA_BIND", "127.0.0.1", "STRATA_C2S_PORT", Integer.toString(Loopback.freePort()),
                 "STRATA_C2S_TLS_PORT", Integer.toString(Loopback.freePort()), "STRATA_HTTP_PORT", Integer.toString(Loopback.freePort()),
                 "STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort()), "STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort()),
-                "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()), "STRATA_S2S_PORT", Integer.toString(Loopback.freePort()));
+                "STRATA_PROXY_PORT", Integer.toString(Loopback.freePort()), "STRATA_S2S_PORT", Integer.toString(Loopback.freePort()),
+                "STRATA_S2S_TLS_PORT", Integer.toString(Loopback.freePort()));
     }
 
     String consoleLog() {

@@ -66,6 +66,7 @@ public final class StrataOptions {
             Files.writeString(transport.resolve("strata.listener~component.cfg"), "kind = component\nbind = 127.0.0.1\nport = " + Loopback.freePort() + "\n");
             Files.writeString(transport.resolve("strata.listener~proxy65.cfg"), "kind = socks5\nbind = 127.0.0.1\nport = " + Loopback.freePort() + "\n");
             Files.writeString(transport.resolve("strata.listener~s2s.cfg"), "kind = s2s\nbind = 127.0.0.1\nport = " + Loopback.freePort() + "\n");
+            Files.writeString(transport.resolve("strata.listener~s2s-tls.cfg"), "kind = s2s\nbind = 127.0.0.1\ndirect.tls = true\nport = " + Loopback.freePort() + "\n");
             Files.writeString(home.resolve("config/stack/07-interfaces/strata.console.ssh.cfg"), "port = " + ssh + "\nbind = 127.0.0.1\n");
             // the distribution also logs to /dev/stdout, which is the test JVM's channel to Maven here
             Path logback = home.resolve("config/logback.xml");

@@ -42,6 +42,10 @@ final class InboundStream implements StreamHandler {
     private final Set<String> authenticated = ConcurrentHashMap.newKeySet();
     private final OrderedIntake intake;
     private volatile boolean done;
+    /** The domain SASL EXTERNAL authenticated (RFC 6120 §6, XEP-0178), once it did: the stream restarted and offers no SASL again. */
+    private volatile String external;
+    /** Whether this stream offered SASL EXTERNAL (the peer's certificate validated for its domain). */
+    private volatile boolean offeredExternal;
 
     InboundStream(Connection conn, ServerStreams s2s) {
         this.conn = conn;
@@ -79,14 +83,71 @@ final class InboundStream implements StreamHandler {
             fail(StreamError.POLICY_VIOLATION, s2s.refusal(peer));
             return;
         }
+        if (external != null && !external.equals(peer)) {
+            fail(StreamError.INVALID_FROM, "The stream restarted after SASL for " + external + ", not " + peer);
+            return;
+        }
         boolean tlsRequired = s2s.config.require_encryption();
         if (!conn.isSecure() && conn.byteStream()) {
             Element.Builder starttls = Element.builder("starttls", OutboundStream.TLS);
             if (tlsRequired) starttls.child(Element.of("required", OutboundStream.TLS));
             conn.openStream(header(), List.of(starttls.build(), dialbackFeature()));
+        } else if (external == null && peer != null && conn.isSecure() && s2s.certificateProblem(conn, peer) == null) {
+            // XEP-0178 §3: the peer's certificate validates for the domain its header names: it may authenticate with it
+            offeredExternal = true;
+            conn.openStream(header(), List.of(Element.builder("mechanisms", OutboundStream.SASL)
+                    .child(Element.builder("mechanism", OutboundStream.SASL).text("EXTERNAL").build()).build(), dialbackFeature()));
         } else {
             conn.openStream(header(), List.of(dialbackFeature()));
         }
+    }
+
+    /** RFC 6120 §6.4 with XEP-0178: SASL EXTERNAL, the peer's certificate standing for the domain it names. */
+    private void auth(Element e) {
+        if (!"EXTERNAL".equals(e.attribute("mechanism"))) {
+            saslFailure("invalid-mechanism", "Server streams authenticate with EXTERNAL (or dialback)");
+            return;
+        }
+        if (!offeredExternal || external != null) {
+            saslFailure("not-authorized", external != null ? "Already authenticated" : "SASL EXTERNAL was not offered on this stream");
+            return;
+        }
+        String text = e.text().strip(), authzid;
+        if (text.isEmpty() || text.equals("=")) {
+            authzid = peer;
+        } else {
+            try {
+                authzid = new String(java.util.Base64.getDecoder().decode(text), java.nio.charset.StandardCharsets.UTF_8).strip().toLowerCase(Locale.ROOT);
+            } catch (IllegalArgumentException bad) {
+                saslFailure("incorrect-encoding", "The authorization identity is not base64");
+                return;
+            }
+        }
+        if (authzid == null || authzid.isEmpty()) {
+            saslFailure("invalid-authzid", "No domain to authenticate: the stream header has no 'from' and the request no identity");
+            return;
+        }
+        String refused = s2s.refusal(authzid);
+        if (refused != null) {
+            saslFailure("not-authorized", refused);
+            return;
+        }
+        String problem = s2s.certificateProblem(conn, authzid);
+        if (problem != null) {
+            saslFailure(authzid.equals(peer) ? "not-authorized" : "invalid-authzid", "Not " + authzid + ": " + problem);
+            return;
+        }
+        external = authzid;
+        authenticated.add(local + " " + authzid);
+        LOG.info("Server-to-server stream {} -> {} from {}: SASL EXTERNAL ({})", authzid, local, conn.remoteAddress(), conn.tlsProtocol().orElse("?"));
+        conn.write(Element.of("success", OutboundStream.SASL), StreamHeader.SERVER);
+        conn.resetStream(); // the peer's next bytes are a new stream header
+    }
+
+    private void saslFailure(String condition, String text) {
+        LOG.info("Server stream from {} ({}): SASL EXTERNAL refused: {}", conn.remoteAddress(), peer, text);
+        conn.write(Element.builder("failure", OutboundStream.SASL).child(Element.of(condition, OutboundStream.SASL))
+                .child(Element.builder("text", OutboundStream.SASL).text(text).build()).build(), StreamHeader.SERVER);
     }
 
     private static Element dialbackFeature() {
@@ -102,6 +163,10 @@ final class InboundStream implements StreamHandler {
                 return;
             }
             conn.startTls(Element.of("proceed", OutboundStream.TLS), () -> { });
+            return;
+        }
+        if (e.is("auth", OutboundStream.SASL)) {
+            auth(e);
             return;
         }
         if (e.is("result", Dialback.NS)) {
@@ -134,6 +199,13 @@ final class InboundStream implements StreamHandler {
         if (refused != null) {
             conn.write(dialbackError(to, from, "policy-violation", refused), StreamHeader.SERVER);
             return;
+        }
+        if (s2s.needsValidCertificate(from)) {
+            String problem = s2s.certificateProblem(conn, from);
+            if (problem != null) {
+                conn.write(dialbackError(to, from, "not-authorized", from + " must present a valid certificate here: " + problem), StreamHeader.SERVER);
+                return;
+            }
         }
         String streamId = id;
         s2s.verify(to, from, streamId, key).whenComplete((valid, failure) -> {
@@ -190,9 +262,13 @@ final class InboundStream implements StreamHandler {
             return;
         }
         if (!authenticated.contains(to.domain() + " " + from.domain())) {
-            boolean known = authenticated.stream().anyMatch(p -> p.endsWith(" " + from.domain()));
-            fail(known ? StreamError.HOST_UNKNOWN : StreamError.NOT_AUTHORIZED, known ? to.domain() + " was not authenticated on this stream"
-                    : from.domain() + " is not authenticated on this stream (dialback first)");
+            if (authenticated.isEmpty()) {
+                fail(StreamError.NOT_AUTHORIZED, from.domain() + " is not authenticated on this stream (SASL EXTERNAL or dialback first)");
+            } else if (authenticated.stream().noneMatch(p -> p.endsWith(" " + from.domain()))) {
+                fail(StreamError.INVALID_FROM, from.domain() + " is not a domain authenticated on this stream");
+            } else {
+                fail(StreamError.HOST_UNKNOWN, to.domain() + " was not authenticated on this stream for " + from.domain());
+            }
             return;
         }
         intake.submit(() -> {
@@ -252,7 +328,7 @@ final class InboundStream implements StreamHandler {
 
     @Override
     public String toString() {
-        return (peer == null ? "?" : peer) + " -> " + (local == null ? "?" : local) + " " + conn.remoteAddress() + (conn.isSecure() ? " TLS" : "")
-                + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated);
+        return (peer == null ? "?" : peer) + " -> " + (local == null ? "?" : local) + " " + conn.remoteAddress() + conn.tlsProtocol().map(p -> " " + p).orElse("")
+                + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated) + (external != null ? " SASL EXTERNAL" : "");
     }
 }

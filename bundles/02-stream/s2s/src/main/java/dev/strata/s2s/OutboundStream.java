@@ -36,9 +36,14 @@ import dev.strata.api.xml.XmlException;
  */
 final class OutboundStream implements StreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundStream.class);
-    static final String STREAMS = "http://etherx.jabber.org/streams", TLS = "urn:ietf:params:xml:ns:xmpp-tls";
+    static final String STREAMS = "http://etherx.jabber.org/streams", TLS = "urn:ietf:params:xml:ns:xmpp-tls", SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
 
     enum State { IDLE, CONNECTING, NEGOTIATING, AUTHENTICATING, READY, CLOSED }
+
+    /** How the stream authenticated: SASL EXTERNAL with our certificate, or dialback. */
+    private String method;
+    /** SASL EXTERNAL went through (the stream restarted after it), or the peer refused it (then dialback). */
+    private boolean externalDone, externalFailed;
 
     private record Pending(Element stanza, Origin from) {
     }
@@ -106,12 +111,18 @@ final class OutboundStream implements StreamHandler {
 
     /** Tries each address of each target in turn (on a virtual thread: DNS and connecting block). */
     private void dial() {
-        List<Resolver.Target> targets = s2s.resolver.targets(remote);
+        List<Resolver.Target> targets;
+        try {
+            targets = s2s.resolver.targets(remote);
+        } catch (Resolver.NoService e) {
+            fail(StanzaError.REMOTE_SERVER_NOT_FOUND, e.getMessage());
+            return;
+        }
         StringBuilder tried = new StringBuilder();
         for (Resolver.Target t : targets) {
             List<InetSocketAddress> addresses;
             try {
-                addresses = Resolver.addresses(t);
+                addresses = s2s.resolver.addresses(t);
             } catch (java.net.UnknownHostException e) {
                 tried.append(t.host()).append(": no address; ");
                 continue;
@@ -171,6 +182,16 @@ final class OutboundStream implements StreamHandler {
             });
         } else if (e.is("failure", TLS)) {
             abort(null, remote + " could not start TLS");
+        } else if (e.is("success", SASL) && state == State.AUTHENTICATING && method == null) {
+            // RFC 6120 §6.4.6: authenticated; a new stream over the same TLS
+            externalDone = true;
+            conn.resetStream();
+            conn.openStream(header(), List.of());
+        } else if (e.is("failure", SASL) && state == State.AUTHENTICATING && method == null) {
+            externalFailed = true;
+            String why = e.firstChild().map(Element::name).orElse("failure");
+            LOG.info("{} refused SASL EXTERNAL for {} ({}); dialback instead", remote, local, why);
+            authenticate();
         } else if (e.is("result", Dialback.NS)) {
             result(e);
         } else if (e.is("verify", Dialback.NS)) {
@@ -199,7 +220,40 @@ final class OutboundStream implements StreamHandler {
         canVerify = true;
         for (Element ask : unsentVerifies) conn.write(ask, StreamHeader.SERVER);
         unsentVerifies.clear();
+        if (externalDone) {
+            ready("SASL EXTERNAL");
+            return;
+        }
+        if (state == State.READY) return;
+        // RFC 6120 §13.7.2: the receiving server's certificate must be for its domain; without that, only dialback (where policy allows)
+        String problem = conn.isSecure() ? s2s.certificateProblem(conn, remote) : "the stream is not encrypted";
+        if (problem != null && s2s.needsValidCertificate(remote)) {
+            abort(StreamError.POLICY_VIOLATION, remote + " must present a valid certificate (strata.s2s): " + problem);
+            return;
+        }
+        if (problem != null) LOG.info("{}: {}; dialback decides", remote, problem);
+        boolean external = features.child("mechanisms", SASL).map(m -> m.elements().anyMatch(x -> x.is("mechanism", SASL) && "EXTERNAL".equals(x.text().strip())))
+                .orElse(false);
+        if (external && conn.isSecure() && !externalFailed && problem == null) {
+            // XEP-0178 §3: our certificate authenticates us; the authorization identity is our domain
+            state = State.AUTHENTICATING;
+            conn.write(Element.builder("auth", SASL).attribute("mechanism", "EXTERNAL")
+                    .text(java.util.Base64.getEncoder().encodeToString(local.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(), StreamHeader.SERVER);
+            return;
+        }
         authenticate();
+    }
+
+    /** Authenticated: what was queued goes out in order. */
+    private void ready(String how) {
+        method = how;
+        state = State.READY;
+        if (setupTimer != null) setupTimer.cancel(false);
+        LOG.info("Server-to-server stream {} -> {} ready ({}, {}, {})", local, remote, address, conn.tlsProtocol().orElse("unencrypted"), how);
+        List<Element> out = new ArrayList<>(queue.size());
+        for (Pending p : queue) out.add(p.stanza());
+        queue.clear();
+        conn.write(out, StreamHeader.CLIENT);
     }
 
     /** XEP-0220 §2.1.1: our key for this stream. */
@@ -216,13 +270,7 @@ final class OutboundStream implements StreamHandler {
         }
         String type = e.attribute("type");
         if ("valid".equals(type)) {
-            state = State.READY;
-            if (setupTimer != null) setupTimer.cancel(false);
-            LOG.info("Server-to-server stream {} -> {} ready ({}, {}, dialback)", local, remote, address, conn.tlsProtocol().orElse("unencrypted"));
-            List<Element> out = new ArrayList<>(queue.size());
-            for (Pending p : queue) out.add(p.stanza());
-            queue.clear();
-            conn.write(out, StreamHeader.CLIENT);
+            ready("dialback");
         } else {
             String why = e.child("error", "jabber:server").or(() -> e.child("error", Dialback.NS)).flatMap(Element::firstChild).map(Element::name).orElse(type);
             abort(null, remote + " refused our dialback (" + why + ")");
@@ -292,6 +340,7 @@ final class OutboundStream implements StreamHandler {
     @Override
     public synchronized String toString() {
         return local + " -> " + remote + " " + state.name().toLowerCase(java.util.Locale.ROOT) + (address == null ? "" : " " + address)
+                + (conn == null ? "" : conn.tlsProtocol().map(p -> " " + p).orElse("")) + (method == null ? "" : " " + method)
                 + (queue.isEmpty() ? "" : ", " + queue.size() + " queued");
     }
 }

@@ -39,6 +39,7 @@ import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.Dialer;
+import dev.strata.api.transport.Dns;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHandlerFactory;
 import dev.strata.api.xml.Element;
@@ -88,6 +89,21 @@ public final class ServerStreams implements RemoteRouter {
         @AttributeDefinition(min = "1", description = "Stanzas queued for one remote domain while its stream is set up (more bounce with "
                 + "resource-constraint)")
         int max_queued() default 1000;
+
+        @AttributeDefinition(required = false, description = "Certificate authorities trusted for other servers' certificates besides the "
+                + "system's: a PEM file, or a directory of .pem/.crt files (relative paths from the server's home)")
+        String trust_store() default "";
+
+        @AttributeDefinition(description = "Whether the system's certificate authorities (the JDK's cacerts) are trusted for other servers")
+        boolean system_trust() default true;
+
+        @AttributeDefinition(description = "Whether every other server must present a certificate that validates for its domain (PKIX, "
+                + "RFC 6125); off: dialback authenticates those that do not, as Prosody's and ejabberd's defaults do")
+        boolean require_valid_certificate() default false;
+
+        @AttributeDefinition(required = false, description = "Domains that must present a valid certificate even when "
+                + "require.valid.certificate is off (no dialback without one)")
+        String[] secure_domains() default {};
     }
 
     final Config config;
@@ -96,7 +112,8 @@ public final class ServerStreams implements RemoteRouter {
     private final Dialer dialer;
     final Dialback dialback;
     final Resolver resolver;
-    private final Set<String> deny, allow;
+    final PeerCertificates certificates;
+    private final Set<String> deny, allow, secure;
     /** "local remote" to the stream this server opened for that pair. */
     private final Map<String, OutboundStream> outbound = new ConcurrentHashMap<>();
     final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
@@ -106,8 +123,9 @@ public final class ServerStreams implements RemoteRouter {
     private volatile boolean stopping;
 
     @Activate
-    public ServerStreams(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference Dialer dialer) {
-        this(config, router, server, dialer);
+    public ServerStreams(BundleContext context, Config config, @Reference Router router, @Reference ServerInfo server, @Reference Dialer dialer,
+                         @Reference Dns dns) throws java.io.IOException, java.security.GeneralSecurityException {
+        this(config, router, server, dialer, dns, PeerCertificates.load(config.system_trust(), trustStore(context, config)));
         Hashtable<String, Object> props = new Hashtable<>();
         props.put(StreamHandlerFactory.LISTENER, "s2s");
         registrations.add(context.registerService(StreamHandlerFactory.class, (StreamHandlerFactory) this::accept, props));
@@ -116,7 +134,14 @@ public final class ServerStreams implements RemoteRouter {
                 config.require_encryption() ? "required" : "optional");
     }
 
-    ServerStreams(Config config, Router router, ServerInfo server, Dialer dialer) {
+    private static java.nio.file.Path trustStore(BundleContext context, Config config) {
+        if (config.trust_store().isBlank()) return null;
+        java.nio.file.Path p = java.nio.file.Path.of(config.trust_store().strip());
+        String home = context.getProperty("strata.home");
+        return p.isAbsolute() || home == null ? p : java.nio.file.Path.of(home).resolve(p);
+    }
+
+    ServerStreams(Config config, Router router, ServerInfo server, Dialer dialer, Dns dns, PeerCertificates certificates) {
         this.config = config;
         this.router = router;
         this.server = server;
@@ -128,7 +153,9 @@ public final class ServerStreams implements RemoteRouter {
             secret = HexFormat.of().formatHex(bits);
         }
         this.dialback = new Dialback(secret);
-        this.resolver = new Resolver(Resolver.parse(config.hosts()));
+        this.resolver = new Resolver(Resolver.parse(config.hosts()), dns);
+        this.certificates = certificates;
+        this.secure = lower(config.secure_domains());
         this.deny = lower(config.deny());
         this.allow = lower(config.allow());
     }
@@ -177,6 +204,17 @@ public final class ServerStreams implements RemoteRouter {
         if (!allow.isEmpty() && !allow.contains(domain)) return "This server federates only with the domains it allows (strata.s2s allow)";
         if (serves(domain)) return domain + " is this server's own";
         return null;
+    }
+
+    /** Why {@code conn}'s peer certificate is not good for {@code domain}, or null when it is. */
+    String certificateProblem(Connection conn, String domain) {
+        if (!conn.isSecure()) return "the stream is not encrypted";
+        return certificates.problem(conn.peerCertificates(), domain);
+    }
+
+    /** Whether {@code domain} may authenticate only with a valid certificate (no dialback without one). */
+    boolean needsValidCertificate(String domain) {
+        return config.require_valid_certificate() || secure.contains(domain);
     }
 
     // --- outbound -----------------------------------------------------------------------------------

@@ -18,11 +18,4 @@ class DialbackTest {
         assertThat(d.valid("a", "b", "c", null)).isFalse();
     }
 
-    @Test
-    void hostsAreParsedWithDirectTlsAndRefusals() {
-        var m = Resolver.parse(new String[] {"b.test=127.0.0.1:5269", "b.test=tls:[::1]:5270", "c.test=host", "d.test=h:99999", " "});
-        assertThat(m).containsOnlyKeys("b.test");
-        assertThat(m.get("b.test")).containsExactly(new Resolver.Target("127.0.0.1", 5269, false), new Resolver.Target("::1", 5270, true));
-        assertThat(new Resolver(m).targets("b.test")).hasSize(2);
-    }
 }

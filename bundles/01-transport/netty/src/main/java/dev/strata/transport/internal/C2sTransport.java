@@ -105,11 +105,19 @@ public final class C2sTransport implements ListenerKind {
      */
     static void streamPipeline(SocketChannel ch, boolean directTls, TlsManager tls, StreamHandlerFactory factory, XmlLimits limits, int handshakeSeconds,
                                int idleSeconds, int silenceCheckSeconds, long maxOutboundBytes, ReadRate rate) {
+        streamPipeline(ch, directTls, tls, false, factory, limits, handshakeSeconds, idleSeconds, silenceCheckSeconds, maxOutboundBytes, rate);
+    }
+
+    /** As above; {@code askCertificate}: the peer is asked for its certificate in the TLS handshake (server-to-server). */
+    static void streamPipeline(SocketChannel ch, boolean directTls, TlsManager tls, boolean askCertificate, StreamHandlerFactory factory, XmlLimits limits,
+                               int handshakeSeconds, int idleSeconds, int silenceCheckSeconds, long maxOutboundBytes, ReadRate rate) {
         long handshakeMillis = handshakeSeconds * 1000L;
-        if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, handshakeMillis));
+        if (directTls) ch.pipeline().addLast("sni", new SniHandler(askCertificate ? tls.peers() : tls, handshakeMillis));
         ch.pipeline().addLast("idle", new IdleStateHandler(silenceCheckSeconds, 0, 0, TimeUnit.SECONDS));
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
-        ch.pipeline().addLast("xmpp", new NettyConnection(factory, tls, limits, handshakeMillis, idleSeconds * 1000L, maxOutboundBytes, rate));
+        NettyConnection c = new NettyConnection(factory, tls, limits, handshakeMillis, idleSeconds * 1000L, maxOutboundBytes, rate);
+        c.askCertificate = askCertificate;
+        ch.pipeline().addLast("xmpp", c);
     }
 
     private ReadRate rate() {

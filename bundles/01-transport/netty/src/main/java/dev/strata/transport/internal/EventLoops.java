@@ -57,6 +57,12 @@ public final class EventLoops {
                 : io.netty.channel.socket.nio.NioSocketChannel.class;
     }
 
+    /** The channel type of UDP sockets (DNS queries). */
+    Class<? extends io.netty.channel.socket.DatagramChannel> datagramChannelType() {
+        return channelType == EpollServerSocketChannel.class ? io.netty.channel.epoll.EpollDatagramChannel.class
+                : io.netty.channel.socket.nio.NioDatagramChannel.class;
+    }
+
     String kind() {
         return channelType == EpollServerSocketChannel.class ? "epoll" : "nio";
     }

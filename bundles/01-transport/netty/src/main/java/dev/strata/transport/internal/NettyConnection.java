@@ -78,6 +78,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     volatile boolean headerSent;
     /** Whether this server opened the connection (server-to-server, through the Dialer): it writes first, and starts TLS as the client. */
     boolean dialled;
+    /** Whether the peer is asked for its certificate when TLS starts (another server: {@link TlsManager#peers}). */
+    boolean askCertificate;
     /** When this server last wrote, on a connection it dialled (where it is the one that talks: its silence is both sides'). */
     private volatile long lastWrite = System.nanoTime();
 
@@ -326,7 +328,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
         // the handler goes in after <proceed/> left in the clear, before the client's ClientHello is read
         writeThenReframe(proceed, () -> {
             tlsDone = done;
-            channel.pipeline().addFirst("sni", new SniHandler(tls, handshakeMillis));
+            channel.pipeline().addFirst("sni", new SniHandler(askCertificate ? tls.peers() : tls, handshakeMillis));
         });
     }
 

@@ -86,7 +86,7 @@ public final class S2sTransport implements ListenerKind {
             return;
         }
         int idle = config.idle_timeout();
-        C2sTransport.streamPipeline(ch, directTls, tls, factory, limits, config.tls_handshake_timeout(), idle, idle > 0 ? Math.min(idle, 10) : 10,
+        C2sTransport.streamPipeline(ch, directTls, tls, true, factory, limits, config.tls_handshake_timeout(), idle, idle > 0 ? Math.min(idle, 10) : 10,
                 config.max_outbound_bytes(), rate(config));
     }
 

@@ -79,9 +79,11 @@ public final class TlsManager implements Mapping<String, SslContext> {
     }
 
     /** A domain's TLS context, with what it was built from. */
-    record Entry(String domain, SslContext context, SslContext client, X509Certificate certificate, byte[] endPointHash, long certModified, long keyModified) {
+    record Entry(String domain, SslContext context, SslContext peers, SslContext client, X509Certificate certificate, byte[] endPointHash, long certModified,
+                 long keyModified) {
         void release() {
             ReferenceCountUtil.release(context);
+            ReferenceCountUtil.release(peers);
             ReferenceCountUtil.release(client);
         }
     }
@@ -179,10 +181,14 @@ public final class TlsManager implements Mapping<String, SslContext> {
         try (InputStream in = Files.newInputStream(crt.toPath())) {
             cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        SslContext ctx, client;
+        SslContext ctx, peers, client;
         try {
             ctx = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
                     .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
+                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+            // other servers are asked for their certificate (any is taken here; the stream layer validates it)
+            peers = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
+                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE)
                     .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
             client = SslContextBuilder.forClient().keyManager(crt, key).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
                     .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
@@ -193,7 +199,7 @@ public final class TlsManager implements Mapping<String, SslContext> {
             throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
         }
         LOG.info("TLS for {}: {} (valid until {})", domain, cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant());
-        return new Entry(domain, ctx, client, cert, Certificates.endPointHash(cert), cm, km);
+        return new Entry(domain, ctx, peers, client, cert, Certificates.endPointHash(cert), cm, km);
     }
 
     /** Picks up replaced files; called for each new connection at most every few seconds. */
@@ -229,6 +235,15 @@ public final class TlsManager implements Mapping<String, SslContext> {
     @Override
     public SslContext map(String hostname) {
         return entry(hostname).context();
+    }
+
+    /**
+     * The contexts for streams other servers open (SNI picks the domain): as {@link #map}, but the
+     * peer is asked for its certificate, which the handshake takes whatever it is; the stream layer
+     * validates it (PKIX, RFC 6125) and decides what the peer may do without a valid one.
+     */
+    Mapping<String, SslContext> peers() {
+        return hostname -> entry(hostname).peers();
     }
 
     /**
