@@ -6,6 +6,7 @@ import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 
 import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
@@ -33,25 +34,40 @@ import org.jxmpp.jid.parts.Resourcepart;
 import dev.strata.bench.RawXmppClient;
 
 /**
- * Server-to-server federation between two Strata servers on loopback, alpha.test and beta.test
- * (each finds the other through {@code strata.s2s hosts}), with Smack clients on each: STARTTLS and
- * dialback both ways (each server asks the other, as authoritative server, about the key its stream
- * presented), a chat message each way, a presence subscription across servers with the presence
- * that follows, a ping to the other server, and a message to a domain without a server bounced with
- * {@code remote-server-not-found}.
+ * Server-to-server federation between two Strata servers on loopback, alpha.test and beta.test,
+ * each with a certificate from a certificate authority the test makes, and each finding the other
+ * through DNS: Debian's dnsmasq, started by the test, has alpha's {@code _xmpp-server._tcp} SRV record
+ * (STARTTLS) and beta's {@code _xmpps-server._tcp} (direct TLS, XEP-0368) before its
+ * {@code _xmpp-server._tcp}. Both streams authenticate with SASL EXTERNAL (each validates the other's
+ * certificate against the test authority, {@code strata.s2s trust.store}); Smack clients on each
+ * exchange a chat message each way, a presence subscription with the presence that follows and a
+ * ping to the other server; a message to a domain whose SRV record says "no service" and one to a
+ * domain DNS does not know bounce with {@code remote-server-not-found}. (Dialback, certificates that
+ * do not validate and the policy against them: {@link FederationInteropIT}.)
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class S2sIT {
     private StrataServer alpha, beta;
+    private Dnsmasq dns;
 
     @BeforeAll
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         // below the ephemeral range: the ports each server's other listeners get (bound at 0 and read back) cannot take them meanwhile
-        int alphaS2s = portBelowEphemeral(), betaS2s = portBelowEphemeral();
-        while (betaS2s == alphaS2s) betaS2s = portBelowEphemeral();
-        alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, "beta.test=127.0.0.1:" + betaS2s);
-        beta = server("s2s-beta", "beta.test", "bob", betaS2s, "alpha.test=127.0.0.1:" + alphaS2s);
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        while (ports.size() < 4) ports.add(portBelowEphemeral());
+        var it = ports.iterator();
+        int alphaS2s = it.next(), betaS2s = it.next(), betaS2sTls = it.next(), dnsPort = it.next();
+        Path work = StrataServer.WORK.resolve("s2s-pki");
+        StrataServer.deleteTree(work);
+        TestPki pki = new TestPki(work);
+        dns = Dnsmasq.start(work.resolve("dns"), "127.0.0.1", dnsPort, List.of(
+                "srv:_xmpp-server._tcp.alpha.test,xmpp.alpha.test," + alphaS2s + ",0,0", "host:xmpp.alpha.test,127.0.0.1",
+                "srv:_xmpps-server._tcp.beta.test,s2s.beta.test," + betaS2sTls + ",0,0",
+                "srv:_xmpp-server._tcp.beta.test,s2s.beta.test," + betaS2s + ",10,0", "host:s2s.beta.test,127.0.0.1",
+                "srv:_xmpp-server._tcp.noxmpp.test"));
+        alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, portBelowEphemeral(), pki, dnsPort);
+        beta = server("s2s-beta", "beta.test", "bob", betaS2s, betaS2sTls, pki, dnsPort);
     }
 
     /** A free loopback port in 22000–31999 (the ephemeral range starts at 32768; coturn's test relays use 21000–21999). */
@@ -68,18 +84,21 @@ class S2sIT {
         throw new java.io.IOException("No free loopback port in 22000-31999");
     }
 
-    private static StrataServer server(String name, String domain, String user, int s2sPort, String hosts) throws Exception {
+    private static StrataServer server(String name, String domain, String user, int s2sPort, int s2sTlsPort, TestPki pki, int dnsPort) throws Exception {
         Path home = StrataServer.freshHome(name);
         assertThat(StrataServer.register(home, home.resolve("data"), user, domain, user + "-Pw-1").exit()).isZero();
-        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "hosts = " + hosts + "\n");
+        pki.issue(domain, home.resolve("data/certs"));
+        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + pki.caFile() + "\n");
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.dns.cfg"), "servers = 127.0.0.1:" + dnsPort + "\n");
         return StrataServer.start(home, home.resolve("data"), Map.of("STRATA_DOMAIN", domain, "STRATA_ADMIN_JID", "admin@" + domain,
-                "STRATA_S2S_PORT", Integer.toString(s2sPort)));
+                "STRATA_S2S_PORT", Integer.toString(s2sPort), "STRATA_S2S_TLS_PORT", Integer.toString(s2sTlsPort)));
     }
 
     @AfterAll
     void stop() throws Exception {
         if (alpha != null) alpha.close();
         if (beta != null) beta.close();
+        if (dns != null) dns.close();
     }
 
     private static XMPPTCPConnection login(StrataServer s, String domain, String user, String resource) throws Exception {
@@ -114,8 +133,13 @@ class S2sIT {
             assertThat(back.getBody()).isEqualTo("hi from beta");
             assertThat(back.getFrom().toString()).isEqualTo("bob@beta.test/phone");
 
-            assertThat(alpha.log()).contains("Server-to-server stream alpha.test -> beta.test ready", "dialback valid");
-            assertThat(beta.log()).contains("Server-to-server stream beta.test -> alpha.test ready", "dialback valid");
+            // alpha found beta's direct TLS port first (priority 0 of _xmpps-server), beta found alpha's STARTTLS port; SASL EXTERNAL both ways
+            assertThat(alpha.log()).containsPattern("Server-to-server stream alpha\\.test -> beta\\.test ready \\(s2s\\.beta\\.test/127\\.0\\.0\\.1:\\d+ direct TLS, TLSv1\\.3, SASL EXTERNAL\\)")
+                    .contains("Server-to-server stream beta.test -> alpha.test from", ": SASL EXTERNAL").doesNotContain("dialback valid");
+            assertThat(beta.log()).containsPattern("Server-to-server stream beta\\.test -> alpha\\.test ready \\(xmpp\\.alpha\\.test/127\\.0\\.0\\.1:\\d+, TLSv1\\.3, SASL EXTERNAL\\)")
+                    .contains("Server-to-server stream alpha.test -> beta.test from", ": SASL EXTERNAL");
+            assertThat(dns.queries()).contains("_xmpps-server._tcp.beta.test", "_xmpp-server._tcp.alpha.test", "s2s.beta.test");
+            assertThat(alpha.ssh("s2s:list").out()).contains("alpha.test -> beta.test ready", "TLSv1.3 SASL EXTERNAL");
 
             // RFC 6121 across servers: bob accepts (accept_all), alice sees his presence
             EntityBareJid bobJid = JidCreate.entityBareFrom("bob@beta.test");
@@ -129,11 +153,15 @@ class S2sIT {
 
             assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("beta.test"), 20_000)).as("beta.test answers alice's ping").isTrue();
 
-            StanzaCollector errors = alice.createStanzaCollector(st -> st instanceof Message m && m.getType() == Message.Type.error);
-            alice.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from("carol@gamma.test")).ofType(Message.Type.chat).setBody("anyone?").build());
-            Message bounce = errors.nextResult(30_000);
-            assertThat(bounce).as("a bounce for a domain with no server").isNotNull();
-            assertThat(bounce.getError().getCondition()).isEqualTo(StanzaError.Condition.remote_server_not_found);
+            for (String nowhere : List.of("carol@gamma.test", "dave@noxmpp.test")) {
+                StanzaCollector errors = alice.createStanzaCollector(st -> st instanceof Message m && m.getType() == Message.Type.error);
+                alice.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from(nowhere)).ofType(Message.Type.chat).setBody("anyone?").build());
+                Message bounce = errors.nextResult(30_000);
+                assertThat(bounce).as("a bounce for " + nowhere).isNotNull();
+                assertThat(bounce.getError().getCondition()).isEqualTo(StanzaError.Condition.remote_server_not_found);
+                if (nowhere.endsWith("noxmpp.test")) assertThat(bounce.getError().getDescriptiveText()).contains("offers no server-to-server service");
+                errors.cancel();
+            }
         } finally {
             alice.disconnect();
             bob.disconnect();

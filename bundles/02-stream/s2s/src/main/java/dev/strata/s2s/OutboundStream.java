@@ -129,7 +129,7 @@ final class OutboundStream implements StreamHandler {
             }
             for (InetSocketAddress a : addresses) {
                 try {
-                    dialer.dial(a, t.directTls(), local, remote, s2s.config.connect_timeout() * 1000, c -> opened(c, a)).toCompletableFuture()
+                    dialer.dial(a, t.directTls(), local, remote, s2s.config.connect_timeout() * 1000, c -> opened(c, a, t.directTls())).toCompletableFuture()
                             .get(s2s.config.connect_timeout() + 1L, TimeUnit.SECONDS);
                     return;
                 } catch (InterruptedException e) {
@@ -145,9 +145,9 @@ final class OutboundStream implements StreamHandler {
     }
 
     /** The transport connected: this is the connection's handler; our stream header goes first. */
-    private synchronized StreamHandler opened(Connection c, InetSocketAddress a) {
+    private synchronized StreamHandler opened(Connection c, InetSocketAddress a, boolean directTls) {
         conn = c;
-        address = a.toString();
+        address = a + (directTls ? " direct TLS" : "");
         state = State.NEGOTIATING;
         c.openStream(header(), List.of());
         LOG.debug("Connected to {} for {} -> {}", a, local, remote);
