@@ -71,7 +71,7 @@ class S2sIT {
     }
 
     /** A free loopback port in 22000–31999 (the ephemeral range starts at 32768; coturn's test relays use 21000–21999). */
-    private static int portBelowEphemeral() throws java.io.IOException {
+    static int portBelowEphemeral() throws java.io.IOException {
         java.util.Random random = new java.util.Random();
         for (int i = 0; i < 200; i++) {
             int port = 22_000 + random.nextInt(10_000);

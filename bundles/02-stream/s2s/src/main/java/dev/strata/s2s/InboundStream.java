@@ -165,6 +165,14 @@ final class InboundStream implements StreamHandler {
             conn.startTls(Element.of("proceed", OutboundStream.TLS), () -> { });
             return;
         }
+        if (e.is("error", OutboundStream.STREAMS)) {
+            // RFC 6120 §4.9: the peer ends the stream with an error; its closing tag follows
+            LOG.info("Server stream from {} ({} -> {}) ended by the peer: {}", conn.remoteAddress(), peer, local,
+                    e.elements().filter(x -> !x.name().equals("text")).map(Element::name).findFirst().orElse("stream error"));
+            done = true;
+            conn.closeStream(header());
+            return;
+        }
         if (e.is("auth", OutboundStream.SASL)) {
             auth(e);
             return;
@@ -203,6 +211,7 @@ final class InboundStream implements StreamHandler {
         if (s2s.needsValidCertificate(from)) {
             String problem = s2s.certificateProblem(conn, from);
             if (problem != null) {
+                LOG.info("Dialback for {} -> {} from {} refused: {} must present a valid certificate here: {}", from, to, conn.remoteAddress(), from, problem);
                 conn.write(dialbackError(to, from, "not-authorized", from + " must present a valid certificate here: " + problem), StreamHeader.SERVER);
                 return;
             }

@@ -1,0 +1,192 @@
+package dev.strata.itests;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
+import org.jivesoftware.smack.StanzaCollector;
+import org.jivesoftware.smack.filter.AndFilter;
+import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.packet.Message;
+import org.jivesoftware.smack.packet.Presence;
+import org.jivesoftware.smack.packet.StanzaBuilder;
+import org.jivesoftware.smack.packet.StanzaError;
+import org.jivesoftware.smack.roster.Roster;
+import org.jivesoftware.smack.roster.RosterEntry;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
+import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
+import org.jivesoftware.smackx.ping.PingManager;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.jxmpp.jid.EntityBareJid;
+import org.jxmpp.jid.impl.JidCreate;
+import org.jxmpp.jid.parts.Resourcepart;
+
+import dev.strata.bench.RawXmppClient;
+
+/**
+ * Federation between Strata (alpha.test) and Debian's Prosody 0.12 on this machine, each on
+ * 127.0.0.1 with ports of its own, both finding the other through the test's DNS server (dnsmasq on
+ * 127.0.0.77:53 with their {@code _xmpp-server._tcp} SRV records; Prosody in a mount namespace whose
+ * resolv.conf names it). Prosody hosts three domains: prosody.test with a certificate from the test
+ * authority both servers trust (SASL EXTERNAL both ways), dialback.test with a self-signed one
+ * (dialback, which Strata's default policy allows), and refused.test, self-signed too, which Strata
+ * lists in {@code strata.s2s secure.domains} (no dialback without a valid certificate). Smack clients
+ * on both servers exchange messages, a presence subscription and pings.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class FederationInteropIT {
+    private static final String DNS_ADDRESS = "127.0.0.77";
+    private StrataServer strata;
+    private Prosody prosody;
+    private Dnsmasq dns;
+
+    @BeforeAll
+    void start() throws Exception {
+        Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
+        java.util.Set<Integer> ports = new java.util.HashSet<>();
+        while (ports.size() < 3) ports.add(S2sIT.portBelowEphemeral());
+        var it = ports.iterator();
+        int strataS2s = it.next(), prosodyC2s = it.next(), prosodyS2s = it.next();
+        Path work = StrataServer.WORK.resolve("federation-pki");
+        StrataServer.deleteTree(work);
+        TestPki pki = new TestPki(work);
+        dns = Dnsmasq.start(work.resolve("dns"), DNS_ADDRESS, 53, List.of(
+                "srv:_xmpp-server._tcp.alpha.test,strata.alpha.test," + strataS2s + ",0,0", "host:strata.alpha.test,127.0.0.1",
+                "srv:_xmpp-server._tcp.prosody.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
+                "srv:_xmpp-server._tcp.dialback.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
+                "srv:_xmpp-server._tcp.refused.test,xmpp.prosody.test," + prosodyS2s + ",0,0", "host:xmpp.prosody.test,127.0.0.1"));
+        prosody = Prosody.start(pki, DNS_ADDRESS, prosodyC2s, prosodyS2s,
+                List.of(new Prosody.Host("prosody.test", true), new Prosody.Host("dialback.test", false), new Prosody.Host("refused.test", false)),
+                List.of(new String[] {"bob", "prosody.test", "bob-Pw-1"}, new String[] {"carol", "dialback.test", "carol-Pw-1"},
+                        new String[] {"dave", "refused.test", "dave-Pw-1"}));
+
+        Path home = StrataServer.freshHome("federation-strata");
+        assertThat(StrataServer.register(home, home.resolve("data"), "alice", "alpha.test", "alice-Pw-1").exit()).isZero();
+        pki.issue("alpha.test", home.resolve("data/certs"));
+        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + pki.caFile() + "\nsecure.domains = refused.test\n");
+        Files.writeString(home.resolve("config/stack/01-transport/strata.transport.dns.cfg"), "servers = " + DNS_ADDRESS + "\n");
+        strata = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_DOMAIN", "alpha.test", "STRATA_ADMIN_JID", "admin@alpha.test",
+                "STRATA_S2S_PORT", Integer.toString(strataS2s), "STRATA_S2S_TLS_PORT", Integer.toString(S2sIT.portBelowEphemeral())));
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (strata != null) strata.close();
+        if (prosody != null) prosody.close();
+        if (dns != null) dns.close();
+    }
+
+    private static XMPPTCPConnection login(int port, String domain, String user) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain(domain)
+                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(port).setSecurityMode(SecurityMode.required)
+                .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, x) -> true).build());
+        c.connect();
+        c.login(user, user + "-Pw-1", Resourcepart.from("interop"));
+        return c;
+    }
+
+    private static StanzaCollector bodies(XMPPTCPConnection c) {
+        return c.createStanzaCollector(new AndFilter(StanzaTypeFilter.MESSAGE, MessageWithBodiesFilter.INSTANCE));
+    }
+
+    private static StanzaCollector errors(XMPPTCPConnection c) {
+        return c.createStanzaCollector(st -> st instanceof Message m && m.getType() == Message.Type.error);
+    }
+
+    private static void say(XMPPTCPConnection from, String to, String body) throws Exception {
+        from.sendStanza(StanzaBuilder.buildMessage().to(JidCreate.from(to)).ofType(Message.Type.chat).setBody(body).build());
+    }
+
+    @Test
+    void strataAndProsodyAuthenticateWithCertificatesBothWays() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection bob = login(prosody.c2sPort, "prosody.test", "bob");
+        try {
+            StanzaCollector atBob = bodies(bob), atAlice = bodies(alice);
+            say(alice, "bob@prosody.test/interop", "hello Prosody");
+            Message got = atBob.nextResult(30_000);
+            assertThat(got).as("alice's message reached bob on Prosody").isNotNull();
+            assertThat(got.getBody()).isEqualTo("hello Prosody");
+            assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/interop");
+            say(bob, "alice@alpha.test", "hello Strata");
+            Message back = atAlice.nextResult(30_000);
+            assertThat(back).as("bob's message reached alice on Strata").isNotNull();
+            assertThat(back.getFrom().toString()).isEqualTo("bob@prosody.test/interop");
+
+            EntityBareJid bobJid = JidCreate.entityBareFrom("bob@prosody.test");
+            Roster ra = Roster.getInstanceFor(alice);
+            ra.createItemAndRequestSubscription(bobJid, "Bob", null);
+            StrataServer.awaitValue(Duration.ofSeconds(30), "alice's subscription to bob on Prosody", () -> {
+                RosterEntry e = ra.getEntry(bobJid);
+                return e == null ? "none" : e.getType().name();
+            }, t -> t.equals("to") || t.equals("both"));
+            StrataServer.awaitValue(Duration.ofSeconds(30), "bob's presence at alice", () -> ra.getPresence(bobJid), Presence::isAvailable);
+            assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("prosody.test"), 20_000)).as("Prosody answers alice's ping").isTrue();
+            assertThat(PingManager.getInstanceFor(bob).ping(JidCreate.from("alpha.test"), 20_000)).as("Strata answers bob's ping").isTrue();
+
+            assertThat(strata.log()).contains("Server-to-server stream alpha.test -> prosody.test ready (xmpp.prosody.test/127.0.0.1:" + prosody.s2sPort)
+                    .containsPattern("Server-to-server stream alpha\\.test -> prosody\\.test ready \\([^)]*, TLSv1\\.3, SASL EXTERNAL\\)")
+                    .contains("Server-to-server stream prosody.test -> alpha.test from", ": SASL EXTERNAL (TLSv1.3)");
+            assertThat(prosody.log()).contains("Accepting SASL EXTERNAL identity from alpha.test", "SASL EXTERNAL with alpha.test succeeded");
+        } finally {
+            alice.disconnect();
+            bob.disconnect();
+        }
+    }
+
+    @Test
+    void aDomainWithoutAValidCertificateAuthenticatesWithDialback() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection carol = login(prosody.c2sPort, "dialback.test", "carol");
+        try {
+            StanzaCollector atCarol = bodies(carol), atAlice = bodies(alice);
+            say(carol, "alice@alpha.test/interop", "from a self-signed domain");
+            Message got = atAlice.nextResult(30_000);
+            assertThat(got).as("carol's message reached alice through dialback").isNotNull();
+            assertThat(got.getFrom().toString()).isEqualTo("carol@dialback.test/interop");
+            say(alice, "carol@dialback.test/interop", "and back");
+            Message answer = atCarol.nextResult(30_000);
+            assertThat(answer).as("alice's answer reached carol").isNotNull();
+            assertThat(strata.log()).contains("dialback.test: the certificate does not validate", "Server-to-server stream dialback.test -> alpha.test from")
+                    .containsPattern("dialback\\.test -> alpha\\.test from [^\\n]*: dialback valid")
+                    .containsPattern("Server-to-server stream alpha\\.test -> dialback\\.test ready \\([^)]*, dialback\\)");
+        } finally {
+            alice.disconnect();
+            carol.disconnect();
+        }
+    }
+
+    @Test
+    void aSecureDomainWithoutAValidCertificateIsRefusedBothWays() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection dave = login(prosody.c2sPort, "refused.test", "dave");
+        try {
+            StanzaCollector atAlice = bodies(alice), daveErrors = errors(dave), aliceErrors = errors(alice);
+            say(dave, "alice@alpha.test/interop", "let me in");
+            Message refused = daveErrors.nextResult(40_000);
+            assertThat(refused).as("Prosody bounced dave's message: Strata refused its dialback").isNotNull();
+            Message leaked = atAlice.nextResult(1_000);
+            assertThat(leaked).as("nothing from refused.test reached alice").isNull();
+            assertThat(strata.log()).contains("refused.test must present a valid certificate here");
+
+            say(alice, "dave@refused.test", "can you hear me?");
+            Message bounce = aliceErrors.nextResult(40_000);
+            assertThat(bounce).as("Strata bounced alice's message to refused.test").isNotNull();
+            assertThat(bounce.getError().getCondition()).isEqualTo(StanzaError.Condition.remote_server_not_found);
+            assertThat(bounce.getError().getDescriptiveText()).contains("refused.test must present a valid certificate", "the certificate does not validate");
+        } finally {
+            alice.disconnect();
+            dave.disconnect();
+        }
+    }
+}
