@@ -39,24 +39,27 @@ import dev.strata.bench.RawXmppClient;
  * 127.0.0.77:53 with their {@code _xmpp-server._tcp} SRV records; Prosody in a mount namespace whose
  * resolv.conf names it). Prosody hosts three domains: prosody.test with a certificate from the test
  * authority both servers trust (SASL EXTERNAL both ways), dialback.test with a self-signed one
- * (dialback, which Strata's default policy allows), and refused.test, self-signed too, which Strata
- * lists in {@code strata.s2s secure.domains} (no dialback without a valid certificate). Smack clients
- * on both servers exchange messages, a presence subscription and pings.
+ * (dialback, which Strata's default policy allows, towards Strata; Strata's own certificate is good, so
+ * SASL EXTERNAL the other way), and refused.test, self-signed too, which Strata lists in
+ * {@code strata.s2s secure.domains} (no dialback without a valid certificate). Debian's ejabberd 23.01
+ * the same way with ejabberd.test (test authority) and ejdialback.test (self-signed). Smack clients on
+ * all servers exchange messages, presence subscriptions and pings.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class FederationInteropIT {
     private static final String DNS_ADDRESS = "127.0.0.77";
     private StrataServer strata;
     private Prosody prosody;
+    private Ejabberd ejabberd;
     private Dnsmasq dns;
 
     @BeforeAll
     void start() throws Exception {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         java.util.Set<Integer> ports = new java.util.HashSet<>();
-        while (ports.size() < 3) ports.add(S2sIT.portBelowEphemeral());
+        while (ports.size() < 5) ports.add(S2sIT.portBelowEphemeral());
         var it = ports.iterator();
-        int strataS2s = it.next(), prosodyC2s = it.next(), prosodyS2s = it.next();
+        int strataS2s = it.next(), prosodyC2s = it.next(), prosodyS2s = it.next(), ejabberdC2s = it.next(), ejabberdS2s = it.next();
         Path work = StrataServer.WORK.resolve("federation-pki");
         StrataServer.deleteTree(work);
         TestPki pki = new TestPki(work);
@@ -64,11 +67,16 @@ class FederationInteropIT {
                 "srv:_xmpp-server._tcp.alpha.test,strata.alpha.test," + strataS2s + ",0,0", "host:strata.alpha.test,127.0.0.1",
                 "srv:_xmpp-server._tcp.prosody.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
                 "srv:_xmpp-server._tcp.dialback.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
-                "srv:_xmpp-server._tcp.refused.test,xmpp.prosody.test," + prosodyS2s + ",0,0", "host:xmpp.prosody.test,127.0.0.1"));
+                "srv:_xmpp-server._tcp.refused.test,xmpp.prosody.test," + prosodyS2s + ",0,0", "host:xmpp.prosody.test,127.0.0.1",
+                "srv:_xmpp-server._tcp.ejabberd.test,xmpp.ejabberd.test," + ejabberdS2s + ",0,0",
+                "srv:_xmpp-server._tcp.ejdialback.test,xmpp.ejabberd.test," + ejabberdS2s + ",0,0", "host:xmpp.ejabberd.test,127.0.0.1"));
         prosody = Prosody.start(pki, DNS_ADDRESS, prosodyC2s, prosodyS2s,
-                List.of(new Prosody.Host("prosody.test", true), new Prosody.Host("dialback.test", false), new Prosody.Host("refused.test", false)),
+                List.of(new FederationPeer.Host("prosody.test", true), new FederationPeer.Host("dialback.test", false), new FederationPeer.Host("refused.test", false)),
                 List.of(new String[] {"bob", "prosody.test", "bob-Pw-1"}, new String[] {"carol", "dialback.test", "carol-Pw-1"},
                         new String[] {"dave", "refused.test", "dave-Pw-1"}));
+        ejabberd = Ejabberd.start(pki, DNS_ADDRESS, ejabberdC2s, ejabberdS2s,
+                List.of(new FederationPeer.Host("ejabberd.test", true), new FederationPeer.Host("ejdialback.test", false)),
+                List.of(new String[] {"erin", "ejabberd.test", "erin-Pw-1"}, new String[] {"frank", "ejdialback.test", "frank-Pw-1"}));
 
         Path home = StrataServer.freshHome("federation-strata");
         assertThat(StrataServer.register(home, home.resolve("data"), "alice", "alpha.test", "alice-Pw-1").exit()).isZero();
@@ -83,6 +91,7 @@ class FederationInteropIT {
     void stop() throws Exception {
         if (strata != null) strata.close();
         if (prosody != null) prosody.close();
+        if (ejabberd != null) ejabberd.close();
         if (dns != null) dns.close();
     }
 
@@ -159,7 +168,8 @@ class FederationInteropIT {
             assertThat(answer).as("alice's answer reached carol").isNotNull();
             assertThat(strata.log()).contains("dialback.test: the certificate does not validate", "Server-to-server stream dialback.test -> alpha.test from")
                     .containsPattern("dialback\\.test -> alpha\\.test from [^\\n]*: dialback valid")
-                    .containsPattern("Server-to-server stream alpha\\.test -> dialback\\.test ready \\([^)]*, dialback\\)");
+                    // the other way Strata's own certificate is good for Prosody: SASL EXTERNAL
+                    .containsPattern("Server-to-server stream alpha\\.test -> dialback\\.test ready \\([^)]*, SASL EXTERNAL\\)");
         } finally {
             alice.disconnect();
             carol.disconnect();
@@ -187,6 +197,61 @@ class FederationInteropIT {
         } finally {
             alice.disconnect();
             dave.disconnect();
+        }
+    }
+
+    @Test
+    void strataAndEjabberdAuthenticateWithCertificatesBothWays() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection erin = login(ejabberd.c2sPort, "ejabberd.test", "erin");
+        try {
+            StanzaCollector atErin = bodies(erin), atAlice = bodies(alice);
+            say(alice, "erin@ejabberd.test/interop", "hello ejabberd");
+            Message got = atErin.nextResult(30_000);
+            assertThat(got).as("alice's message reached erin on ejabberd").isNotNull();
+            assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/interop");
+            say(erin, "alice@alpha.test", "hello from ejabberd");
+            Message back = atAlice.nextResult(30_000);
+            assertThat(back).as("erin's message reached alice").isNotNull();
+            assertThat(back.getFrom().toString()).isEqualTo("erin@ejabberd.test/interop");
+
+            EntityBareJid erinJid = JidCreate.entityBareFrom("erin@ejabberd.test");
+            Roster ra = Roster.getInstanceFor(alice);
+            ra.createItemAndRequestSubscription(erinJid, "Erin", null);
+            StrataServer.awaitValue(Duration.ofSeconds(30), "alice's subscription to erin on ejabberd", () -> {
+                RosterEntry e = ra.getEntry(erinJid);
+                return e == null ? "none" : e.getType().name();
+            }, t -> t.equals("to") || t.equals("both"));
+            StrataServer.awaitValue(Duration.ofSeconds(30), "erin's presence at alice", () -> ra.getPresence(erinJid), Presence::isAvailable);
+            assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("ejabberd.test"), 20_000)).as("ejabberd answers alice's ping").isTrue();
+            assertThat(PingManager.getInstanceFor(erin).ping(JidCreate.from("alpha.test"), 20_000)).as("Strata answers erin's ping").isTrue();
+
+            assertThat(strata.log()).containsPattern("Server-to-server stream alpha\\.test -> ejabberd\\.test ready \\(xmpp\\.ejabberd\\.test/[^)]*, SASL EXTERNAL\\)")
+                    .contains("Server-to-server stream ejabberd.test -> alpha.test from", ": SASL EXTERNAL (TLSv1.");
+        } finally {
+            alice.disconnect();
+            erin.disconnect();
+        }
+    }
+
+    @Test
+    void anEjabberdDomainWithoutAValidCertificateAuthenticatesWithDialback() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection frank = login(ejabberd.c2sPort, "ejdialback.test", "frank");
+        try {
+            StanzaCollector atFrank = bodies(frank), atAlice = bodies(alice);
+            say(frank, "alice@alpha.test/interop", "self-signed, from ejabberd");
+            Message got = atAlice.nextResult(30_000);
+            assertThat(got).as("frank's message reached alice through dialback").isNotNull();
+            assertThat(got.getFrom().toString()).isEqualTo("frank@ejdialback.test/interop");
+            say(alice, "frank@ejdialback.test/interop", "and back");
+            Message answer = atFrank.nextResult(30_000);
+            assertThat(answer).as("alice's answer reached frank").isNotNull();
+            assertThat(strata.log()).containsPattern("ejdialback\\.test -> alpha\\.test from [^\\n]*: dialback valid")
+                    .containsPattern("Server-to-server stream alpha\\.test -> ejdialback\\.test ready \\([^)]*, SASL EXTERNAL\\)");
+        } finally {
+            alice.disconnect();
+            frank.disconnect();
         }
     }
 }

@@ -29,7 +29,8 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 /**
  * A certificate authority made by a test, with server certificates for test domains in PEM
  * ({@code <domain>.crt}, {@code <domain>.key}, as Strata's TLS manager and Prosody read them), and
- * self-signed ones that no authority vouches for.
+ * self-signed ones that no authority vouches for
+ * (and each key in OpenSSL's traditional form too, {@code <domain>.rsa.key}).
  */
 final class TestPki {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
@@ -64,17 +65,19 @@ final class TestPki {
     }
 
     private void make(String domain, Path into, boolean self) throws Exception {
-        KeyPair keys = keys();
+        KeyPair keys = rsa(); // RSA: its private key carries its public half, which ejabberd's fast_tls matches certificates by
         X500Name subject = new X500Name("CN=" + domain);
         var b = new JcaX509v3CertificateBuilder(self ? subject : new X500Name(ca.getSubjectX500Principal().getName()), serial(),
                 Date.from(Instant.now().minusSeconds(3600)), Date.from(Instant.now().plus(Duration.ofDays(1))), subject, keys.getPublic());
         b.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName(GeneralName.dNSName, domain)));
         b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(new KeyPurposeId[] {KeyPurposeId.id_kp_serverAuth, KeyPurposeId.id_kp_clientAuth}));
         X509Certificate cert = new JcaX509CertificateConverter()
-                .getCertificate(b.build(new JcaContentSignerBuilder("SHA256withECDSA").build(self ? keys.getPrivate() : caKeys.getPrivate())));
+                .getCertificate(b.build(new JcaContentSignerBuilder(self ? "SHA256withRSA" : "SHA256withECDSA").build(self ? keys.getPrivate() : caKeys.getPrivate())));
         Files.createDirectories(into);
         write(into.resolve(domain + ".crt"), cert);
         write(into.resolve(domain + ".key"), new org.bouncycastle.openssl.jcajce.JcaPKCS8Generator(keys.getPrivate(), null));
+        // OpenSSL's traditional form ("RSA PRIVATE KEY"), for servers that do not read PKCS #8 (ejabberd's fast_tls)
+        write(into.resolve(domain + ".rsa.key"), keys.getPrivate());
     }
 
     private static void write(Path file, Object pem) throws IOException {
@@ -87,6 +90,16 @@ final class TestPki {
 
     private static BigInteger serial() {
         return BigInteger.valueOf(SERIAL.incrementAndGet());
+    }
+
+    private static KeyPair rsa() {
+        try {
+            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
+            g.initialize(2048);
+            return g.generateKeyPair();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static KeyPair keys() {

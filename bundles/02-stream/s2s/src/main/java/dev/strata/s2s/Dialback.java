@@ -40,6 +40,29 @@ final class Dialback {
         }
     }
 
+    /**
+     * A dialback element as XEP-0220 writes it, with the {@code db:} prefix the stream headers
+     * declare: ejabberd (its XML codec) knows {@code <db:result/>} by that qualified name only.
+     */
+    static String toXml(dev.strata.api.xml.Element e) {
+        StringBuilder sb = new StringBuilder("<db:").append(e.name());
+        for (dev.strata.api.xml.Attribute a : e.attributes()) {
+            sb.append(' ').append(a.name()).append("=\"");
+            dev.strata.api.xml.XmlWriter.escapeAttribute(a.value(), sb);
+            sb.append('"');
+        }
+        if (e.children().isEmpty()) return sb.append("/>").toString();
+        sb.append('>');
+        for (dev.strata.api.xml.Node child : e.children()) {
+            switch (child) {
+                // the default namespace inside is still the stream's
+                case dev.strata.api.xml.Element c -> sb.append(dev.strata.api.xml.XmlWriter.toString(c, dev.strata.api.transport.StreamHeader.SERVER));
+                case dev.strata.api.xml.Text(String value) -> dev.strata.api.xml.XmlWriter.escapeAttribute(value, sb);
+            }
+        }
+        return sb.append("</db:").append(e.name()).append('>').toString();
+    }
+
     /** Whether {@code given} is the key this server made for that stream (compared in constant time). */
     boolean valid(String receiving, String originating, String streamId, String given) {
         if (given == null) return false;

@@ -200,19 +200,19 @@ final class InboundStream implements StreamHandler {
             return;
         }
         if (!s2s.serves(to)) {
-            conn.write(dialbackError(to, from, "item-not-found", to + " is not served here"), StreamHeader.SERVER);
+            conn.write(Dialback.toXml(dialbackError(to, from, "item-not-found", to + " is not served here")));
             return;
         }
         String refused = s2s.refusal(from);
         if (refused != null) {
-            conn.write(dialbackError(to, from, "policy-violation", refused), StreamHeader.SERVER);
+            conn.write(Dialback.toXml(dialbackError(to, from, "policy-violation", refused)));
             return;
         }
         if (s2s.needsValidCertificate(from)) {
             String problem = s2s.certificateProblem(conn, from);
             if (problem != null) {
                 LOG.info("Dialback for {} -> {} from {} refused: {} must present a valid certificate here: {}", from, to, conn.remoteAddress(), from, problem);
-                conn.write(dialbackError(to, from, "not-authorized", from + " must present a valid certificate here: " + problem), StreamHeader.SERVER);
+                conn.write(Dialback.toXml(dialbackError(to, from, "not-authorized", from + " must present a valid certificate here: " + problem)));
                 return;
             }
         }
@@ -221,13 +221,13 @@ final class InboundStream implements StreamHandler {
             if (done) return;
             if (failure != null) {
                 LOG.warn("Dialback for {} -> {} from {}: its authoritative server could not be asked: {}", from, to, conn.remoteAddress(), failure.getMessage());
-                conn.write(dialbackError(to, from, "remote-server-not-found", "Could not reach " + from + " to check the key"), StreamHeader.SERVER);
+                conn.write(Dialback.toXml(dialbackError(to, from, "remote-server-not-found", "Could not reach " + from + " to check the key")));
                 return;
             }
             if (valid) authenticated.add(to + " " + from);
             LOG.info("Server-to-server stream {} -> {} from {}: dialback {}", from, to, conn.remoteAddress(), valid ? "valid" : "INVALID");
-            conn.write(Element.builder("result", Dialback.NS).attribute("from", to).attribute("to", from).attribute("type", valid ? "valid" : "invalid")
-                    .build(), StreamHeader.SERVER);
+            conn.write(Dialback.toXml(Element.builder("result", Dialback.NS).attribute("from", to).attribute("to", from)
+                    .attribute("type", valid ? "valid" : "invalid").build()));
         });
     }
 
@@ -247,8 +247,8 @@ final class InboundStream implements StreamHandler {
             return;
         }
         boolean valid = s2s.serves(to) && s2s.dialback.valid(from, to, streamId, e.text());
-        conn.write(Element.builder("verify", Dialback.NS).attribute("from", to).attribute("to", from).attribute("id", streamId)
-                .attribute("type", valid ? "valid" : "invalid").build(), StreamHeader.SERVER);
+        conn.write(Dialback.toXml(Element.builder("verify", Dialback.NS).attribute("from", to).attribute("to", from).attribute("id", streamId)
+                .attribute("type", valid ? "valid" : "invalid").build()));
     }
 
     /** A stanza from an authenticated domain pair: delivered as the server's own, in order. */

@@ -95,7 +95,7 @@ final class OutboundStream implements StreamHandler {
     synchronized CompletionStage<Boolean> verify(String id, String key) {
         CompletableFuture<Boolean> answer = verifying.computeIfAbsent(id, k -> new CompletableFuture<>());
         Element ask = Element.builder("verify", Dialback.NS).attribute("from", local).attribute("to", remote).attribute("id", id).text(key).build();
-        if (canVerify && state != State.CLOSED) conn.write(ask, StreamHeader.SERVER);
+        if (canVerify && state != State.CLOSED) conn.write(Dialback.toXml(ask));
         else unsentVerifies.add(ask);
         if (state == State.IDLE) connect();
         if (state == State.CLOSED) answer.completeExceptionally(new IllegalStateException("The stream to " + remote + " closed"));
@@ -218,7 +218,7 @@ final class OutboundStream implements StreamHandler {
             }
         }
         canVerify = true;
-        for (Element ask : unsentVerifies) conn.write(ask, StreamHeader.SERVER);
+        for (Element ask : unsentVerifies) conn.write(Dialback.toXml(ask));
         unsentVerifies.clear();
         if (externalDone) {
             ready("SASL EXTERNAL");
@@ -234,8 +234,8 @@ final class OutboundStream implements StreamHandler {
         if (problem != null) LOG.info("{}: {}; dialback decides", remote, problem);
         boolean external = features.child("mechanisms", SASL).map(m -> m.elements().anyMatch(x -> x.is("mechanism", SASL) && "EXTERNAL".equals(x.text().strip())))
                 .orElse(false);
-        if (external && conn.isSecure() && !externalFailed && problem == null) {
-            // XEP-0178 §3: our certificate authenticates us; the authorization identity is our domain
+        if (external && conn.isSecure() && !externalFailed) {
+            // XEP-0178 §3: our certificate authenticates us (whatever the peer's own is worth); the authorization identity is our domain
             state = State.AUTHENTICATING;
             conn.write(Element.builder("auth", SASL).attribute("mechanism", "EXTERNAL")
                     .text(java.util.Base64.getEncoder().encodeToString(local.getBytes(java.nio.charset.StandardCharsets.UTF_8))).build(), StreamHeader.SERVER);
@@ -259,8 +259,8 @@ final class OutboundStream implements StreamHandler {
     /** XEP-0220 §2.1.1: our key for this stream. */
     private void authenticate() {
         state = State.AUTHENTICATING;
-        conn.write(Element.builder("result", Dialback.NS).attribute("from", local).attribute("to", remote)
-                .text(s2s.dialback.key(remote, local, streamId)).build(), StreamHeader.SERVER);
+        conn.write(Dialback.toXml(Element.builder("result", Dialback.NS).attribute("from", local).attribute("to", remote)
+                .text(s2s.dialback.key(remote, local, streamId)).build()));
     }
 
     private void result(Element e) {

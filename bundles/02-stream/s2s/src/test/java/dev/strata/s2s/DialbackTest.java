@@ -18,4 +18,16 @@ class DialbackTest {
         assertThat(d.valid("a", "b", "c", null)).isFalse();
     }
 
+
+    @Test
+    void elementsAreWrittenWithTheDbPrefixAndEscaped() {
+        var result = dev.strata.api.xml.Element.builder("result", Dialback.NS).attribute("from", "a.test").attribute("to", "b&.test").text("k<1>").build();
+        assertThat(Dialback.toXml(result)).isEqualTo("<db:result from=\"a.test\" to=\"b&amp;.test\">k&lt;1&gt;</db:result>");
+        var error = dev.strata.api.xml.Element.builder("result", Dialback.NS).attribute("type", "error")
+                .child(dev.strata.api.xml.Element.builder("error", "jabber:server").attribute("type", "cancel")
+                        .child(dev.strata.api.xml.Element.of("item-not-found", "urn:ietf:params:xml:ns:xmpp-stanzas")).build()).build();
+        assertThat(Dialback.toXml(error)).isEqualTo("<db:result type=\"error\"><error type=\"cancel\"><item-not-found "
+                + "xmlns=\"urn:ietf:params:xml:ns:xmpp-stanzas\"/></error></db:result>");
+        assertThat(Dialback.toXml(dev.strata.api.xml.Element.builder("verify", Dialback.NS).attribute("id", "x").build())).isEqualTo("<db:verify id=\"x\"/>");
+    }
 }
