@@ -81,7 +81,7 @@ class FederationInteropIT {
         Path home = StrataServer.freshHome("federation-strata");
         assertThat(StrataServer.register(home, home.resolve("data"), "alice", "alpha.test", "alice-Pw-1").exit()).isZero();
         pki.issue("alpha.test", home.resolve("data/certs"));
-        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + pki.caFile() + "\nsecure.domains = refused.test\n");
+        Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + pki.caFile() + "\nsecure.domains = refused.test\ndomain.rates = dialback.test=20\n");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.dns.cfg"), "servers = " + DNS_ADDRESS + "\n");
         strata = StrataServer.start(home, home.resolve("data"), Map.of("STRATA_DOMAIN", "alpha.test", "STRATA_ADMIN_JID", "admin@alpha.test",
                 "STRATA_S2S_PORT", Integer.toString(strataS2s), "STRATA_S2S_TLS_PORT", Integer.toString(S2sIT.portBelowEphemeral())));
@@ -166,6 +166,16 @@ class FederationInteropIT {
             say(alice, "carol@dialback.test/interop", "and back");
             Message answer = atCarol.nextResult(30_000);
             assertThat(answer).as("alice's answer reached carol").isNotNull();
+
+            // strata.s2s domain.rates = dialback.test=20: a burst of 20, then 20 a second, all delivered in order
+            long t0 = System.nanoTime();
+            for (int i = 0; i < 60; i++) say(carol, "alice@alpha.test/interop", "burst " + i);
+            for (int i = 0; i < 60; i++) {
+                Message m = atAlice.nextResult(30_000);
+                assertThat(m).as("burst message %d", i).isNotNull();
+                assertThat(m.getBody()).isEqualTo("burst " + i);
+            }
+            assertThat((System.nanoTime() - t0) / 1e9).as("60 messages at 20/s after a burst of 20 take about 2 s").isGreaterThan(1.6);
             assertThat(strata.log()).contains("dialback.test: the certificate does not validate", "Server-to-server stream dialback.test -> alpha.test from")
                     .containsPattern("dialback\\.test -> alpha\\.test from [^\\n]*: dialback valid")
                     // the other way Strata's own certificate is good for Prosody: SASL EXTERNAL
@@ -252,6 +262,42 @@ class FederationInteropIT {
         } finally {
             alice.disconnect();
             frank.disconnect();
+        }
+    }
+
+    @Test
+    void aRemoteContactCanBeBlockedAndTheOperatorClosesStreams() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection bob = login(prosody.c2sPort, "prosody.test", "bob");
+        try {
+            StanzaCollector atAlice = bodies(alice), atBob = bodies(bob), bobErrors = errors(bob), aliceErrors = errors(alice);
+            var blocking = org.jivesoftware.smackx.blocking.BlockingCommandManager.getInstanceFor(alice);
+            blocking.blockContacts(List.of(JidCreate.from("bob@prosody.test")));
+            // XEP-0191 §3.5: nothing from a blocked JID is delivered, here when it comes from another server; the sender hears an error
+            say(bob, "alice@alpha.test/interop", "are you there?");
+            Message refused = bobErrors.nextResult(30_000);
+            assertThat(refused).as("bob's message to alice, who blocked him, came back as an error across servers").isNotNull();
+            assertThat(refused.getError().getCondition()).isEqualTo(StanzaError.Condition.service_unavailable);
+            Message leaked = atAlice.nextResult(1_000);
+            assertThat(leaked).as("nothing from the blocked bob reached alice").isNull();
+            // §3.6: alice's own message to him is refused by her server
+            say(alice, "bob@prosody.test/interop", "blocked, but I write anyway");
+            Message notAcceptable = aliceErrors.nextResult(10_000);
+            assertThat(notAcceptable).isNotNull();
+            assertThat(notAcceptable.getError().getCondition()).isEqualTo(StanzaError.Condition.not_acceptable);
+            blocking.unblockContacts(List.of(JidCreate.from("bob@prosody.test")));
+
+            // s2s:close ends the streams with prosody.test; the next stanza opens new ones
+            String closed = strata.ssh("s2s:close prosody.test").out();
+            assertThat(closed).containsPattern("Closed \\d+ streams? with prosody\\.test");
+            assertThat(strata.ssh("s2s:list").out()).doesNotContain("alpha.test -> prosody.test ready");
+            say(alice, "bob@prosody.test/interop", "after the operator closed our streams");
+            Message after = atBob.nextResult(30_000);
+            assertThat(after).as("a new stream carried alice's next message").isNotNull();
+            assertThat(after.getBody()).isEqualTo("after the operator closed our streams");
+        } finally {
+            alice.disconnect();
+            bob.disconnect();
         }
     }
 }

@@ -282,7 +282,10 @@ final class InboundStream implements StreamHandler {
         }
         intake.submit(() -> {
             try {
+                s2s.pace(from.domain());
                 s2s.deliver(stanza, from);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             } catch (RuntimeException e) {
                 LOG.error("Delivering a stanza from {} failed", from, e);
             }
@@ -303,6 +306,11 @@ final class InboundStream implements StreamHandler {
         done = true;
         LOG.info("Server stream from {} ({} -> {}) refused: {}", conn.remoteAddress(), peer, local, text);
         conn.streamError(header(), error, text);
+    }
+
+    /** Whether {@code domain} is this stream's peer (claimed or authenticated). */
+    boolean from(String domain) {
+        return domain.equals(peer) || authenticated.stream().anyMatch(p -> p.endsWith(" " + domain));
     }
 
     void shutdown() {

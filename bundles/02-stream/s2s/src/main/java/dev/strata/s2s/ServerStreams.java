@@ -53,7 +53,7 @@ import dev.strata.api.xml.Element;
  * (not as Declarative Services services: the router binds the first, and nothing the router binds
  * may reference the router through DS).
  */
-@ConsoleCommand(scope = "s2s", function = {"list"})
+@ConsoleCommand(scope = "s2s", function = {"list", "close"})
 @Component(name = "strata.s2s", service = ServerStreams.class, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ServerStreams.Config.class)
 public final class ServerStreams implements RemoteRouter {
@@ -104,6 +104,13 @@ public final class ServerStreams implements RemoteRouter {
         @AttributeDefinition(required = false, description = "Domains that must present a valid certificate even when "
                 + "require.valid.certificate is off (no dialback without one)")
         String[] secure_domains() default {};
+
+        @AttributeDefinition(min = "0", description = "Stanzas per second taken from one remote domain at most, over all its streams "
+                + "(after a burst of as many); above it, its streams are read more slowly (nothing is dropped); 0: no bound")
+        int max_stanzas_per_second() default 1000;
+
+        @AttributeDefinition(required = false, description = "Other bounds for some domains: domain=stanzas per second (0: none)")
+        String[] domain_rates() default {};
     }
 
     final Config config;
@@ -114,6 +121,9 @@ public final class ServerStreams implements RemoteRouter {
     final Resolver resolver;
     final PeerCertificates certificates;
     private final Set<String> deny, allow, secure;
+    private final Map<String, Integer> domainRates;
+    /** Remote domain to the bound of what its streams deliver here. */
+    private final Map<String, StanzaRate> rates = new ConcurrentHashMap<>();
     /** "local remote" to the stream this server opened for that pair. */
     private final Map<String, OutboundStream> outbound = new ConcurrentHashMap<>();
     final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
@@ -156,6 +166,7 @@ public final class ServerStreams implements RemoteRouter {
         this.resolver = new Resolver(Resolver.parse(config.hosts()), dns);
         this.certificates = certificates;
         this.secure = lower(config.secure_domains());
+        this.domainRates = StanzaRate.parse(config.domain_rates());
         this.deny = lower(config.deny());
         this.allow = lower(config.allow());
     }
@@ -215,6 +226,13 @@ public final class ServerStreams implements RemoteRouter {
     /** Whether {@code domain} may authenticate only with a valid certificate (no dialback without one). */
     boolean needsValidCertificate(String domain) {
         return config.require_valid_certificate() || secure.contains(domain);
+    }
+
+    /** Waits until {@code domain} may deliver one more stanza here (called on the stream's own worker: reading slows down behind it). */
+    void pace(String domain) throws InterruptedException {
+        int limit = domainRates.getOrDefault(domain, config.max_stanzas_per_second());
+        if (limit <= 0) return;
+        rates.computeIfAbsent(domain, d -> new StanzaRate(limit)).acquire();
     }
 
     // --- outbound -----------------------------------------------------------------------------------
@@ -284,6 +302,26 @@ public final class ServerStreams implements RemoteRouter {
         if ("error".equals(type) || "result".equals(type)) return;
         if (stanza.name().equals("presence") && !"probe".equals(type) && !"subscribe".equals(type)) return; // RFC 6121: presence errors are not needed
         from.send(error.replyTo(stanza, text, false));
+    }
+
+    /** {@code s2s:close DOMAIN}: ends every stream to and from {@code domain} (what waits to go out bounces); the next stanza opens a new one. */
+    @Descriptor("Close the server-to-server streams to and from a domain")
+    public String close(@Descriptor("the other server's domain") String domain) {
+        String d = domain.strip().toLowerCase(Locale.ROOT);
+        int n = 0;
+        for (OutboundStream o : outbound.values()) {
+            if (o.remote.equals(d)) {
+                o.shutdown("closed by an operator (s2s:close)");
+                n++;
+            }
+        }
+        for (InboundStream i : inbound) {
+            if (i.from(d)) {
+                i.fail(dev.strata.api.stanza.StreamError.POLICY_VIOLATION, "Closed by an operator of this server");
+                n++;
+            }
+        }
+        return n == 0 ? "No server-to-server stream with " + d + "\n" : "Closed " + n + " stream" + (n == 1 ? "" : "s") + " with " + d + "\n";
     }
 
     /** {@code s2s:list}: the server-to-server streams in each direction, their state and what waits on them. */

@@ -52,7 +52,7 @@ import dev.strata.api.xml.Element;
  */
 @IqRoute(namespace = Blocking.NS, target = IqRoute.To.SELF)
 @DiscoFeature(feature = Blocking.NS)
-@Hook(StanzaHook.INBOUND)
+@Hook({StanzaHook.INBOUND, StanzaHook.REMOTE})
 @Component(name = "strata.xep0191", service = {IqHandler.class, StanzaHook.class})
 @Designate(ocd = Blocking.Config.class)
 public final class Blocking implements IqHandler, StanzaHook {
@@ -231,9 +231,10 @@ public final class Blocking implements IqHandler, StanzaHook {
     }
 
     /**
-     * The inbound hook: every stanza between local accounts passes it on delivery, whether the
-     * client sent it or the server generated it on a client's behalf (presence broadcasts, probe
-     * answers). With federation, stanzas to other servers will need the outbound point too.
+     * The inbound and remote hooks: every stanza to a local account passes it on delivery (from
+     * another account here or from another server), and every stanza leaving for another server
+     * before it goes, whether the client sent it or the server generated it on a client's behalf
+     * (presence broadcasts, probe answers).
      */
     @Override
     public boolean handle(Element stanza, Origin session) {

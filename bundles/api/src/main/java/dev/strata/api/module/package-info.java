@@ -4,7 +4,7 @@
  * The core discovers them as they come and go.
  */
 @Export
-@Version("2.3.0")
+@Version("2.4.0")
 package dev.strata.api.module;
 
 import org.osgi.annotation.bundle.Export;

@@ -493,6 +493,7 @@ public final class StanzaRouter implements Router {
         }
         RemoteRouter r = remote;
         if (r != null) {
+            if (hook(StanzaHook.REMOTE, stanza, from)) return; // XEP-0191 and the like, for addresses on other servers
             r.route(stanza, from);
             return;
         }
