@@ -65,7 +65,7 @@ public final class Compare {
         Map<String, String> opt = new LinkedHashMap<>(Map.ofEntries(Map.entry("servers", "strata,prosody,ejabberd"), Map.entry("logins", "2000"),
                 Map.entry("concurrency", "50"), Map.entry("pairs", "100"), Map.entry("seconds", "10"), Map.entry("idle", "1000,10000"),
                 Map.entry("settle", "60"), Map.entry("batch", "2000"), Map.entry("warmup", "15"), Map.entry("slow", "10000"), Map.entry("profile", "false"),
-                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"),
+                Map.entry("writers", "20"), Map.entry("workloads", "W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11"), Map.entry("muc", "1x100,100x10"), Map.entry("mucrate", "10000"),
                 Map.entry("pep", "100"), Map.entry("peprate", "100"), Map.entry("pg", ""), Map.entry("archived", "1000000"),
                 Map.entry("out", "itests/bench/target/compare.md")));
         Path dist = Path.of(args[0]).toAbsolutePath();
@@ -109,6 +109,15 @@ public final class Compare {
                 } catch (Exception e) {
                     failed = true;
                     System.out.println(s + (archive ? " (archive on)" : "") + " failed: " + e);
+                    e.printStackTrace(System.out);
+                }
+            }
+            if (runs("W11") && !s.equals("strata-pg")) {
+                try {
+                    federation(root.resolve("w11-" + s), s, dist);
+                } catch (Exception e) {
+                    failed = true;
+                    System.out.println(s + " (W11, server-to-server) failed: " + e);
                     e.printStackTrace(System.out);
                 }
             }
@@ -773,6 +782,109 @@ public final class Compare {
         long deadline = System.currentTimeMillis() + 15_000;
         while (System.currentTimeMillis() < deadline && total(peers, false) > total(peers, true)) Thread.sleep(50);
         return total(peers, false) - total(peers, true);
+    }
+
+    // --- W11 --------------------------------------------------------------------------------------
+
+    /** The bench's certificate authority in {@code dir} ({@code ca.pem}) and a certificate it issued for {@code domain} ({@code <domain>.crt}, .key). */
+    private static Path authority(Path dir, String domain) throws Exception {
+        Files.createDirectories(dir);
+        Servers.run(List.of("openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-days", "30",
+                "-subj", "/CN=Strata bench CA", "-addext", "basicConstraints=critical,CA:true", "-addext", "keyUsage=critical,keyCertSign",
+                "-keyout", dir.resolve("ca.key").toString(), "-out", dir.resolve("ca.pem").toString()));
+        Servers.run(List.of("openssl", "req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-subj", "/CN=" + domain,
+                "-keyout", dir.resolve(domain + ".key").toString(), "-out", dir.resolve(domain + ".csr").toString()));
+        Files.writeString(dir.resolve("ext.cnf"), "subjectAltName=DNS:" + domain + "\nextendedKeyUsage=serverAuth,clientAuth\n");
+        Servers.run(List.of("openssl", "x509", "-req", "-in", dir.resolve(domain + ".csr").toString(), "-CA", dir.resolve("ca.pem").toString(),
+                "-CAkey", dir.resolve("ca.key").toString(), "-CAcreateserial", "-days", "30", "-extfile", dir.resolve("ext.cnf").toString(),
+                "-out", dir.resolve(domain + ".crt").toString()));
+        Servers.run(List.of("chmod", "-R", "a+rX", dir.toString()));
+        return dir.resolve("ca.pem");
+    }
+
+    /**
+     * W11 server-to-server: a second Strata serving {@code sender.test}, with a certificate from the
+     * bench's own authority, sends to the server under test ({@code localhost}, server-to-server on
+     * with that authority trusted, so the stream authenticates with SASL EXTERNAL and no DNS is
+     * needed: the sender finds the receiver through {@code strata.s2s hosts}). {@code pairs} users on
+     * the sender each send to their partner on the receiver as fast as a window of unanswered
+     * messages allows, for {@code seconds}, over one server-to-server stream: messages delivered a
+     * second, and CPU per message of the receiving server and of the sending Strata.
+     */
+    private void federation(Path root, String receiver, Path dist) throws Exception {
+        Files.createDirectories(root);
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path ca = authority(root.resolve("pki"), "sender.test");
+        int pairs = integer("pairs"), seconds = integer("seconds");
+        try (Servers.Target t = switch (receiver) {
+            case "strata" -> new Servers.Strata(root, dist, null, false);
+            case "prosody" -> new Servers.Prosody(root, false);
+            case "ejabberd" -> new Servers.Ejabberd(root, false);
+            default -> throw new IllegalArgumentException("unknown server " + receiver);
+        }) {
+            t.federationCa = ca;
+            System.out.println("== " + t.name + " receiving from Strata over server-to-server (W11)");
+            t.start();
+            t.createUsers(pairs, PASSWORD);
+            try (Servers.Strata sender = Servers.Strata.sender(root, dist, "sender.test", ca, "localhost=127.0.0.1:" + t.s2sPort)) {
+                sender.start();
+                sender.createUsers(pairs, PASSWORD);
+                Recorder recorder = new Recorder();
+                try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
+                    List<Peer> senders = new ArrayList<>(), receivers = new ArrayList<>();
+                    for (int i = 0; i < pairs; i++) {
+                        Peer from = new Peer(LoadClient.login(sender.port, "sender.test", true, ScramHash.SHA_1, "bench" + i, PASSWORD, "w11"));
+                        Peer to = new Peer(LoadClient.login(t.port, "localhost", true, ScramHash.SHA_1, "bench" + i, PASSWORD, "w11"));
+                        from.partner = to;
+                        to.partner = from;
+                        senders.add(from);
+                        receivers.add(to);
+                    }
+                    for (Peer p : receivers) {
+                        ex.submit(() -> p.client.readMessages(ns -> {
+                            p.received.incrementAndGet();
+                            p.partner.window.release();
+                            recorder.add(ns);
+                        }));
+                    }
+                    // the stream comes up (TLS, SASL EXTERNAL) with the first messages
+                    for (Peer p : senders) p.client.message(p.partner.client.jid, p.sent.incrementAndGet());
+                    long deadline = System.currentTimeMillis() + 30_000;
+                    while (total(receivers, true) < pairs && System.currentTimeMillis() < deadline) Thread.sleep(20);
+                    if (total(receivers, true) < pairs) {
+                        throw new IllegalStateException("the server-to-server stream to " + t.name + " did not carry the first messages; see " + sender.dir);
+                    }
+                    for (Peer p : senders) p.window.release(); // the warm-up messages were answered
+                    quiesce(t);
+                    List<Long> pids = t.pids(), senderPids = sender.pids();
+                    long received0 = total(receivers, true), cpu0 = cpuMillis(pids), senderCpu0 = cpuMillis(senderPids);
+                    long t0 = System.nanoTime(), end = t0 + TimeUnit.SECONDS.toNanos(seconds);
+                    List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+                    for (Peer p : senders) {
+                        running.add(ex.submit(() -> {
+                            String to = p.partner.client.jid;
+                            while (System.nanoTime() < end) {
+                                if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
+                                p.client.message(to, p.sent.incrementAndGet());
+                            }
+                            return null;
+                        }));
+                    }
+                    for (var f : running) f.get();
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    long delivered = total(receivers, true) - received0, cpu = cpuMillis(pids) - cpu0, senderCpu = cpuMillis(senderPids) - senderCpu0;
+                    long deadline2 = System.currentTimeMillis() + 15_000;
+                    while (System.currentTimeMillis() < deadline2 && total(senders, false) > total(receivers, true)) Thread.sleep(50);
+                    long lost = total(senders, false) - total(receivers, true);
+                    put(t.name, "W11 s2s from Strata: delivered msgs/s (" + pairs + " pairs, one stream)", fmt(delivered / secs, 0), delivered / secs);
+                    put(t.name, "W11 s2s: receiving server CPU µs/msg", fmt(cpu * 1000.0 / delivered, 1), cpu * 1000.0 / delivered);
+                    put(t.name, "W11 s2s: sending Strata CPU µs/msg", fmt(senderCpu * 1000.0 / delivered, 1), senderCpu * 1000.0 / delivered);
+                    put(t.name, "W11 s2s: messages lost", Long.toString(lost), lost);
+                    for (Peer p : senders) p.client.close();
+                    for (Peer p : receivers) p.client.close();
+                }
+            }
+        }
     }
 
     // --- W7 ---------------------------------------------------------------------------------------

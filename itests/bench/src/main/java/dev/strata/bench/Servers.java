@@ -32,6 +32,13 @@ final class Servers {
         final int httpPort;
         /** W7: every one-to-one message archived (XEP-0313 on, default policy always, SQL storage). */
         final boolean archive;
+        /** W11: where other servers connect (server-to-server, STARTTLS). */
+        final int s2sPort;
+        /**
+         * W11: the certificate authority (PEM) whose servers this one authenticates with SASL EXTERNAL;
+         * null: no federation (Prosody and ejabberd run with server-to-server off, as for W1-W10).
+         */
+        Path federationCa;
         private boolean prepared;
         Process process;
         long startNanos;
@@ -45,6 +52,7 @@ final class Servers {
             this.dir = Files.createDirectories(root.resolve(name + (archive ? "-archive" : "")));
             this.port = Loopback.freePort();
             this.httpPort = Loopback.freePort();
+            this.s2sPort = Loopback.freePort();
         }
 
         /** W10: the path of XMPP over WebSocket on {@link #httpPort}. */
@@ -232,10 +240,27 @@ final class Servers {
         private final Map<String, String> env;
         /** A PostgreSQL database (libpq URL, emptied first) instead of the embedded H2, or null. */
         private final String postgres;
+        /** The domain it serves ({@code localhost}, or W11's sending server's). */
+        final String domain;
+        /** W11, the sending server: where the receiving server listens ({@code strata.s2s hosts}), or null. */
+        private String s2sHosts;
+
+        /** W11's sending server: {@code domain}, with a certificate from {@code ca} (PEM files {@code <domain>.crt}/.key beside it). */
+        static Strata sender(Path root, Path dist, String domain, Path ca, String hosts) throws IOException {
+            Strata s = new Strata(root, dist, null, false, domain);
+            s.federationCa = ca;
+            s.s2sHosts = hosts;
+            return s;
+        }
 
         /** Strata on PostgreSQL, {@code postgresql://user:password@127.0.0.1/db} (emptied first), or on H2 for null. */
         Strata(Path root, Path dist, String postgres, boolean archive) throws IOException {
-            super(postgres == null ? "strata" : "strata-pg", root, archive);
+            this(root, dist, postgres, archive, "localhost");
+        }
+
+        private Strata(Path root, Path dist, String postgres, boolean archive, String domain) throws IOException {
+            super(postgres == null ? (domain.equals("localhost") ? "strata" : "strata-" + domain) : "strata-pg", root, archive);
+            this.domain = domain;
             if (postgres != null && !postgres.matches("postgresql://[^:@/]+:[^@/]*@127\\.0\\.0\\.1(:\\d+)?/\\w+")) {
                 throw new IllegalArgumentException("pg= wants postgresql://USER:PASSWORD@127.0.0.1[:PORT]/DB, not " + postgres);
             }
@@ -249,8 +274,9 @@ final class Servers {
                     Map.entry("STRATA_HTTPS_PORT", Integer.toString(Loopback.freePort())),
                     Map.entry("STRATA_COMPONENT_PORT", Integer.toString(Loopback.freePort())),
                     Map.entry("STRATA_PROXY_PORT", Integer.toString(Loopback.freePort())),
-                    Map.entry("STRATA_S2S_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_S2S_PORT", Integer.toString(s2sPort)),
                     Map.entry("STRATA_S2S_TLS_PORT", Integer.toString(Loopback.freePort())),
+                    Map.entry("STRATA_DOMAIN", domain), Map.entry("STRATA_ADMIN_JID", "admin@" + domain),
                     Map.entry("STRATA_DATA_PATH", dir.resolve("data").toString()));
         }
 
@@ -274,6 +300,17 @@ final class Servers {
             Path mam = dir.resolve("config/stack/06-storage/strata.xep0313.cfg");
             // archiving off is what a bench account gets anyway (the default policy archives roster contacts only)
             Files.writeString(mam, Files.readString(mam).replace("default.policy = roster", "default.policy = " + (archive ? "always" : "never")));
+            if (federationCa != null) {
+                // W11: other servers' certificates from the bench authority count (SASL EXTERNAL); the sender dials the receiver where it listens
+                // no traffic shaping, as for the others (Prosody's mod_limits is off, ejabberd's s2s shaper unset)
+                Files.writeString(dir.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + federationCa + "\nmax.stanzas.per.second = 0\n"
+                        + (s2sHosts == null ? "" : "hosts = " + s2sHosts + "\n"));
+                Path certs = Files.createDirectories(dir.resolve("data/certs"));
+                for (String ext : List.of(".crt", ".key")) {
+                    Path issued = federationCa.resolveSibling(domain + ext);
+                    if (Files.exists(issued)) Files.copy(issued, certs.resolve(domain + ext));
+                }
+            }
             if (postgres != null) {
                 run(List.of("psql", "-q", postgres, "-c", "DROP SCHEMA public CASCADE; CREATE SCHEMA public;"));
                 java.util.regex.Matcher m = java.util.regex.Pattern.compile("postgresql://([^:]+):([^@]*)@(.*)").matcher(postgres);
@@ -352,7 +389,7 @@ final class Servers {
             for (int from = 0; from < count; from += 100) {
                 StringBuilder script = new StringBuilder();
                 for (int i = from; i < Math.min(count, from + 100); i++) {
-                    script.append(script.isEmpty() ? "" : "; ").append("user:add bench").append(i).append("@localhost ").append(password);
+                    script.append(script.isEmpty() ? "" : "; ").append("user:add bench").append(i).append('@').append(domain).append(' ').append(password);
                 }
                 cmds.add(List.of(dir.resolve("bin/strata").toString(), "shell", script.toString()));
             }
@@ -389,7 +426,7 @@ final class Servers {
                     interfaces = { "127.0.0.1" }
                     c2s_ports = { %2$d }
                     c2s_direct_tls_ports = { }
-                    s2s_ports = { }
+                    s2s_ports = { %6$s }
                     component_ports = { }
                     http_ports = { %5$d }
                     http_interfaces = { "127.0.0.1" }
@@ -403,17 +440,19 @@ final class Servers {
                         "roster"; "saslauth"; "tls"; "disco"; "carbons"; "pep"; "private"; "blocklist"; "vcard4"; "vcard_legacy";
                         "version"; "uptime"; "time"; "ping"; "register"; "admin_adhoc"; "offline"; "smacks"; "csi_simple"; "websocket"; %4$s
                     }
-                    modules_disabled = { "s2s" }
+                    %7$s
                     %3$s
                     VirtualHost "localhost"
-                        ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem" }
+                        ssl = { key = "%1$s/key.pem"; certificate = "%1$s/cert.pem"%8$s }
                     Component "conference.localhost" "muc"
                     """.formatted(dir, port, !archive ? "" : """
                     default_archive_policy = true
                     archive_expires_after = "never"
                     storage = { archive = "sql" }
                     sql = { driver = "SQLite3", database = "prosody.sqlite" }
-                    """, archive ? "\"mam\";" : "", httpPort));
+                    """, (archive ? "\"mam\";" : "") + (federationCa != null ? "\"dialback\";" : ""), httpPort,
+                    federationCa == null ? "" : Integer.toString(s2sPort), federationCa == null ? "modules_disabled = { \"s2s\" }" : "",
+                    federationCa == null ? "" : "; cafile = \"" + federationCa + "\""));
             run(List.of("chown", "-R", "prosody:prosody", dir.toString()));
         }
 
@@ -516,6 +555,8 @@ final class Servers {
                         module: ejabberd_http
                         request_handlers:
                           /xmpp-websocket: ejabberd_http_ws
+                    %7$s
+                    %6$s
                     s2s_use_starttls: optional
                     auth_method: internal
                     auth_password_format: scram
@@ -558,7 +599,9 @@ final class Servers {
                         show_os: false
                     %4$s
                     """.formatted(dir, port, !archive ? "" : "sql_type: sqlite\nsql_database: " + db(),
-                    !archive ? "" : "  mod_mam:\n    db_type: sql\n    default: always\n    assume_mam_usage: true\n", httpPort));
+                    !archive ? "" : "  mod_mam:\n    db_type: sql\n    default: always\n    assume_mam_usage: true\n", httpPort,
+                    federationCa == null ? "" : "ca_file: " + federationCa,
+                    federationCa == null ? "" : "  -\n    port: " + s2sPort + "\n    ip: \"127.0.0.1\"\n    module: ejabberd_s2s_in"));
             run(List.of("chown", "-R", "ejabberd:ejabberd", dir.toString()));
             // 23.01 does not create its SQL schema itself
             if (archive) sqlite("ejabberd", db(), ".read /usr/share/ejabberd/sql/lite.sql");

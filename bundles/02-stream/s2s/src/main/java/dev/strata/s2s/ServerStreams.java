@@ -107,7 +107,7 @@ public final class ServerStreams implements RemoteRouter {
 
         @AttributeDefinition(min = "0", description = "Stanzas per second taken from one remote domain at most, over all its streams "
                 + "(after a burst of as many); above it, its streams are read more slowly (nothing is dropped); 0: no bound")
-        int max_stanzas_per_second() default 1000;
+        int max_stanzas_per_second() default 10_000;
 
         @AttributeDefinition(required = false, description = "Other bounds for some domains: domain=stanzas per second (0: none)")
         String[] domain_rates() default {};
