@@ -40,7 +40,7 @@ final class Prosody extends FederationPeer {
                 http_ports = { }
                 https_ports = { }
                 use_ipv6 = false
-                modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "disco"; "ping"; "version" }
+                modules_enabled = { "roster"; "saslauth"; "tls"; "dialback"; "s2s_bidi"; "disco"; "ping"; "version" }
                 authentication = "internal_plain"
                 storage = "internal"
                 allow_registration = false

@@ -133,13 +133,15 @@ class S2sIT {
             assertThat(back.getBody()).isEqualTo("hi from beta");
             assertThat(back.getFrom().toString()).isEqualTo("bob@beta.test/phone");
 
-            // alpha found beta's direct TLS port first (priority 0 of _xmpps-server), beta found alpha's STARTTLS port; SASL EXTERNAL both ways
+            // alpha found beta's direct TLS port first (priority 0 of _xmpps-server) and authenticated with SASL EXTERNAL; it asked
+            // for a bidirectional stream (XEP-0288), so beta answers over it and opens none of its own
             assertThat(alpha.log()).containsPattern("Server-to-server stream alpha\\.test -> beta\\.test ready \\(s2s\\.beta\\.test/127\\.0\\.0\\.1:\\d+ direct TLS, TLSv1\\.3, SASL EXTERNAL\\)")
-                    .contains("Server-to-server stream beta.test -> alpha.test from", ": SASL EXTERNAL").doesNotContain("dialback valid");
-            assertThat(beta.log()).containsPattern("Server-to-server stream beta\\.test -> alpha\\.test ready \\(xmpp\\.alpha\\.test/127\\.0\\.0\\.1:\\d+, TLSv1\\.3, SASL EXTERNAL\\)")
-                    .contains("Server-to-server stream alpha.test -> beta.test from", ": SASL EXTERNAL");
-            assertThat(dns.queries()).contains("_xmpps-server._tcp.beta.test", "_xmpp-server._tcp.alpha.test", "s2s.beta.test");
-            assertThat(alpha.ssh("s2s:list").out()).contains("alpha.test -> beta.test ready", "TLSv1.3 SASL EXTERNAL");
+                    .doesNotContain("dialback valid");
+            assertThat(beta.log()).contains("Server-to-server stream alpha.test -> beta.test from", ": SASL EXTERNAL")
+                    .contains("Server-to-server stream beta.test -> alpha.test ready (bidirectional, over the peer's stream");
+            assertThat(dns.queries()).contains("_xmpps-server._tcp.beta.test", "_xmpp-server._tcp.beta.test", "s2s.beta.test");
+            assertThat(alpha.ssh("s2s:list").out()).contains("alpha.test -> beta.test ready", "TLSv1.3 SASL EXTERNAL bidirectional");
+            assertThat(beta.ssh("s2s:list").out()).contains("alpha.test -> beta.test", "SASL EXTERNAL bidirectional").doesNotContain("out ");
 
             // RFC 6121 across servers: bob accepts (accept_all), alice sees his presence
             EntityBareJid bobJid = JidCreate.entityBareFrom("bob@beta.test");

@@ -46,6 +46,8 @@ final class InboundStream implements StreamHandler {
     private volatile String external;
     /** Whether this stream offered SASL EXTERNAL (the peer's certificate validated for its domain). */
     private volatile boolean offeredExternal;
+    /** XEP-0288: the peer asked for a bidirectional stream: this server sends to it over this stream too. */
+    private volatile boolean bidi;
 
     InboundStream(Connection conn, ServerStreams s2s) {
         this.conn = conn;
@@ -96,9 +98,9 @@ final class InboundStream implements StreamHandler {
             // XEP-0178 §3: the peer's certificate validates for the domain its header names: it may authenticate with it
             offeredExternal = true;
             conn.openStream(header(), List.of(Element.builder("mechanisms", OutboundStream.SASL)
-                    .child(Element.builder("mechanism", OutboundStream.SASL).text("EXTERNAL").build()).build(), dialbackFeature()));
+                    .child(Element.builder("mechanism", OutboundStream.SASL).text("EXTERNAL").build()).build(), dialbackFeature(), bidiFeature()));
         } else {
-            conn.openStream(header(), List.of(dialbackFeature()));
+            conn.openStream(header(), external == null ? List.of(dialbackFeature(), bidiFeature()) : List.of(dialbackFeature()));
         }
     }
 
@@ -138,7 +140,7 @@ final class InboundStream implements StreamHandler {
             return;
         }
         external = authzid;
-        authenticated.add(local + " " + authzid);
+        authenticated(local + " " + authzid);
         LOG.info("Server-to-server stream {} -> {} from {}: SASL EXTERNAL ({})", authzid, local, conn.remoteAddress(), conn.tlsProtocol().orElse("?"));
         conn.write(Element.of("success", OutboundStream.SASL), StreamHeader.SERVER);
         conn.resetStream(); // the peer's next bytes are a new stream header
@@ -148,6 +150,11 @@ final class InboundStream implements StreamHandler {
         LOG.info("Server stream from {} ({}): SASL EXTERNAL refused: {}", conn.remoteAddress(), peer, text);
         conn.write(Element.builder("failure", OutboundStream.SASL).child(Element.of(condition, OutboundStream.SASL))
                 .child(Element.builder("text", OutboundStream.SASL).text(text).build()).build(), StreamHeader.SERVER);
+    }
+
+    /** XEP-0288 §2: offered before authentication, on an encrypted stream. */
+    private static Element bidiFeature() {
+        return Element.of("bidi", OutboundStream.BIDI_FEATURE);
     }
 
     private static Element dialbackFeature() {
@@ -175,6 +182,12 @@ final class InboundStream implements StreamHandler {
         }
         if (e.is("auth", OutboundStream.SASL)) {
             auth(e);
+            return;
+        }
+        if (e.is("bidi", OutboundStream.BIDI)) {
+            // XEP-0288 §2: stanzas to the peer's domains go over this stream once they are authenticated
+            bidi = true;
+            for (String pair : authenticated) s2s.bidi(pair, this);
             return;
         }
         if (e.is("result", Dialback.NS)) {
@@ -224,7 +237,7 @@ final class InboundStream implements StreamHandler {
                 conn.write(Dialback.toXml(dialbackError(to, from, "remote-server-not-found", "Could not reach " + from + " to check the key")));
                 return;
             }
-            if (valid) authenticated.add(to + " " + from);
+            if (valid) authenticated(to + " " + from);
             LOG.info("Server-to-server stream {} -> {} from {}: dialback {}", from, to, conn.remoteAddress(), valid ? "valid" : "INVALID");
             conn.write(Dialback.toXml(Element.builder("result", Dialback.NS).attribute("from", to).attribute("to", from)
                     .attribute("type", valid ? "valid" : "invalid").build()));
@@ -308,6 +321,21 @@ final class InboundStream implements StreamHandler {
         conn.streamError(header(), error, text);
     }
 
+    /** "local remote" may send on this stream; with XEP-0288, this server sends to remote over it too. */
+    private void authenticated(String pair) {
+        authenticated.add(pair);
+        if (bidi) s2s.bidi(pair, this);
+    }
+
+    /** XEP-0288: a stanza from this server to the peer, over the peer's stream. */
+    void send(Element stanza) {
+        conn.write(stanza, StreamHeader.CLIENT); // without xmlns: the stream's default, jabber:server
+    }
+
+    boolean bidirectional() {
+        return bidi;
+    }
+
     /** Whether {@code domain} is this stream's peer (claimed or authenticated). */
     boolean from(String domain) {
         return domain.equals(peer) || authenticated.stream().anyMatch(p -> p.endsWith(" " + domain));
@@ -334,6 +362,7 @@ final class InboundStream implements StreamHandler {
     public void disconnected(String reason) {
         done = true;
         s2s.inbound.remove(this);
+        s2s.bidiGone(this);
         intake.shutdown();
         if (!authenticated.isEmpty()) LOG.info("Server stream from {} ({}) ended: {}", conn.remoteAddress(), authenticated, reason);
     }
@@ -346,6 +375,7 @@ final class InboundStream implements StreamHandler {
     @Override
     public String toString() {
         return (peer == null ? "?" : peer) + " -> " + (local == null ? "?" : local) + " " + conn.remoteAddress() + conn.tlsProtocol().map(p -> " " + p).orElse("")
-                + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated) + (external != null ? " SASL EXTERNAL" : "");
+                + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated) + (external != null ? " SASL EXTERNAL" : "")
+                + (bidi ? " bidirectional" : "");
     }
 }

@@ -37,6 +37,8 @@ import dev.strata.api.xml.XmlException;
 final class OutboundStream implements StreamHandler {
     private static final Logger LOG = LoggerFactory.getLogger(OutboundStream.class);
     static final String STREAMS = "http://etherx.jabber.org/streams", TLS = "urn:ietf:params:xml:ns:xmpp-tls", SASL = "urn:ietf:params:xml:ns:xmpp-sasl";
+    /** XEP-0288: the stream feature, and the request. */
+    static final String BIDI_FEATURE = "urn:xmpp:features:bidi", BIDI = "urn:xmpp:bidi";
 
     enum State { IDLE, CONNECTING, NEGOTIATING, AUTHENTICATING, READY, CLOSED }
 
@@ -44,6 +46,9 @@ final class OutboundStream implements StreamHandler {
     private String method;
     /** SASL EXTERNAL went through (the stream restarted after it), or the peer refused it (then dialback). */
     private boolean externalDone, externalFailed;
+    /** XEP-0288: the peer sends to us over this stream too (we asked, it offered). */
+    private boolean bidi;
+    private dev.strata.api.transport.OrderedIntake intake;
 
     private record Pending(Element stanza, Origin from) {
     }
@@ -200,9 +205,43 @@ final class OutboundStream implements StreamHandler {
         } else if (e.is("error", STREAMS)) {
             LOG.warn("Stream error from {} ({} -> {}): {}", remote, local, remote, e.toXml());
             fail(StanzaError.REMOTE_SERVER_NOT_FOUND, remote + " ended the stream: " + e.elements().map(Element::name).findFirst().orElse("?"));
+        } else if (bidi && state == State.READY && (e.name().equals("message") || e.name().equals("presence") || e.name().equals("iq"))) {
+            fromPeer(e);
         } else {
             LOG.debug("Ignored on the stream to {}: {}", remote, e.name());
         }
+    }
+
+    /** XEP-0288: a stanza the peer sent back over our stream: only from its domain to ours, in order, as an inbound stream's. */
+    private void fromPeer(Element element) {
+        Element stanza = InboundStream.toClient(element);
+        dev.strata.api.Jid from, to;
+        try {
+            from = dev.strata.api.Jid.of(stanza.attribute("from"));
+            to = dev.strata.api.Jid.of(stanza.attribute("to"));
+        } catch (RuntimeException bad) {
+            abort(StreamError.IMPROPER_ADDRESSING, "A stanza's 'from' or 'to' is missing or not a JID");
+            return;
+        }
+        if (!from.domain().equals(remote)) {
+            abort(StreamError.INVALID_FROM, from.domain() + " is not the domain authenticated on this stream (" + remote + ")");
+            return;
+        }
+        if (!to.domain().equals(local)) {
+            abort(StreamError.HOST_UNKNOWN, to.domain() + " is not the domain of this stream (" + local + ")");
+            return;
+        }
+        if (intake == null) intake = new dev.strata.api.transport.OrderedIntake(conn, "strata-s2s-bidi " + remote);
+        intake.submit(() -> {
+            try {
+                s2s.pace(from.domain());
+                s2s.deliver(stanza, from);
+            } catch (InterruptedException x) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException x) {
+                LOG.error("Delivering a stanza from {} failed", from, x);
+            }
+        });
     }
 
     private void features(Element features) {
@@ -225,6 +264,11 @@ final class OutboundStream implements StreamHandler {
             return;
         }
         if (state == State.READY) return;
+        if (!bidi && features.child("bidi", BIDI_FEATURE).isPresent() && conn.isSecure()) {
+            // XEP-0288 §2: asked before authenticating; the peer then answers over this stream instead of opening its own
+            bidi = true;
+            conn.write(Element.of("bidi", BIDI), StreamHeader.SERVER);
+        }
         // RFC 6120 §13.7.2: the receiving server's certificate must be for its domain; without that, only dialback (where policy allows)
         String problem = conn.isSecure() ? s2s.certificateProblem(conn, remote) : "the stream is not encrypted";
         if (problem != null && s2s.needsValidCertificate(remote)) {
@@ -301,6 +345,7 @@ final class OutboundStream implements StreamHandler {
 
     private void close() {
         state = State.CLOSED;
+        if (intake != null) intake.shutdown();
         if (setupTimer != null) setupTimer.cancel(false);
         for (CompletableFuture<Boolean> f : verifying.values()) f.completeExceptionally(new IllegalStateException("The stream to " + remote + " closed"));
         verifying.clear();
@@ -341,6 +386,7 @@ final class OutboundStream implements StreamHandler {
     public synchronized String toString() {
         return local + " -> " + remote + " " + state.name().toLowerCase(java.util.Locale.ROOT) + (address == null ? "" : " " + address)
                 + (conn == null ? "" : conn.tlsProtocol().map(p -> " " + p).orElse("")) + (method == null ? "" : " " + method)
+                + (bidi ? " bidirectional" : "")
                 + (queue.isEmpty() ? "" : ", " + queue.size() + " queued");
     }
 }

@@ -127,6 +127,8 @@ public final class ServerStreams implements RemoteRouter {
     /** "local remote" to the stream this server opened for that pair. */
     private final Map<String, OutboundStream> outbound = new ConcurrentHashMap<>();
     final Set<InboundStream> inbound = ConcurrentHashMap.newKeySet();
+    /** XEP-0288: "local remote" to the peer's stream that carries this server's stanzas to it as well. */
+    private final Map<String, InboundStream> bidirectional = new ConcurrentHashMap<>();
     final ExecutorService connecting = Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("strata-s2s-connect-", 0).factory());
     final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> new Thread(r, "strata-s2s-timers"));
     private final List<ServiceRegistration<?>> registrations = new java.util.ArrayList<>();
@@ -257,7 +259,23 @@ public final class ServerStreams implements RemoteRouter {
             bounce(stanza, from, StanzaError.REMOTE_SERVER_TIMEOUT, "The server is stopping its federation");
             return;
         }
+        InboundStream peers = bidirectional.get(local + " " + remote);
+        if (peers != null) {
+            peers.send(stanza);
+            return;
+        }
         stream(local, remote).send(stanza, from);
+    }
+
+    /** XEP-0288: the peer's stream {@code s} carries this server's stanzas for {@code pair} ("local remote"). */
+    void bidi(String pair, InboundStream s) {
+        bidirectional.put(pair, s);
+        LOG.info("Server-to-server stream {} -> {} ready (bidirectional, over the peer's stream {})", pair.substring(0, pair.indexOf(' ')),
+                pair.substring(pair.indexOf(' ') + 1), s);
+    }
+
+    void bidiGone(InboundStream s) {
+        bidirectional.values().removeIf(v -> v == s);
     }
 
     /** The stream from {@code local} to {@code remote}, made (not yet connected) when there is none. */
