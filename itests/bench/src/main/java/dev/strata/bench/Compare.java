@@ -24,14 +24,14 @@ import dev.strata.api.auth.ScramHash;
  * W1 login storm, W2 one-to-one messaging (saturation, then half of it for latency), W3 resident
  * memory per idle session, W4 startup, W5 a client that never reads while {@code slow} messages of
  * 1 KB are sent to it (what the server's memory does, and whether it cuts the client off), W6
- * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}), W9 PEP fan-out (see {@link #pepFanOut}), W10 XMPP over WebSocket (see {@link #webSocket}). Server {@code strata-pg} is Strata
+ * durable writes ({@code writers} clients storing private XML), W7 archiving on (see {@link #archived}), W8 group chat (see {@link #groupChat}), W9 PEP fan-out (see {@link #pepFanOut}), W10 XMPP over WebSocket (see {@link #webSocket}), W11 server-to-server (see {@link #federation}). Server {@code strata-pg} is Strata
  * on the PostgreSQL database {@code pg} (emptied first). Server CPU per operation is read from /proc over the whole
  * process tree (it holds on a noisy machine better than rates); the driver's own CPU is printed
  * beside it. Every workload is bounded in count and time and aims only at 127.0.0.1.
  *
  * <pre>itests/bench/compare [servers=strata,prosody,ejabberd] [logins=2000] [concurrency=50] [pairs=100] [seconds=10]
  *     [idle=1000,10000] [settle=60] [batch=2000] [warmup=15] [slow=10000] [profile=false] [writers=20]
- *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8,W9,W10] [muc=1x100,100x10] [mucrate=10000] [pep=100] [peprate=100] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
+ *     [workloads=W1,W2,W3,W4,W5,W6,W7,W8,W9,W10,W11] [muc=1x100,100x10] [mucrate=10000] [pep=100] [peprate=100] [archived=1000000] [pg=postgresql://USER:PASSWORD@127.0.0.1/DB] [out=itests/bench/target/compare.md]</pre>
  * ({@code settle}: seconds idle before each W3 reading, time for the servers' own housekeeping;
  * {@code batch} and {@code warmup}: see {@link #warmUp}).
  */
