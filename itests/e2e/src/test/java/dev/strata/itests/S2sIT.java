@@ -169,4 +169,24 @@ class S2sIT {
             bob.disconnect();
         }
     }
+
+    /** As prosodyctl check dns/certs: each server checks its own domain (SRV, TLS, certificate) as another server would, and others'. */
+    @Test
+    void theServerChecksItsDomainsAsAnotherServerWould() {
+        String own = alpha.ssh("s2s:check").out();
+        assertThat(own).contains("alpha.test", "places to connect, in order: [xmpp.alpha.test:")
+                .containsPattern("ok: xmpp\\.alpha\\.test 127\\.0\\.0\\.1:\\d+, TLSv1\\.3, certificate valid for alpha\\.test \\(alpha\\.test, issued by CN=Strata Federation Test CA")
+                .doesNotContain("problem:");
+        String other = alpha.ssh("s2s:check beta.test").out();
+        assertThat(other).containsPattern("ok: s2s\\.beta\\.test 127\\.0\\.0\\.1:\\d+ \\(direct TLS\\), TLSv1\\.3, certificate valid for beta\\.test")
+                .contains("offers dialback bidi"); // no SASL: the check names no domain of its own
+        assertThat(alpha.ssh("s2s:check noxmpp.test").out()).contains("problem: noxmpp.test offers no server-to-server service");
+
+        StrataServer.Result dns = alpha.strata(Map.of(), "check", "dns");
+        assertThat(dns.exit()).as("%s", dns).isZero();
+        assertThat(dns.out()).contains("ok: xmpp.alpha.test");
+        StrataServer.Result bad = alpha.strata(Map.of(), "check", "certs", "gamma.test");
+        assertThat(bad.exit()).as("%s", bad).isEqualTo(1);
+        assertThat(bad.out()).contains("problem:");
+    }
 }

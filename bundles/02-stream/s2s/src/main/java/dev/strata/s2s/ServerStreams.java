@@ -53,7 +53,7 @@ import dev.strata.api.xml.Element;
  * (not as Declarative Services services: the router binds the first, and nothing the router binds
  * may reference the router through DS).
  */
-@ConsoleCommand(scope = "s2s", function = {"list", "close"})
+@ConsoleCommand(scope = "s2s", function = {"list", "close", "check"})
 @Component(name = "strata.s2s", service = ServerStreams.class, immediate = true, configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ServerStreams.Config.class)
 public final class ServerStreams implements RemoteRouter {
@@ -320,6 +320,17 @@ public final class ServerStreams implements RemoteRouter {
         if ("error".equals(type) || "result".equals(type)) return;
         if (stanza.name().equals("presence") && !"probe".equals(type) && !"subscribe".equals(type)) return; // RFC 6121: presence errors are not needed
         from.send(error.replyTo(stanza, text, false));
+    }
+
+    /** {@code s2s:check [DOMAIN]}: DNS, TLS and the certificate of a domain as other servers see them; without one, of each hosted domain. */
+    @Descriptor("Check a domain as another server sees it (SRV records, TLS, certificate): each of this server's domains, or the one given")
+    public String check(@Descriptor("a domain (default: this server's)") String... domain) {
+        FederationCheck check = new FederationCheck(this, dialer);
+        StringBuilder sb = new StringBuilder();
+        for (String d : domain.length > 0 ? java.util.Arrays.asList(domain) : new java.util.ArrayList<>(server.domains())) {
+            sb.append(check.check(d.strip().toLowerCase(Locale.ROOT)));
+        }
+        return sb.toString();
     }
 
     /** {@code s2s:close DOMAIN}: ends every stream to and from {@code domain} (what waits to go out bounces); the next stanza opens a new one. */
