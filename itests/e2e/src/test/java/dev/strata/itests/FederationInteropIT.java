@@ -65,6 +65,7 @@ class FederationInteropIT {
         TestPki pki = new TestPki(work);
         dns = Dnsmasq.start(work.resolve("dns"), DNS_ADDRESS, 53, List.of(
                 "srv:_xmpp-server._tcp.alpha.test,strata.alpha.test," + strataS2s + ",0,0", "host:strata.alpha.test,127.0.0.1",
+                "srv:_xmpp-server._tcp.conference.alpha.test,strata.alpha.test," + strataS2s + ",0,0",
                 "srv:_xmpp-server._tcp.prosody.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
                 "srv:_xmpp-server._tcp.dialback.test,xmpp.prosody.test," + prosodyS2s + ",0,0",
                 "srv:_xmpp-server._tcp.refused.test,xmpp.prosody.test," + prosodyS2s + ",0,0", "host:xmpp.prosody.test,127.0.0.1",
@@ -297,6 +298,42 @@ class FederationInteropIT {
             Message after = atBob.nextResult(30_000);
             assertThat(after).as("a new stream carried alice's next message").isNotNull();
             assertThat(after.getBody()).isEqualTo("after the operator closed our streams");
+        } finally {
+            alice.disconnect();
+            bob.disconnect();
+        }
+    }
+
+    /** A Prosody user in a room of Strata's group chat service (conference.alpha.test), across servers both ways. */
+    @Test
+    void aProsodyUserTalksInAStrataRoom() throws Exception {
+        XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
+        XMPPTCPConnection bob = login(prosody.c2sPort, "prosody.test", "bob");
+        try {
+            EntityBareJid room = JidCreate.entityBareFrom("lobby@conference.alpha.test");
+            var atAlice = org.jivesoftware.smackx.muc.MultiUserChatManager.getInstanceFor(alice).getMultiUserChat(room);
+            atAlice.create(Resourcepart.from("alice")).makeInstant();
+            var atBob = org.jivesoftware.smackx.muc.MultiUserChatManager.getInstanceFor(bob).getMultiUserChat(room);
+            atBob.join(atBob.getEnterConfigurationBuilder(Resourcepart.from("bob")).requestNoHistory().build());
+            StrataServer.awaitValue(Duration.ofSeconds(20), "bob among the room's occupants at alice", atAlice::getOccupants,
+                    o -> o.stream().anyMatch(j -> j.toString().equals("lobby@conference.alpha.test/bob")));
+            atBob.sendMessage("hello from Prosody");
+            Message m;
+            do {
+                m = atAlice.nextMessage(20_000); // the room's own messages (subject, status) come first
+            } while (m != null && m.getBody() == null);
+            assertThat(m).as("bob's groupchat message at alice").isNotNull();
+            assertThat(m.getBody()).isEqualTo("hello from Prosody");
+            assertThat(m.getFrom().toString()).isEqualTo("lobby@conference.alpha.test/bob");
+            atAlice.sendMessage("welcome, bob");
+            Message toBob;
+            do {
+                toBob = atBob.nextMessage(20_000);
+            } while (toBob != null && !"welcome, bob".equals(toBob.getBody()));
+            assertThat(toBob).as("alice's groupchat message reached bob on Prosody").isNotNull();
+            assertThat(toBob.getFrom().toString()).isEqualTo("lobby@conference.alpha.test/alice");
+            atBob.leave();
+            atAlice.destroy("done", null);
         } finally {
             alice.disconnect();
             bob.disconnect();
