@@ -46,10 +46,22 @@ final class Clients {
 
     /** A Smack connection over STARTTLS, not logged in yet. */
     static XMPPTCPConnection smack(StrataServer server) throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain("localhost")
-                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(server.c2sPort).setSecurityMode(SecurityMode.required)
+        return smack(server.c2sPort, "localhost");
+    }
+
+    /** A Smack connection over STARTTLS to {@code domain} at 127.0.0.1:{@code port} (any server: Strata, Prosody, ejabberd), not logged in yet. */
+    static XMPPTCPConnection smack(int port, String domain) throws Exception {
+        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain(domain)
+                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(port).setSecurityMode(SecurityMode.required)
                 .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, s) -> true).build());
         c.connect();
+        return c;
+    }
+
+    /** The same, logged in as {@code user} with the tests' password convention ({@code user + "-Pw-1"}). */
+    static XMPPTCPConnection smack(int port, String domain, String user, String resource) throws Exception {
+        XMPPTCPConnection c = smack(port, domain);
+        c.login(user, user + "-Pw-1", org.jxmpp.jid.parts.Resourcepart.from(resource));
         return c;
     }
 

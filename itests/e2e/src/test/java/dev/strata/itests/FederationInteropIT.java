@@ -2,14 +2,12 @@ package dev.strata.itests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.StanzaCollector;
 import org.jivesoftware.smack.filter.AndFilter;
 import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
@@ -21,7 +19,6 @@ import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.ping.PingManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,7 +28,6 @@ import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
 import org.jxmpp.jid.parts.Resourcepart;
 
-import dev.strata.bench.RawXmppClient;
 
 /**
  * Federation between Strata (alpha.test) and Debian's Prosody 0.12 on this machine, each on
@@ -97,12 +93,36 @@ class FederationInteropIT {
     }
 
     private static XMPPTCPConnection login(int port, String domain, String user) throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain(domain)
-                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(port).setSecurityMode(SecurityMode.required)
-                .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, x) -> true).build());
-        c.connect();
-        c.login(user, user + "-Pw-1", Resourcepart.from("interop"));
-        return c;
+        return Clients.smack(port, domain, user, "interop");
+    }
+
+    /**
+     * alice (Strata) and {@code user} on the other server: a message each way, alice's subscription
+     * to {@code user} with the presence that follows, and a ping to each other's server.
+     */
+    private static void chatSubscribeAndPing(XMPPTCPConnection alice, XMPPTCPConnection other, String otherDomain) throws Exception {
+        String otherBare = other.getUser().asBareJid().toString();
+        StanzaCollector atOther = bodies(other), atAlice = bodies(alice);
+        say(alice, otherBare + "/interop", "hello " + otherDomain);
+        Message got = atOther.nextResult(30_000);
+        assertThat(got).as("alice's message reached " + otherBare).isNotNull();
+        assertThat(got.getBody()).isEqualTo("hello " + otherDomain);
+        assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/interop");
+        say(other, "alice@alpha.test", "hello Strata");
+        Message back = atAlice.nextResult(30_000);
+        assertThat(back).as(otherBare + "'s message reached alice on Strata").isNotNull();
+        assertThat(back.getFrom().toString()).isEqualTo(otherBare + "/interop");
+
+        EntityBareJid otherJid = JidCreate.entityBareFrom(otherBare);
+        Roster ra = Roster.getInstanceFor(alice);
+        ra.createItemAndRequestSubscription(otherJid, otherBare, null);
+        StrataServer.awaitValue(Duration.ofSeconds(30), "alice's subscription to " + otherBare, () -> {
+            RosterEntry e = ra.getEntry(otherJid);
+            return e == null ? "none" : e.getType().name();
+        }, t -> t.equals("to") || t.equals("both"));
+        StrataServer.awaitValue(Duration.ofSeconds(30), otherBare + "'s presence at alice", () -> ra.getPresence(otherJid), Presence::isAvailable);
+        assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from(otherDomain), 20_000)).as(otherDomain + " answers alice's ping").isTrue();
+        assertThat(PingManager.getInstanceFor(other).ping(JidCreate.from("alpha.test"), 20_000)).as("Strata answers " + otherBare + "'s ping").isTrue();
     }
 
     private static StanzaCollector bodies(XMPPTCPConnection c) {
@@ -122,27 +142,7 @@ class FederationInteropIT {
         XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
         XMPPTCPConnection bob = login(prosody.c2sPort, "prosody.test", "bob");
         try {
-            StanzaCollector atBob = bodies(bob), atAlice = bodies(alice);
-            say(alice, "bob@prosody.test/interop", "hello Prosody");
-            Message got = atBob.nextResult(30_000);
-            assertThat(got).as("alice's message reached bob on Prosody").isNotNull();
-            assertThat(got.getBody()).isEqualTo("hello Prosody");
-            assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/interop");
-            say(bob, "alice@alpha.test", "hello Strata");
-            Message back = atAlice.nextResult(30_000);
-            assertThat(back).as("bob's message reached alice on Strata").isNotNull();
-            assertThat(back.getFrom().toString()).isEqualTo("bob@prosody.test/interop");
-
-            EntityBareJid bobJid = JidCreate.entityBareFrom("bob@prosody.test");
-            Roster ra = Roster.getInstanceFor(alice);
-            ra.createItemAndRequestSubscription(bobJid, "Bob", null);
-            StrataServer.awaitValue(Duration.ofSeconds(30), "alice's subscription to bob on Prosody", () -> {
-                RosterEntry e = ra.getEntry(bobJid);
-                return e == null ? "none" : e.getType().name();
-            }, t -> t.equals("to") || t.equals("both"));
-            StrataServer.awaitValue(Duration.ofSeconds(30), "bob's presence at alice", () -> ra.getPresence(bobJid), Presence::isAvailable);
-            assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("prosody.test"), 20_000)).as("Prosody answers alice's ping").isTrue();
-            assertThat(PingManager.getInstanceFor(bob).ping(JidCreate.from("alpha.test"), 20_000)).as("Strata answers bob's ping").isTrue();
+            chatSubscribeAndPing(alice, bob, "prosody.test");
 
             // Strata found Prosody through its SRV record, authenticated with SASL EXTERNAL and asked for a bidirectional stream
             // (XEP-0288, Prosody's mod_s2s_bidi): Prosody's stanzas to alpha.test come back over it
@@ -156,19 +156,26 @@ class FederationInteropIT {
         }
     }
 
+    /** The other server's user writes to alice first (its server opens the stream, here with dialback), alice answers. */
+    private static void theyWriteFirst(XMPPTCPConnection alice, StanzaCollector atAlice, XMPPTCPConnection other) throws Exception {
+        String otherFull = other.getUser().toString();
+        StanzaCollector atOther = bodies(other);
+        say(other, "alice@alpha.test/interop", "from a self-signed domain");
+        Message got = atAlice.nextResult(30_000);
+        assertThat(got).as(otherFull + "'s message reached alice through dialback").isNotNull();
+        assertThat(got.getFrom().toString()).isEqualTo(otherFull);
+        say(alice, otherFull, "and back");
+        Message answer = atOther.nextResult(30_000);
+        assertThat(answer).as("alice's answer reached " + otherFull).isNotNull();
+    }
+
     @Test
     void aDomainWithoutAValidCertificateAuthenticatesWithDialback() throws Exception {
         XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
         XMPPTCPConnection carol = login(prosody.c2sPort, "dialback.test", "carol");
         try {
-            StanzaCollector atCarol = bodies(carol), atAlice = bodies(alice);
-            say(carol, "alice@alpha.test/interop", "from a self-signed domain");
-            Message got = atAlice.nextResult(30_000);
-            assertThat(got).as("carol's message reached alice through dialback").isNotNull();
-            assertThat(got.getFrom().toString()).isEqualTo("carol@dialback.test/interop");
-            say(alice, "carol@dialback.test/interop", "and back");
-            Message answer = atCarol.nextResult(30_000);
-            assertThat(answer).as("alice's answer reached carol").isNotNull();
+            StanzaCollector atAlice = bodies(alice);
+            theyWriteFirst(alice, atAlice, carol);
 
             // strata.s2s domain.rates = dialback.test=20: a burst of 20, then 20 a second, all delivered in order
             long t0 = System.nanoTime();
@@ -218,26 +225,7 @@ class FederationInteropIT {
         XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
         XMPPTCPConnection erin = login(ejabberd.c2sPort, "ejabberd.test", "erin");
         try {
-            StanzaCollector atErin = bodies(erin), atAlice = bodies(alice);
-            say(alice, "erin@ejabberd.test/interop", "hello ejabberd");
-            Message got = atErin.nextResult(30_000);
-            assertThat(got).as("alice's message reached erin on ejabberd").isNotNull();
-            assertThat(got.getFrom().toString()).isEqualTo("alice@alpha.test/interop");
-            say(erin, "alice@alpha.test", "hello from ejabberd");
-            Message back = atAlice.nextResult(30_000);
-            assertThat(back).as("erin's message reached alice").isNotNull();
-            assertThat(back.getFrom().toString()).isEqualTo("erin@ejabberd.test/interop");
-
-            EntityBareJid erinJid = JidCreate.entityBareFrom("erin@ejabberd.test");
-            Roster ra = Roster.getInstanceFor(alice);
-            ra.createItemAndRequestSubscription(erinJid, "Erin", null);
-            StrataServer.awaitValue(Duration.ofSeconds(30), "alice's subscription to erin on ejabberd", () -> {
-                RosterEntry e = ra.getEntry(erinJid);
-                return e == null ? "none" : e.getType().name();
-            }, t -> t.equals("to") || t.equals("both"));
-            StrataServer.awaitValue(Duration.ofSeconds(30), "erin's presence at alice", () -> ra.getPresence(erinJid), Presence::isAvailable);
-            assertThat(PingManager.getInstanceFor(alice).ping(JidCreate.from("ejabberd.test"), 20_000)).as("ejabberd answers alice's ping").isTrue();
-            assertThat(PingManager.getInstanceFor(erin).ping(JidCreate.from("alpha.test"), 20_000)).as("Strata answers erin's ping").isTrue();
+            chatSubscribeAndPing(alice, erin, "ejabberd.test");
 
             assertThat(strata.log()).containsPattern("Server-to-server stream alpha\\.test -> ejabberd\\.test ready \\(xmpp\\.ejabberd\\.test/[^)]*, SASL EXTERNAL\\)")
                     .contains("Server-to-server stream ejabberd.test -> alpha.test from", ": SASL EXTERNAL (TLSv1.");
@@ -252,14 +240,7 @@ class FederationInteropIT {
         XMPPTCPConnection alice = login(strata.c2sPort, "alpha.test", "alice");
         XMPPTCPConnection frank = login(ejabberd.c2sPort, "ejdialback.test", "frank");
         try {
-            StanzaCollector atFrank = bodies(frank), atAlice = bodies(alice);
-            say(frank, "alice@alpha.test/interop", "self-signed, from ejabberd");
-            Message got = atAlice.nextResult(30_000);
-            assertThat(got).as("frank's message reached alice through dialback").isNotNull();
-            assertThat(got.getFrom().toString()).isEqualTo("frank@ejdialback.test/interop");
-            say(alice, "frank@ejdialback.test/interop", "and back");
-            Message answer = atFrank.nextResult(30_000);
-            assertThat(answer).as("alice's answer reached frank").isNotNull();
+            theyWriteFirst(alice, bodies(alice), frank);
             assertThat(strata.log()).containsPattern("ejdialback\\.test -> alpha\\.test from [^\\n]*: dialback valid")
                     .containsPattern("Server-to-server stream alpha\\.test -> ejdialback\\.test ready \\([^)]*, SASL EXTERNAL\\)");
         } finally {

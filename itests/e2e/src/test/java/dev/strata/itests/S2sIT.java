@@ -9,7 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
-import org.jivesoftware.smack.ConnectionConfiguration.SecurityMode;
 import org.jivesoftware.smack.StanzaCollector;
 import org.jivesoftware.smack.filter.AndFilter;
 import org.jivesoftware.smack.filter.MessageWithBodiesFilter;
@@ -21,7 +20,6 @@ import org.jivesoftware.smack.packet.StanzaError;
 import org.jivesoftware.smack.roster.Roster;
 import org.jivesoftware.smack.roster.RosterEntry;
 import org.jivesoftware.smack.tcp.XMPPTCPConnection;
-import org.jivesoftware.smack.tcp.XMPPTCPConnectionConfiguration;
 import org.jivesoftware.smackx.ping.PingManager;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -29,9 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.jxmpp.jid.EntityBareJid;
 import org.jxmpp.jid.impl.JidCreate;
-import org.jxmpp.jid.parts.Resourcepart;
 
-import dev.strata.bench.RawXmppClient;
 
 /**
  * Server-to-server federation between two Strata servers on loopback, alpha.test and beta.test,
@@ -102,12 +98,7 @@ class S2sIT {
     }
 
     private static XMPPTCPConnection login(StrataServer s, String domain, String user, String resource) throws Exception {
-        XMPPTCPConnection c = new XMPPTCPConnection(XMPPTCPConnectionConfiguration.builder().setXmppDomain(domain)
-                .setHostAddress(InetAddress.getLoopbackAddress()).setPort(s.c2sPort).setSecurityMode(SecurityMode.required)
-                .setCustomX509TrustManager(RawXmppClient.TRUST_ALL_CERTIFICATES).setHostnameVerifier((h, x) -> true).build());
-        c.connect();
-        c.login(user, user + "-Pw-1", Resourcepart.from(resource));
-        return c;
+        return Clients.smack(s.c2sPort, domain, user, resource);
     }
 
     private static StanzaCollector bodies(XMPPTCPConnection c) {

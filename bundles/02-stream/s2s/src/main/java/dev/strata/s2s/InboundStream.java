@@ -293,16 +293,7 @@ final class InboundStream implements StreamHandler {
             }
             return;
         }
-        intake.submit(() -> {
-            try {
-                s2s.pace(from.domain());
-                s2s.deliver(stanza, from);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException e) {
-                LOG.error("Delivering a stanza from {} failed", from, e);
-            }
-        });
+        s2s.take(intake, stanza, from);
     }
 
     private static String lower(String s) {

@@ -232,16 +232,7 @@ final class OutboundStream implements StreamHandler {
             return;
         }
         if (intake == null) intake = new dev.strata.api.transport.OrderedIntake(conn, "strata-s2s-bidi " + remote);
-        intake.submit(() -> {
-            try {
-                s2s.pace(from.domain());
-                s2s.deliver(stanza, from);
-            } catch (InterruptedException x) {
-                Thread.currentThread().interrupt();
-            } catch (RuntimeException x) {
-                LOG.error("Delivering a stanza from {} failed", from, x);
-            }
-        });
+        s2s.take(intake, stanza, from);
     }
 
     private void features(Element features) {

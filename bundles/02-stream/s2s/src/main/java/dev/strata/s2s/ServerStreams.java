@@ -300,6 +300,20 @@ public final class ServerStreams implements RemoteRouter {
 
     // --- inbound ------------------------------------------------------------------------------------
 
+    /** A stanza an authenticated peer sent on {@code intake}'s stream: delivered in order, at most at its domain's rate. */
+    void take(dev.strata.api.transport.OrderedIntake intake, Element stanza, Jid from) {
+        intake.submit(() -> {
+            try {
+                pace(from.domain());
+                deliver(stanza, from);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } catch (RuntimeException e) {
+                LOG.error("Delivering a stanza from {} failed", from, e);
+            }
+        });
+    }
+
     /** A stanza from an authenticated peer: delivered as if sent here, its errors and answers back over federation. */
     void deliver(Element stanza, Jid from) {
         Origin origin = Origin.of(from, reply -> {
