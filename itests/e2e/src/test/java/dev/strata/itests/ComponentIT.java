@@ -63,6 +63,7 @@ class ComponentIT {
                 throw new AssertionError("no echo; the component: " + echo.get(60, TimeUnit.SECONDS), e);
             }
             assertThat(echoed.getBody()).isEqualTo("echo: hello component");
+            assertThat(s.ssh("component:list").out()).containsPattern("echo\\.localhost connected from /127\\.0\\.0\\.1:\\d+ since \\S+, [1-9]\\d* stanzas in, [1-9]\\d* out");
 
             assertThat(raw(s, "echo.localhost", "a guess")).as("a wrong secret").contains("<not-authorized");
             assertThat(raw(s, "nobody.localhost", SECRET)).as("an unknown domain").contains("<host-unknown");
@@ -72,6 +73,7 @@ class ComponentIT {
             StrataServer.Result r = echo.get(60, TimeUnit.SECONDS);
             assertThat(r.out()).as("%s", r).contains("CONNECTED", "GOT hello component from alice@localhost to bot@echo.localhost", "DONE");
             StrataServer.awaitValue(Duration.ofSeconds(20), "the component gone", s::log, l -> l.contains("Component echo.localhost disconnected"));
+            assertThat(s.ssh("component:list").out()).contains("echo.localhost not connected");
 
             CompletableFuture<Message> bounce = new CompletableFuture<>();
             alice.addAsyncStanzaListener(st -> bounce.complete((Message) st),

@@ -46,6 +46,8 @@ final class InboundStream implements StreamHandler {
     private volatile String external;
     /** Whether this stream offered SASL EXTERNAL (the peer's certificate validated for its domain). */
     private volatile boolean offeredExternal;
+    /** Stanzas taken from and sent to the peer ({@code s2s:list}). */
+    private final java.util.concurrent.atomic.LongAdder in = new java.util.concurrent.atomic.LongAdder(), out = new java.util.concurrent.atomic.LongAdder();
     /** XEP-0288: the peer asked for a bidirectional stream: this server sends to it over this stream too. */
     private volatile boolean bidi;
 
@@ -293,6 +295,7 @@ final class InboundStream implements StreamHandler {
             }
             return;
         }
+        in.increment();
         s2s.take(intake, stanza, from);
     }
 
@@ -320,6 +323,7 @@ final class InboundStream implements StreamHandler {
 
     /** XEP-0288: a stanza from this server to the peer, over the peer's stream. */
     void send(Element stanza) {
+        out.increment();
         conn.write(stanza, StreamHeader.CLIENT); // without xmlns: the stream's default, jabber:server
     }
 
@@ -367,6 +371,6 @@ final class InboundStream implements StreamHandler {
     public String toString() {
         return (peer == null ? "?" : peer) + " -> " + (local == null ? "?" : local) + " " + conn.remoteAddress() + conn.tlsProtocol().map(p -> " " + p).orElse("")
                 + (authenticated.isEmpty() ? " (not authenticated)" : " " + authenticated) + (external != null ? " SASL EXTERNAL" : "")
-                + (bidi ? " bidirectional" : "");
+                + (bidi ? " bidirectional" : "") + ", " + in.sum() + " stanzas in, " + out.sum() + " out";
     }
 }

@@ -48,6 +48,8 @@ final class OutboundStream implements StreamHandler {
     private boolean externalDone, externalFailed;
     /** XEP-0288: the peer sends to us over this stream too (we asked, it offered). */
     private boolean bidi;
+    /** Stanzas sent to and taken from the peer ({@code s2s:list}). */
+    private long in, out;
     private dev.strata.api.transport.OrderedIntake intake;
 
     private record Pending(Element stanza, Origin from) {
@@ -81,6 +83,7 @@ final class OutboundStream implements StreamHandler {
     /** A stanza for the remote domain: written now when the stream is authenticated, queued (and the stream set up) otherwise. */
     synchronized void send(Element stanza, Origin from) {
         if (state == State.READY) {
+            out++;
             conn.write(stanza, StreamHeader.CLIENT); // written without xmlns: the stream's default, jabber:server
             return;
         }
@@ -232,6 +235,7 @@ final class OutboundStream implements StreamHandler {
             return;
         }
         if (intake == null) intake = new dev.strata.api.transport.OrderedIntake(conn, "strata-s2s-bidi " + remote);
+        in++;
         s2s.take(intake, stanza, from);
     }
 
@@ -288,6 +292,7 @@ final class OutboundStream implements StreamHandler {
         List<Element> out = new ArrayList<>(queue.size());
         for (Pending p : queue) out.add(p.stanza());
         queue.clear();
+        this.out += out.size();
         conn.write(out, StreamHeader.CLIENT);
     }
 
@@ -377,7 +382,7 @@ final class OutboundStream implements StreamHandler {
     public synchronized String toString() {
         return local + " -> " + remote + " " + state.name().toLowerCase(java.util.Locale.ROOT) + (address == null ? "" : " " + address)
                 + (conn == null ? "" : conn.tlsProtocol().map(p -> " " + p).orElse("")) + (method == null ? "" : " " + method)
-                + (bidi ? " bidirectional" : "")
+                + (bidi ? " bidirectional" : "") + ", " + in + " stanzas in, " + out + " out"
                 + (queue.isEmpty() ? "" : ", " + queue.size() + " queued");
     }
 }

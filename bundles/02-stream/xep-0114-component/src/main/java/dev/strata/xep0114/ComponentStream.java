@@ -45,6 +45,9 @@ final class ComponentStream implements StreamHandler {
     private String domain;
     private volatile boolean authenticated, done;
     private Origin origin;
+    /** Stanzas from and to the component since it connected ({@code component:list}). */
+    private final java.util.concurrent.atomic.LongAdder in = new java.util.concurrent.atomic.LongAdder(), out = new java.util.concurrent.atomic.LongAdder();
+    private volatile java.time.Instant since;
 
     ComponentStream(Connection conn, ComponentStreams streams) {
         this.conn = conn;
@@ -115,6 +118,7 @@ final class ComponentStream implements StreamHandler {
             fail(StreamError.INVALID_FROM, "A stanza from " + domain + " must come from it or a JID under it, not " + from);
             return;
         }
+        in.increment();
         intake.submit(() -> {
             try {
                 streams.router().deliver(stanza, origin);
@@ -138,6 +142,7 @@ final class ComponentStream implements StreamHandler {
             return;
         }
         authenticated = true;
+        since = java.time.Instant.now();
         Jid jid = Jid.of(domain);
         origin = Origin.of(jid, this::send);
         intake = new OrderedIntake(conn, "strata-component " + domain);
@@ -157,6 +162,7 @@ final class ComponentStream implements StreamHandler {
     /** A stanza for the component: written in the stream's namespace (what is jabber:client here is jabber:component:accept there). */
     void send(Element stanza) {
         if (done || !authenticated) return;
+        out.increment();
         conn.write(stanza, StreamHeader.CLIENT);
     }
 
@@ -198,5 +204,12 @@ final class ComponentStream implements StreamHandler {
     @Override
     public void idle() {
         fail(StreamError.CONNECTION_TIMEOUT, "The component was silent too long");
+    }
+
+    /** For {@code component:list}: where from, since when, stanzas each way. */
+    @Override
+    public String toString() {
+        return domain + " connected from " + conn.remoteAddress() + conn.tlsProtocol().map(p -> " " + p).orElse("") + " since " + since + ", " + in.sum()
+                + " stanzas in, " + out.sum() + " out";
     }
 }

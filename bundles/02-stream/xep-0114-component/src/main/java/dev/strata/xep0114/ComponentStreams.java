@@ -39,6 +39,7 @@ import dev.strata.api.xml.Element;
  * message or IQ gets {@code service-unavailable} and anything else is dropped. A second connection
  * for a domain already connected is refused with {@code conflict}.
  */
+@dev.strata.api.console.ConsoleCommand(scope = "component", function = {"list"})
 @Component(service = StreamHandlerFactory.class, property = StreamHandlerFactory.LISTENER + "=component", configurationPid = "strata.xep0114",
         configurationPolicy = ConfigurationPolicy.OPTIONAL)
 @Designate(ocd = ComponentStreams.Config.class)
@@ -73,6 +74,17 @@ public final class ComponentStreams implements StreamHandlerFactory {
         this.router = router;
         this.server = server;
         modified(config);
+    }
+
+    /** {@code component:list}: each configured component, connected (from where, since when, stanzas each way) or not. */
+    @org.apache.felix.service.command.Descriptor("List the configured external components (XEP-0114) and their connections")
+    public String list() {
+        StringBuilder sb = new StringBuilder();
+        for (String d : secrets.keySet()) {
+            ComponentStream s = connected.get(d);
+            sb.append(s == null ? d + " not connected" : s.toString()).append('\n');
+        }
+        return sb.isEmpty() ? "No components configured (strata.xep0114 components)\n" : sb.toString();
     }
 
     /** The configured components, from {@code components}: {@code domain=secret} each. */
