@@ -242,6 +242,17 @@ class StanzaRouterTest {
         assertThat(remote).containsExactly("someone@elsewhere.net");
         assertThat(errors(alice)).hasSize(1);
 
+        // the remote hook point sees what leaves for another server first, and may keep it here (XEP-0191)
+        List<String> seen = new ArrayList<>();
+        r.addHook((stanza, origin) -> {
+            seen.add(stanza.attribute("to"));
+            return stanza.attribute("to").startsWith("blocked");
+        }, Map.of(StanzaHook.POINT, StanzaHook.REMOTE, "service.id", 9L));
+        r.route(message("blocked@elsewhere.net"), alice);
+        r.route(message("friend@elsewhere.net"), alice);
+        assertThat(seen).containsExactly("blocked@elsewhere.net", "friend@elsewhere.net");
+        assertThat(remote).containsExactly("someone@elsewhere.net", "friend@elsewhere.net");
+
     }
 
     @Test
