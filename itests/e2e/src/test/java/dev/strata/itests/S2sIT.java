@@ -51,19 +51,20 @@ class S2sIT {
         Roster.setDefaultSubscriptionMode(Roster.SubscriptionMode.accept_all);
         // below the ephemeral range: the ports each server's other listeners get (bound at 0 and read back) cannot take them meanwhile
         java.util.Set<Integer> ports = new java.util.HashSet<>();
-        while (ports.size() < 4) ports.add(portBelowEphemeral());
+        while (ports.size() < 5) ports.add(portBelowEphemeral());
         var it = ports.iterator();
-        int alphaS2s = it.next(), betaS2s = it.next(), betaS2sTls = it.next(), dnsPort = it.next();
+        int alphaS2s = it.next(), betaS2s = it.next(), betaS2sTls = it.next(), dnsPort = it.next(), alphaC2s = it.next();
         Path work = StrataServer.WORK.resolve("s2s-pki");
         StrataServer.deleteTree(work);
         TestPki pki = new TestPki(work);
         dns = Dnsmasq.start(work.resolve("dns"), "127.0.0.1", dnsPort, List.of(
                 "srv:_xmpp-server._tcp.alpha.test,xmpp.alpha.test," + alphaS2s + ",0,0", "host:xmpp.alpha.test,127.0.0.1",
+                "srv:_xmpp-client._tcp.alpha.test,xmpp.alpha.test," + alphaC2s + ",0,0",
                 "srv:_xmpps-server._tcp.beta.test,s2s.beta.test," + betaS2sTls + ",0,0",
                 "srv:_xmpp-server._tcp.beta.test,s2s.beta.test," + betaS2s + ",10,0", "host:s2s.beta.test,127.0.0.1",
                 "srv:_xmpp-server._tcp.noxmpp.test"));
-        alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, portBelowEphemeral(), pki, dnsPort);
-        beta = server("s2s-beta", "beta.test", "bob", betaS2s, betaS2sTls, pki, dnsPort);
+        alpha = server("s2s-alpha", "alpha.test", "alice", alphaS2s, portBelowEphemeral(), pki, dnsPort, Map.of("STRATA_C2S_PORT", Integer.toString(alphaC2s)));
+        beta = server("s2s-beta", "beta.test", "bob", betaS2s, betaS2sTls, pki, dnsPort, Map.of());
     }
 
     /** A free loopback port in 22000–31999 (the ephemeral range starts at 32768; coturn's test relays use 21000–21999). */
@@ -80,14 +81,17 @@ class S2sIT {
         throw new java.io.IOException("No free loopback port in 22000-31999");
     }
 
-    private static StrataServer server(String name, String domain, String user, int s2sPort, int s2sTlsPort, TestPki pki, int dnsPort) throws Exception {
+    private static StrataServer server(String name, String domain, String user, int s2sPort, int s2sTlsPort, TestPki pki, int dnsPort,
+                                       Map<String, String> env) throws Exception {
         Path home = StrataServer.freshHome(name);
         assertThat(StrataServer.register(home, home.resolve("data"), user, domain, user + "-Pw-1").exit()).isZero();
         pki.issue(domain, home.resolve("data/certs"));
         Files.writeString(home.resolve("config/stack/02-stream/strata.s2s.cfg"), "trust.store = " + pki.caFile() + "\n");
         Files.writeString(home.resolve("config/stack/01-transport/strata.transport.dns.cfg"), "servers = 127.0.0.1:" + dnsPort + "\n");
-        return StrataServer.start(home, home.resolve("data"), Map.of("STRATA_DOMAIN", domain, "STRATA_ADMIN_JID", "admin@" + domain,
-                "STRATA_S2S_PORT", Integer.toString(s2sPort), "STRATA_S2S_TLS_PORT", Integer.toString(s2sTlsPort)));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putAll(Map.of("STRATA_DOMAIN", domain, "STRATA_ADMIN_JID", "admin@" + domain, "STRATA_S2S_PORT", Integer.toString(s2sPort),
+                "STRATA_S2S_TLS_PORT", Integer.toString(s2sTlsPort)));
+        return StrataServer.start(home, home.resolve("data"), all);
     }
 
     @AfterAll
@@ -165,7 +169,8 @@ class S2sIT {
     @Test
     void theServerChecksItsDomainsAsAnotherServerWould() {
         String own = alpha.ssh("s2s:check").out();
-        assertThat(own).contains("alpha.test", "places to connect, in order: [xmpp.alpha.test:")
+        assertThat(own).contains("alpha.test", "servers connect to, in order: [xmpp.alpha.test:", "clients connect to, in order: [xmpp.alpha.test:" + alpha.c2sPort + "]")
+                .containsPattern("ok: xmpp\\.alpha\\.test 127\\.0\\.0\\.1:" + alpha.c2sPort + ", TLSv1\\.3, certificate valid for alpha\\.test [^\\n]*offers SASL")
                 .containsPattern("ok: xmpp\\.alpha\\.test 127\\.0\\.0\\.1:\\d+, TLSv1\\.3, certificate valid for alpha\\.test \\(alpha\\.test, issued by CN=Strata Federation Test CA")
                 .doesNotContain("problem:");
         String other = alpha.ssh("s2s:check beta.test").out();

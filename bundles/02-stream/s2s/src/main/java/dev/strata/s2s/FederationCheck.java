@@ -17,7 +17,7 @@ import dev.strata.api.xml.XmlException;
 /**
  * {@code s2s:check}: what another server sees of a domain, as {@code prosodyctl check dns} and
  * {@code check certs} tell. The domain is resolved as for a stream (SRV records, or the domain on
- * 5269), each place is connected to, TLS is started (STARTTLS or direct), and the certificate
+ * 5269; for clients, their records or 5222), each place is connected to, TLS is started (STARTTLS or direct), and the certificate
  * presented there is validated for the domain (PKIX to the trusted authorities, RFC 6125 names),
  * with what the server offers after TLS (SASL EXTERNAL, dialback, bidirectional streams). Lines
  * that start with {@code problem:} are what keeps other servers from federating, or from trusting
@@ -32,15 +32,28 @@ final class FederationCheck {
         this.dialer = dialer;
     }
 
-    String check(String domain) {
+    /** Servers' view of {@code domain}; with {@code clients}, clients' too (their SRV records, TLS and certificate on the client ports). */
+    String check(String domain, boolean clients) {
         StringBuilder out = new StringBuilder(domain).append('\n');
         List<Resolver.Target> targets;
         try {
             targets = s2s.resolver.targets(domain);
+            places(domain, targets, StreamHeader.SERVER, "server", out);
         } catch (Resolver.NoService e) {
-            return out.append("  problem: ").append(e.getMessage()).append('\n').toString();
+            out.append("  problem: ").append(e.getMessage()).append('\n');
         }
-        out.append("  places to connect, in order: ").append(targets).append('\n');
+        if (clients) {
+            try {
+                places(domain, s2s.resolver.clientTargets(domain), StreamHeader.CLIENT, "client", out);
+            } catch (Resolver.NoService e) {
+                out.append("  problem: ").append(e.getMessage()).append('\n');
+            }
+        }
+        return out.toString();
+    }
+
+    private void places(String domain, List<Resolver.Target> targets, String namespace, String kind, StringBuilder out) {
+        out.append("  ").append(kind).append("s connect to, in order: ").append(targets).append('\n');
         int good = 0;
         for (Resolver.Target t : targets) {
             List<InetSocketAddress> addresses;
@@ -51,22 +64,21 @@ final class FederationCheck {
                 continue;
             }
             for (InetSocketAddress a : addresses) {
-                String result = probe(domain, t, a);
+                String result = probe(domain, t, a, namespace);
                 out.append("  ").append(result).append('\n');
                 if (!result.startsWith("problem")) good++;
             }
         }
-        if (good == 0) out.append("  problem: no place of ").append(domain).append(" takes a server stream with a valid certificate\n");
-        return out.toString();
+        if (good == 0) out.append("  problem: no place of ").append(domain).append(" takes a ").append(kind).append(" stream with a valid certificate\n");
     }
 
     /** One connection: header, TLS, the certificate and the features after it; then closed. */
-    private String probe(String domain, Resolver.Target t, InetSocketAddress a) {
+    private String probe(String domain, Resolver.Target t, InetSocketAddress a, String namespace) {
         CompletableFuture<String> answer = new CompletableFuture<>();
         String where = t.host() + " " + a.getAddress().getHostAddress() + ":" + a.getPort() + (t.directTls() ? " (direct TLS)" : "");
         int seconds = s2s.config.connect_timeout();
         try {
-            dialer.dial(a, t.directTls(), domain, domain, seconds * 1000, c -> new Probe(c, domain, where, answer)).toCompletableFuture()
+            dialer.dial(a, t.directTls(), domain, domain, seconds * 1000, c -> new Probe(c, domain, where, namespace, answer)).toCompletableFuture()
                     .get(seconds + 1L, TimeUnit.SECONDS);
             return answer.get(seconds + 5L, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -82,19 +94,20 @@ final class FederationCheck {
     /** The initiating side of a stream, up to the features after TLS. The header names no 'from': a check, not a peer. */
     private final class Probe implements StreamHandler {
         private final Connection conn;
-        private final String domain, where;
+        private final String domain, where, namespace;
         private final CompletableFuture<String> answer;
 
-        Probe(Connection conn, String domain, String where, CompletableFuture<String> answer) {
+        Probe(Connection conn, String domain, String where, String namespace, CompletableFuture<String> answer) {
             this.conn = conn;
             this.domain = domain;
             this.where = where;
+            this.namespace = namespace;
             this.answer = answer;
             conn.openStream(header(), List.of());
         }
 
         private StreamHeader header() {
-            return new StreamHeader(null, null, StreamHeader.SERVER, domain);
+            return new StreamHeader(null, null, namespace, domain);
         }
 
         @Override
@@ -116,7 +129,8 @@ final class FederationCheck {
                 String problem = s2s.certificates.problem(chain, domain);
                 String offers = (e.child("mechanisms", OutboundStream.SASL).isPresent() ? "SASL " : "")
                         + (e.child("dialback", Dialback.FEATURE).isPresent() ? "dialback " : "")
-                        + (e.child("bidi", OutboundStream.BIDI_FEATURE).isPresent() ? "bidi " : "");
+                        + (e.child("bidi", OutboundStream.BIDI_FEATURE).isPresent() ? "bidi " : "")
+                        + (e.child("authentication", "urn:xmpp:sasl:2").isPresent() ? "SASL2 " : "");
                 String tls = conn.tlsProtocol().orElse("TLS");
                 finish(problem == null
                         ? "ok: " + where + ", " + tls + ", certificate valid for " + domain + " (" + PeerCertificates.names(chain.getFirst()) + ", issued by "

@@ -96,15 +96,24 @@ final class Resolver {
     List<Target> targets(String domain) throws NoService {
         List<Target> fixed = hosts.get(domain);
         if (fixed != null) return fixed;
-        List<Dns.Srv> tls = srv("_xmpps-server._tcp." + domain), plain = srv("_xmpp-server._tcp." + domain);
+        return lookUp(domain, "server", 5269);
+    }
+
+    /** Where clients find {@code domain} ({@code _xmpps-client}, {@code _xmpp-client}, else the domain on 5222): for {@code s2s:check}. */
+    List<Target> clientTargets(String domain) throws NoService {
+        return lookUp(domain, "client", 5222);
+    }
+
+    private List<Target> lookUp(String domain, String kind, int fallbackPort) throws NoService {
+        List<Dns.Srv> tls = srv("_xmpps-" + kind + "._tcp." + domain), plain = srv("_xmpp-" + kind + "._tcp." + domain);
         boolean tlsOff = tls.size() == 1 && tls.getFirst().notOffered(), plainOff = plain.size() == 1 && plain.getFirst().notOffered();
         if (tlsOff && plainOff || tlsOff && plain.isEmpty() || plainOff && tls.isEmpty()) {
-            throw new NoService(domain + " offers no server-to-server service (its SRV record's target is \".\")");
+            throw new NoService(domain + " offers no " + (kind.equals("server") ? "server-to-server" : "client") + " service (its SRV record's target is \".\")");
         }
         List<Tagged> all = new ArrayList<>();
         if (!tlsOff) for (Dns.Srv s : tls) all.add(new Tagged(s, true));
         if (!plainOff) for (Dns.Srv s : plain) all.add(new Tagged(s, false));
-        if (all.isEmpty()) return List.of(new Target(domain, 5269, false)); // §3.2.2: no SRV records
+        if (all.isEmpty()) return List.of(new Target(domain, fallbackPort, false)); // RFC 6120 §3.2.2: no SRV records
         return order(all);
     }
 

@@ -337,12 +337,13 @@ public final class ServerStreams implements RemoteRouter {
     }
 
     /** {@code s2s:check [DOMAIN]}: DNS, TLS and the certificate of a domain as other servers see them; without one, of each hosted domain. */
-    @Descriptor("Check a domain as another server sees it (SRV records, TLS, certificate): each of this server's domains, or the one given")
+    @Descriptor("Check a domain as another server sees it (SRV records, TLS, certificate; clients' too for this server's domains): each of this server's domains, or those given")
     public String check(@Descriptor("a domain (default: this server's)") String... domain) {
         FederationCheck check = new FederationCheck(this, dialer);
         StringBuilder sb = new StringBuilder();
         for (String d : domain.length > 0 ? java.util.Arrays.asList(domain) : new java.util.ArrayList<>(server.domains())) {
-            sb.append(check.check(d.strip().toLowerCase(Locale.ROOT)));
+            String name = d.strip().toLowerCase(Locale.ROOT);
+            sb.append(check.check(name, server.hosts(name))); // this server's own domains: the clients' records and ports too
         }
         return sb.toString();
     }
