@@ -264,13 +264,13 @@ final class OutboundStream implements StreamHandler {
             bidi = true;
             conn.write(Element.of("bidi", BIDI), StreamHeader.SERVER);
         }
-        // RFC 6120 §13.7.2: the receiving server's certificate must be for its domain; without that, only dialback (where policy allows)
+        // RFC 6120 §13.7.2: the receiving server's certificate should be for its domain; without that its identity rests on DNS, where policy allows
         String problem = conn.isSecure() ? s2s.certificateProblem(conn, remote) : "the stream is not encrypted";
         if (problem != null && s2s.needsValidCertificate(remote)) {
             abort(StreamError.POLICY_VIOLATION, remote + " must present a valid certificate (strata.s2s): " + problem);
             return;
         }
-        if (problem != null) LOG.info("{}: {}; dialback decides", remote, problem);
+        if (problem != null) LOG.info("{}: {}; its identity rests on DNS, as with dialback", remote, problem);
         boolean external = features.child("mechanisms", SASL).map(m -> m.elements().anyMatch(x -> x.is("mechanism", SASL) && "EXTERNAL".equals(x.text().strip())))
                 .orElse(false);
         if (external && conn.isSecure() && !externalFailed) {
