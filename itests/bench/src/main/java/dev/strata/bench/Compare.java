@@ -696,15 +696,19 @@ public final class Compare {
 
     /** Every user sends to its partner as fast as a window of unanswered messages allows, for {@code seconds}. */
     private static Saturation saturate(Servers.Target t, List<Peer> peers, ExecutorService ex, int seconds) throws Exception {
-        List<Long> pids = t.pids();
-        long received0 = total(peers, true);
+        return saturate(t.pids(), peers, peers, ex, seconds);
+    }
+
+    /** The same with {@code senders} alone sending (each to its partner), what {@code receivers} get counted, CPU of {@code pids}. */
+    private static Saturation saturate(List<Long> pids, List<Peer> senders, List<Peer> receivers, ExecutorService ex, int seconds) throws Exception {
+        long received0 = total(receivers, true);
         long cpu0 = cpuMillis(pids);
         long self0 = selfCpuMillis();
         long t0 = System.nanoTime();
         long end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-        List<java.util.concurrent.Future<?>> senders = new ArrayList<>();
-        for (Peer p : peers) {
-            senders.add(ex.submit(() -> {
+        List<java.util.concurrent.Future<?>> running = new ArrayList<>();
+        for (Peer p : senders) {
+            running.add(ex.submit(() -> {
                 String to = p.partner.client.jid;
                 while (System.nanoTime() < end) {
                     if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
@@ -713,8 +717,8 @@ public final class Compare {
                 return null;
             }));
         }
-        for (var f : senders) f.get();
-        return new Saturation((System.nanoTime() - t0) / 1e9, total(peers, true) - received0, cpuMillis(pids) - cpu0, selfCpuMillis() - self0);
+        for (var f : running) f.get();
+        return new Saturation((System.nanoTime() - t0) / 1e9, total(receivers, true) - received0, cpuMillis(pids) - cpu0, selfCpuMillis() - self0);
     }
 
     private void messaging(Servers.Target t) throws Exception {
@@ -829,7 +833,6 @@ public final class Compare {
             try (Servers.Strata sender = Servers.Strata.sender(root, dist, "sender.test", ca, "localhost=127.0.0.1:" + t.s2sPort)) {
                 sender.start();
                 sender.createUsers(pairs, PASSWORD);
-                Recorder recorder = new Recorder();
                 try (ExecutorService ex = Executors.newVirtualThreadPerTaskExecutor()) {
                     List<Peer> senders = new ArrayList<>(), receivers = new ArrayList<>();
                     for (int i = 0; i < pairs; i++) {
@@ -844,7 +847,6 @@ public final class Compare {
                         ex.submit(() -> p.client.readMessages(ns -> {
                             p.received.incrementAndGet();
                             p.partner.window.release();
-                            recorder.add(ns);
                         }));
                     }
                     // the stream comes up (TLS, SASL EXTERNAL) with the first messages
@@ -856,26 +858,14 @@ public final class Compare {
                     }
                     for (Peer p : senders) p.window.release(); // the warm-up messages were answered
                     quiesce(t);
-                    List<Long> pids = t.pids(), senderPids = sender.pids();
-                    long received0 = total(receivers, true), cpu0 = cpuMillis(pids), senderCpu0 = cpuMillis(senderPids);
-                    long t0 = System.nanoTime(), end = t0 + TimeUnit.SECONDS.toNanos(seconds);
-                    List<java.util.concurrent.Future<?>> running = new ArrayList<>();
-                    for (Peer p : senders) {
-                        running.add(ex.submit(() -> {
-                            String to = p.partner.client.jid;
-                            while (System.nanoTime() < end) {
-                                if (!p.window.tryAcquire(100, TimeUnit.MILLISECONDS)) continue;
-                                p.client.message(to, p.sent.incrementAndGet());
-                            }
-                            return null;
-                        }));
-                    }
-                    for (var f : running) f.get();
-                    double secs = (System.nanoTime() - t0) / 1e9;
-                    long delivered = total(receivers, true) - received0, cpu = cpuMillis(pids) - cpu0, senderCpu = cpuMillis(senderPids) - senderCpu0;
-                    long deadline2 = System.currentTimeMillis() + 15_000;
-                    while (System.currentTimeMillis() < deadline2 && total(senders, false) > total(receivers, true)) Thread.sleep(50);
-                    long lost = total(senders, false) - total(receivers, true);
+                    List<Long> senderPids = sender.pids();
+                    long senderCpu0 = cpuMillis(senderPids);
+                    Saturation sat = saturate(t.pids(), senders, receivers, ex, seconds);
+                    double secs = sat.seconds();
+                    long delivered = sat.delivered(), cpu = sat.cpu(), senderCpu = cpuMillis(senderPids) - senderCpu0;
+                    List<Peer> all = new ArrayList<>(senders);
+                    all.addAll(receivers); // senders only send, receivers only receive
+                    long lost = drain(all);
                     put(t.name, "W11 s2s from Strata: delivered msgs/s (" + pairs + " pairs, one stream)", fmt(delivered / secs, 0), delivered / secs);
                     put(t.name, "W11 s2s: receiving server CPU µs/msg", fmt(cpu * 1000.0 / delivered, 1), cpu * 1000.0 / delivered);
                     put(t.name, "W11 s2s: sending Strata CPU µs/msg", fmt(senderCpu * 1000.0 / delivered, 1), senderCpu * 1000.0 / delivered);

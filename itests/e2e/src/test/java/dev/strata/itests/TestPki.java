@@ -34,7 +34,7 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  */
 final class TestPki {
     private static final AtomicLong SERIAL = new AtomicLong(System.currentTimeMillis());
-    private final KeyPair caKeys = keys();
+    private final KeyPair caKeys = keys("EC", 256);
     private final X509Certificate ca;
     final Path dir;
 
@@ -65,7 +65,7 @@ final class TestPki {
     }
 
     private void make(String domain, Path into, boolean self) throws Exception {
-        KeyPair keys = rsa(); // RSA: its private key carries its public half, which ejabberd's fast_tls matches certificates by
+        KeyPair keys = keys("RSA", 2048); // RSA: its private key carries its public half, which ejabberd's fast_tls matches certificates by
         X500Name subject = new X500Name("CN=" + domain);
         var b = new JcaX509v3CertificateBuilder(self ? subject : new X500Name(ca.getSubjectX500Principal().getName()), serial(),
                 Date.from(Instant.now().minusSeconds(3600)), Date.from(Instant.now().plus(Duration.ofDays(1))), subject, keys.getPublic());
@@ -92,20 +92,10 @@ final class TestPki {
         return BigInteger.valueOf(SERIAL.incrementAndGet());
     }
 
-    private static KeyPair rsa() {
+    private static KeyPair keys(String algorithm, int size) {
         try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("RSA");
-            g.initialize(2048);
-            return g.generateKeyPair();
-        } catch (Exception e) {
-            throw new IllegalStateException(e);
-        }
-    }
-
-    private static KeyPair keys() {
-        try {
-            KeyPairGenerator g = KeyPairGenerator.getInstance("EC");
-            g.initialize(256);
+            KeyPairGenerator g = KeyPairGenerator.getInstance(algorithm);
+            g.initialize(size);
             return g.generateKeyPair();
         } catch (Exception e) {
             throw new IllegalStateException(e);

@@ -35,10 +35,8 @@ final class FederationCheck {
     /** Servers' view of {@code domain}; with {@code clients}, clients' too (their SRV records, TLS and certificate on the client ports). */
     String check(String domain, boolean clients) {
         StringBuilder out = new StringBuilder(domain).append('\n');
-        List<Resolver.Target> targets;
         try {
-            targets = s2s.resolver.targets(domain);
-            places(domain, targets, StreamHeader.SERVER, "server", out);
+            places(domain, s2s.resolver.targets(domain), StreamHeader.SERVER, "server", out);
         } catch (Resolver.NoService e) {
             out.append("  problem: ").append(e.getMessage()).append('\n');
         }

@@ -4,6 +4,8 @@ import java.security.SecureRandom;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -11,6 +13,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.Jid;
+import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StreamError;
 import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.OrderedIntake;
@@ -44,6 +47,8 @@ final class InboundStream implements StreamHandler {
     private volatile boolean done;
     /** The domain SASL EXTERNAL authenticated (RFC 6120 §6, XEP-0178), once it did: the stream restarted and offers no SASL again. */
     private volatile String external;
+    /** Domain to why the peer's certificate is not good for it (empty: it is): validated once per domain, the chain fixed by the handshake. */
+    private final Map<String, Optional<String>> certificates = new ConcurrentHashMap<>();
     /** Whether this stream offered SASL EXTERNAL (the peer's certificate validated for its domain). */
     private volatile boolean offeredExternal;
     /** Stanzas taken from and sent to the peer ({@code s2s:list}). */
@@ -72,19 +77,20 @@ final class InboundStream implements StreamHandler {
     public void opened(XmlEvent.StreamOpen open) {
         id = newId(); // each stream, and each restart after TLS, gets a new id (RFC 6120 §4.7.3)
         String ns = open.namespaces().getOrDefault("", "");
-        String to = open.header().attribute("to"), from = open.header().attribute("from");
-        peer = from == null ? null : from.strip().toLowerCase(Locale.ROOT);
+        String to = lower(open.header().attribute("to"));
+        peer = lower(open.header().attribute("from"));
         if (!StreamHeader.SERVER.equals(ns)) {
             fail(StreamError.INVALID_NAMESPACE, "This port takes server streams (xmlns='" + StreamHeader.SERVER + "'), not '" + ns + "'");
             return;
         }
-        if (to == null || !s2s.serves(to.strip().toLowerCase(Locale.ROOT))) {
+        if (to == null || !s2s.serves(to)) {
             fail(StreamError.HOST_UNKNOWN, (to == null ? "The stream header names no domain" : to + " is not served here"));
             return;
         }
-        local = to.strip().toLowerCase(Locale.ROOT);
-        if (peer != null && s2s.refusal(peer) != null) {
-            fail(StreamError.POLICY_VIOLATION, s2s.refusal(peer));
+        local = to;
+        String refused = peer == null ? null : s2s.refusal(peer);
+        if (refused != null) {
+            fail(StreamError.POLICY_VIOLATION, refused);
             return;
         }
         if (external != null && !external.equals(peer)) {
@@ -96,7 +102,7 @@ final class InboundStream implements StreamHandler {
             Element.Builder starttls = Element.builder("starttls", OutboundStream.TLS);
             if (tlsRequired) starttls.child(Element.of("required", OutboundStream.TLS));
             conn.openStream(header(), List.of(starttls.build(), dialbackFeature()));
-        } else if (external == null && peer != null && conn.isSecure() && s2s.certificateProblem(conn, peer) == null) {
+        } else if (external == null && peer != null && conn.isSecure() && certificateProblem(peer) == null) {
             // XEP-0178 §3: the peer's certificate validates for the domain its header names: it may authenticate with it
             offeredExternal = true;
             conn.openStream(header(), List.of(Element.builder("mechanisms", OutboundStream.SASL)
@@ -136,7 +142,7 @@ final class InboundStream implements StreamHandler {
             saslFailure("not-authorized", refused);
             return;
         }
-        String problem = s2s.certificateProblem(conn, authzid);
+        String problem = certificateProblem(authzid);
         if (problem != null) {
             saslFailure(authzid.equals(peer) ? "not-authorized" : "invalid-authzid", "Not " + authzid + ": " + problem);
             return;
@@ -215,19 +221,19 @@ final class InboundStream implements StreamHandler {
             return;
         }
         if (!s2s.serves(to)) {
-            conn.write(Dialback.toXml(dialbackError(to, from, "item-not-found", to + " is not served here")));
+            conn.write(Dialback.toXml(dialbackError(to, from, StanzaError.ITEM_NOT_FOUND, to + " is not served here")));
             return;
         }
         String refused = s2s.refusal(from);
         if (refused != null) {
-            conn.write(Dialback.toXml(dialbackError(to, from, "policy-violation", refused)));
+            conn.write(Dialback.toXml(dialbackError(to, from, StanzaError.POLICY_VIOLATION, refused)));
             return;
         }
         if (s2s.needsValidCertificate(from)) {
-            String problem = s2s.certificateProblem(conn, from);
+            String problem = certificateProblem(from);
             if (problem != null) {
                 LOG.info("Dialback for {} -> {} from {} refused: {} must present a valid certificate here: {}", from, to, conn.remoteAddress(), from, problem);
-                conn.write(Dialback.toXml(dialbackError(to, from, "not-authorized", from + " must present a valid certificate here: " + problem)));
+                conn.write(Dialback.toXml(dialbackError(to, from, StanzaError.NOT_AUTHORIZED, from + " must present a valid certificate here: " + problem)));
                 return;
             }
         }
@@ -236,7 +242,7 @@ final class InboundStream implements StreamHandler {
             if (done) return;
             if (failure != null) {
                 LOG.warn("Dialback for {} -> {} from {}: its authoritative server could not be asked: {}", from, to, conn.remoteAddress(), failure.getMessage());
-                conn.write(Dialback.toXml(dialbackError(to, from, "remote-server-not-found", "Could not reach " + from + " to check the key")));
+                conn.write(Dialback.toXml(dialbackError(to, from, StanzaError.REMOTE_SERVER_NOT_FOUND, "Could not reach " + from + " to check the key")));
                 return;
             }
             if (valid) authenticated(to + " " + from);
@@ -246,11 +252,11 @@ final class InboundStream implements StreamHandler {
         });
     }
 
-    private static Element dialbackError(String from, String to, String condition, String text) {
+    private static Element dialbackError(String from, String to, StanzaError condition, String text) {
         return Element.builder("result", Dialback.NS).attribute("from", from).attribute("to", to).attribute("type", "error")
                 .child(Element.builder("error", StreamHeader.SERVER).attribute("type", "cancel")
-                        .child(Element.of(condition, "urn:ietf:params:xml:ns:xmpp-stanzas"))
-                        .child(Element.builder("text", "urn:ietf:params:xml:ns:xmpp-stanzas").text(text).build()).build())
+                        .child(Element.of(condition.condition(), StanzaError.NS))
+                        .child(Element.builder("text", StanzaError.NS).text(text).build()).build())
                 .build();
     }
 
@@ -273,18 +279,14 @@ final class InboundStream implements StreamHandler {
             fail(StreamError.UNSUPPORTED_STANZA_TYPE, "<" + element.name() + "/> is not a stanza");
             return;
         }
-        Jid from, to;
+        ServerStreams.Addresses addresses;
         try {
-            from = stanza.attribute("from") == null ? null : Jid.of(stanza.attribute("from"));
-            to = stanza.attribute("to") == null ? null : Jid.of(stanza.attribute("to"));
+            addresses = ServerStreams.addresses(stanza);
         } catch (IllegalArgumentException e) {
-            fail(StreamError.IMPROPER_ADDRESSING, "A stanza's 'from' or 'to' is not a JID: " + e.getMessage());
+            fail(StreamError.IMPROPER_ADDRESSING, e.getMessage());
             return;
         }
-        if (from == null || to == null) {
-            fail(StreamError.IMPROPER_ADDRESSING, "Stanzas between servers need both 'from' and 'to'");
-            return;
-        }
+        Jid from = addresses.from(), to = addresses.to();
         if (!authenticated.contains(to.domain() + " " + from.domain())) {
             if (authenticated.isEmpty()) {
                 fail(StreamError.NOT_AUTHORIZED, from.domain() + " is not authenticated on this stream (SASL EXTERNAL or dialback first)");
@@ -315,6 +317,12 @@ final class InboundStream implements StreamHandler {
         conn.streamError(header(), error, text);
     }
 
+    /** Why the peer's certificate is not good for {@code domain}, or null when it is. */
+    private String certificateProblem(String domain) {
+        if (!conn.isSecure()) return s2s.certificateProblem(conn, domain); // not cached: TLS may start yet
+        return certificates.computeIfAbsent(domain, d -> Optional.ofNullable(s2s.certificateProblem(conn, d))).orElse(null);
+    }
+
     /** "local remote" may send on this stream; with XEP-0288, this server sends to remote over it too. */
     private void authenticated(String pair) {
         authenticated.add(pair);
@@ -325,10 +333,6 @@ final class InboundStream implements StreamHandler {
     void send(Element stanza) {
         out.increment();
         conn.write(stanza, StreamHeader.CLIENT); // without xmlns: the stream's default, jabber:server
-    }
-
-    boolean bidirectional() {
-        return bidi;
     }
 
     /** Whether {@code domain} is this stream's peer (claimed or authenticated). */

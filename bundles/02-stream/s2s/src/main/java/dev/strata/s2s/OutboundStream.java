@@ -218,14 +218,14 @@ final class OutboundStream implements StreamHandler {
     /** XEP-0288: a stanza the peer sent back over our stream: only from its domain to ours, in order, as an inbound stream's. */
     private void fromPeer(Element element) {
         Element stanza = InboundStream.toClient(element);
-        dev.strata.api.Jid from, to;
+        ServerStreams.Addresses addresses;
         try {
-            from = dev.strata.api.Jid.of(stanza.attribute("from"));
-            to = dev.strata.api.Jid.of(stanza.attribute("to"));
-        } catch (RuntimeException bad) {
-            abort(StreamError.IMPROPER_ADDRESSING, "A stanza's 'from' or 'to' is missing or not a JID");
+            addresses = ServerStreams.addresses(stanza);
+        } catch (IllegalArgumentException e) {
+            abort(StreamError.IMPROPER_ADDRESSING, e.getMessage());
             return;
         }
+        dev.strata.api.Jid from = addresses.from(), to = addresses.to();
         if (!from.domain().equals(remote)) {
             abort(StreamError.INVALID_FROM, from.domain() + " is not the domain authenticated on this stream (" + remote + ")");
             return;
@@ -265,7 +265,7 @@ final class OutboundStream implements StreamHandler {
             conn.write(Element.of("bidi", BIDI), StreamHeader.SERVER);
         }
         // RFC 6120 §13.7.2: the receiving server's certificate should be for its domain; without that its identity rests on DNS, where policy allows
-        String problem = conn.isSecure() ? s2s.certificateProblem(conn, remote) : "the stream is not encrypted";
+        String problem = s2s.certificateProblem(conn, remote);
         if (problem != null && s2s.needsValidCertificate(remote)) {
             abort(StreamError.POLICY_VIOLATION, remote + " must present a valid certificate (strata.s2s): " + problem);
             return;

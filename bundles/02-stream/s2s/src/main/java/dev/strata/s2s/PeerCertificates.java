@@ -117,35 +117,59 @@ final class PeerCertificates {
     /** RFC 6125 §6 with RFC 6120 §13.7.1.2's identifiers for a server. */
     static boolean matches(X509Certificate cert, String domain) {
         String d = domain.toLowerCase(Locale.ROOT);
-        boolean hasSan = false;
-        try {
-            var sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    int type = (Integer) san.get(0);
-                    if (type == 2) { // dNSName
-                        hasSan = true;
-                        if (dnsMatches(((String) san.get(1)).toLowerCase(Locale.ROOT), d)) return true;
-                    } else if (type == 0 && san.get(1) instanceof byte[] der) { // otherName
-                        String[] other = otherName(der);
-                        if (other == null) continue;
-                        if (XMPP_ADDR.equals(other[0])) {
-                            hasSan = true;
-                            if (other[1].toLowerCase(Locale.ROOT).equals(d)) return true;
-                        } else if (DNS_SRV.equals(other[0])) {
-                            hasSan = true;
-                            String srv = other[1].toLowerCase(Locale.ROOT);
-                            if (srv.equals("_xmpp-server." + d) || srv.equals("_xmpps-server." + d)) return true;
-                        }
-                    }
+        List<Identity> ids = identities(cert);
+        if (ids == null) return false;
+        boolean named = false;
+        for (Identity id : ids) {
+            String v = id.value().toLowerCase(Locale.ROOT);
+            switch (id.kind()) {
+                case DNS -> {
+                    named = true;
+                    if (dnsMatches(v, d)) return true;
                 }
+                case XMPP -> {
+                    named = true;
+                    if (v.equals(d)) return true;
+                }
+                case SRV -> {
+                    named = true;
+                    if (v.equals("_xmpp-server." + d) || v.equals("_xmpps-server." + d)) return true;
+                }
+                case OTHER -> { }
             }
-        } catch (CertificateParsingException e) {
-            return false;
         }
-        if (hasSan) return false;
+        if (named) return false; // a CN counts only where no identifier of these kinds is present
         for (String cn : commonNames(cert.getSubjectX500Principal())) if (cn.toLowerCase(Locale.ROOT).equals(d)) return true;
         return false;
+    }
+
+    enum Kind { DNS, XMPP, SRV, OTHER }
+
+    /** One subjectAltName a server certificate may name its domain with; {@code value} of OTHER is "oid:value". */
+    record Identity(Kind kind, String value) {
+    }
+
+    /** The certificate's dNSName and string otherName entries, in order; null when they cannot be read. */
+    static List<Identity> identities(X509Certificate cert) {
+        List<Identity> out = new ArrayList<>();
+        try {
+            var sans = cert.getSubjectAlternativeNames();
+            if (sans == null) return out;
+            for (List<?> san : sans) {
+                int type = (Integer) san.get(0);
+                if (type == 2) {
+                    out.add(new Identity(Kind.DNS, (String) san.get(1)));
+                } else if (type == 0 && san.get(1) instanceof byte[] der) {
+                    String[] o = otherName(der);
+                    if (o == null) continue;
+                    out.add(XMPP_ADDR.equals(o[0]) ? new Identity(Kind.XMPP, o[1]) : DNS_SRV.equals(o[0]) ? new Identity(Kind.SRV, o[1])
+                            : new Identity(Kind.OTHER, o[0] + ":" + o[1]));
+                }
+            }
+            return out;
+        } catch (CertificateParsingException e) {
+            return null;
+        }
     }
 
     /** A wildcard only as the whole left-most label, matching one label ({@code *.example.org} is not {@code example.org}). */
@@ -181,19 +205,13 @@ final class PeerCertificates {
     /** The identities of a certificate, for a log line or an error text. */
     static String names(X509Certificate cert) {
         List<String> out = new ArrayList<>();
-        try {
-            var sans = cert.getSubjectAlternativeNames();
-            if (sans != null) {
-                for (List<?> san : sans) {
-                    if ((Integer) san.get(0) == 2) out.add((String) san.get(1));
-                    else if ((Integer) san.get(0) == 0 && san.get(1) instanceof byte[] der) {
-                        String[] o = otherName(der);
-                        if (o != null) out.add((XMPP_ADDR.equals(o[0]) ? "xmpp:" : DNS_SRV.equals(o[0]) ? "srv:" : o[0] + ":") + o[1]);
-                    }
-                }
-            }
-        } catch (CertificateParsingException e) {
-            // shown as what the subject says
+        List<Identity> ids = identities(cert);
+        for (Identity id : ids == null ? List.<Identity>of() : ids) {
+            out.add(switch (id.kind()) {
+                case DNS, OTHER -> id.value();
+                case XMPP -> "xmpp:" + id.value();
+                case SRV -> "srv:" + id.value();
+            });
         }
         if (out.isEmpty()) out.addAll(commonNames(cert.getSubjectX500Principal()).stream().map(cn -> "CN=" + cn).toList());
         return out.isEmpty() ? "no name" : String.join(", ", out);

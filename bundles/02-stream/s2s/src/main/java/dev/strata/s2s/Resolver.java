@@ -9,6 +9,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -105,7 +106,10 @@ final class Resolver {
     }
 
     private List<Target> lookUp(String domain, String kind, int fallbackPort) throws NoService {
-        List<Dns.Srv> tls = srv("_xmpps-" + kind + "._tcp." + domain), plain = srv("_xmpp-" + kind + "._tcp." + domain);
+        // both questions at once: one wait, not two in a row
+        String tlsName = "_xmpps-" + kind + "._tcp." + domain, plainName = "_xmpp-" + kind + "._tcp." + domain;
+        CompletionStage<List<Dns.Srv>> tlsAnswer = dns.srv(tlsName), plainAnswer = dns.srv(plainName);
+        List<Dns.Srv> tls = srv(tlsName, tlsAnswer), plain = srv(plainName, plainAnswer);
         boolean tlsOff = tls.size() == 1 && tls.getFirst().notOffered(), plainOff = plain.size() == 1 && plain.getFirst().notOffered();
         if (tlsOff && plainOff || tlsOff && plain.isEmpty() || plainOff && tls.isEmpty()) {
             throw new NoService(domain + " offers no " + (kind.equals("server") ? "server-to-server" : "client") + " service (its SRV record's target is \".\")");
@@ -153,9 +157,9 @@ final class Resolver {
         return out;
     }
 
-    private List<Dns.Srv> srv(String name) {
+    private static List<Dns.Srv> srv(String name, CompletionStage<List<Dns.Srv>> answer) {
         try {
-            return dns.srv(name).toCompletableFuture().get(DNS_SECONDS, TimeUnit.SECONDS);
+            return answer.toCompletableFuture().get(DNS_SECONDS, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return List.of();

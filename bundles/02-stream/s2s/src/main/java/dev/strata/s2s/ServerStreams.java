@@ -219,7 +219,7 @@ public final class ServerStreams implements RemoteRouter {
         return null;
     }
 
-    /** Why {@code conn}'s peer certificate is not good for {@code domain}, or null when it is. */
+    /** Why {@code conn}'s peer certificate is not good for {@code domain}, or null when it is (PKIX: a stream asks once per domain, {@link InboundStream}). */
     String certificateProblem(Connection conn, String domain) {
         if (!conn.isSecure()) return "the stream is not encrypted";
         return certificates.problem(conn.peerCertificates(), domain);
@@ -259,12 +259,13 @@ public final class ServerStreams implements RemoteRouter {
             bounce(stanza, from, StanzaError.REMOTE_SERVER_TIMEOUT, "The server is stopping its federation");
             return;
         }
-        InboundStream peers = bidirectional.get(local + " " + remote);
+        String pair = local + " " + remote;
+        InboundStream peers = bidirectional.get(pair);
         if (peers != null) {
             peers.send(stanza);
             return;
         }
-        stream(local, remote).send(stanza, from);
+        outbound.computeIfAbsent(pair, k -> new OutboundStream(this, dialer, local, remote)).send(stanza, from);
     }
 
     /** XEP-0288: the peer's stream {@code s} carries this server's stanzas for {@code pair} ("local remote"). */
@@ -299,6 +300,21 @@ public final class ServerStreams implements RemoteRouter {
     }
 
     // --- inbound ------------------------------------------------------------------------------------
+
+    /** Its 'from' and 'to', for a stanza between servers. */
+    record Addresses(Jid from, Jid to) {
+    }
+
+    /** A stanza's 'from' and 'to' as JIDs; the reason for an {@code improper-addressing} stream error when they are not both there and valid. */
+    static Addresses addresses(Element stanza) {
+        String from = stanza.attribute("from"), to = stanza.attribute("to");
+        if (from == null || to == null) throw new IllegalArgumentException("Stanzas between servers need both 'from' and 'to'");
+        try {
+            return new Addresses(Jid.of(from), Jid.of(to));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("A stanza's 'from' or 'to' is not a JID: " + e.getMessage(), e);
+        }
+    }
 
     /** A stanza an authenticated peer sent on {@code intake}'s stream: delivered in order, at most at its domain's rate. */
     void take(dev.strata.api.transport.OrderedIntake intake, Element stanza, Jid from) {

@@ -243,8 +243,10 @@ public final class TlsManager implements Mapping<String, SslContext> {
      * validates it (PKIX, RFC 6125) and decides what the peer may do without a valid one.
      */
     Mapping<String, SslContext> peers() {
-        return hostname -> entry(hostname).peers();
+        return peers;
     }
+
+    private final Mapping<String, SslContext> peers = hostname -> entry(hostname).peers();
 
     /**
      * The context this server dials another with, as {@code domain} (its certificate is offered to
