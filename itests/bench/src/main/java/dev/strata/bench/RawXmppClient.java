@@ -10,6 +10,7 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.MessageDigest;
 import java.security.cert.X509Certificate;
+import java.util.function.Consumer;
 
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
@@ -66,7 +67,13 @@ public final class RawXmppClient {
      *        can bind sends when it saw no -PLUS mechanism), else the -PLUS binding type
      */
     public static Login login(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
-        Login l = authenticate(port, directTls, user, password, hash, cbType);
+        return login(port, directTls, user, password, hash, cbType, tls -> { });
+    }
+
+    /** {@link #login}, with {@code tlsSetup} applied to the client's TLS socket before its handshake (protocols, suites, signature schemes). */
+    public static Login login(int port, boolean directTls, String user, String password, ScramHash hash, String cbType, Consumer<SSLSocket> tlsSetup)
+            throws Exception {
+        Login l = authenticate(port, directTls, user, password, hash, cbType, tlsSetup);
         if (!l.success()) return l;
         send(l.socket().getOutputStream(), "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>");
         return new Login(l.socket(), true, read(l.socket().getInputStream(), "</iq>"));
@@ -77,6 +84,11 @@ public final class RawXmppClient {
      * the caller binds (with a resource of its choice) or does anything else a client may do then.
      */
     public static Login authenticate(int port, boolean directTls, String user, String password, ScramHash hash, String cbType) throws Exception {
+        return authenticate(port, directTls, user, password, hash, cbType, tls -> { });
+    }
+
+    private static Login authenticate(int port, boolean directTls, String user, String password, ScramHash hash, String cbType, Consumer<SSLSocket> tlsSetup)
+            throws Exception {
         SSLSocket tls;
         if (directTls) {
             tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(InetAddress.getLoopbackAddress(), port);
@@ -90,6 +102,7 @@ public final class RawXmppClient {
             tls = (SSLSocket) TRUST_ALL.getSocketFactory().createSocket(plain, "localhost", port, true);
         }
         tls.setSoTimeout(30_000);
+        tlsSetup.accept(tls);
         tls.startHandshake();
         InputStream in = tls.getInputStream();
         OutputStream out = tls.getOutputStream();

@@ -197,12 +197,17 @@ final class StrataServer implements AutoCloseable {
     static TrustManagerFactory trusting(Path cert) throws Exception {
         KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
         ks.load(null, null);
-        try (InputStream in = Files.newInputStream(cert)) {
-            ks.setCertificateEntry("strata", CertificateFactory.getInstance("X.509").generateCertificate(in));
-        }
+        ks.setCertificateEntry("strata", certificate(cert));
         TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
         tmf.init(ks);
         return tmf;
+    }
+
+    /** The certificate in a PEM file. */
+    static java.security.cert.X509Certificate certificate(Path pem) throws Exception {
+        try (InputStream in = Files.newInputStream(pem)) {
+            return (java.security.cert.X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+        }
     }
 
     /** Runs one console command over SSH, as an admin would from a shell. */

@@ -224,6 +224,58 @@ class XmppIT {
         }
     }
 
+    /**
+     * An RSA certificate beside the EC one: a client that cannot verify ECDSA (by its TLS 1.3
+     * signature schemes or its TLS 1.2 suites) gets the RSA one, on STARTTLS and direct TLS, and
+     * binds SCRAM-PLUS to it (tls-server-end-point hashes the certificate it was served); every
+     * other client gets the EC one. OpenSSL's client is asked the same as the JDK's.
+     */
+    @Test
+    void eachClientIsServedACertificateItsKeyTypeFits() throws Exception {
+        Path ec = server.data.resolve("certs/localhost.crt");
+        Path rsa = server.data.resolve("certs/localhost.rsa.crt");
+        assertThat(rsa).as("generated beside the self-signed EC certificate").exists();
+        assertThat(server.data.resolve("certs/localhost.rsa.key")).exists();
+        String list = server.ssh("cert:list").out();
+        assertThat(list).contains("localhost  EC  CN=localhost", "certs/localhost.crt", "localhost  RSA  CN=localhost", "certs/localhost.rsa.crt");
+        record Case(String name, String[] protocols, String[] suites, String[] schemes, Path expected) {
+        }
+        List<Case> cases = List.of(
+                new Case("TLS 1.3, defaults", null, null, null, ec),
+                // rsa_pkcs1_sha256 for the certificate's own signature; the handshake signs with RSA-PSS (RFC 8446 §4.2.3)
+                new Case("TLS 1.3, RSA only", new String[] {"TLSv1.3"}, null, new String[] {"rsa_pss_rsae_sha256", "rsa_pkcs1_sha256"}, rsa),
+                new Case("TLS 1.3, ECDSA only", new String[] {"TLSv1.3"}, null, new String[] {"ecdsa_secp256r1_sha256"}, ec),
+                new Case("TLS 1.2, ECDHE-RSA suites only", new String[] {"TLSv1.2"},
+                        new String[] {"TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384"}, null, rsa),
+                new Case("TLS 1.2, defaults", new String[] {"TLSv1.2"}, null, null, ec));
+        for (boolean direct : new boolean[] {false, true}) {
+            for (Case c : cases) {
+                for (String binding : new String[] {"tls-server-end-point", "tls-exporter"}) {
+                    if ("tls-exporter".equals(binding) && c.protocols() != null && c.protocols()[0].equals("TLSv1.2")) continue; // RFC 9266: 1.3 only here
+                    try (RawXmppClient.Login l = RawXmppClient.login(direct ? server.c2sTlsPort : server.c2sPort, direct, "alice", "Alice-pw-1",
+                            ScramHash.SHA_256, binding, tls -> {
+                                javax.net.ssl.SSLParameters p = tls.getSSLParameters();
+                                if (c.protocols() != null) p.setProtocols(c.protocols());
+                                if (c.suites() != null) p.setCipherSuites(c.suites());
+                                if (c.schemes() != null) p.setSignatureSchemes(c.schemes());
+                                tls.setSSLParameters(p);
+                            })) {
+                        String what = c.name() + (direct ? ", direct TLS, " : ", STARTTLS, ") + binding;
+                        assertThat(l.success()).as("%s: %s", what, l.transcript()).isTrue();
+                        assertThat(l.socket().getSession().getPeerCertificates()[0].getEncoded()).as(what)
+                                .isEqualTo(StrataServer.certificate(c.expected()).getEncoded());
+                    }
+                }
+            }
+        }
+        // OpenSSL's client (another TLS stack) over STARTTLS, with each key type's TLS 1.3 schemes
+        for (String[] sigalgs : new String[][] {{"rsa_pss_rsae_sha256", "RSA"}, {"ecdsa_secp256r1_sha256", "EC"}}) {
+            Result r = StrataServer.run(List.of("openssl", "s_client", "-connect", "127.0.0.1:" + server.c2sPort, "-starttls", "xmpp", "-xmpphost",
+                    "localhost", "-tls1_3", "-sigalgs", sigalgs[0], "-brief", "-no_ign_eof"), Map.of(), Duration.ofSeconds(20));
+            assertThat(r.out() + r.err()).as("openssl with %s", sigalgs[0]).contains("Signature type: " + (sigalgs[1].equals("RSA") ? "RSA-PSS" : "ECDSA"));
+        }
+    }
+
     /** XEP-0138: zlib compression where the policy allows it (development here), none where it does not. */
     @Test
     void streamCompressionFollowsThePolicy() throws Exception {

@@ -19,7 +19,6 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 
 /**
@@ -112,7 +111,7 @@ public final class C2sTransport implements ListenerKind {
     static void streamPipeline(SocketChannel ch, boolean directTls, TlsManager tls, boolean askCertificate, StreamHandlerFactory factory, XmlLimits limits,
                                int handshakeSeconds, int idleSeconds, int silenceCheckSeconds, long maxOutboundBytes, ReadRate rate) {
         long handshakeMillis = handshakeSeconds * 1000L;
-        if (directTls) ch.pipeline().addLast("sni", new SniHandler(askCertificate ? tls.peers() : tls, handshakeMillis));
+        if (directTls) ch.pipeline().addLast("sni", tls.handler(askCertificate, handshakeMillis));
         ch.pipeline().addLast("idle", new IdleStateHandler(silenceCheckSeconds, 0, 0, TimeUnit.SECONDS));
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         NettyConnection c = new NettyConnection(factory, tls, limits, handshakeMillis, idleSeconds * 1000L, maxOutboundBytes, rate);

@@ -33,7 +33,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.flush.FlushConsolidationHandler;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
@@ -166,7 +165,7 @@ public final class HttpTransport implements ListenerKind {
         }
         channels.add(ch);
         ch.closeFuture().addListener(f -> admission.release(ip));
-        if (directTls) ch.pipeline().addLast("sni", new SniHandler(tls, config.tls_handshake_timeout() * 1000L));
+        if (directTls) ch.pipeline().addLast("sni", tls.handler(false, config.tls_handshake_timeout() * 1000L));
         ch.pipeline().addLast("idle", new IdleStateHandler(c2s.silenceCheckSeconds(), 0, 0, TimeUnit.SECONDS));
         ch.pipeline().addLast("flush", new FlushConsolidationHandler(FlushConsolidationHandler.DEFAULT_EXPLICIT_FLUSH_AFTER_FLUSHES, true));
         // a request line of 4 KiB, headers of 8 KiB at most (431/400 above), a body of max_request_bytes, or a stanza's size

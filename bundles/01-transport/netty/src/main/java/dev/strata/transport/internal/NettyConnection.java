@@ -31,7 +31,6 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.compression.ZlibCodecFactory;
 import io.netty.handler.codec.compression.ZlibWrapper;
 import io.netty.handler.ssl.SniCompletionEvent;
-import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.handler.timeout.IdleStateEvent;
@@ -328,7 +327,7 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
         // the handler goes in after <proceed/> left in the clear, before the client's ClientHello is read
         writeThenReframe(proceed, () -> {
             tlsDone = done;
-            channel.pipeline().addFirst("sni", new SniHandler(askCertificate ? tls.peers() : tls, handshakeMillis));
+            channel.pipeline().addFirst("sni", tls.handler(askCertificate, handshakeMillis));
         });
     }
 

@@ -1,6 +1,5 @@
 package dev.strata.transport.internal;
 
-import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -34,28 +33,34 @@ import org.slf4j.LoggerFactory;
 
 import dev.strata.api.console.ConsoleCommand;
 import dev.strata.api.server.ServerInfo;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.handler.ssl.SslProvider;
+import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
 import io.netty.util.Mapping;
 import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.Future;
 
 /**
  * TLS for every hosted domain, on BoringSSL (netty-tcnative) unless configured otherwise or it
  * cannot load, on the JDK's engine then: {@code <certs>/<domain>.crt} and {@code .key} (PEM), generated
- * self-signed at first start when missing; the protocols and forward-secret suites of
- * {@code config/policies/security.cfg}. A certificate replaced on disk is picked up by new
+ * self-signed (EC P-256) at first start when missing, and optionally {@code <domain>.rsa.crt} and
+ * {@code .rsa.key}, an RSA certificate served to clients that cannot verify the first one's key
+ * (read from their ClientHello), generated self-signed beside a self-signed EC one; the protocols
+ * and forward-secret suites of {@code config/policies/security.cfg}. A certificate replaced on disk is picked up by new
  * connections within seconds, or at once with {@code cert:reload}.
  */
 @ConsoleCommand(scope = "cert", function = {"list", "reload"})
 @Component(name = "strata.tls", service = TlsManager.class, immediate = true)
 @Designate(ocd = TlsManager.Config.class)
-public final class TlsManager implements Mapping<String, SslContext> {
+public final class TlsManager {
     private static final Logger LOG = LoggerFactory.getLogger(TlsManager.class);
 
     @ObjectClassDefinition(id = "strata.tls", name = "TLS")
@@ -78,12 +83,36 @@ public final class TlsManager implements Mapping<String, SslContext> {
         String provider() default "openssl";
     }
 
-    /** A domain's TLS context, with what it was built from. */
-    record Entry(String domain, SslContext context, SslContext peers, SslContext client, X509Certificate certificate, byte[] endPointHash, long certModified,
-                 long keyModified) {
+    /**
+     * One certificate of a domain and the server contexts built on it: {@code context} for clients
+     * (and for servers not asked for a certificate), {@code peers} for streams other servers open.
+     */
+    record Identity(Certificates.Kind kind, X509Certificate certificate, SslContext context, SslContext peers) {
+        String keyAlgorithm() {
+            return certificate.getPublicKey().getAlgorithm();
+        }
+    }
+
+    /**
+     * A domain's TLS contexts, with what they were built from: its certificates (the main one first,
+     * then an RSA one if there is one: {@link #select} serves each client the first that suits it),
+     * and the context this server dials others with (the main certificate).
+     */
+    record Entry(String domain, List<Identity> identities, SslContext client, String stamp) {
+        X509Certificate certificate() {
+            return identities.getFirst().certificate();
+        }
+
+        Identity select(ClientHelloKeys keys) {
+            for (Identity i : identities) if (keys.accepts(i.keyAlgorithm())) return i;
+            return identities.getFirst();
+        }
+
         void release() {
-            ReferenceCountUtil.release(context);
-            ReferenceCountUtil.release(peers);
+            for (Identity i : identities) {
+                ReferenceCountUtil.release(i.context());
+                ReferenceCountUtil.release(i.peers());
+            }
             ReferenceCountUtil.release(client);
         }
     }
@@ -157,14 +186,23 @@ public final class TlsManager implements Mapping<String, SslContext> {
                 LOG.error("No certificate for {} ({}, {}): TLS connections for it use the default domain's", domain, crt, key);
                 continue;
             }
-            long cm = Files.getLastModifiedTime(crt).toMillis();
-            long km = Files.getLastModifiedTime(key).toMillis();
+            Path rsaCrt = Certificates.certFile(dir, domain, Certificates.Kind.RSA);
+            Path rsaKey = Certificates.keyFile(dir, domain, Certificates.Kind.RSA);
+            if (generate && (!Files.exists(rsaCrt) || !Files.exists(rsaKey)) && isSelfSignedEc(crt)) {
+                // beside a self-signed EC certificate (the default), a self-signed RSA one for clients without ECDSA;
+                // a real certificate never gets a self-signed companion: its operator adds <domain>.rsa.crt/.key
+                Certificates.generateSelfSigned(dir, domain, Certificates.Kind.RSA);
+                LOG.info("Generated a self-signed RSA certificate for {} in {}, for clients that cannot use its EC one", domain, rsaCrt);
+            }
+            boolean rsa = Files.exists(rsaCrt) && Files.exists(rsaKey);
+            String stamp = Files.getLastModifiedTime(crt).toMillis() + "/" + Files.getLastModifiedTime(key).toMillis()
+                    + (rsa ? "/" + Files.getLastModifiedTime(rsaCrt).toMillis() + "/" + Files.getLastModifiedTime(rsaKey).toMillis() : "");
             Entry old = entries.get(domain);
-            if (old != null && old.certModified() == cm && old.keyModified() == km) {
+            if (old != null && old.stamp().equals(stamp)) {
                 next.put(domain, old);
                 continue;
             }
-            next.put(domain, build(domain, crt.toFile(), key.toFile(), cm, km));
+            next.put(domain, build(domain, crt, key, rsa ? rsaCrt : null, rsa ? rsaKey : null, stamp));
             changed.add(domain);
         }
         Map<String, Entry> previous = entries;
@@ -176,30 +214,71 @@ public final class TlsManager implements Mapping<String, SslContext> {
         return changed;
     }
 
-    private Entry build(String domain, File crt, File key, long cm, long km) throws IOException, GeneralSecurityException {
-        X509Certificate cert;
-        try (InputStream in = Files.newInputStream(crt.toPath())) {
-            cert = (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
+    private static boolean isSelfSignedEc(Path crt) throws IOException, GeneralSecurityException {
+        X509Certificate cert = read(crt);
+        return "EC".equals(cert.getPublicKey().getAlgorithm()) && Certificates.isSelfSigned(cert);
+    }
+
+    private static X509Certificate read(Path crt) throws IOException, GeneralSecurityException {
+        try (InputStream in = Files.newInputStream(crt)) {
+            return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in);
         }
-        SslContext ctx, peers, client;
+    }
+
+    private Entry build(String domain, Path crt, Path key, Path rsaCrt, Path rsaKey, String stamp) throws IOException, GeneralSecurityException {
+        List<Identity> identities = new ArrayList<>();
+        SslContext client;
         try {
-            ctx = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
+            identities.add(identity(domain, Certificates.Kind.MAIN, crt, key));
+            if (rsaCrt != null) {
+                Identity rsa = identity(domain, Certificates.Kind.RSA, rsaCrt, rsaKey);
+                if (!"RSA".equals(rsa.keyAlgorithm())) {
+                    // not the kind the file's name promises: serving it would not help the clients it is for
+                    ReferenceCountUtil.release(rsa.context());
+                    ReferenceCountUtil.release(rsa.peers());
+                    throw new GeneralSecurityException(rsaCrt + " holds a " + rsa.keyAlgorithm() + " key, not an RSA one");
+                }
+                identities.add(rsa);
+            }
+            client = SslContextBuilder.forClient().keyManager(crt.toFile(), key.toFile()).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
+                    .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            identities.forEach(i -> {
+                ReferenceCountUtil.release(i.context());
+                ReferenceCountUtil.release(i.peers());
+            });
+            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+        }
+        for (Identity i : identities) {
+            LOG.info("TLS for {}: {} {} (valid until {})", domain, i.keyAlgorithm(), i.certificate().getSubjectX500Principal().getName(),
+                    i.certificate().getNotAfter().toInstant());
+        }
+        return new Entry(domain, List.copyOf(identities), client, stamp);
+    }
+
+    private Identity identity(String domain, Certificates.Kind kind, Path crt, Path key) throws IOException, GeneralSecurityException {
+        X509Certificate cert = read(crt);
+        SslContext ctx, peers;
+        try {
+            ctx = SslContextBuilder.forServer(crt.toFile(), key.toFile()).sslProvider(provider).protocols(config.protocols())
                     .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
                     .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
-            // other servers are asked for their certificate (any is taken here; the stream layer validates it)
-            peers = SslContextBuilder.forServer(crt, key).sslProvider(provider).protocols(config.protocols())
-                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE)
-                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
-            client = SslContextBuilder.forClient().keyManager(crt, key).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
-                    .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
-            if (ctx instanceof ReferenceCountedOpenSslContext && !exporters.attach(ctx)) {
-                LOG.warn("TLS for {}: no tls-exporter channel binding on BoringSSL here (SCRAM-PLUS offers tls-server-end-point only)", domain);
-            }
         } catch (SSLException | IllegalArgumentException e) {
             throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
         }
-        LOG.info("TLS for {}: {} (valid until {})", domain, cert.getSubjectX500Principal().getName(), cert.getNotAfter().toInstant());
-        return new Entry(domain, ctx, peers, client, cert, Certificates.endPointHash(cert), cm, km);
+        try {
+            // other servers are asked for their certificate (any is taken here; the stream layer validates it)
+            peers = SslContextBuilder.forServer(crt.toFile(), key.toFile()).sslProvider(provider).protocols(config.protocols())
+                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE)
+                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
+        } catch (SSLException | IllegalArgumentException e) {
+            ReferenceCountUtil.release(ctx);
+            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+        }
+        if (ctx instanceof ReferenceCountedOpenSslContext && !exporters.attach(ctx)) {
+            LOG.warn("TLS for {}: no tls-exporter channel binding on BoringSSL here (SCRAM-PLUS offers tls-server-end-point only)", domain);
+        }
+        return new Identity(kind, cert, ctx, peers);
     }
 
     /** Picks up replaced files; called for each new connection at most every few seconds. */
@@ -232,21 +311,39 @@ public final class TlsManager implements Mapping<String, SslContext> {
         return exporters;
     }
 
-    @Override
-    public SslContext map(String hostname) {
-        return entry(hostname).context();
+    /**
+     * The handler that starts TLS on an accepted connection: it reads the ClientHello, picks the
+     * context with {@link #select} (SNI, then the certificate whose key the client can verify),
+     * and puts the context's TLS handler in its place. {@code peers}: a stream another server
+     * opens, asked for its certificate, which the handshake takes whatever it is; the stream layer
+     * validates it (PKIX, RFC 6125) and decides what the peer may do without a valid one.
+     */
+    SniHandler handler(boolean peers, long handshakeMillis) {
+        return new SniHandler((Mapping<String, SslContext>) hostname -> select(hostname, ClientHelloKeys.ANY, peers), handshakeMillis) {
+            private ClientHelloKeys keys = ClientHelloKeys.ANY;
+
+            @Override
+            protected Future<SslContext> lookup(ChannelHandlerContext ctx, ByteBuf clientHello) throws Exception {
+                if (clientHello != null) keys = ClientHelloKeys.of(clientHello);
+                return super.lookup(ctx, clientHello); // reads SNI, then calls the one below
+            }
+
+            @Override
+            protected Future<SslContext> lookup(ChannelHandlerContext ctx, String hostname) {
+                return ctx.executor().newSucceededFuture(select(hostname, keys, peers));
+            }
+        };
     }
 
     /**
-     * The contexts for streams other servers open (SNI picks the domain): as {@link #map}, but the
-     * peer is asked for its certificate, which the handshake takes whatever it is; the stream layer
-     * validates it (PKIX, RFC 6125) and decides what the peer may do without a valid one.
+     * The server context for a ClientHello: the domain's by SNI (else the default domain's), with
+     * the first of its certificates whose key the client can verify; {@code peers} for streams
+     * other servers open.
      */
-    Mapping<String, SslContext> peers() {
-        return peers;
+    SslContext select(String hostname, ClientHelloKeys keys, boolean peers) {
+        Identity i = entry(hostname).select(keys);
+        return peers ? i.peers() : i.context();
     }
-
-    private final Mapping<String, SslContext> peers = hostname -> entry(hostname).peers();
 
     /**
      * The context this server dials another with, as {@code domain} (its certificate is offered to
@@ -263,9 +360,12 @@ public final class TlsManager implements Mapping<String, SslContext> {
     public String list() {
         StringBuilder sb = new StringBuilder();
         for (Entry e : entries.values()) {
-            sb.append(e.domain()).append("  ").append(e.certificate().getSubjectX500Principal().getName()).append("  issuer ")
-                    .append(e.certificate().getIssuerX500Principal().getName()).append("  until ")
-                    .append(e.certificate().getNotAfter().toInstant()).append("  ").append(Certificates.certFile(dir, e.domain())).append('\n');
+            for (Identity i : e.identities()) {
+                X509Certificate c = i.certificate();
+                sb.append(e.domain()).append("  ").append(i.keyAlgorithm()).append("  ").append(c.getSubjectX500Principal().getName()).append("  issuer ")
+                        .append(c.getIssuerX500Principal().getName()).append("  until ").append(c.getNotAfter().toInstant()).append("  ")
+                        .append(Certificates.certFile(dir, e.domain(), i.kind())).append('\n');
+            }
         }
         return sb.isEmpty() ? "No certificates" : sb.toString().stripTrailing();
     }
