@@ -47,7 +47,7 @@ class Sasl2IT {
     @BeforeAll
     void start() throws Exception {
         Path home = StrataServer.freshHome("sasl2-it");
-        for (String u : List.of("alice", "bob")) assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-Pw-1").exit()).isZero();
+        for (String u : List.of("alice", "bob", "carol")) assertThat(StrataServer.register(home, home.resolve("data"), u, "localhost", u + "-Pw-1").exit()).isZero();
         server = StrataServer.start(home, home.resolve("data"), Map.of());
         StrataServer.await(Duration.ofSeconds(30), "the generated certificate", () -> Files.exists(server.data.resolve("certs/localhost.crt")));
     }
@@ -128,6 +128,62 @@ class Sasl2IT {
             assertThat(success).contains("<resumed xmlns='urn:xmpp:sm:3'", "previd='" + previd + "'", "<authorization-identifier>alice@localhost/resumer/")
                     .as("a resumed session is not bound again (XEP-0386 §3)").doesNotContain("<bound");
         }
+    }
+
+    /**
+     * XEP-0386 §3 with XEP-0313: {@code <bound/>} carries the archive's {@code <metadata/>}, and the
+     * offline messages the archive holds are not sent again at initial presence (the client
+     * synchronises from the archive); one the archive does not hold (a stranger's, under the
+     * default "roster" policy) still is. A session bound the RFC 6120 way gets everything.
+     */
+    @Test
+    void bind2GivesTheArchiveMetadataAndLeavesArchivedOfflineMessagesToTheArchive() throws Exception {
+        try (Wire w = new Wire(server.c2sTlsPort)) {
+            w.send(authenticate(plain("carol"), "<bind xmlns='urn:xmpp:bind:0'><tag>setup</tag></bind>"), FEATURES_AFTER_SUCCESS);
+            w.send("<iq type='set' id='r1'><query xmlns='jabber:iq:roster'><item jid='bob@localhost'/></query></iq>", "id='r1'");
+            w.send("</stream:stream>", "</stream:stream>");
+        }
+        for (String[] from : new String[][] {{"bob", "archived one"}, {"bob", "archived two"}, {"alice", "from a stranger"}}) {
+            try (Wire w = new Wire(server.c2sTlsPort)) {
+                w.send(authenticate(plain(from[0]), "<bind xmlns='urn:xmpp:bind:0'><tag>sender</tag></bind>"), FEATURES_AFTER_SUCCESS);
+                w.send("<message to='carol@localhost' type='chat' id='m'><body>" + from[1] + "</body></message>"
+                        + "<iq type='get' id='p1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "id='p1'");
+                w.send("</stream:stream>", "</stream:stream>");
+            }
+        }
+        try (Wire w = new Wire(server.c2sTlsPort)) {
+            String success = w.send(authenticate(plain("carol"), "<bind xmlns='urn:xmpp:bind:0'><tag>phone</tag></bind>"), FEATURES_AFTER_SUCCESS);
+            assertThat(success).contains("<bound xmlns='urn:xmpp:bind:0'>", "<metadata xmlns='urn:xmpp:mam:2'>", "<start id='", "<end id='");
+            String got = w.send("<presence/><iq type='get' id='p2' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "id='p2'");
+            assertThat(got).as("what the archive lacks is delivered").contains("from a stranger").doesNotContain("archived one", "archived two");
+            String page = w.send("<iq type='set' id='q1'><query xmlns='urn:xmpp:mam:2' queryid='f'/></iq>", "id='q1'");
+            assertThat(page).as("the rest is in the archive").contains("archived one", "archived two");
+            assertThat(attr(success, "end", "id")).as("the newest entry at binding").isEqualTo(lastResultId(page));
+        }
+        // the same messages again, now for a client that binds the RFC 6120 way: it gets them all
+        for (String body : List.of("archived three", "archived four")) {
+            try (Wire w = new Wire(server.c2sTlsPort)) {
+                w.send(authenticate(plain("bob"), "<bind xmlns='urn:xmpp:bind:0'><tag>sender</tag></bind>"), FEATURES_AFTER_SUCCESS);
+                w.send("<message to='carol@localhost' type='chat'><body>" + body + "</body></message>"
+                        + "<iq type='get' id='p1' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "id='p1'");
+                w.send("</stream:stream>", "</stream:stream>");
+            }
+        }
+        try (Wire w = new Wire(server.c2sTlsPort)) {
+            w.send(authenticate(plain("carol"), ""), FEATURES_AFTER_SUCCESS);
+            w.send("<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'><resource>old</resource></bind></iq>", "id='b1'");
+            String got = w.send("<presence/><iq type='get' id='p3' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>", "id='p3'");
+            assertThat(got).contains("archived three", "archived four");
+        }
+    }
+
+    /** The archive id of the last {@code <result/>} of a MAM page. */
+    private static String lastResultId(String page) {
+        Matcher m = Pattern.compile("<result [^>]*\\bid='([^']*)'").matcher(page);
+        String last = null;
+        while (m.find()) last = m.group(1);
+        assertThat(last).as("a result in %s", page).isNotNull();
+        return last;
     }
 
     /** The inline lists are the whiteboard's: a module unloaded is no longer offered inline, and comes back with its bundle. */

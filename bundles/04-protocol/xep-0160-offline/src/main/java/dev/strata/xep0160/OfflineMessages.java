@@ -29,6 +29,7 @@ import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
+import dev.strata.api.stream.BindExtension;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlWriter;
 
@@ -51,6 +52,7 @@ public final class OfflineMessages implements StanzaHook {
     static final String DELAY = Messages.DELAY;
     static final String HINTS = Messages.HINTS;
     static final String CHAT_STATES = "http://jabber.org/protocol/chatstates";
+    static final String STANZA_ID = "urn:xmpp:sid:0";
     private static final String STORE = "offline";
 
     @ObjectClassDefinition(id = "strata.xep0160", name = "XEP-0160 offline messages")
@@ -143,26 +145,46 @@ public final class OfflineMessages implements StanzaHook {
         return true;
     }
 
-    /** At initial presence with a non-negative priority: every stored message, oldest first, then forgotten. */
+    /** Does the stored message carry the stanza-id of {@code archive} (the account's), which the archive stamps on what it keeps? */
+    static boolean inArchive(Element message, String archive) {
+        return message.elements().anyMatch(e -> e.is("stanza-id", STANZA_ID) && archive.equals(e.attribute("by")));
+    }
+
+    /**
+     * At initial presence with a non-negative priority: every stored message, oldest first, then
+     * forgotten. A session that synchronises from the archive (it was given the archive's metadata
+     * at Bind 2, XEP-0386 §3) is not sent those the archive holds (they carry the account's
+     * XEP-0359 stanza-id): they are forgotten, the client fetches them from the archive; the
+     * others (not archived, by the account's preferences) are delivered as to any session.
+     */
     private boolean deliver(Session session) {
         if (Presence.priority(session) < 0) return false;
         Jid user = session.jid().bare();
         List<String> keys = store.keys(user, STORE);
-        int delivered = 0;
+        boolean fromArchive = Boolean.TRUE.equals(session.attribute(BindExtension.ARCHIVE_SYNC));
+        String archive = user.toString();
+        int delivered = 0, archived = 0;
         for (int from = 0; from < keys.size(); from += PAGE) {
             List<String> page = keys.subList(from, Math.min(keys.size(), from + PAGE));
             List<String> done = new ArrayList<>(page.size());
             for (String key : page) {
                 if (!session.isOpen()) break; // kept for the next login
                 Optional<Element> m = store.get(user, STORE, key);
-                m.ifPresent(session::send);
-                if (m.isPresent()) done.add(key); // an unreadable one stays, for the operator, and never blocks the rest
+                if (m.isEmpty()) continue; // an unreadable one stays, for the operator, and never blocks the rest
+                if (fromArchive && inArchive(m.get(), archive)) {
+                    archived++;
+                } else {
+                    session.send(m.get());
+                    delivered++;
+                }
+                done.add(key);
             }
             store.delete(user, STORE, done);
-            delivered += done.size();
             if (!session.isOpen()) return false;
         }
-        if (delivered > 0) LOG.debug("Delivered {} offline messages to {}", delivered, session.jid());
+        if (delivered + archived > 0) {
+            LOG.debug("Delivered {} offline messages to {}; {} left to its archive (Bind 2)", delivered, session.jid(), archived);
+        }
         return false; // other hooks of the point still run
     }
 }

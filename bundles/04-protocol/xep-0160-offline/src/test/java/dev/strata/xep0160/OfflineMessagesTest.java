@@ -11,6 +11,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 import dev.strata.api.Jid;
+import dev.strata.api.stream.BindExtension;
 import dev.strata.api.xml.Element;
 import dev.strata.testkit.Configs;
 import dev.strata.testkit.FakeSession;
@@ -63,6 +64,28 @@ class OfflineMessagesTest {
         assertThat(delay.attribute("from")).isEqualTo("example.org");
         assertThat(delay.attribute("stamp")).matches("\\d{4}-\\d\\d-\\d\\dT.*Z");
         assertThat(store.keys(dave.jid(), "offline")).as("forgotten once delivered").isEmpty();
+    }
+
+    /** XEP-0386 §3: a session that synchronises from the archive is not sent what the archive holds; the rest it gets. */
+    @Test
+    void aSessionSynchronisingFromTheArchiveGetsOnlyWhatTheArchiveLacks() {
+        Element archived = message(body(), Element.builder("stanza-id", OfflineMessages.STANZA_ID).attribute("id", "a1").attribute("by", "dave@example.org").build());
+        Element foreignId = message(Element.builder("body", CLIENT).text("not ours").build(),
+                Element.builder("stanza-id", OfflineMessages.STANZA_ID).attribute("id", "x").attribute("by", "elsewhere.example").build());
+        OfflineMessages roomy = new OfflineMessages(Configs.of(OfflineMessages.Config.class, Map.of("max.messages", 500)), store);
+        roomy.handle(archived, carol);
+        roomy.handle(foreignId, carol);
+        FakeSession phone = new FakeSession("dave@example.org/phone").available(0);
+        phone.attribute(BindExtension.ARCHIVE_SYNC, Boolean.TRUE);
+        roomy.handle(Element.of("presence", CLIENT), phone);
+        assertThat(phone.received).hasSize(1);
+        assertThat(phone.received.getFirst().child("body", CLIENT).orElseThrow().text()).isEqualTo("not ours");
+        assertThat(store.keys(phone.jid(), "offline")).as("both forgotten: one delivered, one left to the archive").isEmpty();
+
+        roomy.handle(archived, carol);
+        FakeSession laptop = new FakeSession("dave@example.org/laptop").available(0);
+        roomy.handle(Element.of("presence", CLIENT), laptop);
+        assertThat(laptop.received).as("a session that did not bind with Bind 2 gets everything").hasSize(1);
     }
 
     @Test

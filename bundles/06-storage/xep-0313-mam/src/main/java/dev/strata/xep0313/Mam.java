@@ -49,6 +49,7 @@ import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.ArchiveStore;
 import dev.strata.api.storage.KeyValueStore;
 import dev.strata.api.storage.MamQuery;
+import dev.strata.api.stream.BindExtension;
 import dev.strata.api.stream.StreamAcks;
 import dev.strata.api.xml.Element;
 
@@ -68,9 +69,9 @@ import dev.strata.api.xml.Element;
 @DiscoFeature(feature = Mam.SID, account = {Mam.NS, Mam.EXTENDED})
 @Hook(StanzaHook.OUTBOUND)
 @Filter(StanzaFilter.INBOUND)
-@Component(name = "strata.xep0313", service = {IqHandler.class, StanzaHook.class, StanzaFilter.class, AccountDeletion.class})
+@Component(name = "strata.xep0313", service = {IqHandler.class, StanzaHook.class, StanzaFilter.class, AccountDeletion.class, BindExtension.class})
 @Designate(ocd = Mam.Config.class)
-public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDeletion {
+public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDeletion, BindExtension {
     static final String NS = MamQuery.NS;
     static final String EXTENDED = MamQuery.EXTENDED;
     static final String SID = MamQuery.SID;
@@ -212,6 +213,17 @@ public final class Mam implements IqHandler, StanzaHook, StanzaFilter, AccountDe
         if (from.isEmpty() || !wanted(account, from.get())) return m;
         String id = archive.append(account, from.get(), Instant.now().truncatedTo(ChronoUnit.MILLIS), m);
         return m.toBuilder().child(Element.builder("stanza-id", SID).attribute("id", id).attribute("by", account.toString()).build()).build();
+    }
+
+    /**
+     * XEP-0386 §3: a session bound with Bind 2 learns the archive's state in {@code <bound/>}, and
+     * is marked as synchronising from it (offline storage then drops what the archive holds).
+     */
+    @Override
+    public Element bound(Session session) {
+        Element metadata = MamQuery.metadata(archive, session.jid().bare());
+        session.attribute(BindExtension.ARCHIVE_SYNC, Boolean.TRUE);
+        return metadata;
     }
 
     // --- the protocol ----------------------------------------------------------------------------

@@ -13,11 +13,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Pattern;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
+import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,6 +30,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.auth.FastTokens;
 import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.StanzaException;
+import dev.strata.api.stream.BindExtension;
 import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.InlineFeature;
 import dev.strata.api.stream.Negotiation;
@@ -53,10 +58,21 @@ public final class Sasl2Feature implements StreamFeature {
     private static final Pattern UUID = Pattern.compile("[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}");
 
     private final Logins logins;
+    /** What modules add to every {@code <bound/>} (XEP-0313 metadata), in the order they came. */
+    private final List<BindExtension> extensions = new CopyOnWriteArrayList<>();
 
     @Activate
     public Sasl2Feature(@Reference Logins logins) {
         this.logins = logins;
+    }
+
+    @Reference(cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void addExtension(BindExtension extension) {
+        extensions.add(extension);
+    }
+
+    void removeExtension(BindExtension extension) {
+        extensions.remove(extension);
     }
 
     @Override
@@ -229,6 +245,14 @@ public final class Sasl2Feature implements StreamFeature {
             return null;
         }
         Element.Builder bound = Element.builder("bound", BIND_NS);
+        for (BindExtension x : extensions) {
+            try {
+                Element e = x.bound(session);
+                if (e != null) bound.child(e);
+            } catch (RuntimeException e) {
+                LOG.error("Bind 2 extension {} failed for {}; left out of <bound/>", x.getClass().getName(), session.jid(), e);
+            }
+        }
         for (Element a : inline(request, InlineFeature.Where.BIND2, s)) bound.child(a);
         return bound.build();
     }
