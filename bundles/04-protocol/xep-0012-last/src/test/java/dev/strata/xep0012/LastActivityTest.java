@@ -8,6 +8,7 @@ import java.lang.reflect.Field;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.strata.api.Jid;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.xml.Element;
@@ -19,7 +20,8 @@ import dev.strata.testkit.MemoryStore;
 /** XEP-0012 Last Activity 2.0: the server's uptime (§6), an account's last logout for itself and its subscribers (§4). */
 class LastActivityTest {
     final FakeRegistry registry = new FakeRegistry();
-    final LastActivity last = new LastActivity(new MemoryStore());
+    final MemoryStore store = new MemoryStore();
+    final LastActivity last = new LastActivity(store);
     final FakeSession alice = new FakeSession("alice@example.org/phone");
     final FakeSession mallory = new FakeSession("mallory@example.org/pc");
 
@@ -51,6 +53,22 @@ class LastActivityTest {
         assertThat(Long.parseLong(q.attribute("seconds"))).isBetween(0L, 5L);
         registry.add(new FakeSession("alice@example.org/laptop").available(0));
         assertThat(last.handle(Iqs.get(alice.jid().toString(), "alice@example.org", query()), alice).attribute("seconds")).isEqualTo("0");
+    }
+
+    /** Logout times are written behind, together: answered from what waits at once, stored by the next flush or when the module stops. */
+    @Test
+    void logoutTimesAreWrittenBehindAndNoneIsLostWhenTheModuleStops() throws Exception {
+        Jid account = alice.jid().bare();
+        last.handle(Element.builder("presence", "jabber:client").attribute("type", "unavailable").build(), alice);
+        assertThat(last.handle(Iqs.get(alice.jid().toString(), "alice@example.org", query()), alice).attribute("seconds")).isNotNull();
+        assertThat(store.get(account, "last", "logout")).as("not written at once").isEmpty();
+        last.flush();
+        assertThat(store.get(account, "last", "logout")).isPresent();
+        FakeSession bob = new FakeSession("bob@example.org/pc");
+        last.handle(Element.builder("presence", "jabber:client").attribute("type", "unavailable")
+                .child(Element.builder("status", "jabber:client").text("bye").build()).build(), bob);
+        last.deactivate();
+        assertThat(store.get(bob.jid().bare(), "last", "logout")).hasValueSatisfying(e -> assertThat(e.text()).isEqualTo("bye"));
     }
 
     @Test

@@ -55,6 +55,18 @@ public interface KeyValueStore {
      */
     void put(Jid user, String store, String key, Element document);
 
+    /**
+     * Stores or replaces, for each user, its document under the same store and key, in one
+     * transaction where the store can (one commit for all), and returns once the writes survive a
+     * crash of the server: for a module that gathers many small writes (a logout time per account,
+     * say) into one. A user whose account is gone by then is skipped; the others are stored.
+     *
+     * @throws DocumentTooLargeException when a document serializes to more than {@link #MAX_DOCUMENT_CHARS}; nothing is stored
+     */
+    default void putEach(String store, String key, Map<Jid, Element> documents) {
+        documents.forEach((user, document) -> put(user, store, key, document));
+    }
+
     /** False when there was nothing to delete. */
     boolean delete(Jid user, String store, String key);
 

@@ -100,6 +100,38 @@ public final class KeyValues implements KeyValueStore {
     }
 
     @Override
+    public void putEach(String store, String key, Map<Jid, Element> documents) {
+        if (documents.isEmpty()) return;
+        Map<Jid, String> rows = new LinkedHashMap<>();
+        documents.forEach((user, document) -> rows.put(account(user), KeyValueStore.serialize(document))); // too large: nothing stored
+        Timestamp now = Timestamp.from(Instant.now());
+        try {
+            transactions.write(WHAT, c -> {
+                try (PreparedStatement p = c.prepareStatement(upsert)) {
+                    for (Map.Entry<Jid, String> r : rows.entrySet()) {
+                        bind(p, r.getKey(), store, key);
+                        p.setString(5, r.getValue());
+                        p.setTimestamp(6, now);
+                        p.setInt(7, r.getValue().length());
+                        p.addBatch();
+                    }
+                    p.executeBatch();
+                }
+                return null;
+            });
+        } catch (StorageException e) {
+            // most likely an account deleted meanwhile (its row gone): each on its own, those without an account skipped
+            documents.forEach((user, document) -> {
+                try {
+                    put(user, store, key, document);
+                } catch (StorageException one) {
+                    LOG.warn("Not stored: {} of {} ({})", store + "/" + key, user, one.getMessage());
+                }
+            });
+        }
+    }
+
+    @Override
     public boolean delete(Jid user, String store, String key) {
         return delete(user, store, List.of(key)) > 0;
     }

@@ -50,6 +50,21 @@ class KeyValuesTest {
         assertThat(kv.usage(alice, "offline").chars()).isGreaterThan(800_000);
     }
 
+    /** One commit for several accounts; an account gone meanwhile is skipped, the others stored. */
+    @Test
+    void putEachStoresForEveryAccountThatStillExists() {
+        Jid bob = Jid.of("bob@example.org");
+        Jid gone = Jid.of("gone@example.org");
+        Accounts accounts = new Accounts(new Transactions(ds, Durability.COMMIT), 4096);
+        accounts.create(bob, "pw");
+        kv.putEach("last", "logout", java.util.Map.of(alice, Element.builder("last", "urn:x").text("a").build(), bob, Element.builder("last", "urn:x").text("b").build()));
+        assertThat(kv.get(alice, "last", "logout")).hasValueSatisfying(e -> assertThat(e.text()).isEqualTo("a"));
+        assertThat(kv.get(bob, "last", "logout")).hasValueSatisfying(e -> assertThat(e.text()).isEqualTo("b"));
+        kv.putEach("last", "logout", java.util.Map.of(alice, Element.builder("last", "urn:x").text("a2").build(), gone, Element.of("last", "urn:x")));
+        assertThat(kv.get(alice, "last", "logout")).hasValueSatisfying(e -> assertThat(e.text()).isEqualTo("a2"));
+        assertThat(kv.keys(gone, "last")).isEmpty();
+    }
+
     @Test
     void documentsGoWithTheirAccountAndNoneIsWrittenForAnAccountThatIsGone() {
         kv.put(alice, "vcard", "v", Element.of("vCard", "vcard-temp"));
