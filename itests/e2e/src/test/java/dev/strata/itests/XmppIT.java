@@ -234,7 +234,9 @@ class XmppIT {
     void eachClientIsServedACertificateItsKeyTypeFits() throws Exception {
         Path ec = server.data.resolve("certs/localhost.crt");
         Path rsa = server.data.resolve("certs/localhost.rsa.crt");
-        assertThat(rsa).as("generated beside the self-signed EC certificate").exists();
+        // generated beside the self-signed EC certificate, after startup
+        StrataServer.await(Duration.ofSeconds(30), "the RSA certificate served", () -> server.ssh("cert:list").out().contains("localhost  RSA"));
+        assertThat(rsa).exists();
         assertThat(server.data.resolve("certs/localhost.rsa.key")).exists();
         String list = server.ssh("cert:list").out();
         assertThat(list).contains("localhost  EC  CN=localhost", "certs/localhost.crt", "localhost  RSA  CN=localhost", "certs/localhost.rsa.crt");

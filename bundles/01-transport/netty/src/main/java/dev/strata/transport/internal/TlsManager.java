@@ -12,6 +12,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import javax.net.ssl.SSLException;
 
@@ -165,6 +167,7 @@ public final class TlsManager {
 
     @Deactivate
     synchronized void deactivate() {
+        stopped = true;
         entries.values().forEach(Entry::release);
         entries = Map.of();
     }
@@ -172,6 +175,7 @@ public final class TlsManager {
     /** (Re)builds every domain's context whose files changed; generates missing certificates when asked. */
     synchronized List<String> load(boolean generate) throws IOException, GeneralSecurityException {
         List<String> changed = new ArrayList<>();
+        if (stopped) return changed;
         Map<String, Entry> next = new LinkedHashMap<>();
         ServerInfo s = server;
         if (s != null) domains = s.domains(); // else: the domains last known
@@ -191,8 +195,7 @@ public final class TlsManager {
             if (generate && (!Files.exists(rsaCrt) || !Files.exists(rsaKey)) && isSelfSignedEc(crt)) {
                 // beside a self-signed EC certificate (the default), a self-signed RSA one for clients without ECDSA;
                 // a real certificate never gets a self-signed companion: its operator adds <domain>.rsa.crt/.key
-                Certificates.generateSelfSigned(dir, domain, Certificates.Kind.RSA);
-                LOG.info("Generated a self-signed RSA certificate for {} in {}, for clients that cannot use its EC one", domain, rsaCrt);
+                generateRsaLater(domain, rsaCrt);
             }
             boolean rsa = Files.exists(rsaCrt) && Files.exists(rsaKey);
             String stamp = Files.getLastModifiedTime(crt).toMillis() + "/" + Files.getLastModifiedTime(key).toMillis()
@@ -212,6 +215,31 @@ public final class TlsManager {
             if (next.get(domain) != e) e.release();
         });
         return changed;
+    }
+
+    /** Domains whose RSA certificate is being generated. */
+    private final Set<String> generating = ConcurrentHashMap.newKeySet();
+    /** Set when the component stops: a late generation loads nothing then. */
+    private volatile boolean stopped;
+
+    /**
+     * Generates the self-signed RSA pair off the caller's thread (a 2048-bit key takes a few hundred
+     * milliseconds, which startup does not wait for), then loads it: until then every client gets
+     * the EC certificate.
+     */
+    private void generateRsaLater(String domain, Path rsaCrt) {
+        if (!generating.add(domain)) return;
+        Thread.ofVirtual().name("tls-rsa-" + domain).start(() -> {
+            try {
+                Certificates.generateSelfSigned(dir, domain, Certificates.Kind.RSA);
+                LOG.info("Generated a self-signed RSA certificate for {} in {}, for clients that cannot use its EC one", domain, rsaCrt);
+                load(false);
+            } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                LOG.error("Cannot generate an RSA certificate for {}: {}", domain, e.toString());
+            } finally {
+                generating.remove(domain);
+            }
+        });
     }
 
     private static boolean isSelfSignedEc(Path crt) throws IOException, GeneralSecurityException {
