@@ -323,6 +323,26 @@ public final class SqlArchive implements ArchiveStore {
         return end(archive, "DESC");
     }
 
+    @Override
+    public Optional<Ends> ends(Jid archive) {
+        return db.read(c -> {
+            String[] ids = new String[2];
+            Instant[] stamps = new Instant[2];
+            String[] orders = {"ASC", "DESC"};
+            for (int i = 0; i < 2; i++) {
+                try (PreparedStatement p = c.prepareStatement("SELECT id, stamp FROM strata_mam WHERE owner = ? ORDER BY id " + orders[i] + " LIMIT 1")) {
+                    p.setString(1, archive.toString());
+                    try (ResultSet r = p.executeQuery()) {
+                        if (!r.next()) return Optional.empty();
+                        ids[i] = Long.toString(r.getLong(1));
+                        stamps[i] = r.getTimestamp(2).toInstant();
+                    }
+                }
+            }
+            return Optional.of(new Ends(ids[0], stamps[0], ids[1], stamps[1]));
+        });
+    }
+
     private Optional<Entry> end(Jid archive, String order) {
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement(

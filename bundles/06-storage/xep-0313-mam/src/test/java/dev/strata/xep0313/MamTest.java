@@ -92,6 +92,19 @@ class MamTest {
         assertThat(resent.child("stanza-id", Mam.SID)).as("a re-sent message was archived the first time").isEmpty();
     }
 
+    /** XEP-0386 §3: the archive's ends in every Bind 2 <bound/>, read without the stanzas; the session is marked as synchronising from it. */
+    @Test
+    void bind2GetsTheArchivesEndsAndTheSessionIsMarked() throws Exception {
+        assertThat(mam.bound(alice).elements().toList()).as("an empty archive: an empty <metadata/>").isEmpty();
+        List<String> ids = fill(3);
+        Element m = mam.bound(alice);
+        assertThat(m.is("metadata", Mam.NS)).isTrue();
+        assertThat(m.child("start", Mam.NS).orElseThrow().attribute("id")).isEqualTo(ids.getFirst());
+        assertThat(m.child("end", Mam.NS).orElseThrow().attribute("id")).isEqualTo(ids.getLast());
+        assertThat(m.child("end", Mam.NS).orElseThrow().attribute("timestamp")).isEqualTo(archive.last(ALICE).orElseThrow().stamp().toString());
+        assertThat(alice.attribute(dev.strata.api.stream.BindExtension.ARCHIVE_SYNC)).isEqualTo(Boolean.TRUE);
+    }
+
     @Test
     void pagesGoForwardAndBackWithRsmAndReportWhetherTheyAreComplete() throws Exception {
         List<String> ids = fill(12);

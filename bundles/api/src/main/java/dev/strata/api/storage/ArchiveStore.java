@@ -68,6 +68,22 @@ public interface ArchiveStore {
 
     Optional<Entry> last(Jid archive);
 
+    /** Where an archive begins and ends: the ids and times of its oldest and newest entries. */
+    record Ends(String firstId, Instant firstStamp, String lastId, Instant lastStamp) {
+    }
+
+    /**
+     * The ids and times of the oldest and newest entries, without reading their stanzas (XEP-0313
+     * metadata, asked at every Bind 2 login); empty when the archive holds none. The default reads
+     * the two entries.
+     */
+    default Optional<Ends> ends(Jid archive) {
+        Optional<Entry> first = first(archive);
+        Optional<Entry> last = last(archive);
+        if (first.isEmpty() || last.isEmpty()) return Optional.empty();
+        return Optional.of(new Ends(first.get().id(), first.get().stamp(), last.get().id(), last.get().stamp()));
+    }
+
     /** Deletes one archive (its account is deleted); returns how many entries it held. */
     int delete(Jid archive);
 

@@ -167,8 +167,8 @@ public record MamQuery(String queryId, ArchiveStore.Query query, boolean flip) {
     /** XEP-0313 §5.1 metadata: the oldest and newest entry of an archive. */
     public static Element metadata(ArchiveStore store, Jid archive) {
         Element.Builder m = Element.builder("metadata", NS);
-        store.first(archive).ifPresent(e -> m.child(Element.builder("start", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
-        store.last(archive).ifPresent(e -> m.child(Element.builder("end", NS).attribute("id", e.id()).attribute("timestamp", e.stamp().toString()).build()));
+        store.ends(archive).ifPresent(e -> m.child(Element.builder("start", NS).attribute("id", e.firstId()).attribute("timestamp", e.firstStamp().toString()).build())
+                .child(Element.builder("end", NS).attribute("id", e.lastId()).attribute("timestamp", e.lastStamp().toString()).build()));
         return m.build();
     }
 }
