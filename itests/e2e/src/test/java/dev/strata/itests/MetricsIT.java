@@ -138,6 +138,29 @@ class MetricsIT {
         }
     }
 
+    /**
+     * RFC 8446 §4.6.1 session tickets: a client that reconnects resumes its TLS session (no
+     * certificate sent or checked), which the handshake counter tells apart, and channel binding
+     * still works on the resumed session (tls-server-end-point hashes the certificate of the
+     * session, tls-exporter comes from the new key schedule).
+     */
+    @Test
+    @Order(4)
+    void aReconnectingClientResumesItsTlsSessionAndStillBindsSaslToIt() throws Exception {
+        double before = Math.max(0, sample(metrics(null).body(), "strata_tls_handshakes_total{kind=\"resumed\"}"));
+        for (String binding : List.of("tls-server-end-point", "tls-exporter", "tls-server-end-point")) {
+            for (boolean direct : new boolean[] {true, false}) {
+                try (RawXmppClient.Login l = RawXmppClient.login(direct ? server.c2sTlsPort : server.c2sPort, direct, "alice", "alice-Pw-1",
+                        ScramHash.SHA_256, binding)) {
+                    assertThat(l.success()).as("%s, %s: %s", binding, direct, l.transcript()).isTrue();
+                }
+            }
+        }
+        String page = metrics(null).body();
+        assertThat(sample(page, "strata_tls_handshakes_total{kind=\"resumed\"}") - before).as(page).isGreaterThanOrEqualTo(4);
+        assertThat(sample(page, "strata_tls_handshakes_total{kind=\"full\"}")).isPositive();
+    }
+
     @Test
     @Order(99) // last: it changes a policy
     void onlyOperatorsAddressesReachIt() throws Exception {

@@ -164,7 +164,10 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
             case SniCompletionEvent sni -> serverName = sni.hostname();
             case SslHandshakeCompletionEvent done when done.isSuccess() -> {
                 SslHandler ssl = ctx.pipeline().get(SslHandler.class);
-                if (ssl != null) tlsExporter = tls.exporters().take(ssl.engine()).orElse(null);
+                if (ssl != null) {
+                    tlsExporter = tls.exporters().take(ssl.engine()).orElse(null);
+                    if (!dialled) tls.handshakeDone(ssl.engine());
+                }
                 secure = true;
                 Runnable r = tlsDone;
                 tlsDone = null;

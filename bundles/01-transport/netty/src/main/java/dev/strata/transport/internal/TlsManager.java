@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 
 import org.apache.felix.service.command.Descriptor;
@@ -34,18 +35,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import dev.strata.api.console.ConsoleCommand;
+import dev.strata.api.metrics.Metrics;
 import dev.strata.api.server.ServerInfo;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.OpenSslSessionContext;
+import io.netty.handler.ssl.OpenSslSessionTicketKey;
 import io.netty.handler.ssl.ReferenceCountedOpenSslContext;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SniHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.util.InsecureTrustManagerFactory;
+import io.netty.internal.tcnative.SSL;
 import io.netty.util.Mapping;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
@@ -83,6 +89,11 @@ public final class TlsManager {
         @AttributeDefinition(description = "TLS engine: openssl (BoringSSL through netty-tcnative; the JDK's when it cannot load) or jdk",
                 options = {@Option(label = "BoringSSL", value = "openssl"), @Option(label = "JDK", value = "jdk")})
         String provider() default "openssl";
+
+        @AttributeDefinition(min = "0", description = "Minutes a TLS session ticket key encrypts new tickets (RFC 8446 §4.6.1 resumption, "
+                + "so a reconnecting client skips the certificate); the previous key still opens tickets for as long again, then is "
+                + "forgotten. Keys live in memory only, per domain; 0: no tickets (every connection makes a full handshake)")
+        int ticket_key_minutes() default 60;
     }
 
     /**
@@ -100,7 +111,7 @@ public final class TlsManager {
      * then an RSA one if there is one: {@link #select} serves each client the first that suits it),
      * and the context this server dials others with (the main certificate).
      */
-    record Entry(String domain, List<Identity> identities, SslContext client, String stamp) {
+    record Entry(String domain, List<Identity> identities, SslContext client, String stamp, TicketKeys tickets) {
         X509Certificate certificate() {
             return identities.getFirst().certificate();
         }
@@ -108,6 +119,20 @@ public final class TlsManager {
         Identity select(ClientHelloKeys keys) {
             for (Identity i : identities) if (keys.accepts(i.keyAlgorithm())) return i;
             return identities.getFirst();
+        }
+
+        /** Gives every server context of the domain its current ticket keys (new tickets with the newest). */
+        void applyTickets() {
+            if (tickets == null) return;
+            OpenSslSessionTicketKey[] keys = tickets.keys();
+            for (Identity i : identities) {
+                for (SslContext c : new SslContext[] {i.context(), i.peers()}) {
+                    if (c.sessionContext() instanceof OpenSslSessionContext o) {
+                        o.setTicketKeys(keys);
+                        o.setSessionTimeout(tickets.lifetimeSeconds()); // a ticket's lifetime hint: as long as its key encrypts
+                    }
+                }
+            }
         }
 
         void release() {
@@ -205,7 +230,10 @@ public final class TlsManager {
                 next.put(domain, old);
                 continue;
             }
-            next.put(domain, build(domain, crt, key, rsa ? rsaCrt : null, rsa ? rsaKey : null, stamp));
+            // new certificates, new ticket keys: a session resumed from an old ticket would carry the old certificate on
+            Entry built = build(domain, crt, key, rsa ? rsaCrt : null, rsa ? rsaKey : null, stamp, TicketKeys.create(config.ticket_key_minutes()));
+            built.applyTickets();
+            next.put(domain, built);
             changed.add(domain);
         }
         Map<String, Entry> previous = entries;
@@ -253,7 +281,8 @@ public final class TlsManager {
         }
     }
 
-    private Entry build(String domain, Path crt, Path key, Path rsaCrt, Path rsaKey, String stamp) throws IOException, GeneralSecurityException {
+    private Entry build(String domain, Path crt, Path key, Path rsaCrt, Path rsaKey, String stamp, TicketKeys tickets)
+            throws IOException, GeneralSecurityException {
         List<Identity> identities = new ArrayList<>();
         SslContext client;
         try {
@@ -281,7 +310,7 @@ public final class TlsManager {
             LOG.info("TLS for {}: {} {} (valid until {})", domain, i.keyAlgorithm(), i.certificate().getSubjectX500Principal().getName(),
                     i.certificate().getNotAfter().toInstant());
         }
-        return new Entry(domain, List.copyOf(identities), client, stamp);
+        return new Entry(domain, List.copyOf(identities), client, stamp, tickets);
     }
 
     private Identity identity(String domain, Certificates.Kind kind, Path crt, Path key) throws IOException, GeneralSecurityException {
@@ -309,6 +338,55 @@ public final class TlsManager {
         return new Identity(kind, cert, ctx, peers);
     }
 
+    /**
+     * A domain's session ticket keys, random and in memory: the newest encrypts new tickets, the
+     * one before it still opens tickets issued under it; rotated every {@code minutes}, so a ticket
+     * resumes for at most twice that, and a key taken from memory opens no older session (forward
+     * secrecy of TLS 1.3 resumption also rests on its fresh ECDHE, psk_dhe_ke, which BoringSSL uses).
+     */
+    static final class TicketKeys {
+        private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+        private final long periodMillis;
+        private volatile OpenSslSessionTicketKey[] keys;
+        private volatile long rotatedAt;
+
+        private TicketKeys(long periodMillis) {
+            this.periodMillis = periodMillis;
+            this.keys = new OpenSslSessionTicketKey[] {newKey()};
+            this.rotatedAt = System.currentTimeMillis();
+        }
+
+        /** Null when tickets are off (0 minutes) or the engine is not BoringSSL. */
+        static TicketKeys create(int minutes) {
+            return minutes <= 0 || !OpenSsl.isAvailable() ? null : new TicketKeys(minutes * 60_000L);
+        }
+
+        int lifetimeSeconds() {
+            return (int) (periodMillis / 1000);
+        }
+
+        OpenSslSessionTicketKey[] keys() {
+            return keys.clone();
+        }
+
+        /** A new key in front, the previous one kept behind it, older ones forgotten; true when it rotated. */
+        synchronized boolean rotateIfDue(long now) {
+            if (now - rotatedAt < periodMillis) return false;
+            keys = new OpenSslSessionTicketKey[] {newKey(), keys[0]};
+            rotatedAt = now;
+            return true;
+        }
+
+        private static OpenSslSessionTicketKey newKey() {
+            byte[] name = new byte[OpenSslSessionTicketKey.NAME_SIZE], hmac = new byte[OpenSslSessionTicketKey.HMAC_KEY_SIZE],
+                    aes = new byte[OpenSslSessionTicketKey.AES_KEY_SIZE];
+            RANDOM.nextBytes(name);
+            RANDOM.nextBytes(hmac);
+            RANDOM.nextBytes(aes);
+            return new OpenSslSessionTicketKey(name, hmac, aes);
+        }
+    }
+
     /** Picks up replaced files; called for each new connection at most every few seconds. */
     private volatile long lastCheck;
 
@@ -316,6 +394,9 @@ public final class TlsManager {
         long now = System.currentTimeMillis();
         if (now - lastCheck < 5_000) return;
         lastCheck = now;
+        for (Entry e : entries.values()) {
+            if (e.tickets() != null && e.tickets().rotateIfDue(now)) e.applyTickets();
+        }
         try {
             List<String> changed = load(true);
             if (!changed.isEmpty()) LOG.info("Reloaded certificates for {}", changed);
@@ -332,6 +413,27 @@ public final class TlsManager {
         if (hit != null) return hit;
         if (e.isEmpty()) throw new IllegalStateException("No certificate for any domain in " + dir);
         return e.values().iterator().next();
+    }
+
+    /** Handshakes completed, full or resumed ({@code strata_tls_handshakes_total{kind}}), while the metrics module is loaded. */
+    private volatile Metrics.Counter handshakes;
+
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    void bindMetrics(Metrics m) {
+        handshakes = m.counter("strata_tls_handshakes", "TLS handshakes completed on the client and server listeners: full, or resumed "
+                + "from a session ticket (a reconnecting client skips the certificate and its checks)", "kind");
+    }
+
+    void unbindMetrics(Metrics m) {
+        handshakes = null;
+    }
+
+    /** Counts a handshake this server completed as the server; true when it resumed a session (BoringSSL only tells). */
+    boolean handshakeDone(SSLEngine engine) {
+        boolean resumed = engine instanceof ReferenceCountedOpenSslEngine o && SSL.isSessionReused(o.sslPointer());
+        Metrics.Counter c = handshakes;
+        if (c != null) c.inc(resumed ? "resumed" : "full");
+        return resumed;
     }
 
     /** Where the BoringSSL engine's {@code tls-exporter} channel bindings come from. */
