@@ -121,16 +121,18 @@ public final class TlsManager {
             return identities.getFirst();
         }
 
-        /** Gives every server context of the domain its current ticket keys (new tickets with the newest). */
+        /**
+         * Gives the domain's client contexts their current ticket keys (new tickets with the
+         * newest). Streams of other servers get none: they live long, and a resumed session would
+         * carry a certificate validated once, at its first handshake, into SASL EXTERNAL.
+         */
         void applyTickets() {
             if (tickets == null) return;
             OpenSslSessionTicketKey[] keys = tickets.keys();
             for (Identity i : identities) {
-                for (SslContext c : new SslContext[] {i.context(), i.peers()}) {
-                    if (c.sessionContext() instanceof OpenSslSessionContext o) {
-                        o.setTicketKeys(keys);
-                        o.setSessionTimeout(tickets.lifetimeSeconds()); // a ticket's lifetime hint: as long as its key encrypts
-                    }
+                if (i.context().sessionContext() instanceof OpenSslSessionContext o) {
+                    o.setTicketKeys(keys);
+                    o.setSessionTimeout(tickets.lifetimeSeconds()); // a ticket's lifetime hint: as long as its key encrypts
                 }
             }
         }
