@@ -278,6 +278,26 @@ class XmppIT {
         }
     }
 
+    /** A broken RSA certificate is reported and left out; the domain keeps serving its main one. */
+    @Test
+    void aBrokenRsaCertificateIsReportedAndTheMainOneStillServed() throws Exception {
+        Path rsa = server.data.resolve("certs/localhost.rsa.crt");
+        StrataServer.await(Duration.ofSeconds(30), "the RSA certificate served", () -> server.ssh("cert:list").out().contains("localhost  RSA"));
+        byte[] original = Files.readAllBytes(rsa);
+        try {
+            Files.writeString(rsa, "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n");
+            assertThat(server.ssh("cert:reload").out()).contains("Reloaded: localhost");
+            assertThat(server.ssh("cert:list").out()).contains("localhost  EC").doesNotContain("localhost  RSA");
+            assertThat(server.log()).contains("The RSA certificate of localhost cannot be used, only its main one is served");
+            try (RawXmppClient.Login l = RawXmppClient.login(server.c2sPort, false, "alice", "Alice-pw-1", ScramHash.SHA_256, "tls-server-end-point")) {
+                assertThat(l.success()).as(l.transcript()).isTrue();
+            }
+        } finally {
+            Files.write(rsa, original);
+            assertThat(server.ssh("cert:reload").out()).contains("Reloaded: localhost");
+        }
+    }
+
     /** XEP-0138: zlib compression where the policy allows it (development here), none where it does not. */
     @Test
     void streamCompressionFollowsThePolicy() throws Exception {

@@ -5,6 +5,7 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
 import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
 import java.util.ArrayList;
@@ -290,14 +291,20 @@ public final class TlsManager {
         try {
             identities.add(identity(domain, Certificates.Kind.MAIN, crt, key));
             if (rsaCrt != null) {
-                Identity rsa = identity(domain, Certificates.Kind.RSA, rsaCrt, rsaKey);
-                if (!"RSA".equals(rsa.keyAlgorithm())) {
-                    // not the kind the file's name promises: serving it would not help the clients it is for
-                    ReferenceCountUtil.release(rsa.context());
-                    ReferenceCountUtil.release(rsa.peers());
-                    throw new GeneralSecurityException(rsaCrt + " holds a " + rsa.keyAlgorithm() + " key, not an RSA one");
+                // the second certificate is optional: a bad one is reported and left out, the domain keeps its main one
+                try {
+                    Identity rsa = identity(domain, Certificates.Kind.RSA, rsaCrt, rsaKey);
+                    if ("RSA".equals(rsa.keyAlgorithm())) {
+                        identities.add(rsa);
+                    } else {
+                        // not the kind the file's name promises: serving it would not help the clients it is for
+                        ReferenceCountUtil.release(rsa.context());
+                        ReferenceCountUtil.release(rsa.peers());
+                        LOG.error("{} holds a {} key, not an RSA one: not served", rsaCrt, rsa.keyAlgorithm());
+                    }
+                } catch (IOException | GeneralSecurityException | RuntimeException e) {
+                    LOG.error("The RSA certificate of {} cannot be used, only its main one is served: {}", domain, e.getMessage());
                 }
-                identities.add(rsa);
             }
             client = SslContextBuilder.forClient().keyManager(crt.toFile(), key.toFile()).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
                     .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
@@ -347,7 +354,7 @@ public final class TlsManager {
      * secrecy of TLS 1.3 resumption also rests on its fresh ECDHE, psk_dhe_ke, which BoringSSL uses).
      */
     static final class TicketKeys {
-        private static final java.security.SecureRandom RANDOM = new java.security.SecureRandom();
+        private static final SecureRandom RANDOM = new SecureRandom();
         private final long periodMillis;
         private volatile OpenSslSessionTicketKey[] keys;
         private volatile long rotatedAt;
