@@ -106,17 +106,20 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
 
     @Override
     public Optional<RosterItem> item(Jid user, Jid contact) {
-        return store.get(user.bare(), ITEMS, contact.bare().toString()).map(Roster::toItem);
+        Jid c = contact.bare();
+        for (RosterItem i : items(user)) if (i.jid().equals(c)) return Optional.of(i);
+        return Optional.empty();
     }
 
+    /** The whole roster, from the cache (no storage read) unless it changed since it was last read. */
     @Override
     public List<RosterItem> items(Jid user) {
         Jid u = user.bare();
-        String version = version(u);
-        List<RosterItem> cached = cache.get(u, version);
+        List<RosterItem> cached = cache.get(u);
         if (cached != null) return cached;
+        long readAt = cache.epoch();
         List<RosterItem> items = store.getAll(u, ITEMS).values().stream().map(Roster::toItem).toList();
-        cache.put(u, version, items);
+        cache.put(u, readAt, items);
         return items;
     }
 
@@ -258,10 +261,11 @@ public final class Roster implements IqHandler, StreamFeature, Rosters {
         return result;
     }
 
+    /** After a change is written: the next version, and the cached roster dropped (the store now holds the change). */
     private String bump(Jid user) {
-        cache.drop(user);
         String next = Long.toString(Long.parseLong(version(user)) + 1);
         store.put(user, META, "version", Element.builder("version", NS).attribute("n", next).build());
+        cache.drop(user);
         return next;
     }
 

@@ -3,6 +3,7 @@ package dev.strata.xep0160;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -12,6 +13,8 @@ import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Modified;
 import org.osgi.service.component.annotations.Reference;
+import org.osgi.service.component.annotations.ReferenceCardinality;
+import org.osgi.service.component.annotations.ReferencePolicy;
 import org.osgi.service.metatype.annotations.AttributeDefinition;
 import org.osgi.service.metatype.annotations.Designate;
 import org.osgi.service.metatype.annotations.ObjectClassDefinition;
@@ -26,6 +29,7 @@ import dev.strata.api.stanza.Messages;
 import dev.strata.api.stanza.Origin;
 import dev.strata.api.stanza.Presence;
 import dev.strata.api.stanza.Session;
+import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.storage.DocumentTooLargeException;
 import dev.strata.api.storage.KeyValueStore;
@@ -69,6 +73,8 @@ public final class OfflineMessages implements StanzaHook {
 
     private final KeyValueStore store;
     private final AtomicLong sequence = new AtomicLong();
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC)
+    private volatile SessionRegistry sessions;
     private static final long REPORT_EVERY_NANOS = 60_000_000_000L;
     /** Per full mailbox: when its refusal was last logged (nanoTime) and how many were refused since. */
     private final ConcurrentHashMap<Jid, long[]> fullReports = new ConcurrentHashMap<>();
@@ -138,11 +144,25 @@ public final class OfflineMessages implements StanzaHook {
         String key = String.format("%015d-%09d", now.toEpochMilli(), sequence.incrementAndGet() % 1_000_000_000L);
         try {
             store.put(to, STORE, key, stamped);
+            handToSessionThatCameOnline(to);
         } catch (DocumentTooLargeException e) {
             sender.send(StanzaError.POLICY_VIOLATION.replyTo(message, "The recipient is offline and the message is too large to keep for them ("
                     + e.chars() + " characters stored; at most " + e.limit() + ")", true));
         }
         return true;
+    }
+
+    /**
+     * A message routed here while the account had no available resource may be stored just after
+     * one came online and read its mailbox (its initial presence and this message crossed): that
+     * session is given its mailbox again, on its worker, so the message does not wait for the next
+     * login. The highest-priority available session takes it, as a message to the bare JID would.
+     */
+    private void handToSessionThatCameOnline(Jid account) {
+        SessionRegistry reg = sessions;
+        if (reg == null) return;
+        reg.sessions(account).stream().filter(Presence::isAvailable).filter(x -> Presence.priority(x) >= 0)
+                .max(Comparator.comparingInt(Presence::priority)).ifPresent(x -> x.execute(() -> deliver(x)));
     }
 
     /** Does the stored message carry the stanza-id of {@code archive} (the account's), which the archive stamps on what it keeps? */

@@ -14,6 +14,7 @@ import dev.strata.api.Jid;
 import dev.strata.api.stream.BindExtension;
 import dev.strata.api.xml.Element;
 import dev.strata.testkit.Configs;
+import dev.strata.testkit.FakeRegistry;
 import dev.strata.testkit.FakeSession;
 import dev.strata.testkit.MemoryStore;
 
@@ -86,6 +87,25 @@ class OfflineMessagesTest {
         FakeSession laptop = new FakeSession("dave@example.org/laptop").available(0);
         roomy.handle(Element.of("presence", CLIENT), laptop);
         assertThat(laptop.received).as("a session that did not bind with Bind 2 gets everything").hasSize(1);
+    }
+
+    /** A message stored just after a session came online and read its mailbox is handed to that session at once. */
+    @Test
+    void aMessageThatCrossedTheInitialPresenceIsHandedToTheSessionAtOnce() throws ReflectiveOperationException {
+        FakeRegistry registry = new FakeRegistry();
+        java.lang.reflect.Field f = OfflineMessages.class.getDeclaredField("sessions");
+        f.setAccessible(true);
+        f.set(offline, registry);
+        FakeSession dave = registry.add(new FakeSession("dave@example.org/laptop").available(0));
+        offline.handle(Element.of("presence", CLIENT), dave); // its mailbox read: empty
+        assertThat(offline.handle(message(body()), carol)).isTrue(); // routed while it was not yet available, stored now
+        assertThat(dave.received).hasSize(1);
+        assertThat(store.keys(dave.jid(), "offline")).isEmpty();
+        FakeSession away = new FakeSession("erin@example.org/bot").available(-1);
+        registry.add(away);
+        offline.handle(Element.builder("message", CLIENT).attribute("from", "carol@example.org/phone").attribute("to", "erin@example.org")
+                .attribute("type", "chat").child(body()).build(), carol);
+        assertThat(away.received).as("a negative priority takes no offline messages").isEmpty();
     }
 
     @Test

@@ -242,6 +242,9 @@ final class ClientSession implements Session {
      * go when the session ends (not now, or the router could hand it back to this session while it
      * is still available), and the session ends.
      */
+    /** Set when the session was closed for too many unacknowledged stanzas. */
+    private volatile boolean overflowClosing;
+
     private void counted(StreamAcks a, List<Element> stanzas) {
         boolean full = false;
         synchronized (this) {
@@ -267,7 +270,8 @@ final class ClientSession implements Session {
                 if (request) s.write(C2sStream.ACK_REQUEST);
             }
         }
-        if (full && open) {
+        if (full && open && !overflowClosing) {
+            overflowClosing = true; // once: what comes while the stream closes joins the overflow quietly
             LOG.info("{} left {} stanzas unacknowledged; its session ends", jid, a.maxUnacked());
             close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
         }
