@@ -113,10 +113,6 @@ public final class TlsManager {
      * and the context this server dials others with (the main certificate).
      */
     record Entry(String domain, List<Identity> identities, SslContext client, String stamp, TicketKeys tickets) {
-        X509Certificate certificate() {
-            return identities.getFirst().certificate();
-        }
-
         Identity select(ClientHelloKeys keys) {
             for (Identity i : identities) if (keys.accepts(i.keyAlgorithm())) return i;
             return identities.getFirst();
