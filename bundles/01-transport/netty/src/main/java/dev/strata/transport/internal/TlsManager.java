@@ -105,6 +105,11 @@ public final class TlsManager {
         String keyAlgorithm() {
             return certificate.getPublicKey().getAlgorithm();
         }
+
+        void release() {
+            ReferenceCountUtil.release(context);
+            ReferenceCountUtil.release(peers);
+        }
     }
 
     /**
@@ -135,10 +140,7 @@ public final class TlsManager {
         }
 
         void release() {
-            for (Identity i : identities) {
-                ReferenceCountUtil.release(i.context());
-                ReferenceCountUtil.release(i.peers());
-            }
+            identities.forEach(Identity::release);
             ReferenceCountUtil.release(client);
         }
     }
@@ -216,11 +218,6 @@ public final class TlsManager {
             }
             Path rsaCrt = Certificates.certFile(dir, domain, Certificates.Kind.RSA);
             Path rsaKey = Certificates.keyFile(dir, domain, Certificates.Kind.RSA);
-            if (generate && (!Files.exists(rsaCrt) || !Files.exists(rsaKey)) && isSelfSignedEc(crt)) {
-                // beside a self-signed EC certificate (the default), a self-signed RSA one for clients without ECDSA;
-                // a real certificate never gets a self-signed companion: its operator adds <domain>.rsa.crt/.key
-                generateRsaLater(domain, rsaCrt);
-            }
             boolean rsa = Files.exists(rsaCrt) && Files.exists(rsaKey);
             String stamp = Files.getLastModifiedTime(crt).toMillis() + "/" + Files.getLastModifiedTime(key).toMillis()
                     + (rsa ? "/" + Files.getLastModifiedTime(rsaCrt).toMillis() + "/" + Files.getLastModifiedTime(rsaKey).toMillis() : "");
@@ -228,6 +225,11 @@ public final class TlsManager {
             if (old != null && old.stamp().equals(stamp)) {
                 next.put(domain, old);
                 continue;
+            }
+            if (generate && !rsa && isSelfSignedEc(crt)) {
+                // beside a self-signed EC certificate (the default), a self-signed RSA one for clients without ECDSA;
+                // a real certificate never gets a self-signed companion: its operator adds <domain>.rsa.crt/.key
+                generateRsaLater(domain, rsaCrt);
             }
             // new certificates, new ticket keys: a session resumed from an old ticket would carry the old certificate on
             Entry built = build(domain, crt, key, rsa ? rsaCrt : null, rsa ? rsaKey : null, stamp, TicketKeys.create(config.ticket_key_minutes()));
@@ -289,15 +291,7 @@ public final class TlsManager {
             if (rsaCrt != null) {
                 // the second certificate is optional: a bad one is reported and left out, the domain keeps its main one
                 try {
-                    Identity rsa = identity(domain, Certificates.Kind.RSA, rsaCrt, rsaKey);
-                    if ("RSA".equals(rsa.keyAlgorithm())) {
-                        identities.add(rsa);
-                    } else {
-                        // not the kind the file's name promises: serving it would not help the clients it is for
-                        ReferenceCountUtil.release(rsa.context());
-                        ReferenceCountUtil.release(rsa.peers());
-                        LOG.error("{} holds a {} key, not an RSA one: not served", rsaCrt, rsa.keyAlgorithm());
-                    }
+                    identities.add(identity(domain, Certificates.Kind.RSA, rsaCrt, rsaKey));
                 } catch (IOException | GeneralSecurityException | RuntimeException e) {
                     LOG.error("The RSA certificate of {} cannot be used, only its main one is served: {}", domain, e.getMessage());
                 }
@@ -305,10 +299,7 @@ public final class TlsManager {
             client = SslContextBuilder.forClient().keyManager(crt.toFile(), key.toFile()).trustManager(InsecureTrustManagerFactory.INSTANCE).sslProvider(provider)
                     .protocols(config.protocols()).ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
         } catch (SSLException | IllegalArgumentException e) {
-            identities.forEach(i -> {
-                ReferenceCountUtil.release(i.context());
-                ReferenceCountUtil.release(i.peers());
-            });
+            identities.forEach(Identity::release);
             throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
         }
         for (Identity i : identities) {
@@ -320,27 +311,37 @@ public final class TlsManager {
 
     private Identity identity(String domain, Certificates.Kind kind, Path crt, Path key) throws IOException, GeneralSecurityException {
         X509Certificate cert = read(crt);
-        SslContext ctx, peers;
-        try {
-            ctx = SslContextBuilder.forServer(crt.toFile(), key.toFile()).sslProvider(provider).protocols(config.protocols())
-                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.NONE)
-                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
-        } catch (SSLException | IllegalArgumentException e) {
-            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+        String algorithm = cert.getPublicKey().getAlgorithm();
+        if (kind == Certificates.Kind.RSA && !"RSA".equals(algorithm)) {
+            // not the kind the file's name promises: serving it would not help the clients it is for
+            throw new GeneralSecurityException(crt + " holds a " + algorithm + " key, not an RSA one");
         }
+        SslContext ctx = server(crt, key, false);
+        SslContext peers;
         try {
             // other servers are asked for their certificate (any is taken here; the stream layer validates it)
-            peers = SslContextBuilder.forServer(crt.toFile(), key.toFile()).sslProvider(provider).protocols(config.protocols())
-                    .ciphers(Arrays.asList(config.ciphers())).clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE)
-                    .applicationProtocolConfig(ApplicationProtocolConfig.DISABLED).build();
-        } catch (SSLException | IllegalArgumentException e) {
+            peers = server(crt, key, true);
+        } catch (GeneralSecurityException e) {
             ReferenceCountUtil.release(ctx);
-            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+            throw e;
         }
         if (ctx instanceof ReferenceCountedOpenSslContext && !exporters.attach(ctx)) {
             LOG.warn("TLS for {}: no tls-exporter channel binding on BoringSSL here (SCRAM-PLUS offers tls-server-end-point only)", domain);
         }
         return new Identity(kind, cert, ctx, peers);
+    }
+
+    /** A server context on one certificate; {@code askCertificate}: the peer is asked for one and any is taken. */
+    private SslContext server(Path crt, Path key, boolean askCertificate) throws GeneralSecurityException {
+        try {
+            SslContextBuilder b = SslContextBuilder.forServer(crt.toFile(), key.toFile()).sslProvider(provider).protocols(config.protocols())
+                    .ciphers(Arrays.asList(config.ciphers())).applicationProtocolConfig(ApplicationProtocolConfig.DISABLED);
+            if (askCertificate) b.clientAuth(ClientAuth.OPTIONAL).trustManager(InsecureTrustManagerFactory.INSTANCE);
+            else b.clientAuth(ClientAuth.NONE);
+            return b.build();
+        } catch (SSLException | IllegalArgumentException e) {
+            throw new GeneralSecurityException("Cannot use the certificate " + crt + " with its key " + key + ": " + e.getMessage(), e);
+        }
     }
 
     /**
@@ -433,12 +434,11 @@ public final class TlsManager {
         handshakes = null;
     }
 
-    /** Counts a handshake this server completed as the server; true when it resumed a session (BoringSSL only tells). */
-    boolean handshakeDone(SSLEngine engine) {
-        boolean resumed = engine instanceof ReferenceCountedOpenSslEngine o && SSL.isSessionReused(o.sslPointer());
+    /** Counts a handshake this server completed as the server, full or resumed (BoringSSL only tells; the JDK's engine counts as full). */
+    void handshakeDone(SSLEngine engine) {
         Metrics.Counter c = handshakes;
-        if (c != null) c.inc(resumed ? "resumed" : "full");
-        return resumed;
+        if (c == null) return;
+        c.inc(engine instanceof ReferenceCountedOpenSslEngine o && SSL.isSessionReused(o.sslPointer()) ? "resumed" : "full");
     }
 
     /** Where the BoringSSL engine's {@code tls-exporter} channel bindings come from. */
