@@ -9,11 +9,14 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -34,8 +37,8 @@ import dev.strata.api.xml.XmlWriter;
 
 /**
  * The {@link ArchiveStore} on the server's SQL database (H2 or PostgreSQL), in the table
- * {@code strata_mam} this module migrates itself. Ids are the table's identity column, so an
- * archive's order is its id order and every page is an index range: {@code (owner, id)}, or
+ * {@code strata_mam} this module migrates itself. Ids are handed out by this store in the order
+ * stanzas are appended (the table's key), so an archive's order is its id order and every page is an index range: {@code (owner, id)}, or
  * {@code (owner, with_bare, id)} with a conversation partner; a page reads {@code max + 1} rows.
  */
 @Component(service = ArchiveStore.class)
@@ -71,100 +74,198 @@ public final class SqlArchive implements ArchiveStore {
         this.db = db;
         int applied = db.migrate("mam", MIGRATIONS);
         if (applied > 0) LOG.info("Message archive tables: {} migrations applied", applied);
+        nextId = db.transaction(c -> {
+            long next;
+            try (Statement s = c.createStatement(); ResultSet r = s.executeQuery("SELECT MAX(id) FROM strata_mam")) {
+                next = r.next() ? r.getLong(1) + 1 : 1;
+            }
+            restartIdentity(c, next);
+            return next;
+        });
         appender.start();
     }
 
-    /** A stanza waiting to be appended, and its id once it is. */
-    private record Row(String owner, String domain, String with, String resource, Timestamp stamp, String xml, CompletableFuture<Long> id) {
+    /**
+     * The table's own identity goes on from {@code next}: this store gives ids itself (below), and a
+     * tool that fills the table while the server is stopped (an import, the benchmark) takes the
+     * table's default ones.
+     */
+    private void restartIdentity(Connection c, long next) throws SQLException {
+        try (Statement s = c.createStatement()) {
+            if (db.dialect() == SqlDatabase.Dialect.H2) {
+                s.execute("ALTER TABLE strata_mam ALTER COLUMN id RESTART WITH " + next);
+            } else {
+                s.execute("SELECT setval(pg_get_serial_sequence('strata_mam', 'id'), " + next + ", false)");
+            }
+        }
     }
 
-    /**
-     * Appends wait here for the appender thread, which inserts all that waits in one transaction:
-     * each transaction of H2 writes a chunk of its file, so appends from many sessions share one.
-     * The caller still gets its id before it goes on (XEP-0359 needs it in the stanza).
+    /** A stanza waiting to be written. */
+    private record Row(long id, String owner, String domain, String with, String resource, Timestamp stamp, String xml) {
+    }
+
+    /*
+     * Appends are written behind: an append takes the next id at once (XEP-0359 needs it in the
+     * stanza being routed) and joins the pending batch, which the appender thread inserts in one
+     * transaction once it is WINDOW old, MAX_BATCH long, or someone reads an archive it touches.
+     * Each transaction of H2 writes a chunk of its file, copying every B-tree page it changed (the
+     * (owner, id) and (owner, with_bare, id) leaves of each archive a batch touches): a batch that
+     * gathers many appends per archive copies each page once for all of them. Reads of an archive
+     * with rows not written yet wait for them (settle), so a client always finds what it was just
+     * given an id for; the stream layer waits for written() before it acknowledges (XEP-0198).
+     * Ids are handed out under the lock in the order rows join the batch, and batches are written
+     * in order, so an archive's id order is its order and no page ever skips a row written later.
      */
-    private final LinkedBlockingQueue<Row> waiting = new LinkedBlockingQueue<>();
-    private volatile boolean closed;
+    static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final int MAX_BATCH = 5000;
+    /** After a batch could not be written, written() fails for this long: whoever acknowledges then must not. */
+    private static final long FAILURE_NANOS = TimeUnit.SECONDS.toNanos(60);
+
+    private final Object lock = new Object();
+    // guarded by lock
+    private long nextId;
+    private List<Row> pending = new ArrayList<>();
+    private long pendingSince;
+    private CompletableFuture<Void> pendingWritten = new CompletableFuture<>();
+    private CompletableFuture<Void> inFlight = CompletableFuture.completedFuture(null);
+    /** Each archive with rows not written yet, and its newest such id. */
+    private final Map<String, Long> unwritten = new HashMap<>();
+    private boolean flushNow;
+    private boolean closed;
+    private long failedAt;
     private final Thread appender = Thread.ofPlatform().daemon().name("strata-mam-appender").unstarted(this::appendLoop);
 
     @Override
     public String append(Jid archive, Jid with, Instant stamp, Element stanza) {
-        Row row = new Row(archive.toString(), archive.domain(), with.bare().toString(), with.resource(), Timestamp.from(stamp),
-                XmlWriter.toString(stanza, ""), new CompletableFuture<>());
-        if (closed) throw new StorageException("The message archive is stopping");
-        waiting.add(row);
-        if (closed) row.id().completeExceptionally(new StorageException("The message archive is stopping")); // raced with deactivate
-        try {
-            return Long.toString(row.id().join());
-        } catch (CompletionException e) {
-            throw e.getCause() instanceof StorageException se ? se : new StorageException("Archiving failed: " + e.getCause(), e.getCause());
+        String xml = XmlWriter.toString(stanza, "");
+        String owner = archive.toString();
+        synchronized (lock) {
+            if (closed) throw new StorageException("The message archive is stopping");
+            long id = nextId++;
+            pending.add(new Row(id, owner, archive.domain(), with.bare().toString(), with.resource(), Timestamp.from(stamp), xml));
+            unwritten.put(owner, id);
+            if (pending.size() == 1) {
+                pendingSince = System.nanoTime();
+                lock.notifyAll();
+            } else if (pending.size() >= MAX_BATCH) {
+                lock.notifyAll();
+            }
+            return Long.toString(id);
         }
     }
 
-    /** Queued by {@link #stop}, after every row that was appended before it: the appender finishes those and ends. */
-    private static final Row STOP = new Row(null, null, null, null, null, null, null);
+    @Override
+    public CompletionStage<Void> written() {
+        synchronized (lock) {
+            if (failedAt != 0 && System.nanoTime() - failedAt < FAILURE_NANOS) {
+                return CompletableFuture.failedFuture(new StorageException("Archiving failed in the last minute; see the server's log"));
+            }
+            return pending.isEmpty() ? inFlight : CompletableFuture.allOf(inFlight, pendingWritten);
+        }
+    }
+
+    /** Before a read or change of {@code owner}'s archive: its rows not written yet are written first (at once). */
+    private void settle(String owner) {
+        CompletableFuture<Void> written;
+        synchronized (lock) {
+            if (!unwritten.containsKey(owner)) return;
+            flushNow = true;
+            lock.notifyAll();
+            written = pending.isEmpty() ? inFlight : pendingWritten;
+        }
+        try {
+            written.join();
+        } catch (CompletionException e) {
+            // logged by the appender; the read goes on without what could not be written
+        }
+    }
 
     private void appendLoop() {
-        List<Row> batch = new ArrayList<>();
-        boolean stopping = false;
-        while (!stopping) {
-            try {
-                batch.add(waiting.take());
-            } catch (InterruptedException e) {
-                return;
+        while (true) {
+            List<Row> batch;
+            CompletableFuture<Void> written;
+            synchronized (lock) {
+                try {
+                    while (pending.isEmpty()) {
+                        if (closed) return;
+                        lock.wait();
+                    }
+                    long wait;
+                    while (!flushNow && !closed && pending.size() < MAX_BATCH && (wait = pendingSince + WINDOW_NANOS - System.nanoTime()) > 0) {
+                        lock.wait(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                } catch (InterruptedException e) {
+                    return;
+                }
+                batch = pending;
+                written = pendingWritten;
+                pending = new ArrayList<>();
+                pendingWritten = new CompletableFuture<>();
+                inFlight = written;
+                flushNow = false;
             }
-            waiting.drainTo(batch, MAX_BATCH - 1);
-            stopping = batch.remove(STOP);
-            if (batch.isEmpty()) continue;
             try {
-                long[] ids = db.transactionWithoutWaiting(c -> insert(c, batch));
-                for (int i = 0; i < batch.size(); i++) batch.get(i).id().complete(ids[i]);
+                db.transactionWithoutWaiting(c -> insert(c, batch));
+                written.complete(null);
             } catch (RuntimeException e) {
                 LOG.warn("Archiving {} messages failed: {}", batch.size(), e.getMessage());
-                for (Row r : batch) r.id().completeExceptionally(e);
+                synchronized (lock) {
+                    failedAt = System.nanoTime() | 1;
+                }
+                written.completeExceptionally(e);
             }
-            batch.clear();
+            long last = batch.getLast().id();
+            synchronized (lock) {
+                unwritten.values().removeIf(id -> id <= last);
+            }
         }
     }
 
-    private static final int MAX_BATCH = 1000;
-
-    private static long[] insert(Connection c, List<Row> rows) throws SQLException {
+    private static int insert(Connection c, List<Row> rows) throws SQLException {
         try (PreparedStatement p = c.prepareStatement(
-                "INSERT INTO strata_mam (owner, owner_domain, with_bare, with_resource, stamp, stanza) VALUES (?, ?, ?, ?, ?, ?)",
-                Statement.RETURN_GENERATED_KEYS)) {
+                "INSERT INTO strata_mam (id, owner, owner_domain, with_bare, with_resource, stamp, stanza) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
             for (Row r : rows) {
-                p.setString(1, r.owner());
-                p.setString(2, r.domain());
-                p.setString(3, r.with());
-                p.setString(4, r.resource());
-                p.setTimestamp(5, r.stamp());
-                p.setString(6, r.xml());
+                p.setLong(1, r.id());
+                p.setString(2, r.owner());
+                p.setString(3, r.domain());
+                p.setString(4, r.with());
+                p.setString(5, r.resource());
+                p.setTimestamp(6, r.stamp());
+                p.setString(7, r.xml());
                 p.addBatch();
             }
             p.executeBatch();
-            long[] ids = new long[rows.size()];
-            try (ResultSet keys = p.getGeneratedKeys()) {
-                for (int i = 0; i < ids.length; i++) {
-                    if (!keys.next()) throw new SQLException("no id for archived stanza " + (i + 1) + " of " + ids.length);
-                    ids[i] = keys.getLong(1);
-                }
-            }
-            return ids;
+            return rows.size();
         }
     }
 
-    /** Lets the appender finish what waits, then stops it. */
+    /** Lets the appender write what waits, then stops it; the table's identity goes on after the last id given. */
     @Deactivate
     void stop() {
-        closed = true; // not interrupted: an interrupt closes the database file under H2
-        waiting.add(STOP);
+        synchronized (lock) {
+            closed = true; // not interrupted: an interrupt closes the database file under H2
+            lock.notifyAll();
+        }
         try {
             appender.join(10_000);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        for (Row r; (r = waiting.poll()) != null; ) if (r != STOP) r.id().completeExceptionally(new StorageException("The message archive stopped"));
+        long next;
+        synchronized (lock) {
+            StorageException stopped = new StorageException("The message archive stopped");
+            if (!pending.isEmpty()) LOG.warn("{} archived messages were not written before the archive stopped", pending.size());
+            pendingWritten.completeExceptionally(stopped);
+            next = nextId;
+        }
+        try {
+            db.transaction(c -> {
+                restartIdentity(c, next);
+                return null;
+            });
+        } catch (StorageException e) {
+            LOG.warn("The archive table's identity could not be moved on to {}: {}", next, e.getMessage());
+        }
     }
 
     /** An id as the table keeps it; -1 for a string that cannot be one of ours. */
@@ -180,6 +281,7 @@ public final class SqlArchive implements ArchiveStore {
 
     @Override
     public Optional<Page> query(Jid archive, Query q) {
+        settle(archive.toString());
         return db.read(c -> {
             long after = -1, before = -1;
             if (q.afterId() != null && (after = id(q.afterId())) < 0 || after > 0 && !exists(c, archive, after)) return Optional.empty();
@@ -283,6 +385,7 @@ public final class SqlArchive implements ArchiveStore {
         } catch (NumberFormatException e) {
             return Optional.empty(); // not an id this store gives
         }
+        settle(archive.toString());
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement("SELECT id, stamp, with_bare, with_resource, stanza FROM strata_mam WHERE id = ? AND owner = ?")) {
                 p.setLong(1, n);
@@ -303,6 +406,7 @@ public final class SqlArchive implements ArchiveStore {
             return false;
         }
         String xml = XmlWriter.toString(stanza, "");
+        settle(archive.toString());
         return db.transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("UPDATE strata_mam SET stanza = ? WHERE id = ? AND owner = ?")) {
                 p.setString(1, xml);
@@ -325,6 +429,7 @@ public final class SqlArchive implements ArchiveStore {
 
     @Override
     public Optional<Ends> ends(Jid archive) {
+        settle(archive.toString());
         return db.read(c -> {
             String[] ids = new String[2];
             Instant[] stamps = new Instant[2];
@@ -344,6 +449,7 @@ public final class SqlArchive implements ArchiveStore {
     }
 
     private Optional<Entry> end(Jid archive, String order) {
+        settle(archive.toString());
         return db.read(c -> {
             try (PreparedStatement p = c.prepareStatement(
                     "SELECT id, stamp, with_bare, with_resource, stanza FROM strata_mam WHERE owner = ? ORDER BY id " + order + " LIMIT 1")) {
@@ -357,6 +463,7 @@ public final class SqlArchive implements ArchiveStore {
 
     @Override
     public int delete(Jid archive) {
+        settle(archive.toString());
         return db.transaction(c -> {
             try (PreparedStatement p = c.prepareStatement("DELETE FROM strata_mam WHERE owner = ?")) {
                 p.setString(1, archive.toString());

@@ -3,6 +3,8 @@ package dev.strata.api.storage;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 
 import org.osgi.annotation.versioning.ProviderType;
 
@@ -45,11 +47,21 @@ public interface ArchiveStore {
     }
 
     /**
-     * Archives a stanza; returns its new id. The stanza is in the archive when this returns, and
-     * durable once {@link SqlDatabase#durable()} completes (an SQL archive need not wait for the
-     * disk in the routing path; the stream layer waits before it acknowledges the stanza).
+     * Archives a stanza; returns its new id. Every read of this store sees the stanza once this
+     * returns; a store may write it behind (an SQL archive writes appends in batches, never in the
+     * routing path): it is durable once {@link #written()} and then {@link SqlDatabase#durable()}
+     * complete, which the stream layer waits for before it acknowledges the stanza.
      */
     String append(Jid archive, Jid with, Instant stamp, Element stanza);
+
+    /**
+     * Completes once every stanza appended before the call is written (committed); exceptionally
+     * when one could not be, and then whoever acknowledges must not. The default: at once, for a
+     * store whose {@link #append} writes before it returns.
+     */
+    default CompletionStage<Void> written() {
+        return CompletableFuture.completedFuture(null);
+    }
 
     /** A page of the archive; an {@code afterId} or {@code beforeId} that is not in it: {@link Optional#empty()}. */
     Optional<Page> query(Jid archive, Query query);

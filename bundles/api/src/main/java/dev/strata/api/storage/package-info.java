@@ -6,7 +6,7 @@
  * "not found" or "exists".
  */
 @Export
-@Version("1.7.0")
+@Version("1.8.0")
 package dev.strata.api.storage;
 
 import org.osgi.annotation.bundle.Export;

@@ -37,6 +37,7 @@ import dev.strata.api.metrics.Metrics;
 import dev.strata.api.module.SessionFilter;
 import dev.strata.api.module.SessionLifecycle;
 import dev.strata.api.server.ServerInfo;
+import dev.strata.api.storage.ArchiveStore;
 import dev.strata.api.storage.SqlDatabase;
 import dev.strata.api.stanza.Router;
 import dev.strata.api.stanza.Session;
@@ -153,6 +154,10 @@ public final class C2sStreams implements StreamHandlerFactory {
     /** For {@link #durable()}: modules' writes that did not wait for the disk (the archive's). */
     @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
     private volatile SqlDatabase database;
+
+    /** For {@link #durable()}: the archive writes its appends behind, in batches. */
+    @Reference(cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile ArchiveStore archive;
 
     /** Per-session filters, highest service.ranking first. */
     private volatile List<SessionFilter> sessionFilters = List.of();
@@ -331,13 +336,20 @@ public final class C2sStreams implements StreamHandlerFactory {
 
     /**
      * Completes once every write committed so far is durable, those modules made without waiting
-     * (SqlDatabase#transactionWithoutWaiting) included: what a stream waits for before it
-     * acknowledges the stanzas that caused them.
+     * (SqlDatabase#transactionWithoutWaiting) included, and the archive's appends written behind
+     * before them (ArchiveStore#written): what a stream waits for before it acknowledges the
+     * stanzas that caused them.
      */
     CompletionStage<Void> durable() {
         SqlDatabase db = database;
-        return db == null ? CompletableFuture.completedFuture(null) : db.durable();
+        ArchiveStore a = archive;
+        CompletableFuture<Void> written = a == null ? DONE : a.written().toCompletableFuture();
+        if (db == null) return written;
+        if (written.isDone() && !written.isCompletedExceptionally()) return db.durable();
+        return written.thenCompose(ok -> db.durable());
     }
+
+    private static final CompletableFuture<Void> DONE = CompletableFuture.completedFuture(null);
 
     SessionRegistry registry() {
         return registry;
