@@ -138,11 +138,12 @@ public final class SqlArchive implements ArchiveStore {
     @Override
     public String append(Jid archive, Jid with, Instant stamp, Element stanza) {
         String xml = XmlWriter.toString(stanza, "");
-        String owner = archive.toString();
+        String owner = archive.toString(), domain = archive.domain(), bare = with.bare().toString(), resource = with.resource();
+        Timestamp at = Timestamp.from(stamp);
         synchronized (lock) {
             if (closed) throw new StorageException("The message archive is stopping");
             long id = nextId++;
-            pending.add(new Row(id, owner, archive.domain(), with.bare().toString(), with.resource(), Timestamp.from(stamp), xml));
+            pending.add(new Row(id, owner, domain, bare, resource, at, xml));
             unwritten.put(owner, id);
             if (pending.size() == 1) {
                 pendingSince = System.nanoTime();
