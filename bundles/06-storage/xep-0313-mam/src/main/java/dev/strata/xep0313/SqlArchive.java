@@ -38,7 +38,8 @@ import dev.strata.api.xml.XmlWriter;
 /**
  * The {@link ArchiveStore} on the server's SQL database (H2 or PostgreSQL), in the table
  * {@code strata_mam} this module migrates itself. Ids are handed out by this store in the order
- * stanzas are appended (the table's key), so an archive's order is its id order and every page is an index range: {@code (owner, id)}, or
+ * stanzas are appended, from the table's highest at activation (one server writes a table), so an
+ * archive's order is its id order and every page is an index range: {@code (owner, id)}, or
  * {@code (owner, with_bare, id)} with a conversation partner; a page reads {@code max + 1} rows.
  */
 @Component(service = ArchiveStore.class)
@@ -116,7 +117,7 @@ public final class SqlArchive implements ArchiveStore {
      * Ids are handed out under the lock in the order rows join the batch, and batches are written
      * in order, so an archive's id order is its order and no page ever skips a row written later.
      */
-    static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
+    private static final long WINDOW_NANOS = TimeUnit.MILLISECONDS.toNanos(20);
     private static final int MAX_BATCH = 5000;
     /** After a batch could not be written, written() fails for this long: whoever acknowledges then must not. */
     private static final long FAILURE_NANOS = TimeUnit.SECONDS.toNanos(60);
@@ -205,20 +206,49 @@ public final class SqlArchive implements ArchiveStore {
                 inFlight = written;
                 flushNow = false;
             }
-            try {
-                db.transactionWithoutWaiting(c -> insert(c, batch));
+            RuntimeException failed = write(batch);
+            if (failed == null) {
                 written.complete(null);
-            } catch (RuntimeException e) {
-                LOG.warn("Archiving {} messages failed: {}", batch.size(), e.getMessage());
+            } else {
                 synchronized (lock) {
                     failedAt = System.nanoTime() | 1;
                 }
-                written.completeExceptionally(e);
+                written.completeExceptionally(failed);
             }
             long last = batch.getLast().id();
             synchronized (lock) {
                 unwritten.values().removeIf(id -> id <= last);
             }
+        }
+    }
+
+    /**
+     * Inserts a batch in one transaction; when that fails, each row in one of its own, so a row the
+     * database refuses costs only itself (logged). Null when every row is written, or when the rows
+     * refused were some, not all: the database works, and their messages were routed all the same.
+     * The failure when no row could be written (the database is failing).
+     */
+    private RuntimeException write(List<Row> batch) {
+        try {
+            db.transactionWithoutWaiting(c -> insert(c, batch));
+            return null;
+        } catch (RuntimeException e) {
+            if (batch.size() == 1) {
+                LOG.warn("Archiving message {} of {} failed: {}", batch.getFirst().id(), batch.getFirst().owner(), e.getMessage());
+                return e;
+            }
+            int refused = 0;
+            RuntimeException last = e;
+            for (Row r : batch) {
+                try {
+                    db.transactionWithoutWaiting(c -> insert(c, List.of(r)));
+                } catch (RuntimeException one) {
+                    refused++;
+                    last = one;
+                    LOG.warn("Archiving message {} of {} failed: {}", r.id(), r.owner(), one.getMessage());
+                }
+            }
+            return refused == batch.size() ? last : null;
         }
     }
 
