@@ -161,8 +161,9 @@ public final class OfflineMessages implements StanzaHook {
     private void handToSessionThatCameOnline(Jid account) {
         SessionRegistry reg = sessions;
         if (reg == null) return;
-        reg.sessions(account).stream().filter(Presence::isAvailable).filter(x -> Presence.priority(x) >= 0)
-                .max(Comparator.comparingInt(Presence::priority)).ifPresent(x -> x.execute(() -> deliver(x)));
+        // deliver refuses a negative priority, as at login
+        reg.sessions(account).stream().filter(Presence::isAvailable).max(Comparator.comparingInt(Presence::priority))
+                .ifPresent(x -> x.execute(() -> deliver(x)));
     }
 
     /** Does the stored message carry the stanza-id of {@code archive} (the account's), which the archive stamps on what it keeps? */

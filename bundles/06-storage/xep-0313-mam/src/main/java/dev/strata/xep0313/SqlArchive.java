@@ -207,18 +207,13 @@ public final class SqlArchive implements ArchiveStore {
                 flushNow = false;
             }
             RuntimeException failed = write(batch);
-            if (failed == null) {
-                written.complete(null);
-            } else {
-                synchronized (lock) {
-                    failedAt = System.nanoTime() | 1;
-                }
-                written.completeExceptionally(failed);
-            }
             long last = batch.getLast().id();
             synchronized (lock) {
+                if (failed != null) failedAt = System.nanoTime() | 1;
                 unwritten.values().removeIf(id -> id <= last);
             }
+            if (failed == null) written.complete(null);
+            else written.completeExceptionally(failed);
         }
     }
 
@@ -233,10 +228,7 @@ public final class SqlArchive implements ArchiveStore {
             db.transactionWithoutWaiting(c -> insert(c, batch));
             return null;
         } catch (RuntimeException e) {
-            if (batch.size() == 1) {
-                LOG.warn("Archiving message {} of {} failed: {}", batch.getFirst().id(), batch.getFirst().owner(), e.getMessage());
-                return e;
-            }
+            if (batch.size() == 1) return refused(batch.getFirst(), e);
             int refused = 0;
             RuntimeException last = e;
             for (Row r : batch) {
@@ -244,12 +236,16 @@ public final class SqlArchive implements ArchiveStore {
                     db.transactionWithoutWaiting(c -> insert(c, List.of(r)));
                 } catch (RuntimeException one) {
                     refused++;
-                    last = one;
-                    LOG.warn("Archiving message {} of {} failed: {}", r.id(), r.owner(), one.getMessage());
+                    last = refused(r, one);
                 }
             }
             return refused == batch.size() ? last : null;
         }
+    }
+
+    private static RuntimeException refused(Row r, RuntimeException e) {
+        LOG.warn("Archiving message {} of {} failed: {}", r.id(), r.owner(), e.getMessage());
+        return e;
     }
 
     private static int insert(Connection c, List<Row> rows) throws SQLException {

@@ -54,6 +54,16 @@ class SqlArchiveTest {
         });
     }
 
+    /** From now on the database refuses every row that does not meet {@code check}. */
+    private void refuseRowsUnless(String check) {
+        db.transaction(c -> {
+            try (Statement s = c.createStatement()) {
+                s.execute("ALTER TABLE strata_mam ADD CONSTRAINT refused CHECK (" + check + ")");
+            }
+            return null;
+        });
+    }
+
     private List<String> ids(Jid owner, ArchiveStore.Query q) {
         return archive.query(owner, q).orElseThrow().entries().stream().map(ArchiveStore.Entry::id).toList();
     }
@@ -121,12 +131,7 @@ class SqlArchiveTest {
 
     @Test
     void aRowTheDatabaseRefusesCostsOnlyItselfNotItsBatch() throws Exception {
-        db.transaction(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("ALTER TABLE strata_mam ADD CONSTRAINT not_carol CHECK (with_bare <> 'carol@example.org')");
-            }
-            return null;
-        });
+        refuseRowsUnless("with_bare <> 'carol@example.org'");
         archive.append(ALICE, BOB, Instant.now(), chat("one"));
         archive.append(ALICE, Jid.of("carol@example.org"), Instant.now(), chat("refused"));
         archive.append(ALICE, BOB, Instant.now(), chat("two"));
@@ -137,12 +142,7 @@ class SqlArchiveTest {
 
     @Test
     void aBatchThatCannotBeWrittenFailsWhoeverWaitsToAcknowledge() throws Exception {
-        db.transaction(c -> {
-            try (Statement s = c.createStatement()) {
-                s.execute("ALTER TABLE strata_mam ADD CONSTRAINT no_more CHECK (owner <> 'alice@example.org')");
-            }
-            return null;
-        });
+        refuseRowsUnless("owner <> 'alice@example.org'");
         archive.append(ALICE, BOB, Instant.now(), chat("refused"));
         CompletableFuture<Void> written = archive.written().toCompletableFuture();
         assertThatThrownBy(() -> written.get(5, TimeUnit.SECONDS)).hasCauseInstanceOf(RuntimeException.class);

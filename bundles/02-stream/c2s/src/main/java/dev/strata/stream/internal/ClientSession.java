@@ -235,6 +235,9 @@ final class ClientSession implements Session {
         }
     }
 
+    /** Set when the session was closed for too many unacknowledged stanzas. */
+    private volatile boolean overflowClosing;
+
     /**
      * XEP-0198: stanzas counted and written under one lock, so the client's count and ours agree on
      * every stanza's place; written only while the session is open and has a connection. Past
@@ -242,9 +245,6 @@ final class ClientSession implements Session {
      * go when the session ends (not now, or the router could hand it back to this session while it
      * is still available), and the session ends.
      */
-    /** Set when the session was closed for too many unacknowledged stanzas. */
-    private volatile boolean overflowClosing;
-
     private void counted(StreamAcks a, List<Element> stanzas) {
         boolean full = false;
         synchronized (this) {
