@@ -339,6 +339,8 @@ final class Servers {
             return pids;
         }
 
+        /** The page size the server opens its H2 database with (its storage bundle's {@code H2.PAGE_SIZE}): the fill writes pages as the server would. */
+        private static final String H2_PAGE_SIZE = ";PAGE_SIZE=4096";
         /** The distribution's H2 jar, whose shell reads and fills the database while the server is stopped. */
         private String h2Jar;
 
@@ -350,7 +352,7 @@ final class Servers {
                 }
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            return output(List.of(java, "-cp", h2Jar, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata"), "-user", "STRATA",
+            return output(List.of(java, "-cp", h2Jar, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata") + H2_PAGE_SIZE, "-user", "STRATA",
                     "-password", "", "-sql", sql));
         }
 
