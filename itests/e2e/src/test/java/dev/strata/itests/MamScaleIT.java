@@ -23,6 +23,7 @@ import org.junit.jupiter.api.condition.EnabledIfEnvironmentVariable;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 
 import dev.strata.itests.StreamManagementIT.Raw;
+import dev.strata.storage.jdbc.internal.H2;
 
 /**
  * The archive at scale, on demand ({@code -Dstrata.mam.scale=1000000}): an account's archive
@@ -40,8 +41,8 @@ class MamScaleIT {
     @Test
     void pagesOf50FromAMillionOnH2() throws Exception {
         Path home = StrataServer.freshHome("mam-scale-h2");
-        // pages split at the size the server opens its database with (the storage bundle's H2.PAGE_SIZE)
-        run(home, () -> DriverManager.getConnection("jdbc:h2:file:" + home.resolve("data/db/strata") + ";DB_CLOSE_ON_EXIT=FALSE;PAGE_SIZE=4096", "STRATA", ""), "H2");
+        // opened as the server opens it, so the fill's pages split at the server's page size
+        run(home, () -> H2.dataSource("jdbc:h2:file:" + home.resolve("data/db/strata") + ";DB_CLOSE_ON_EXIT=FALSE", "STRATA", "").getConnection(), "H2");
     }
 
     @Test

@@ -21,7 +21,12 @@ public final class H2 {
      * storage bundle stops, before the framework takes H2's classes away.
      */
     static String closedByTheServer(String url) {
-        return url.toUpperCase(java.util.Locale.ROOT).contains(";DB_CLOSE_ON_EXIT=") ? url : url + ";DB_CLOSE_ON_EXIT=FALSE";
+        return unlessSet(url, "DB_CLOSE_ON_EXIT", "FALSE");
+    }
+
+    /** The URL with {@code setting=value} added, unless it sets that setting itself (in any case). */
+    private static String unlessSet(String url, String setting, String value) {
+        return url.toUpperCase(java.util.Locale.ROOT).contains(";" + setting + "=") ? url : url + ";" + setting + "=" + value;
     }
 
     /** True for a database in a file (not {@code jdbc:h2:mem:}, not a TCP server, whose own process owns durability). */
@@ -64,7 +69,7 @@ public final class H2 {
 
     /** The URL with {@link #PAGE_SIZE}, unless it sets its own. */
     static String withPageSize(String url) {
-        return url.toUpperCase(java.util.Locale.ROOT).contains(";PAGE_SIZE=") ? url : url + ";PAGE_SIZE=" + PAGE_SIZE;
+        return unlessSet(url, "PAGE_SIZE", Integer.toString(PAGE_SIZE));
     }
 
     /** H2 on {@code url} with {@link #withPageSize its page size}. */
