@@ -122,7 +122,10 @@ class ServletWhiteboardIT {
         awaitValue(DEPLOY, "the servlet after the bridge's reload", () -> get(https("/hello/")), r -> r.statusCode() == 200);
 
         Files.delete(server.home.resolve("plugins/hello-servlet-1.0.0.jar"));
-        HttpResponse<String> gone = awaitValue(DEPLOY, "the servlet gone with its jar", () -> get(https("/hello/")), r -> r.statusCode() == 404);
-        assertThat(gone.body()).isEqualTo("Not found\n");
+        // while the whiteboard takes the servlet down, Jetty may answer a request the runtime still
+        // routed to it with its own 404 page; once it is gone the listeners answer as for any unknown path
+        HttpResponse<String> gone = awaitValue(DEPLOY, "the servlet gone with its jar", () -> get(https("/hello/")),
+                r -> r.statusCode() == 404 && r.body().equals("Not found\n"));
+        assertThat(gone.statusCode()).isEqualTo(404);
     }
 }
