@@ -254,6 +254,71 @@ class MucIT {
     }
 
     /** The next groupchat message of the room with this body (others, such as reflections of one's own, are skipped). */
+    /**
+     * Two occupants talk at once, as fast as they can; every occupant, the two talkers included,
+     * gets every message once and all in one order (the room's), and each talker's messages in the
+     * order it sent them. The room hands its copies to the connections' event loops in batches: a
+     * batch passed on after the next message's copies would show here as occupants disagreeing.
+     */
+    @Test
+    void everyOccupantSeesTheRoomsMessagesInOneOrder() throws Exception {
+        Path home = StrataServer.freshHome("muc-order-it", "tess", "umar", "vera");
+        java.nio.file.Files.writeString(home.resolve("config/stack/05-services/strata.xep0045.cfg"),
+                "host = conference\noccupant.rate = 10000\noccupant.burst = 10000\n");
+        EntityBareJid hall = JidCreate.entityBareFrom("hall@conference.localhost");
+        int each = 300;
+        try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
+            List<XMPPTCPConnection> clients = new java.util.ArrayList<>();
+            for (String user : List.of("tess", "umar", "vera")) {
+                // without stream management: a talker's acks would queue behind its own 300 messages,
+                // and 600 copies unacknowledged are past what the server lets a client leave (500)
+                XMPPTCPConnection c = Clients.smack(s);
+                c.setUseStreamManagement(false);
+                c.login(user, user + PW, Resourcepart.from("desk"));
+                clients.add(c);
+            }
+            List<MultiUserChat> rooms = new java.util.ArrayList<>();
+            for (XMPPTCPConnection c : clients) {
+                MultiUserChat room = MultiUserChatManager.getInstanceFor(c).getMultiUserChat(hall);
+                if (rooms.isEmpty()) room.create(Resourcepart.from(c.getUser().getLocalpart().toString())).makeInstant();
+                else room.join(Resourcepart.from(c.getUser().getLocalpart().toString()));
+                rooms.add(room);
+            }
+            List<CompletableFuture<Void>> talking = new java.util.ArrayList<>();
+            for (int t = 0; t < 2; t++) {
+                MultiUserChat room = rooms.get(t);
+                String who = t == 0 ? "tess" : "umar";
+                talking.add(CompletableFuture.runAsync(() -> {
+                    try {
+                        for (int i = 0; i < each; i++) room.sendMessage(who + " " + i);
+                    } catch (Exception e) {
+                        throw new java.util.concurrent.CompletionException(e);
+                    }
+                }));
+            }
+            CompletableFuture.allOf(talking.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            List<List<String>> heard = new java.util.ArrayList<>();
+            for (MultiUserChat room : rooms) {
+                List<String> bodies = new java.util.ArrayList<>();
+                while (bodies.size() < 2 * each) {
+                    Message m = room.nextMessage(20_000);
+                    assertThat(m).as("%s heard only %d of %d messages", room.getNickname(), bodies.size(), 2 * each).isNotNull();
+                    if (m.getBody() != null) bodies.add(m.getBody());
+                }
+                assertThat(room.pollMessage()).as("nothing twice").isNull();
+                heard.add(bodies);
+            }
+            assertThat(heard.get(1)).as("umar heard what tess heard, in the same order").isEqualTo(heard.get(0));
+            assertThat(heard.get(2)).as("vera heard what tess heard, in the same order").isEqualTo(heard.get(0));
+            for (String who : List.of("tess", "umar")) {
+                List<String> theirs = heard.get(0).stream().filter(b -> b.startsWith(who + " ")).toList();
+                assertThat(theirs).as("%s's messages in the order sent", who)
+                        .isEqualTo(java.util.stream.IntStream.range(0, each).mapToObj(i -> who + " " + i).toList());
+            }
+            for (XMPPTCPConnection c : clients) c.disconnect();
+        }
+    }
+
     private static Message awaitBody(MultiUserChat room, String body) throws Exception {
         long until = System.nanoTime() + Duration.ofSeconds(20).toNanos();
         while (System.nanoTime() < until) {
