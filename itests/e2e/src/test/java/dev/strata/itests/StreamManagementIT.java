@@ -38,9 +38,10 @@ class StreamManagementIT {
 
     @BeforeAll
     void start() throws Exception {
-        home = StrataServer.freshHome("sm-it", "phone", "tablet", "writer", "mistake", "hoarder");
-        // at most 150 unacknowledged here (500 by default), so a client that never acks is cut off by the 100 messages of a test and a half
-        Files.writeString(home.resolve("config/stack/02-stream/strata.xep0198.cfg"), "max.unacked = 150\n");
+        home = StrataServer.freshHome("sm-it", "phone", "tablet", "writer", "mistake", "hoarder", "traveller");
+        // at most 150 unacknowledged here for 3 s (500 for 60 s by default), so a client that never acks is cut off
+        // by the 100 messages of a test and a half
+        Files.writeString(home.resolve("config/stack/02-stream/strata.xep0198.cfg"), "max.unacked = 150\nack.timeout = 3\n");
         server = StrataServer.start(home, home.resolve("data"), Map.of());
     }
 
@@ -267,6 +268,36 @@ class StreamManagementIT {
                 again.send("<presence type='unavailable'/></stream:stream>");
             }
         }
+    }
+
+    /**
+     * A client that acknowledges what it is asked to is not cut off for a burst it has not had the
+     * time to acknowledge yet: Smack (stream management on, its defaults) comes back to 200 offline
+     * messages, more than max.unacked (150 here), which the server sends at once after its initial
+     * presence, and gets them all on a session that stays. (It was cut off at the 151st, and the
+     * messages went back to offline storage: with 500 offline, the default max.unacked, a client
+     * with stream management could never log in again.)
+     */
+    @Test
+    void aClientThatAcksGetsABurstLargerThanMaxUnacked() throws Exception {
+        hundredMessagesTo("traveller@localhost");
+        hundredMessagesTo("traveller@localhost");
+        org.jivesoftware.smack.tcp.XMPPTCPConnection c = Clients.smack(server);
+        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        c.addStanzaListener(st -> got.add(st.getStanzaId()), org.jivesoftware.smack.filter.StanzaTypeFilter.MESSAGE);
+        c.login("traveller", "traveller-Pw-1", org.jxmpp.jid.parts.Resourcepart.from("laptop"));
+        assertThat(c.isSmEnabled()).as("Smack enabled stream management").isTrue();
+        long until = System.nanoTime() + WAIT.toNanos();
+        while (got.size() < 2 * MESSAGES && c.isConnected() && System.nanoTime() < until) Thread.sleep(50);
+        List<String> twice = new ArrayList<>(expected("sm-"));
+        twice.addAll(expected("sm-"));
+        assertThat(got).as("each of the 200 once, on one session").containsExactlyInAnyOrderElementsOf(twice);
+        Thread.sleep(500);
+        assertThat(c.isConnected()).as("the session stayed").isTrue();
+        assertThat(server.log()).doesNotContain("traveller@localhost/laptop left");
+        Thread.sleep(3_500); // past the ack timeout: the 200 were acknowledged, so the session stays
+        assertThat(c.isConnected()).as("the session stayed past the ack timeout").isTrue();
+        c.disconnect();
     }
 
     @Test

@@ -53,9 +53,14 @@ public final class StreamManagement implements InlineFeature, SessionLifecycle {
                 + "(advertised as 'max'; a client may ask for less); 0: no resumption")
         int resume_timeout() default 300;
 
-        @AttributeDefinition(min = "1", max = "100000", description = "Stanzas a client may leave unacknowledged; one more ends its session with "
-                + "policy-violation (what it never acknowledged goes to its account's other resources or offline storage)")
+        @AttributeDefinition(min = "1", max = "100000", description = "Stanzas a client may leave unacknowledged for longer than ack.timeout; "
+                + "past that (or past ten times as many at any moment) its session ends with policy-violation (what it never acknowledged goes "
+                + "to its account's other resources or offline storage)")
         int max_unacked() default 500;
+
+        @AttributeDefinition(min = "0", max = "3600", description = "Seconds a client has to acknowledge a burst past max.unacked (offline "
+                + "messages, a large roster's presence at login) before its session ends; 0: max.unacked is a hard limit")
+        int ack_timeout() default 60;
 
         @AttributeDefinition(min = "1", max = "100000", description = "Unacknowledged stanzas at which the server asks the client for an ack (<r/>)")
         int request_after() default 5;
@@ -124,7 +129,7 @@ public final class StreamManagement implements InlineFeature, SessionLifecycle {
             }
         }
         String id = resume ? newId() : null;
-        StreamAcks acks = new StreamAcks(id, Duration.ofSeconds(seconds), c.max_unacked(), c.request_after());
+        StreamAcks acks = new StreamAcks(id, Duration.ofSeconds(seconds), c.max_unacked(), c.request_after(), Duration.ofSeconds(c.ack_timeout()));
         Element.Builder enabled = Element.builder("enabled", NS);
         if (resume) enabled.attribute("id", id).attribute("resume", "true").attribute("max", Long.toString(seconds));
         try {

@@ -34,13 +34,18 @@ public final class StreamAcks {
         COUNTED,
         /** Counted, and enough are unacknowledged that the server should ask with {@code <r/>}. */
         REQUEST,
-        /** Not counted: {@link #maxUnacked} are unacknowledged already; the session must end (policy-violation). */
+        /**
+         * Not counted: the client has left too many unacknowledged ({@link #maxUnacked} for longer
+         * than {@link #ackTimeout}, or {@link #hardMax} at all); the session must end (policy-violation).
+         */
         FULL
     }
 
     private final String id;
     private final Duration resumeTimeout;
     private final int maxUnacked;
+    private final int hardMax;
+    private final long ackTimeoutMillis;
     private final int requestAt;
     private long handled;
     private long acked;
@@ -55,10 +60,24 @@ public final class StreamAcks {
      * @param requestAt unacknowledged stanzas at which the server asks for an ack (once until the next ack)
      */
     public StreamAcks(String id, Duration resumeTimeout, int maxUnacked, int requestAt) {
+        this(id, resumeTimeout, maxUnacked, requestAt, Duration.ZERO);
+    }
+
+    /**
+     * As above, with a client that acknowledges given time for a burst: past {@code maxUnacked} the
+     * server goes on sending while the oldest unacknowledged stanza is younger than
+     * {@code ackTimeout} (a client reading a burst of offline messages or a big roster's presence
+     * has not had the time to answer), up to {@link #hardMax} (ten times {@code maxUnacked}), which
+     * bounds the memory. {@code ackTimeout} zero: {@code maxUnacked} is a hard limit.
+     */
+    public StreamAcks(String id, Duration resumeTimeout, int maxUnacked, int requestAt, Duration ackTimeout) {
         if (maxUnacked < 1 || requestAt < 1) throw new IllegalArgumentException("maxUnacked and requestAt must be positive");
+        if (ackTimeout.isNegative()) throw new IllegalArgumentException("ackTimeout must not be negative");
         this.id = id;
         this.resumeTimeout = id == null ? Duration.ZERO : resumeTimeout;
         this.maxUnacked = maxUnacked;
+        this.ackTimeoutMillis = ackTimeout.toMillis();
+        this.hardMax = ackTimeoutMillis == 0 ? maxUnacked : (int) Math.min(Integer.MAX_VALUE, 10L * maxUnacked);
         this.requestAt = requestAt;
     }
 
@@ -79,11 +98,27 @@ public final class StreamAcks {
         return maxUnacked;
     }
 
+    /** Most stanzas left unacknowledged at any moment, burst or not. */
+    public int hardMax() {
+        return hardMax;
+    }
+
+    /** How long more than {@link #maxUnacked} may wait for an ack (zero: not at all). */
+    public Duration ackTimeout() {
+        return Duration.ofMillis(ackTimeoutMillis);
+    }
+
+    /** Whether more than {@link #maxUnacked} are unacknowledged and the oldest has waited {@link #ackTimeout} or longer (the session must end). */
+    public synchronized boolean overdue(long nowMillis) {
+        return unacked.size() > maxUnacked && nowMillis - sentAt.getFirst() >= ackTimeoutMillis;
+    }
+
     /** A stanza went to the client (or waits for a connection to take it). */
     public synchronized Sent sent(Element stanza) {
-        if (unacked.size() >= maxUnacked) return Sent.FULL;
+        long now = System.currentTimeMillis();
+        if (unacked.size() >= hardMax || unacked.size() >= maxUnacked && now - sentAt.getFirst() >= ackTimeoutMillis) return Sent.FULL;
         unacked.addLast(stanza);
-        sentAt.addLast(System.currentTimeMillis());
+        sentAt.addLast(now);
         if (!requested && unacked.size() >= requestAt) {
             requested = true;
             return Sent.REQUEST;

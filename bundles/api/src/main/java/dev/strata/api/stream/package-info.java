@@ -3,7 +3,7 @@
  * negotiate them by registering {@link dev.strata.api.stream.StreamFeature} services.
  */
 @Export
-@Version("1.4.0")
+@Version("1.5.0")
 package dev.strata.api.stream;
 
 import org.osgi.annotation.bundle.Export;

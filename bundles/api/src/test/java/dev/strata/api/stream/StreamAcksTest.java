@@ -77,6 +77,32 @@ class StreamAcksTest {
         assertThat(acks.pending()).isZero();
     }
 
+    @Test
+    void aClientThatAcksHasTimeForABurstPastMaxUnacked() throws Exception {
+        StreamAcks acks = new StreamAcks(null, Duration.ofSeconds(300), 2, 100, Duration.ofSeconds(60));
+        assertThat(acks.hardMax()).isEqualTo(20);
+        for (int i = 0; i < 5; i++) assertThat(acks.sent(message(i))).as("stanza %d of a burst", i).isNotEqualTo(StreamAcks.Sent.FULL);
+        long now = System.currentTimeMillis();
+        assertThat(acks.overdue(now)).as("the oldest is younger than the ack timeout").isFalse();
+        assertThat(acks.overdue(now + 61_000)).as("a minute later, unacknowledged still").isTrue();
+        acks.ack(4);
+        assertThat(acks.overdue(now + 61_000)).as("acknowledged down to %d, max 2", acks.pending()).isFalse();
+        for (int i = 5; i < 24; i++) acks.sent(message(i));
+        assertThat(acks.pending()).isEqualTo(20);
+        assertThat(acks.sent(message(24))).as("ten times max.unacked at any age").isEqualTo(StreamAcks.Sent.FULL);
+    }
+
+    @Test
+    void pastMaxUnackedForLongerThanTheAckTimeoutTheSessionEnds() throws Exception {
+        StreamAcks acks = new StreamAcks(null, Duration.ofSeconds(300), 2, 100, Duration.ofMillis(1));
+        acks.sent(message(0));
+        acks.sent(message(1));
+        Thread.sleep(5);
+        assertThat(acks.sent(message(2))).isEqualTo(StreamAcks.Sent.FULL);
+        assertThat(acks.pending()).isEqualTo(2);
+        assertThat(new StreamAcks(null, Duration.ZERO, 2, 100).hardMax()).as("without an ack timeout max.unacked is the limit").isEqualTo(2);
+    }
+
     private static void set(StreamAcks acks, String field, long value) throws Exception {
         Field f = StreamAcks.class.getDeclaredField(field);
         f.setAccessible(true);

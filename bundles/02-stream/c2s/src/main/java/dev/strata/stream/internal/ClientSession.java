@@ -271,10 +271,38 @@ final class ClientSession implements Session {
             }
         }
         if (full && open && !overflowClosing) {
-            overflowClosing = true; // once: what comes while the stream closes joins the overflow quietly
-            LOG.info("{} left {} stanzas unacknowledged; its session ends", jid, a.maxUnacked());
-            close(StreamError.POLICY_VIOLATION, "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198)");
+            tooManyUnacked(a);
+        } else if (!full && a.pending() > a.maxUnacked()) {
+            watchAcks(a);
         }
+    }
+
+    /** Set while a check of a session past max.unacked is scheduled. */
+    private final java.util.concurrent.atomic.AtomicBoolean ackWatch = new java.util.concurrent.atomic.AtomicBoolean();
+
+    /**
+     * More than max.unacked wait for the client's ack (a burst it has not answered yet: offline
+     * messages, a big roster's presence): once the oldest has waited the ack timeout, the session
+     * ends unless the client acknowledged enough meanwhile, also when nothing more is sent to it.
+     */
+    private void watchAcks(StreamAcks a) {
+        if (!ackWatch.compareAndSet(false, true)) return;
+        CompletableFuture.delayedExecutor(a.ackTimeout().toMillis() + 1, TimeUnit.MILLISECONDS).execute(() -> worker.execute(() -> {
+            ackWatch.set(false);
+            if (!open || overflowClosing || acks != a) return;
+            if (a.overdue(System.currentTimeMillis())) tooManyUnacked(a);
+            else if (a.pending() > a.maxUnacked()) watchAcks(a);
+        }));
+    }
+
+    /** The client left too many stanzas unacknowledged: the session ends (policy-violation), once. */
+    private void tooManyUnacked(StreamAcks a) {
+        overflowClosing = true; // once: what comes while the stream closes joins the overflow quietly
+        int pending = a.pending();
+        String why = pending >= a.hardMax() ? "More than " + a.hardMax() + " stanzas are unacknowledged (XEP-0198)"
+                : "More than " + a.maxUnacked() + " stanzas are unacknowledged (XEP-0198), the oldest for " + a.ackTimeout().toSeconds() + " s or more";
+        LOG.info("{} left {} stanzas unacknowledged; its session ends: {}", jid, pending, why);
+        close(StreamError.POLICY_VIOLATION, why);
     }
 
     @Override
