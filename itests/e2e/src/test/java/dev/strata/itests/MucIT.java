@@ -257,8 +257,8 @@ class MucIT {
     /**
      * Two occupants talk at once, as fast as they can; every occupant, the two talkers included,
      * gets every message once and all in one order (the room's), and each talker's messages in the
-     * order it sent them. The room hands its copies to the connections' event loops in batches: a
-     * batch passed on after the next message's copies would show here as occupants disagreeing.
+     * order it sent them. A room that wrote a message's copies after taking the next message (its
+     * lock released before the copies went to the connections) shows here as occupants disagreeing.
      */
     @Test
     void everyOccupantSeesTheRoomsMessagesInOneOrder() throws Exception {

@@ -26,7 +26,6 @@ import dev.strata.api.stanza.Session;
 import dev.strata.api.stanza.SessionRegistry;
 import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.storage.KeyValueStore;
-import dev.strata.api.transport.WriteBatch;
 import dev.strata.api.stream.Feature;
 import dev.strata.api.stream.Negotiation;
 import dev.strata.api.stream.StreamFeature;
@@ -199,14 +198,12 @@ public final class PresenceModule implements StanzaHook, StreamFeature {
         }
         from.attribute(Presence.ATTRIBUTE, available ? stamped : null);
         List<RosterItem> roster = rosters.items(user);
-        WriteBatch.run(() -> { // the copies go to each event loop together
-            for (RosterItem item : roster) {
-                if (item.subscription().from()) router.deliver(addressed(stamped, item.jid()), from);
-            }
-            for (Session own : sessions.sessions(user)) { // §4.2.2, §4.4.2: the account's own resources, this one included
-                if (own == from ? from.isOpen() : Presence.isAvailable(own)) own.send(addressed(stamped, own.jid()));
-            }
-        });
+        for (RosterItem item : roster) {
+            if (item.subscription().from()) router.deliver(addressed(stamped, item.jid()), from);
+        }
+        for (Session own : sessions.sessions(user)) { // §4.2.2, §4.4.2: the account's own resources, this one included
+            if (own == from ? from.isOpen() : Presence.isAvailable(own)) own.send(addressed(stamped, own.jid()));
+        }
         if (!available) {
             directedUnavailable(stamped, from);
             if (sessions.sessions(user).stream().noneMatch(s -> s != from && Presence.isAvailable(s))) {

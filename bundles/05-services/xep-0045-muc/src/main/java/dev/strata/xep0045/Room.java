@@ -26,7 +26,6 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.ArchiveStore;
 import dev.strata.api.storage.MamQuery;
-import dev.strata.api.transport.WriteBatch;
 import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 
@@ -203,11 +202,6 @@ final class Room {
 
     /** A stanza to the room's JID or to one of its occupants; errors are thrown for the service to send back. */
     synchronized void handle(Element stanza, Jid from, Jid to) throws StanzaException {
-        // the copies one stanza makes go to each event loop together, and all of them before the next stanza's (the room's order)
-        WriteBatch.run(() -> handleNow(stanza, from, to));
-    }
-
-    private void handleNow(Element stanza, Jid from, Jid to) throws StanzaException {
         String nick = to.resource();
         switch (stanza.name()) {
             case "presence" -> presence(stanza, from, nick);

@@ -37,7 +37,6 @@ import dev.strata.api.stanza.StanzaError;
 import dev.strata.api.stanza.StanzaException;
 import dev.strata.api.storage.MamQuery;
 import dev.strata.api.storage.SqlDatabase;
-import dev.strata.api.transport.WriteBatch;
 import dev.strata.api.xml.DataForm;
 import dev.strata.api.xml.Element;
 import dev.strata.pubsub.PubSubEngine;
@@ -933,10 +932,6 @@ public final class Engine implements PubSubEngine {
      * interested and may read the node. Each JID gets it once; a bare JID subscribed covers its resources.
      */
     private void notify(Svc svc, Node n, Element event, PubSubHost host, boolean items) {
-        WriteBatch.run(() -> notifyNow(svc, n, event, host, items)); // the notifications go to each event loop together
-    }
-
-    private void notifyNow(Svc svc, Node n, Element event, PubSubHost host, boolean items) {
         Set<Jid> to = new LinkedHashSet<>();
         for (Sub s : n.subscriptions.values()) if (s.deliver && s.state.equals("subscribed")) to.add(s.jid);
         if (items) {

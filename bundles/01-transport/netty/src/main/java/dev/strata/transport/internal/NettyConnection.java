@@ -19,7 +19,6 @@ import dev.strata.api.transport.Connection;
 import dev.strata.api.transport.StreamHeader;
 import dev.strata.api.transport.StreamHandler;
 import dev.strata.api.transport.StreamHandlerFactory;
-import dev.strata.api.transport.WriteBatch;
 import dev.strata.api.xml.Element;
 import dev.strata.api.xml.XmlEvent;
 import dev.strata.api.xml.XmlException;
@@ -290,7 +289,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
     public void write(String text) {
         if (overloaded) return;
         if (dialled) lastWrite = System.nanoTime();
-        send(frame(ByteBufUtil.writeUtf8(channel.alloc(), text)));
+        channel.writeAndFlush(frame(ByteBufUtil.writeUtf8(channel.alloc(), text)));
+        checkOutbound();
     }
 
     @Override
@@ -299,27 +299,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
         if (dialled) lastWrite = System.nanoTime();
         ByteBuf buf = channel.alloc().buffer(256);
         ByteBufSink.write(element, buf, contextNamespace);
-        send(frame(buf));
-    }
-
-    /**
-     * Writes and flushes {@code msg}, then applies the slow-reader policy; inside a fan-out's
-     * {@link WriteBatch} the event loop does both, with the fan-out's other writes for that loop.
-     */
-    private void send(Object msg) {
-        if (WriteBatch.active() && WriteBatch.offer(channel.eventLoop(), () -> {
-            channel.writeAndFlush(msg);
-            checkOutbound();
-        })) {
-            return;
-        }
-        channel.writeAndFlush(msg);
+        channel.writeAndFlush(frame(buf));
         checkOutbound();
-    }
-
-    /** Runs {@code task} on the event loop, after the writes this thread's open {@link WriteBatch} holds for it, if any. */
-    private void onLoop(Runnable task) {
-        if (!WriteBatch.offer(channel.eventLoop(), task)) channel.eventLoop().execute(task);
     }
 
     /** Writes without flushing (a caller flushes once for several). */
@@ -340,7 +321,8 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
         if (overloaded || elements.isEmpty()) return;
         ByteBuf buf = channel.alloc().buffer(256 * elements.size());
         for (Element e : elements) ByteBufSink.write(e, buf, contextNamespace);
-        send(buf); // one flush: one TLS record run, one write to the socket
+        channel.writeAndFlush(buf); // one flush: one TLS record run, one write to the socket
+        checkOutbound();
     }
 
     @Override
@@ -471,12 +453,12 @@ class NettyConnection extends ChannelInboundHandlerAdapter implements Connection
 
     @Override
     public void close() {
-        onLoop(() -> channel.flush().close());
+        channel.eventLoop().execute(() -> channel.flush().close());
     }
 
     @Override
     public void closeGracefully() {
-        onLoop(() -> {
+        channel.eventLoop().execute(() -> {
             broken = true;
             channel.flush();
             channel.eventLoop().schedule(() -> channel.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
