@@ -11,6 +11,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
+import dev.strata.storage.jdbc.internal.H2;
+
 /**
  * The servers the benchmark compares, each started from its own config and data directory under
  * a temporary directory, listening on 127.0.0.1 ports chosen here, with a production-like module
@@ -339,8 +341,6 @@ final class Servers {
             return pids;
         }
 
-        /** The page size the server opens its H2 database with (its storage bundle's {@code H2.PAGE_SIZE}): the fill writes pages as the server would. */
-        private static final String H2_PAGE_SIZE = ";PAGE_SIZE=4096";
         /** The distribution's H2 jar, whose shell reads and fills the database while the server is stopped. */
         private String h2Jar;
 
@@ -352,7 +352,7 @@ final class Servers {
                 }
             }
             String java = ProcessHandle.current().info().command().orElse("java");
-            return output(List.of(java, "-cp", h2Jar, "org.h2.tools.Shell", "-url", "jdbc:h2:file:" + dir.resolve("data/db/strata") + H2_PAGE_SIZE, "-user", "STRATA",
+            return output(List.of(java, "-cp", h2Jar, "org.h2.tools.Shell", "-url", H2.withPageSize("jdbc:h2:file:" + dir.resolve("data/db/strata")), "-user", "STRATA",
                     "-password", "", "-sql", sql));
         }
 

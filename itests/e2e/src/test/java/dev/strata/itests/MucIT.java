@@ -3,12 +3,16 @@ package dev.strata.itests;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 
 import org.jivesoftware.smack.XMPPException.XMPPErrorException;
 import org.jivesoftware.smack.filter.StanzaTypeFilter;
@@ -263,28 +267,28 @@ class MucIT {
     @Test
     void everyOccupantSeesTheRoomsMessagesInOneOrder() throws Exception {
         Path home = StrataServer.freshHome("muc-order-it", "tess", "umar", "vera");
-        java.nio.file.Files.writeString(home.resolve("config/stack/05-services/strata.xep0045.cfg"),
+        Files.writeString(home.resolve("config/stack/05-services/strata.xep0045.cfg"),
                 "host = conference\noccupant.rate = 10000\noccupant.burst = 10000\n");
         EntityBareJid hall = JidCreate.entityBareFrom("hall@conference.localhost");
         int each = 300;
         try (StrataServer s = StrataServer.start(home, home.resolve("data"), Map.of())) {
-            List<XMPPTCPConnection> clients = new java.util.ArrayList<>();
+            List<XMPPTCPConnection> clients = new ArrayList<>();
             for (String user : List.of("tess", "umar", "vera")) {
-                // without stream management: a talker's acks would queue behind its own 300 messages,
-                // and 600 copies unacknowledged are past what the server lets a client leave (500)
+                // without stream management: this is about the room's order, and a talker's acks
+                // would queue behind its own 300 messages
                 XMPPTCPConnection c = Clients.smack(s);
                 c.setUseStreamManagement(false);
                 c.login(user, user + PW, Resourcepart.from("desk"));
                 clients.add(c);
             }
-            List<MultiUserChat> rooms = new java.util.ArrayList<>();
+            List<MultiUserChat> rooms = new ArrayList<>();
             for (XMPPTCPConnection c : clients) {
                 MultiUserChat room = MultiUserChatManager.getInstanceFor(c).getMultiUserChat(hall);
                 if (rooms.isEmpty()) room.create(Resourcepart.from(c.getUser().getLocalpart().toString())).makeInstant();
                 else room.join(Resourcepart.from(c.getUser().getLocalpart().toString()));
                 rooms.add(room);
             }
-            List<CompletableFuture<Void>> talking = new java.util.ArrayList<>();
+            List<CompletableFuture<Void>> talking = new ArrayList<>();
             for (int t = 0; t < 2; t++) {
                 MultiUserChat room = rooms.get(t);
                 String who = t == 0 ? "tess" : "umar";
@@ -292,14 +296,14 @@ class MucIT {
                     try {
                         for (int i = 0; i < each; i++) room.sendMessage(who + " " + i);
                     } catch (Exception e) {
-                        throw new java.util.concurrent.CompletionException(e);
+                        throw new CompletionException(e);
                     }
                 }));
             }
             CompletableFuture.allOf(talking.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-            List<List<String>> heard = new java.util.ArrayList<>();
+            List<List<String>> heard = new ArrayList<>();
             for (MultiUserChat room : rooms) {
-                List<String> bodies = new java.util.ArrayList<>();
+                List<String> bodies = new ArrayList<>();
                 while (bodies.size() < 2 * each) {
                     Message m = room.nextMessage(20_000);
                     assertThat(m).as("%s heard only %d of %d messages", room.getNickname(), bodies.size(), 2 * each).isNotNull();
@@ -313,7 +317,7 @@ class MucIT {
             for (String who : List.of("tess", "umar")) {
                 List<String> theirs = heard.get(0).stream().filter(b -> b.startsWith(who + " ")).toList();
                 assertThat(theirs).as("%s's messages in the order sent", who)
-                        .isEqualTo(java.util.stream.IntStream.range(0, each).mapToObj(i -> who + " " + i).toList());
+                        .isEqualTo(IntStream.range(0, each).mapToObj(i -> who + " " + i).toList());
             }
             for (XMPPTCPConnection c : clients) c.disconnect();
         }

@@ -9,16 +9,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
+import org.jivesoftware.smack.filter.StanzaTypeFilter;
+import org.jivesoftware.smack.tcp.XMPPTCPConnection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
+import org.jxmpp.jid.parts.Resourcepart;
 
 import dev.strata.api.auth.ScramHash;
 import dev.strata.bench.RawXmppClient;
@@ -282,10 +286,10 @@ class StreamManagementIT {
     void aClientThatAcksGetsABurstLargerThanMaxUnacked() throws Exception {
         hundredMessagesTo("traveller@localhost");
         hundredMessagesTo("traveller@localhost");
-        org.jivesoftware.smack.tcp.XMPPTCPConnection c = Clients.smack(server);
-        List<String> got = java.util.Collections.synchronizedList(new ArrayList<>());
-        c.addStanzaListener(st -> got.add(st.getStanzaId()), org.jivesoftware.smack.filter.StanzaTypeFilter.MESSAGE);
-        c.login("traveller", "traveller-Pw-1", org.jxmpp.jid.parts.Resourcepart.from("laptop"));
+        XMPPTCPConnection c = Clients.smack(server);
+        List<String> got = Collections.synchronizedList(new ArrayList<>());
+        c.addStanzaListener(st -> got.add(st.getStanzaId()), StanzaTypeFilter.MESSAGE);
+        c.login("traveller", "traveller-Pw-1", Resourcepart.from("laptop"));
         assertThat(c.isSmEnabled()).as("Smack enabled stream management").isTrue();
         long until = System.nanoTime() + WAIT.toNanos();
         while (got.size() < 2 * MESSAGES && c.isConnected() && System.nanoTime() < until) Thread.sleep(50);

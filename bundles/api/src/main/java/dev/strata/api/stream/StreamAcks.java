@@ -110,13 +110,28 @@ public final class StreamAcks {
 
     /** Whether more than {@link #maxUnacked} are unacknowledged and the oldest has waited {@link #ackTimeout} or longer (the session must end). */
     public synchronized boolean overdue(long nowMillis) {
-        return unacked.size() > maxUnacked && nowMillis - sentAt.getFirst() >= ackTimeoutMillis;
+        return overdueWith(unacked.size(), nowMillis);
+    }
+
+    /** The rule of {@link #overdue} for {@code count} unacknowledged stanzas. */
+    private boolean overdueWith(int count, long nowMillis) {
+        return count > maxUnacked && nowMillis - sentAt.getFirst() >= ackTimeoutMillis;
+    }
+
+    /**
+     * After an ack: true when the client is still past {@link #maxUnacked} (a burst it is reading),
+     * and the server should ask again now rather than when it next sends; counted as asked.
+     */
+    public synchronized boolean askAgain() {
+        if (unacked.size() <= maxUnacked) return false;
+        requested = true;
+        return true;
     }
 
     /** A stanza went to the client (or waits for a connection to take it). */
     public synchronized Sent sent(Element stanza) {
         long now = System.currentTimeMillis();
-        if (unacked.size() >= hardMax || unacked.size() >= maxUnacked && now - sentAt.getFirst() >= ackTimeoutMillis) return Sent.FULL;
+        if (unacked.size() >= hardMax || overdueWith(unacked.size() + 1, now)) return Sent.FULL;
         unacked.addLast(stanza);
         sentAt.addLast(now);
         if (!requested && unacked.size() >= requestAt) {

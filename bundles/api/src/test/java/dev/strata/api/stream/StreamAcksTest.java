@@ -93,6 +93,16 @@ class StreamAcksTest {
     }
 
     @Test
+    void anAckThatLeavesTheClientPastMaxUnackedIsFollowedByAnotherRequest() {
+        StreamAcks acks = new StreamAcks(null, Duration.ofSeconds(300), 2, 100, Duration.ofSeconds(60));
+        for (int i = 0; i < 5; i++) acks.sent(message(i));
+        acks.ack(1);
+        assertThat(acks.askAgain()).as("4 unacknowledged, max 2").isTrue();
+        acks.ack(3);
+        assertThat(acks.askAgain()).as("2 unacknowledged, max 2").isFalse();
+    }
+
+    @Test
     void pastMaxUnackedForLongerThanTheAckTimeoutTheSessionEnds() throws Exception {
         StreamAcks acks = new StreamAcks(null, Duration.ofSeconds(300), 2, 100, Duration.ofMillis(1));
         acks.sent(message(0));

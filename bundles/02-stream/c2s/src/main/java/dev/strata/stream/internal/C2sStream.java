@@ -290,10 +290,7 @@ final class C2sStream implements StreamHandler, Negotiation {
             case "a" -> {
                 try {
                     acks.ack(Long.parseLong(String.valueOf(e.attribute("h"))));
-                    if (acks.pending() > acks.maxUnacked()) { // still past max.unacked (a burst): ask again now, not when the next stanza goes
-                        acks.requested();
-                        write(ACK_REQUEST);
-                    }
+                    if (acks.askAgain()) write(ACK_REQUEST); // still past max.unacked (a burst): ask now, not when the next stanza goes
                 } catch (NumberFormatException ex) {
                     streamError(StreamError.UNDEFINED_CONDITION, "<a/> needs an 'h' attribute with a count from 0 to 4294967295 (XEP-0198 §4)");
                 } catch (IllegalArgumentException ex) {

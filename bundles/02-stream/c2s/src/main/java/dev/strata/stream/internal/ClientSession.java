@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -278,7 +279,7 @@ final class ClientSession implements Session {
     }
 
     /** Set while a check of a session past max.unacked is scheduled. */
-    private final java.util.concurrent.atomic.AtomicBoolean ackWatch = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean ackWatch = new AtomicBoolean();
 
     /**
      * More than max.unacked wait for the client's ack (a burst it has not answered yet: offline

@@ -67,8 +67,8 @@ public final class H2 {
      */
     static final int PAGE_SIZE = 4096;
 
-    /** The URL with {@link #PAGE_SIZE}, unless it sets its own. */
-    static String withPageSize(String url) {
+    /** The URL with {@link #PAGE_SIZE}, unless it sets its own (also for tools that fill a database the server will open). */
+    public static String withPageSize(String url) {
         return unlessSet(url, "PAGE_SIZE", Integer.toString(PAGE_SIZE));
     }
 
